@@ -1,0 +1,93 @@
+/* lsnn/config.h - experiment configuration (JSON).
+ *
+ * A config is a JSON object; every key is documented in docs/CONFIG.md. Unknown keys, wrong
+ * types, non-finite numbers and out-of-range values are rejected with a message naming the file
+ * and the dotted key (e.g. "configs/x.json: network.tau_m: must be > 0, got -3").
+ * `--set key=value` overrides use the same dotted paths. */
+#ifndef LSNN_CONFIG_H
+#define LSNN_CONFIG_H
+
+#include "lsnn/status.h"
+
+#define LSNN_NAME_MAX 32
+
+typedef struct lsnn_optim_config {
+    char name[LSNN_NAME_MAX];  /* "adam" | "sgd" */
+    double beta1, beta2;       /* Adam moment decay rates (0.9, 0.999) */
+    double epsilon;            /* Adam epsilon (1e-8); seed 001 meta-RL uses 1e-5 */
+    double lr_decay;           /* multiply lr by this factor ... (1.0 = no decay) */
+    int lr_decay_every;        /* ... every this many iterations (0 = never) */
+    double clip_norm;          /* global gradient-norm clipping; 0 = off */
+} lsnn_optim_config;
+
+typedef struct lsnn_network_config {
+    int n_regular;             /* LIF neurons (beta = 0) */
+    int n_adaptive;            /* ALIF neurons */
+    double dt;                 /* ms per step (1.0) */
+    double tau_m;              /* membrane time constant, ms (20) */
+    double tau_a;              /* adaptation time constant of ALIF neurons, ms (1200) */
+    double beta;               /* adaptation strength of ALIF neurons (1.8) */
+    double b0;                 /* baseline threshold (0.01) */
+    int refractory;            /* refractory period in steps (0 = none) */
+    char input_scaling[LSNN_NAME_MAX]; /* "leaky" (seed 000) | "plain" (seed 004) */
+    double gamma;              /* pseudo-derivative dampening (0.3) */
+    double w0;                 /* weight scale of the initialisation (1.0) */
+    double w0_out;             /* weight scale of the readout initialisation (1.0) */
+    int max_delay;             /* synaptic delays drawn uniformly from 1..max_delay (1) */
+    double noise_std;          /* initial std of Gaussian current noise (0 = off) */
+    int train_noise;           /* 1: the per-neuron noise std is a trained parameter */
+    double readout_tau;        /* readout time constant kappa = exp(-dt/readout_tau), ms (20) */
+} lsnn_network_config;
+
+typedef struct lsnn_loss_config {
+    double rate_target;        /* firing-rate regularisation target, Hz (10) */
+    double rate_reg;           /* weight of the rate regularisation (0 = off) */
+} lsnn_loss_config;
+
+typedef struct lsnn_store_recall_config {
+    int n_values;              /* number of values (2 or 4; 2..16 allowed) */
+    int n_symbols;             /* symbols (periods) per sequence (12) */
+    int symbol_ms;             /* duration of one symbol, steps (200) */
+    int group_size;            /* input neurons per input group (25) */
+    double rate_hz;            /* firing rate of an active input group (50) */
+    double p_command;          /* probability of a command in a period (1/6) */
+    int val_size;              /* validation sequences, freshly generated (256) */
+} lsnn_store_recall_config;
+
+typedef struct lsnn_config {
+    char task[LSNN_NAME_MAX];      /* "store_recall" */
+    char learning[LSNN_NAME_MAX];  /* "bptt" (later "eprop") */
+    unsigned long long seed;       /* one seed drives everything (1) */
+    int iterations;                /* training iterations (400) */
+    int batch_size;                /* sequences per iteration (64) */
+    double lr;                     /* learning rate (0.01) */
+    int log_every;                 /* progress line every N iterations (10) */
+    int eval_every;                /* validation every N iterations (0 = only at the end) */
+    lsnn_optim_config optim;       /* JSON key "optimizer" */
+    lsnn_network_config network;   /* JSON key "network" */
+    lsnn_loss_config loss;         /* JSON key "loss" */
+    lsnn_store_recall_config store_recall; /* JSON key "store_recall" */
+} lsnn_config;
+
+/* Fills cfg with the documented defaults. */
+void lsnn_config_defaults(lsnn_config *cfg);
+
+/* Parses a JSON text into cfg (which must hold defaults or a previous config: keys absent from
+ * the text keep their value). `origin` names the source in error messages (a file name).
+ * On error cfg is unchanged. */
+lsnn_status lsnn_config_parse(lsnn_config *cfg, const char *json_text, const char *origin);
+
+/* Reads and parses a JSON file (defaults first, then the file). */
+lsnn_status lsnn_config_load(lsnn_config *cfg, const char *path);
+
+/* Applies one "dotted.key=value" override (value parsed as JSON when possible, else as a string).
+ * On error cfg is unchanged. */
+lsnn_status lsnn_config_set(lsnn_config *cfg, const char *assignment);
+
+/* Checks ranges and cross-field consistency (e.g. n_regular + n_adaptive > 0). */
+lsnn_status lsnn_config_validate(const lsnn_config *cfg, const char *origin);
+
+/* Serialises the full config (every key) as a JSON object; caller frees with free(). */
+char *lsnn_config_to_json(const lsnn_config *cfg);
+
+#endif

@@ -1,0 +1,46 @@
+/* Status codes and thread-local error messages (see lsnn/status.h). */
+#include "lsnn/status.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static _Thread_local char lsnn__errbuf[1024];
+
+const char *lsnn_strerror(lsnn_status s)
+{
+    switch (s) {
+#define LSNN__STATUS_CASE(name, code, text) \
+    case name:                               \
+        return text;
+        LSNN_STATUS_LIST(LSNN__STATUS_CASE)
+#undef LSNN__STATUS_CASE
+    }
+    return "unknown status";
+}
+
+const char *lsnn_last_error(void)
+{
+    return lsnn__errbuf;
+}
+
+lsnn_status lsnn_error(lsnn_status s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(lsnn__errbuf, sizeof lsnn__errbuf, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+void lsnn_error_prefix(const char *prefix)
+{
+    char tmp[sizeof lsnn__errbuf];
+    snprintf(tmp, sizeof tmp, "%s: %s", prefix, lsnn__errbuf);
+    memcpy(lsnn__errbuf, tmp, sizeof tmp);
+}
+
+void lsnn_error_clear(void)
+{
+    lsnn__errbuf[0] = '\0';
+}
