@@ -35,8 +35,18 @@ lsnn_status lsnn_error(lsnn_status s, const char *fmt, ...)
 
 void lsnn_error_prefix(const char *prefix)
 {
+    /* Build "prefix: message" in a scratch buffer, truncating the message if needed. */
     char tmp[sizeof lsnn__errbuf];
-    snprintf(tmp, sizeof tmp, "%s: %s", prefix, lsnn__errbuf);
+    size_t lp = strlen(prefix);
+    if (lp > sizeof tmp - 3)
+        lp = sizeof tmp - 3;
+    memcpy(tmp, prefix, lp);
+    tmp[lp] = ':';
+    tmp[lp + 1] = ' ';
+    size_t room = sizeof tmp - lp - 3;
+    size_t lm = strnlen(lsnn__errbuf, room);
+    memcpy(tmp + lp + 2, lsnn__errbuf, lm);
+    tmp[lp + 2 + lm] = '\0';
     memcpy(lsnn__errbuf, tmp, sizeof tmp);
 }
 

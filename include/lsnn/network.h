@@ -1,0 +1,106 @@
+/* lsnn/network.h - recurrent spiking networks as a graph of populations and projections.
+ *
+ * Neurons of all populations share one index space [0, n) (populations are contiguous ranges).
+ * A projection connects a source range (input channels or neurons) to a target range of neurons
+ * with dense weights stored source-major (w[i * n_dst + j] is source i -> target j, so the weights
+ * of one presynaptic spike are contiguous), optional per-synapse delays 1..max_delay and a
+ * "frozen" flag (a frozen projection gets no gradient: embedding a trained module, seed 003
+ * section 4.2). Every neuron projects to the leaky readout (kappa, bias).
+ *
+ * Timing convention (one step = dt): an input value presented at step t with delay d is
+ * integrated into V(t + d - 1) (delay 1 = the same step, as in seed 004 eq. 2.4); a spike emitted
+ * at step t with delay d is integrated into V(t + d). The readout is
+ *   zeta(t) = kappa zeta(t-1) + (1 - kappa) z(t),   y(t) = W_out^T zeta(t) + b_out.
+ *
+ * Trainable parameters live in one allocation (params) with named pointers into it, so the
+ * optimizer is a flat loop and a checkpoint one write. */
+#ifndef LSNN_NETWORK_H
+#define LSNN_NETWORK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lsnn/config.h"
+#include "lsnn/core.h"
+#include "lsnn/neuron.h"
+#include "lsnn/status.h"
+
+#define LSNN_MAX_POP 8
+#define LSNN_MAX_PROJ 16
+
+typedef enum lsnn_sign {
+    LSNN_SIGN_NONE = 0,  /* unsigned */
+    LSNN_SIGN_EXC = 1,   /* excitatory: all outgoing weights >= 0 */
+    LSNN_SIGN_INH = -1   /* inhibitory: all outgoing weights <= 0 */
+} lsnn_sign;
+
+typedef struct lsnn_population {
+    char name[LSNN_NAME_MAX];  /* "R", "A", ... */
+    int off, count;            /* neuron range [off, off+count) */
+    const lsnn_neuron_model *model;
+    lsnn_sign sign;
+} lsnn_population;
+
+typedef struct lsnn_projection {
+    char name[LSNN_NAME_MAX];  /* tensor name in checkpoints, e.g. "w_in", "w_rec" */
+    int src_is_input;          /* 1: source = input channels; 0: source = neurons */
+    int src_off, n_src;        /* source range */
+    int dst_off, n_dst;        /* target neuron range */
+    int max_delay;             /* 1 = every synapse has delay 1 */
+    int no_self;               /* diagonal (same neuron index) kept at zero */
+    int frozen;                /* 1: excluded from training */
+    lsnn_real *w;              /* (n_src, n_dst) source-major, points into params */
+    uint8_t *delay;            /* (n_src, n_dst) delays 1..max_delay, NULL if max_delay == 1 */
+    uint8_t *mask;             /* (n_src, n_dst) 1 = synapse exists, NULL = all (minus diagonal) */
+    size_t param_off;          /* offset of w in params */
+} lsnn_projection;
+
+typedef struct lsnn_net {
+    int n_in, n, n_out;
+    int n_pop, n_proj;
+    lsnn_population pop[LSNN_MAX_POP];
+    lsnn_projection proj[LSNN_MAX_PROJ];
+    int max_delay;             /* over all projections */
+    lsnn_real gamma;           /* pseudo-derivative dampening */
+    lsnn_real kappa;           /* readout decay exp(-dt/readout_tau) */
+    int smooth;                /* gradient-check mode: smooth spike function (never in training) */
+    int train_noise;           /* noise std receives gradients */
+    int readout_frozen;        /* W_out and b_out receive no gradients */
+
+    /* Per-neuron parameters (not trained) and the constants derived from them. */
+    lsnn_real *tau_m, *tau_a;  /* (n) ms */
+    double dt;
+    lsnn_alif_consts k;        /* alpha, rho, beta, b0, g_in, g_a, plain, refractory: (n) each */
+
+    /* Trainable parameters: one allocation. */
+    lsnn_real *params;
+    size_t n_params;
+    lsnn_real *w_out;          /* (n, n_out) */
+    lsnn_real *b_out;          /* (n_out) */
+    lsnn_real *noise_std;      /* (n) Gaussian current noise std per neuron */
+
+    void *mem;                 /* owner of every array above */
+} lsnn_net;
+
+/* Builds the standard LSNN of seed 000 from cfg->network: populations R (n_regular LIF) and A
+ * (n_adaptive ALIF), fully connected input and recurrent projections (no self-connections),
+ * delays uniform in 1..max_delay, weights W ~ w0/sqrt(n_src) N(0,1), readout W ~ w0_out/sqrt(n)
+ * N(0,1), zero biases. All randomness from rng streams derived from `seed`. */
+lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_in, int n_out,
+                          uint64_t seed);
+void lsnn_net_free(lsnn_net *net);
+
+/* Recomputes the per-neuron constants (alpha, rho, ...) after tau_m/tau_a changed. */
+void lsnn_net_update_constants(lsnn_net *net);
+
+/* Number of parameters: whole tensors (active_only = 0, as Table S1 counts "full") or existing
+ * synapses only (masked synapses and the W_rec diagonal not counted). */
+size_t lsnn_net_count_params(const lsnn_net *net, int active_only);
+
+/* Enforces the structural zeros (masks, no self-connections) on the weights. */
+void lsnn_net_apply_masks(lsnn_net *net);
+
+/* 1 where parameter k may change during training (not frozen, not masked, not a diagonal). */
+void lsnn_net_trainable_mask(const lsnn_net *net, uint8_t *out /* (n_params) */);
+
+#endif

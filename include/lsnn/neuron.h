@@ -1,0 +1,64 @@
+/* lsnn/neuron.h - neuron models as tables of functions over structure-of-arrays state.
+ *
+ * A model updates a contiguous range of neurons of one batch element per call. The network owns
+ * the state arrays; the model knows nothing of networks or learning rules. Adding a model = one
+ * file in src/neuron/ plus one entry in the registry (src/neuron/registry.c). */
+#ifndef LSNN_NEURON_H
+#define LSNN_NEURON_H
+
+#include <stdint.h>
+
+#include "lsnn/core.h"
+
+/* Per-neuron constants of the ALIF family (LIF = ALIF with beta = 0), precomputed once from the
+ * parameters so that the inner loops contain no exp(). Arrays of length n (whole network). */
+typedef struct lsnn_alif_consts {
+    lsnn_real *alpha;   /* exp(-dt/tau_m) */
+    lsnn_real *rho;     /* exp(-dt/tau_a) */
+    lsnn_real *beta;    /* adaptation strength (0 for LIF) */
+    lsnn_real *b0;      /* baseline threshold */
+    lsnn_real *g_in;    /* input gain: 1-alpha ("leaky", seed 000) or 1 ("plain", seed 004) */
+    lsnn_real *g_a;     /* adaptation increment: 1-rho ("leaky") or 1 ("plain") */
+    uint8_t *plain;     /* 1: reset by b0 and pseudo-derivative normalised by b0 (seed 004) */
+    int16_t *refractory; /* refractory period in steps */
+} lsnn_alif_consts;
+
+/* The state of one batch element at one time step, for neurons [0, n). */
+typedef struct lsnn_neuron_state {
+    lsnn_real *v;       /* membrane potential V */
+    lsnn_real *b;       /* threshold adaptation b (B = b0 + beta b) */
+    lsnn_real *z;       /* output spike of the step (1/0; smooth value in gradient-check mode) */
+    uint8_t *hard;      /* 1 if the neuron crossed threshold (drives refractoriness) */
+    int16_t *ref;       /* remaining refractory steps including the current one */
+} lsnn_neuron_state;
+
+/* Backward quantities of one step: adjoints carried from step t+1 to step t. */
+typedef struct lsnn_neuron_adjoint {
+    lsnn_real *gv;      /* dL/dV(t) (on entry: dL/dV(t+1)) */
+    lsnn_real *gb;      /* dL/db(t) (on entry: dL/db(t+1)) */
+} lsnn_neuron_adjoint;
+
+typedef struct lsnn_neuron_model {
+    const char *name;
+    /* One forward step for neurons [lo, hi): reads the previous step's state in s (z, hard, v,
+     * b, ref), the synaptic current cur, and overwrites s with step t's state. With smooth != 0
+     * the spike is replaced by the smooth function whose derivative is the pseudo-derivative
+     * (gradient checks only). */
+    void (*step)(const lsnn_alif_consts *c, int lo, int hi, lsnn_neuron_state *s,
+                 const lsnn_real *cur, lsnn_real gamma, int smooth);
+    /* One adjoint step for neurons [lo, hi). Inputs: the recorded state at t (v, b, z, ref>0)
+     * and the previous spike zprev... see src/neuron/lif_alif.c for the exact contract. */
+    void (*backward_step)(const lsnn_alif_consts *c, int lo, int hi, const lsnn_real *v,
+                          const lsnn_real *b, const lsnn_real *z, const int16_t *ref,
+                          const lsnn_real *gz, lsnn_neuron_adjoint *adj, lsnn_real gamma);
+} lsnn_neuron_model;
+
+/* Model by name ("alif"), or NULL. */
+const lsnn_neuron_model *lsnn_neuron_model_find(const char *name);
+
+/* Pseudo-derivative factors of one neuron at one step: dz/dV and dz/dB (zero while refractory).
+ * Exposed for tests and for e-prop. */
+void lsnn_alif_pseudo(const lsnn_alif_consts *c, int j, lsnn_real v, lsnn_real b, int refractory,
+                      lsnn_real gamma, lsnn_real *dz_dv, lsnn_real *dz_dB);
+
+#endif

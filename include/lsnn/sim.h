@@ -1,0 +1,66 @@
+/* lsnn/sim.h - simulating a batch of sequences and BPTT through it.
+ *
+ * The batch is cut into chunks of LSNN_CHUNK sequences; chunks run in parallel (OpenMP) and each
+ * writes its own partial results, which are summed in chunk order, so results do not depend on the
+ * number of threads. The forward pass keeps the full network state only every K steps
+ * (K ~ sqrt(T)); the backward pass recomputes one segment of K steps at a time from those
+ * checkpoints, so memory grows as sqrt(T) instead of T. */
+#ifndef LSNN_SIM_H
+#define LSNN_SIM_H
+
+#include <stdint.h>
+
+#include "lsnn/network.h"
+
+#define LSNN_CHUNK 16
+
+/* A classification window: the readout averaged over steps [t0, t1) must classify `label`. */
+typedef struct lsnn_window {
+    int32_t t0, t1, label;
+} lsnn_window;
+
+typedef enum lsnn_loss_kind {
+    LSNN_LOSS_CE_WINDOW = 0, /* softmax cross-entropy of the window-averaged readout */
+    LSNN_LOSS_MSE = 1        /* mean squared error against y_target, weighted by y_weight */
+} lsnn_loss_kind;
+
+/* Inputs and targets of B sequences of T steps; allocated by lsnn_batch_init. */
+typedef struct lsnn_batch {
+    int B, T, n_in, n_out;
+    lsnn_loss_kind loss;
+    lsnn_real *x;            /* (B, T, n_in) input values: spikes (0/1) or analog */
+    int max_windows;
+    int *n_windows;          /* (B) */
+    lsnn_window *windows;    /* (B, max_windows) */
+    lsnn_real *y_target;     /* (B, T, n_out) for MSE, else NULL */
+    lsnn_real *y_weight;     /* (B, T) for MSE, else NULL */
+    uint64_t noise_key;      /* key of the current-noise stream of this batch */
+} lsnn_batch;
+
+lsnn_status lsnn_batch_init(lsnn_batch *b, int B, int T, int n_in, int n_out,
+                            lsnn_loss_kind loss, int max_windows);
+void lsnn_batch_free(lsnn_batch *b);
+
+/* Recorded traces of sequence 0 (for `lsnn simulate` and the plots): each (T, n). */
+typedef struct lsnn_trace {
+    lsnn_real *v, *thr, *z;
+} lsnn_trace;
+
+typedef struct lsnn_sim lsnn_sim;
+
+/* Workspace for a network and batches of at most B sequences of T steps. */
+lsnn_sim *lsnn_sim_create(const lsnn_net *net, int B, int T, lsnn_status *status);
+void lsnn_sim_free(lsnn_sim *sim);
+
+/* Forward pass: y (B, T, n_out) readout; spike_count (n) total spikes per neuron over the batch
+ * (may be NULL); trace (may be NULL) records sequence 0. Keeps what the backward pass needs. */
+lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
+                             lsnn_real *y, double *spike_count, lsnn_trace *trace);
+
+/* BPTT after lsnn_sim_forward on the same batch: gy (B, T, n_out) = dL/dy; gz_const (n) a
+ * derivative dL/dz_j added at every step of every sequence (rate regularisation), may be NULL.
+ * Writes the gradient of every parameter into grad (n_params), overwriting it. */
+lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
+                               const lsnn_real *gy, const lsnn_real *gz_const, lsnn_real *grad);
+
+#endif

@@ -1,0 +1,212 @@
+/* Backpropagation through time for the networks of lsnn/network.h (seed 000 section 3).
+ *
+ * The adjoint runs backwards over segments of K steps: each segment is first recomputed forward
+ * from its checkpoint (src/net/sim.c), then traversed backwards. For every step t and neuron j:
+ *   gz_j(t) = dL/dz_j(t) through the readout, the regularisation and the synapses leaving j
+ *   (dL/dI(t+d) of the targets), then the neuron model adds its own reset and adaptation paths and
+ *   turns it into dL/dV(t), dL/db(t) with the dampened pseudo-derivative (src/neuron/lif_alif.c).
+ * The derivative of the loss with respect to the synaptic current of step t is
+ *   gI_j(t) = g_in,j dL/dV_j(t),
+ * from which the weight gradients follow: dW_ij += x_i(t) gI_j(t + d - 1) for inputs and
+ * dW_ij += z_i(t) gI_j(t + d) for recurrent synapses, summed only over non-zero sources (spikes
+ * are sparse). The dense adjoint product gz(t) += W gI(t+1) goes through BLAS over the chunk. */
+#include <cblas.h>
+#include <string.h>
+
+#include "lsnn/sim.h"
+#include "net/sim_internal.h"
+
+#if LSNN_REAL_IS_DOUBLE
+#define LSNN_GEMM cblas_dgemm
+#else
+#define LSNN_GEMM cblas_sgemm
+#endif
+
+/* Recurrent projection pr: adjoint into gz of its sources, and weight gradients. */
+static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, lsnn__chunk *c,
+                               int bc, int t, const lsnn_real *z /* (CH, n) at t */)
+{
+    const int n = sim->n, R = sim->R;
+    const size_t slot = (size_t)LSNN_CHUNK * n;
+    lsnn_real *dW = c->grad + pr->param_off;
+    if (!pr->delay) {
+        const lsnn_real *g1 = c->gI + (size_t)((t + 1) % R) * slot;
+        /* gz[:, src] += gI(t+1)[:, dst] W^T, W (n_src, n_dst) row-major. */
+        LSNN_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, bc, pr->n_src, pr->n_dst, 1,
+                  g1 + pr->dst_off, n, pr->w, pr->n_dst, 1, c->gz + pr->src_off, n);
+        if (pr->frozen)
+            return;
+        for (int s = 0; s < bc; s++) {
+            const lsnn_real *zs = z + (size_t)s * n + pr->src_off;
+            const lsnn_real *gs = g1 + (size_t)s * n + pr->dst_off;
+            for (int i = 0; i < pr->n_src; i++) {
+                if (zs[i] == 0)
+                    continue;
+                lsnn_real *row = dW + (size_t)i * pr->n_dst;
+                for (int j = 0; j < pr->n_dst; j++)
+                    row[j] += zs[i] * gs[j];
+            }
+        }
+        return;
+    }
+    for (int s = 0; s < bc; s++) {
+        const size_t so = (size_t)s * n;
+        for (int i = 0; i < pr->n_src; i++) {
+            const lsnn_real *w = pr->w + (size_t)i * pr->n_dst;
+            const uint8_t *d = pr->delay + (size_t)i * pr->n_dst;
+            lsnn_real zi = z[so + pr->src_off + i];
+            lsnn_real acc = 0;
+            lsnn_real *row = dW + (size_t)i * pr->n_dst;
+            for (int j = 0; j < pr->n_dst; j++) {
+                lsnn_real g = c->gI[(size_t)((t + d[j]) % R) * slot + so + pr->dst_off + j];
+                acc += w[j] * g;
+                if (zi != 0 && !pr->frozen)
+                    row[j] += zi * g;
+            }
+            c->gz[so + pr->src_off + i] += acc;
+        }
+    }
+}
+
+/* Input projection pr: weight gradients dW_ij += x_i(t) gI_j(t + d - 1). */
+static void lsnn__in_backward(const lsnn_projection *pr, const lsnn_sim *sim, lsnn__chunk *c,
+                              const lsnn_batch *batch, int g0, int bc, int t)
+{
+    if (pr->frozen)
+        return;
+    const int n = sim->n, R = sim->R;
+    const size_t slot = (size_t)LSNN_CHUNK * n;
+    lsnn_real *dW = c->grad + pr->param_off;
+    for (int s = 0; s < bc; s++) {
+        const size_t so = (size_t)s * n;
+        const lsnn_real *x = batch->x + ((size_t)(g0 + s) * batch->T + t) * batch->n_in;
+        for (int i = 0; i < pr->n_src; i++) {
+            lsnn_real xi = x[pr->src_off + i];
+            if (xi == 0)
+                continue;
+            lsnn_real *row = dW + (size_t)i * pr->n_dst;
+            if (!pr->delay) {
+                const lsnn_real *g = c->gI + (size_t)(t % R) * slot + so + pr->dst_off;
+                for (int j = 0; j < pr->n_dst; j++)
+                    row[j] += xi * g[j];
+            } else {
+                const uint8_t *d = pr->delay + (size_t)i * pr->n_dst;
+                for (int j = 0; j < pr->n_dst; j++)
+                    row[j] += xi * c->gI[(size_t)((t + d[j] - 1) % R) * slot + so + pr->dst_off + j];
+            }
+        }
+    }
+}
+
+static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
+                                 const lsnn_batch *batch, int g0, int bc, const lsnn_real *gy,
+                                 const lsnn_real *gz_const)
+{
+    const int n = net->n, n_out = net->n_out, R = sim->R, T = sim->T;
+    const size_t CHn = (size_t)LSNN_CHUNK * n;
+    const lsnn_real kappa = net->kappa, omk = 1 - net->kappa;
+    const int has_noise = lsnn__net_has_noise(net);
+    lsnn_real *dWout = c->grad + (net->w_out - net->params);
+    lsnn_real *dbout = c->grad + (net->b_out - net->params);
+    lsnn_real *dnoise = c->grad + (net->noise_std - net->params);
+
+    memset(c->grad, 0, sizeof(lsnn_real) * net->n_params);
+    memset(c->gv, 0, sizeof(lsnn_real) * CHn);
+    memset(c->gb, 0, sizeof(lsnn_real) * CHn);
+    memset(c->gI, 0, sizeof(lsnn_real) * CHn * R);
+    memset(c->gyw, 0, sizeof(lsnn_real) * LSNN_CHUNK * n_out);
+
+    for (int seg = sim->ncp - 1; seg >= 0; seg--) {
+        const int t0 = seg * sim->K;
+        const int t1 = t0 + sim->K < T ? t0 + sim->K : T;
+        lsnn__chunk_restore(sim, c, seg);
+        for (int t = t0; t < t1; t++) {
+            lsnn__chunk_step(sim, net, c, batch, g0, bc, t, NULL, NULL);
+            size_t o = (size_t)(t - t0) * CHn;
+            memcpy(c->rec_v + o, c->v, sizeof(lsnn_real) * CHn);
+            memcpy(c->rec_b + o, c->b, sizeof(lsnn_real) * CHn);
+            memcpy(c->rec_z + o, c->z, sizeof(lsnn_real) * CHn);
+            memcpy(c->rec_ref + o, c->ref, sizeof(int16_t) * CHn);
+        }
+        for (int t = t1 - 1; t >= t0; t--) {
+            const size_t o = (size_t)(t - t0) * CHn;
+            const lsnn_real *rz = c->rec_z + o;
+            /* 1. Readout: y(t) = W_out^T zeta(t) + b, zeta(t) = kappa zeta(t-1) + (1-kappa) z(t). */
+            for (int s = 0; s < bc; s++) {
+                const lsnn_real *gys = gy + ((size_t)(g0 + s) * T + t) * n_out;
+                lsnn_real *gyw = c->gyw + (size_t)s * n_out;
+                for (int k = 0; k < n_out; k++) {
+                    gyw[k] = gys[k] + kappa * gyw[k];
+                    dbout[k] += gys[k];
+                }
+                lsnn_real *gz = c->gz + (size_t)s * n;
+                const lsnn_real *zs = rz + (size_t)s * n;
+                for (int j = 0; j < n; j++) {
+                    const lsnn_real *wo = net->w_out + (size_t)j * n_out;
+                    lsnn_real acc = 0;
+                    for (int k = 0; k < n_out; k++)
+                        acc += wo[k] * gyw[k];
+                    gz[j] = omk * acc + (gz_const ? gz_const[j] : 0);
+                    if (zs[j] != 0) {
+                        lsnn_real *dwo = dWout + (size_t)j * n_out;
+                        for (int k = 0; k < n_out; k++)
+                            dwo[k] += omk * zs[j] * gyw[k];
+                    }
+                }
+            }
+            /* 2. Synapses leaving the neurons. */
+            for (int p = 0; p < net->n_proj; p++)
+                if (!net->proj[p].src_is_input)
+                    lsnn__rec_backward(&net->proj[p], sim, c, bc, t, rz);
+            /* 3. Neuron adjoints; 4. dL/dI(t); 5. noise std. */
+            lsnn_real *gIt = c->gI + (size_t)(t % R) * CHn;
+            for (int s = 0; s < bc; s++) {
+                const size_t so = (size_t)s * n;
+                lsnn_neuron_adjoint adj = {c->gv + so, c->gb + so};
+                for (int p = 0; p < net->n_pop; p++) {
+                    const lsnn_population *po = &net->pop[p];
+                    po->model->backward_step(&net->k, po->off, po->off + po->count,
+                                             c->rec_v + o + so, c->rec_b + o + so, rz + so,
+                                             c->rec_ref + o + so, c->gz + so, &adj, net->gamma);
+                }
+                for (int j = 0; j < n; j++)
+                    gIt[so + j] = net->k.g_in[j] * c->gv[so + j];
+                if (has_noise)
+                    for (int j = 0; j < n; j++)
+                        if (net->noise_std[j] != 0)
+                            dnoise[j] += gIt[so + j] *
+                                         (lsnn_real)lsnn_hash_normal(batch->noise_key,
+                                                                     (uint64_t)(g0 + s),
+                                                                     (uint64_t)t, (uint64_t)j);
+            }
+            /* 6. Input synapses. */
+            for (int p = 0; p < net->n_proj; p++)
+                if (net->proj[p].src_is_input)
+                    lsnn__in_backward(&net->proj[p], sim, c, batch, g0, bc, t);
+        }
+    }
+}
+
+lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
+                               const lsnn_real *gy, const lsnn_real *gz_const, lsnn_real *grad)
+{
+    if (sim->fwd_batch != batch)
+        return lsnn_error(LSNN_ERR_ARG, "bptt: lsnn_sim_forward must run on this batch first");
+    const int nch = (batch->B + LSNN_CHUNK - 1) / LSNN_CHUNK;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int ci = 0; ci < nch; ci++) {
+        const int g0 = ci * LSNN_CHUNK;
+        const int bc = batch->B - g0 < LSNN_CHUNK ? batch->B - g0 : LSNN_CHUNK;
+        lsnn__chunk_backward(sim, net, &sim->ch[ci], batch, g0, bc, gy, gz_const);
+    }
+    /* Deterministic reduction: chunk order is fixed whatever the number of threads. */
+    const size_t np = net->n_params;
+    memcpy(grad, sim->ch[0].grad, sizeof(lsnn_real) * np);
+    for (int ci = 1; ci < nch; ci++) {
+        const lsnn_real *g = sim->ch[ci].grad;
+#pragma omp parallel for schedule(static)
+        for (size_t k = 0; k < np; k++)
+            grad[k] += g[k];
+    }
+    return LSNN_OK;
+}

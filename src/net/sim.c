@@ -1,0 +1,325 @@
+/* Forward simulation of a batch: event-driven spike propagation with delays (see lsnn/sim.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lsnn/sim.h"
+#include "net/sim_internal.h"
+
+lsnn_status lsnn_batch_init(lsnn_batch *b, int B, int T, int n_in, int n_out,
+                            lsnn_loss_kind loss, int max_windows)
+{
+    memset(b, 0, sizeof *b);
+    if (B < 1 || T < 1 || n_in < 1 || n_out < 1 || max_windows < 0)
+        return lsnn_error(LSNN_ERR_ARG, "batch: invalid shape B=%d T=%d n_in=%d n_out=%d", B, T,
+                          n_in, n_out);
+    b->B = B;
+    b->T = T;
+    b->n_in = n_in;
+    b->n_out = n_out;
+    b->loss = loss;
+    b->max_windows = max_windows;
+    b->x = calloc((size_t)B * T * n_in, sizeof(lsnn_real));
+    b->n_windows = calloc((size_t)B, sizeof(int));
+    b->windows = calloc((size_t)B * (max_windows > 0 ? max_windows : 1), sizeof(lsnn_window));
+    int ok = b->x && b->n_windows && b->windows;
+    if (loss == LSNN_LOSS_MSE) {
+        b->y_target = calloc((size_t)B * T * n_out, sizeof(lsnn_real));
+        b->y_weight = calloc((size_t)B * T, sizeof(lsnn_real));
+        ok = ok && b->y_target && b->y_weight;
+    }
+    if (!ok) {
+        lsnn_batch_free(b);
+        return lsnn_error(LSNN_ERR_NOMEM, "batch: cannot allocate %d x %d x %d inputs", B, T, n_in);
+    }
+    return LSNN_OK;
+}
+
+void lsnn_batch_free(lsnn_batch *b)
+{
+    free(b->x);
+    free(b->n_windows);
+    free(b->windows);
+    free(b->y_target);
+    free(b->y_weight);
+    memset(b, 0, sizeof *b);
+}
+
+typedef struct lsnn__arena {
+    char *base;
+    size_t used;
+} lsnn__arena;
+
+static void *lsnn__take(lsnn__arena *a, size_t bytes)
+{
+    size_t off = (a->used + 63) & ~(size_t)63;
+    a->used = off + bytes;
+    return a->base ? a->base + off : NULL;
+}
+
+static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
+{
+    size_t CH = LSNN_CHUNK, n = (size_t)s->n, no = (size_t)s->n_out, R = (size_t)s->R;
+    size_t K = (size_t)s->K, ncp = (size_t)s->ncp, rs = sizeof(lsnn_real);
+    for (int i = 0; i < s->nchunks; i++) {
+        lsnn__chunk *c = &s->ch[i];
+        c->v = lsnn__take(a, rs * CH * n);
+        c->b = lsnn__take(a, rs * CH * n);
+        c->z = lsnn__take(a, rs * CH * n);
+        c->hard = lsnn__take(a, CH * n);
+        c->ref = lsnn__take(a, sizeof(int16_t) * CH * n);
+        c->ring = lsnn__take(a, rs * R * CH * n);
+        c->yw = lsnn__take(a, rs * CH * no);
+        c->cp = lsnn__take(a, rs * ncp * s->cp_reals);
+        c->cp_hard = lsnn__take(a, ncp * CH * n);
+        c->cp_ref = lsnn__take(a, sizeof(int16_t) * ncp * CH * n);
+        c->rec_v = lsnn__take(a, rs * K * CH * n);
+        c->rec_b = lsnn__take(a, rs * K * CH * n);
+        c->rec_z = lsnn__take(a, rs * K * CH * n);
+        c->rec_ref = lsnn__take(a, sizeof(int16_t) * K * CH * n);
+        c->gv = lsnn__take(a, rs * CH * n);
+        c->gb = lsnn__take(a, rs * CH * n);
+        c->gz = lsnn__take(a, rs * CH * n);
+        c->gI = lsnn__take(a, rs * R * CH * n);
+        c->gyw = lsnn__take(a, rs * CH * no);
+        c->grad = lsnn__take(a, rs * (size_t)s->n_params);
+        c->count = lsnn__take(a, sizeof(double) * n);
+    }
+}
+
+lsnn_sim *lsnn_sim_create(const lsnn_net *net, int B, int T, lsnn_status *status)
+{
+    lsnn_status dummy;
+    if (!status)
+        status = &dummy;
+    if (B < 1 || T < 1) {
+        *status = lsnn_error(LSNN_ERR_ARG, "simulation: batch %d x %d steps is empty", B, T);
+        return NULL;
+    }
+    lsnn_sim *s = calloc(1, sizeof *s);
+    if (!s) {
+        *status = lsnn_error(LSNN_ERR_NOMEM, "simulation: out of memory");
+        return NULL;
+    }
+    s->Bmax = B;
+    s->T = T;
+    s->n = net->n;
+    s->n_out = net->n_out;
+    s->n_params = (int)net->n_params;
+    s->R = net->max_delay + 1;
+    s->K = (int)ceil(sqrt((double)T));
+    if (s->K < 1)
+        s->K = 1;
+    s->ncp = (T + s->K - 1) / s->K;
+    s->nchunks = (B + LSNN_CHUNK - 1) / LSNN_CHUNK;
+    s->cp_reals = (size_t)LSNN_CHUNK * net->n * (3 + s->R) + (size_t)LSNN_CHUNK * net->n_out;
+    s->ch = calloc((size_t)s->nchunks, sizeof *s->ch);
+    lsnn__arena a = {0};
+    if (s->ch) {
+        lsnn__sim_layout(s, &a);
+        a.base = calloc(1, a.used + 64);
+    }
+    if (!s->ch || !a.base) {
+        free(s->ch);
+        free(s);
+        *status = lsnn_error(LSNN_ERR_NOMEM,
+                             "simulation: cannot allocate the workspace (%.1f MB) for batch %d, "
+                             "T = %d, %d neurons",
+                             a.used / 1e6, B, T, net->n);
+        return NULL;
+    }
+    s->mem = a.base;
+    a.used = 0;
+    lsnn__sim_layout(s, &a);
+    *status = LSNN_OK;
+    return s;
+}
+
+void lsnn_sim_free(lsnn_sim *sim)
+{
+    if (!sim)
+        return;
+    free(sim->mem);
+    free(sim->ch);
+    free(sim);
+}
+
+void lsnn__chunk_reset(lsnn_sim *sim, lsnn__chunk *c)
+{
+    size_t CHn = (size_t)LSNN_CHUNK * sim->n;
+    memset(c->v, 0, sizeof(lsnn_real) * CHn);
+    memset(c->b, 0, sizeof(lsnn_real) * CHn);
+    memset(c->z, 0, sizeof(lsnn_real) * CHn);
+    memset(c->hard, 0, CHn);
+    memset(c->ref, 0, sizeof(int16_t) * CHn);
+    memset(c->ring, 0, sizeof(lsnn_real) * CHn * sim->R);
+    memset(c->yw, 0, sizeof(lsnn_real) * LSNN_CHUNK * sim->n_out);
+}
+
+void lsnn__chunk_save(lsnn_sim *sim, lsnn__chunk *c, int k)
+{
+    size_t CHn = (size_t)LSNN_CHUNK * sim->n;
+    lsnn_real *p = c->cp + (size_t)k * sim->cp_reals;
+    memcpy(p, c->v, sizeof(lsnn_real) * CHn);
+    memcpy(p + CHn, c->b, sizeof(lsnn_real) * CHn);
+    memcpy(p + 2 * CHn, c->z, sizeof(lsnn_real) * CHn);
+    memcpy(p + 3 * CHn, c->ring, sizeof(lsnn_real) * CHn * sim->R);
+    memcpy(p + (3 + sim->R) * CHn, c->yw, sizeof(lsnn_real) * LSNN_CHUNK * sim->n_out);
+    memcpy(c->cp_hard + k * CHn, c->hard, CHn);
+    memcpy(c->cp_ref + k * CHn, c->ref, sizeof(int16_t) * CHn);
+}
+
+void lsnn__chunk_restore(lsnn_sim *sim, lsnn__chunk *c, int k)
+{
+    size_t CHn = (size_t)LSNN_CHUNK * sim->n;
+    const lsnn_real *p = c->cp + (size_t)k * sim->cp_reals;
+    memcpy(c->v, p, sizeof(lsnn_real) * CHn);
+    memcpy(c->b, p + CHn, sizeof(lsnn_real) * CHn);
+    memcpy(c->z, p + 2 * CHn, sizeof(lsnn_real) * CHn);
+    memcpy(c->ring, p + 3 * CHn, sizeof(lsnn_real) * CHn * sim->R);
+    memcpy(c->yw, p + (3 + sim->R) * CHn, sizeof(lsnn_real) * LSNN_CHUNK * sim->n_out);
+    memcpy(c->hard, c->cp_hard + k * CHn, CHn);
+    memcpy(c->ref, c->cp_ref + k * CHn, sizeof(int16_t) * CHn);
+}
+
+int lsnn__net_has_noise(const lsnn_net *net)
+{
+    for (int j = 0; j < net->n; j++)
+        if (net->noise_std[j] != 0)
+            return 1;
+    return 0;
+}
+
+/* Adds value * (row i of the projection) to the current rings: the synapse i -> j with delay d
+ * delivers into slot (t_arrive_base + d) % R. Event-driven: called only for non-zero sources. */
+static void lsnn__scatter(const lsnn_projection *pr, int i, lsnn_real value, lsnn_real *ring,
+                          size_t slot_stride, int R, int t_base, size_t sample_off)
+{
+    const lsnn_real *w = pr->w + (size_t)i * pr->n_dst;
+    if (!pr->delay) {
+        lsnn_real *dst = ring + (size_t)((t_base + 1) % R) * slot_stride + sample_off + pr->dst_off;
+        for (int j = 0; j < pr->n_dst; j++)
+            dst[j] += value * w[j];
+        return;
+    }
+    const uint8_t *d = pr->delay + (size_t)i * pr->n_dst;
+    lsnn_real *base = ring + sample_off + pr->dst_off;
+    for (int j = 0; j < pr->n_dst; j++)
+        base[(size_t)((t_base + d[j]) % R) * slot_stride + j] += value * w[j];
+}
+
+void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
+                      const lsnn_batch *batch, int g0, int bc, int t, lsnn_real *y,
+                      double *count)
+{
+    const int n = net->n, n_out = net->n_out, R = sim->R, n_in = batch->n_in;
+    const size_t slot_stride = (size_t)LSNN_CHUNK * n;
+    const int has_noise = lsnn__net_has_noise(net);
+    const lsnn_real kappa = net->kappa, one_m_kappa = 1 - net->kappa;
+    for (int s = 0; s < bc; s++) {
+        const int g = g0 + s;
+        const size_t so = (size_t)s * n;
+        lsnn_neuron_state st = {c->v + so, c->b + so, c->z + so, c->hard + so, c->ref + so};
+        /* (a) inputs presented at t: delay d delivers into step t + d - 1. */
+        const lsnn_real *x = batch->x + ((size_t)g * batch->T + t) * n_in;
+        for (int p = 0; p < net->n_proj; p++) {
+            const lsnn_projection *pr = &net->proj[p];
+            if (!pr->src_is_input)
+                continue;
+            for (int i = 0; i < pr->n_src; i++) {
+                lsnn_real xv = x[pr->src_off + i];
+                if (xv != 0)
+                    lsnn__scatter(pr, i, xv, c->ring, slot_stride, R, t - 1, so);
+            }
+        }
+        /* (b) the current of step t, plus noise regenerated from its key. */
+        lsnn_real *cur = c->ring + (size_t)(t % R) * slot_stride + so;
+        if (has_noise)
+            for (int j = 0; j < n; j++)
+                if (net->noise_std[j] != 0)
+                    cur[j] += net->noise_std[j] *
+                              (lsnn_real)lsnn_hash_normal(batch->noise_key, (uint64_t)g,
+                                                          (uint64_t)t, (uint64_t)j);
+        /* (c) neuron dynamics, population by population. */
+        for (int p = 0; p < net->n_pop; p++) {
+            const lsnn_population *po = &net->pop[p];
+            po->model->step(&net->k, po->off, po->off + po->count, &st, cur, net->gamma,
+                            net->smooth);
+        }
+        /* (d) the slot is consumed. */
+        memset(cur, 0, sizeof(lsnn_real) * n);
+        /* (e) recurrent spikes emitted at t: delay d delivers into step t + d. */
+        const lsnn_real *z = st.z;
+        for (int p = 0; p < net->n_proj; p++) {
+            const lsnn_projection *pr = &net->proj[p];
+            if (pr->src_is_input)
+                continue;
+            for (int i = 0; i < pr->n_src; i++) {
+                lsnn_real zv = z[pr->src_off + i];
+                if (zv != 0)
+                    lsnn__scatter(pr, i, zv, c->ring, slot_stride, R, t, so);
+            }
+        }
+        /* (f) readout, also event-driven. */
+        lsnn_real *yw = c->yw + (size_t)s * n_out;
+        for (int k = 0; k < n_out; k++)
+            yw[k] *= kappa;
+        for (int j = 0; j < n; j++) {
+            if (z[j] == 0)
+                continue;
+            const lsnn_real *wo = net->w_out + (size_t)j * n_out;
+            for (int k = 0; k < n_out; k++)
+                yw[k] += one_m_kappa * z[j] * wo[k];
+            if (count)
+                count[j] += z[j];
+        }
+        if (y) {
+            lsnn_real *yo = y + ((size_t)g * batch->T + t) * n_out;
+            for (int k = 0; k < n_out; k++)
+                yo[k] = yw[k] + net->b_out[k];
+        }
+    }
+}
+
+lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
+                             lsnn_real *y, double *spike_count, lsnn_trace *trace)
+{
+    if (batch->B > sim->Bmax || batch->T != sim->T || net->n != sim->n ||
+        net->n_out != sim->n_out || batch->n_in != net->n_in || batch->n_out != net->n_out)
+        return lsnn_error(LSNN_ERR_SHAPE,
+                          "simulation: batch (%d x %d steps, %d in, %d out) does not fit the "
+                          "workspace (%d x %d) or the network (%d in, %d out)",
+                          batch->B, batch->T, batch->n_in, batch->n_out, sim->Bmax, sim->T,
+                          net->n_in, net->n_out);
+    const int nch = (batch->B + LSNN_CHUNK - 1) / LSNN_CHUNK;
+    const int n = net->n;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int ci = 0; ci < nch; ci++) {
+        lsnn__chunk *c = &sim->ch[ci];
+        const int g0 = ci * LSNN_CHUNK;
+        const int bc = batch->B - g0 < LSNN_CHUNK ? batch->B - g0 : LSNN_CHUNK;
+        lsnn__chunk_reset(sim, c);
+        memset(c->count, 0, sizeof(double) * n);
+        for (int t = 0; t < sim->T; t++) {
+            if (t % sim->K == 0)
+                lsnn__chunk_save(sim, c, t / sim->K);
+            lsnn__chunk_step(sim, net, c, batch, g0, bc, t, y, c->count);
+            if (trace && ci == 0) {
+                for (int j = 0; j < n; j++) {
+                    size_t o = (size_t)t * n + j;
+                    trace->v[o] = c->v[j];
+                    trace->thr[o] = net->k.b0[j] + net->k.beta[j] * c->b[j];
+                    trace->z[o] = c->z[j];
+                }
+            }
+        }
+    }
+    if (spike_count) {
+        memset(spike_count, 0, sizeof(double) * n);
+        for (int ci = 0; ci < nch; ci++)
+            for (int j = 0; j < n; j++)
+                spike_count[j] += sim->ch[ci].count[j];
+    }
+    sim->fwd_batch = batch;
+    return LSNN_OK;
+}

@@ -1,0 +1,54 @@
+/* Internal layout of the simulation workspace, shared by the forward pass (src/net/sim.c) and
+ * BPTT (src/learn/bptt.c). Not part of the public API. */
+#ifndef LSNN_SIM_INTERNAL_H
+#define LSNN_SIM_INTERNAL_H
+
+#include "lsnn/sim.h"
+
+/* One chunk of at most LSNN_CHUNK sequences. State arrays are (LSNN_CHUNK, n) row-major. */
+typedef struct lsnn__chunk {
+    lsnn_real *v, *b, *z;      /* live state */
+    uint8_t *hard;
+    int16_t *ref;
+    lsnn_real *ring;           /* (R, CH, n) synaptic current arriving at step t in slot t % R */
+    lsnn_real *yw;             /* (CH, n_out) filtered readout without bias */
+    lsnn_real *cp;             /* (ncp, cp_reals) checkpoints of v, b, z, ring, yw */
+    uint8_t *cp_hard;          /* (ncp, CH, n) */
+    int16_t *cp_ref;           /* (ncp, CH, n) */
+    lsnn_real *rec_v, *rec_b, *rec_z; /* (K, CH, n) one recomputed segment */
+    int16_t *rec_ref;          /* (K, CH, n) */
+    lsnn_real *gv, *gb, *gz;   /* (CH, n) adjoints */
+    lsnn_real *gI;             /* (R, CH, n) dL/dI(t) for the last R steps */
+    lsnn_real *gyw;            /* (CH, n_out) */
+    lsnn_real *grad;           /* (n_params) this chunk's gradient */
+    double *count;             /* (n) this chunk's spike counts */
+} lsnn__chunk;
+
+struct lsnn_sim {
+    int Bmax, T, n, n_out, n_params;
+    int R;                     /* ring length: max_delay + 1 */
+    int K;                     /* steps between checkpoints */
+    int ncp;                   /* checkpoints per sequence */
+    int nchunks;
+    size_t cp_reals;           /* reals per checkpoint */
+    lsnn__chunk *ch;
+    void *mem;
+    const lsnn_batch *fwd_batch; /* batch of the last forward pass (for the backward check) */
+};
+
+/* Restores the live state of chunk c from checkpoint k / saves it there. */
+void lsnn__chunk_save(lsnn_sim *sim, lsnn__chunk *c, int k);
+void lsnn__chunk_restore(lsnn_sim *sim, lsnn__chunk *c, int k);
+/* Resets the live state to the initial state (everything zero). */
+void lsnn__chunk_reset(lsnn_sim *sim, lsnn__chunk *c);
+
+/* One forward step t for sequences g0 .. g0+bc-1 of the batch. y (B, T, n_out) may be NULL (no
+ * readout computed), count (n) may be NULL. */
+void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
+                      const lsnn_batch *batch, int g0, int bc, int t, lsnn_real *y,
+                      double *count);
+
+/* 1 if any neuron has a non-zero noise std. */
+int lsnn__net_has_noise(const lsnn_net *net);
+
+#endif

@@ -1,0 +1,213 @@
+/* BPTT against central finite differences, in double precision.
+ *
+ * The spike is replaced by the smooth function whose derivative is exactly the pseudo-derivative
+ * BPTT uses (net.smooth = 1), so the loss is differentiable and finite differences are the
+ * independent reference. Refractoriness, delays, adaptation, both input scalings, current noise
+ * and the constant dL/dz term (rate regularisation) are all exercised. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lsnn/config.h"
+#include "lsnn/network.h"
+#include "lsnn/sim.h"
+
+enum { B = 3, T = 48, NIN = 4, NOUT = 2 };
+
+typedef struct fixture {
+    lsnn_net net;
+    lsnn_batch batch;
+    lsnn_sim *sim;
+    double *cy;  /* (B, T, NOUT) loss coefficients */
+    double *cz;  /* (n) coefficients of total spikes */
+} fixture;
+
+static double loss_of(fixture *f, double *active_frac, int *hard_spikes)
+{
+    lsnn_net *net = &f->net;
+    size_t ny = (size_t)B * T * NOUT;
+    lsnn_real *y = malloc(sizeof(lsnn_real) * ny);
+    double *count = malloc(sizeof(double) * net->n);
+    lsnn_trace tr = {0};
+    tr.v = malloc(sizeof(lsnn_real) * T * net->n);
+    tr.thr = malloc(sizeof(lsnn_real) * T * net->n);
+    tr.z = malloc(sizeof(lsnn_real) * T * net->n);
+    assert_int_equal(lsnn_sim_forward(f->sim, net, &f->batch, y, count, &tr), LSNN_OK);
+    double L = 0;
+    for (size_t k = 0; k < ny; k++)
+        L += f->cy[k] * y[k];
+    for (int j = 0; j < net->n; j++)
+        L += f->cz[j] * count[j];
+    if (active_frac) {
+        int act = 0, hard = 0;
+        for (int t = 0; t < T; t++)
+            for (int j = 0; j < net->n; j++) {
+                double v = tr.v[t * net->n + j], th = tr.thr[t * net->n + j];
+                double x = (v - th) / th;
+                act += fabs(x) < 1;
+                hard += v > th;
+            }
+        *active_frac = (double)act / (T * net->n);
+        *hard_spikes = hard;
+    }
+    free(tr.v);
+    free(tr.thr);
+    free(tr.z);
+    free(y);
+    free(count);
+    return L;
+}
+
+static void run_check(const char *scaling, double noise, int max_delay)
+{
+    fixture f;
+    memset(&f, 0, sizeof f);
+    lsnn_network_config nc;
+    memset(&nc, 0, sizeof nc);
+    nc.n_regular = 4;
+    nc.n_adaptive = 4;
+    nc.dt = 1;
+    nc.tau_m = 8;
+    nc.tau_a = 30;
+    nc.beta = 0.8;
+    nc.b0 = 1.0;
+    nc.refractory = 2;
+    snprintf(nc.input_scaling, sizeof nc.input_scaling, "%s", scaling);
+    nc.gamma = 0.3;
+    nc.w0 = strcmp(scaling, "plain") == 0 ? 1.0 : 6.0;
+    nc.w0_out = 1;
+    nc.max_delay = max_delay;
+    nc.noise_std = noise;
+    nc.train_noise = noise > 0;
+    nc.readout_tau = 5;
+    assert_int_equal(lsnn_net_init(&f.net, &nc, NIN, NOUT, 7), LSNN_OK);
+    f.net.smooth = 1;
+    for (size_t k = 0; k < (size_t)f.net.n_out; k++)
+        f.net.b_out[k] = 0.1 * (double)(k + 1);
+    assert_int_equal(lsnn_batch_init(&f.batch, B, T, NIN, NOUT, LSNN_LOSS_CE_WINDOW, 1), LSNN_OK);
+    f.batch.noise_key = 99;
+    lsnn_rng rng;
+    lsnn_rng_seed(&rng, 3);
+    for (size_t k = 0; k < (size_t)B * T * NIN; k++)
+        f.batch.x[k] = lsnn_rng_uniform(&rng) < 0.5 ? 0 : lsnn_rng_uniform(&rng);
+    f.sim = lsnn_sim_create(&f.net, B, T, NULL);
+    assert_non_null(f.sim);
+    f.cy = malloc(sizeof(double) * B * T * NOUT);
+    f.cz = malloc(sizeof(double) * f.net.n);
+    for (int k = 0; k < B * T * NOUT; k++)
+        f.cy[k] = lsnn_rng_normal(&rng);
+    for (int j = 0; j < f.net.n; j++)
+        f.cz[j] = 0.5 * lsnn_rng_normal(&rng);
+
+    double active;
+    int hard;
+    loss_of(&f, &active, &hard);
+    /* The check is meaningless if no neuron is near threshold or none ever spikes. */
+    assert_true(active > 0.1);
+    assert_true(hard > 5);
+
+    /* BPTT gradient. */
+    lsnn_real *grad = malloc(sizeof(lsnn_real) * f.net.n_params);
+    lsnn_real *gy = malloc(sizeof(lsnn_real) * B * T * NOUT);
+    lsnn_real *gz = malloc(sizeof(lsnn_real) * f.net.n);
+    for (int k = 0; k < B * T * NOUT; k++)
+        gy[k] = f.cy[k];
+    for (int j = 0; j < f.net.n; j++)
+        gz[j] = f.cz[j];
+    loss_of(&f, NULL, NULL);
+    assert_int_equal(lsnn_bptt_backward(f.sim, &f.net, &f.batch, gy, gz, grad), LSNN_OK);
+
+    /* Finite differences, tensor by tensor. */
+    struct {
+        const char *name;
+        lsnn_real *p;
+        size_t count;
+    } tensors[8];
+    int nt = 0;
+    for (int p = 0; p < f.net.n_proj; p++) {
+        tensors[nt].name = f.net.proj[p].name;
+        tensors[nt].p = f.net.proj[p].w;
+        tensors[nt++].count = (size_t)f.net.proj[p].n_src * f.net.proj[p].n_dst;
+    }
+    tensors[nt].name = "w_out";
+    tensors[nt].p = f.net.w_out;
+    tensors[nt++].count = (size_t)f.net.n * NOUT;
+    tensors[nt].name = "b_out";
+    tensors[nt].p = f.net.b_out;
+    tensors[nt++].count = NOUT;
+    if (noise > 0) {
+        tensors[nt].name = "noise_std";
+        tensors[nt].p = f.net.noise_std;
+        tensors[nt++].count = f.net.n;
+    }
+    const double eps = 1e-6;
+    for (int q = 0; q < nt; q++) {
+        double num = 0, den = 0;
+        for (size_t k = 0; k < tensors[q].count; k++) {
+            lsnn_real keep = tensors[q].p[k];
+            tensors[q].p[k] = keep + eps;
+            double lp = loss_of(&f, NULL, NULL);
+            tensors[q].p[k] = keep - eps;
+            double lm = loss_of(&f, NULL, NULL);
+            tensors[q].p[k] = keep;
+            double fd = (lp - lm) / (2 * eps);
+            double g = grad[tensors[q].p - f.net.params + k];
+            num += (g - fd) * (g - fd);
+            den += fd * fd;
+        }
+        double rel = sqrt(num) / (sqrt(den) + 1e-300);
+        printf("[%s, noise %.2f, max_delay %d] %-9s |grad| %.4e  relative error %.2e\n", scaling,
+               noise, max_delay, tensors[q].name, sqrt(den), rel);
+        assert_true(den > 0);
+        assert_true(rel < 1e-3);
+    }
+    free(grad);
+    free(gy);
+    free(gz);
+    free(f.cy);
+    free(f.cz);
+    lsnn_sim_free(f.sim);
+    lsnn_batch_free(&f.batch);
+    lsnn_net_free(&f.net);
+}
+
+static void test_leaky_delays(void **state)
+{
+    (void)state;
+    run_check("leaky", 0, 3);
+}
+
+static void test_leaky_no_delay(void **state)
+{
+    (void)state;
+    run_check("leaky", 0, 1);
+}
+
+static void test_plain(void **state)
+{
+    (void)state;
+    run_check("plain", 0, 2);
+}
+
+static void test_noise(void **state)
+{
+    (void)state;
+    run_check("leaky", 0.05, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_leaky_delays),
+        cmocka_unit_test(test_leaky_no_delay),
+        cmocka_unit_test(test_plain),
+        cmocka_unit_test(test_noise),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
