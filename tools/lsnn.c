@@ -1,2 +1,737 @@
+/* lsnn - command-line tool: train | eval | simulate | bench.
+ *
+ * Only this file prints or exits; the library reports errors through lsnn_status and
+ * lsnn_last_error(). Errors are printed as "lsnn: <context>: <what is wrong>". */
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <stdarg.h>
 #include <stdio.h>
-int main(void) { puts("lsnn: under construction"); return 1; }
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "lsnn/checkpoint.h"
+#include "lsnn/config.h"
+#include "lsnn/csv.h"
+#include "lsnn/learn.h"
+#include "lsnn/network.h"
+#include "lsnn/sim.h"
+#include "lsnn/train.h"
+
+#define LSNN_MAX_SETS 64
+
+void openblas_set_num_threads(int num_threads);
+
+static int die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "lsnn: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+static int die_status(void)
+{
+    return die("%s", lsnn_last_error());
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void fmt_duration(double s, char *buf, size_t cap)
+{
+    if (!isfinite(s) || s < 0)
+        snprintf(buf, cap, "?");
+    else if (s < 60)
+        snprintf(buf, cap, "%.0fs", s);
+    else if (s < 3600)
+        snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+    else
+        snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+}
+
+static void set_threads(int threads)
+{
+    /* BLAS runs inside the OpenMP workers on one chunk each: keep it single-threaded. */
+    openblas_set_num_threads(1);
+    if (threads > 0)
+        omp_set_num_threads(threads);
+}
+
+static int parse_int_arg(const char *opt, const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || end == s || v < lo || v > hi)
+        return die("%s: expected an integer in %d..%d, got '%s'", opt, lo, hi, s);
+    *out = (int)v;
+    return 0;
+}
+
+static int ensure_dir(const char *dir)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return die("%s: cannot create directory: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return die("%s: cannot create directory: %s", buf, strerror(errno));
+    return 0;
+}
+
+static long peak_rss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static const char *TRAIN_HELP =
+    "usage: lsnn train CONFIG.json [options]\n"
+    "\n"
+    "Trains the network of CONFIG on its task and writes OUT/model.safetensors (weights,\n"
+    "config, optimizer state) and OUT/log.csv (one line per iteration). Prints a progress line\n"
+    "every log_every iterations and ends with one line 'result: {json}'.\n"
+    "\n"
+    "options:\n"
+    "  --set KEY=VALUE   override a config key (dotted path, e.g. network.n_adaptive=40);\n"
+    "                    repeatable; every key is listed in docs/CONFIG.md\n"
+    "  --out DIR         output directory (default: runs/<config name>)\n"
+    "  --seed N          same as --set seed=N\n"
+    "  --threads N       OpenMP threads (default: all cores); results do not depend on it\n"
+    "  --resume          continue from OUT/model.safetensors up to 'iterations'\n"
+    "  --quiet           no progress lines (the result line is still printed)\n"
+    "  -h, --help        this text\n";
+
+typedef struct common_opts {
+    const char *sets[LSNN_MAX_SETS];
+    int n_sets;
+    int threads;
+} common_opts;
+
+static int apply_sets(lsnn_config *cfg, const common_opts *co)
+{
+    for (int i = 0; i < co->n_sets; i++)
+        if (lsnn_config_set(cfg, co->sets[i]))
+            return die_status();
+    return 0;
+}
+
+/* Parses an option shared by several subcommands; returns 1 if consumed (i advanced). */
+static int common_option(int argc, char **argv, int *i, common_opts *co, int *err)
+{
+    const char *a = argv[*i];
+    if (strcmp(a, "--set") == 0 || strcmp(a, "--threads") == 0) {
+        if (*i + 1 >= argc) {
+            *err = die("%s: missing value", a);
+            return 1;
+        }
+        const char *v = argv[++*i];
+        if (a[2] == 's') {
+            if (co->n_sets == LSNN_MAX_SETS)
+                *err = die("--set: at most %d overrides", LSNN_MAX_SETS);
+            else
+                co->sets[co->n_sets++] = v;
+        } else {
+            *err = parse_int_arg("--threads", v, 1, 1024, &co->threads);
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static void print_result(const char *task, const char *metric, double value, long iterations,
+                         double seconds, const char *extra)
+{
+    printf("result: {\"task\":\"%s\",\"metric\":\"%s\",\"value\":%.6g,\"iterations\":%ld,"
+           "\"seconds\":%.1f%s}\n",
+           task, metric, value, iterations, seconds, extra ? extra : "");
+    fflush(stdout);
+}
+
+static int cmd_train(int argc, char **argv)
+{
+    common_opts co = {0};
+    const char *config_path = NULL, *out = NULL, *seed = NULL;
+    int resume = 0, quiet = 0, err = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(TRAIN_HELP, stdout);
+            return 0;
+        } else if (common_option(argc, argv, &i, &co, &err)) {
+            if (err)
+                return err;
+        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--seed") == 0) {
+            if (i + 1 >= argc)
+                return die("%s: missing value", a);
+            if (a[2] == 'o')
+                out = argv[++i];
+            else
+                seed = argv[++i];
+        } else if (strcmp(a, "--resume") == 0) {
+            resume = 1;
+        } else if (strcmp(a, "--quiet") == 0) {
+            quiet = 1;
+        } else if (a[0] == '-') {
+            return die("train: unknown option '%s' (see lsnn train --help)", a);
+        } else if (!config_path) {
+            config_path = a;
+        } else {
+            return die("train: unexpected argument '%s'", a);
+        }
+    }
+    if (!config_path)
+        return die("train: missing CONFIG.json (see lsnn train --help)");
+    lsnn_config cfg;
+    if (lsnn_config_load(&cfg, config_path))
+        return die_status();
+    if (apply_sets(&cfg, &co))
+        return 1;
+    if (seed) {
+        char buf[128];
+        snprintf(buf, sizeof buf, "seed=%s", seed);
+        if (lsnn_config_set(&cfg, buf))
+            return die_status();
+    }
+    if (lsnn_config_validate(&cfg, config_path))
+        return die_status();
+    char outbuf[4096];
+    if (!out) {
+        const char *base = strrchr(config_path, '/');
+        base = base ? base + 1 : config_path;
+        snprintf(outbuf, sizeof outbuf, "runs/%.*s", (int)strcspn(base, "."), base);
+        out = outbuf;
+    }
+    if (ensure_dir(out))
+        return 1;
+    set_threads(co.threads);
+
+    lsnn_trainer tr;
+    if (lsnn_trainer_init(&tr, &cfg))
+        return die("%s: %s", config_path, lsnn_last_error());
+    char model_path[4200], log_path[4200];
+    snprintf(model_path, sizeof model_path, "%s/model.safetensors", out);
+    snprintf(log_path, sizeof log_path, "%s/log.csv", out);
+    if (resume) {
+        if (lsnn_checkpoint_load(model_path, &tr.net, &tr.opt, &tr.iteration)) {
+            lsnn_trainer_free(&tr);
+            return die_status();
+        }
+        if (!quiet)
+            printf("resuming %s at iteration %ld\n", model_path, tr.iteration);
+    }
+    FILE *log = fopen(log_path, resume ? "a" : "w");
+    if (!log) {
+        lsnn_trainer_free(&tr);
+        return die("%s: cannot write: %s", log_path, strerror(errno));
+    }
+    if (!resume)
+        fprintf(log, "iteration,loss,reg,train_%s,val_loss,val_%s,rate_hz,grad_norm,lr,seconds\n",
+                tr.shape.metric, tr.shape.metric);
+    if (!quiet) {
+        printf("task %s: %d inputs, %d outputs, %d steps per sequence\n", cfg.task, tr.shape.n_in,
+               tr.shape.n_out, tr.shape.T);
+        printf("network: %d regular + %d adaptive neurons, %zu parameters (%zu active); "
+               "batch %d, %d threads\n",
+               cfg.network.n_regular, cfg.network.n_adaptive, lsnn_net_count_params(&tr.net, 0),
+               lsnn_net_count_params(&tr.net, 1), cfg.batch_size, omp_get_max_threads());
+        fflush(stdout);
+    }
+    double t_start = now_s();
+    long it0 = tr.iteration;
+    int rc = 0;
+    lsnn_eval_result ev = {0};
+    double ema_loss = NAN, ema_acc = NAN;
+    while (tr.iteration < cfg.iterations) {
+        lsnn_iter_stats s;
+        if (lsnn_trainer_step(&tr, &s)) {
+            rc = die("%s: %s", config_path, lsnn_last_error());
+            break;
+        }
+        ema_loss = isnan(ema_loss) ? s.loss : 0.9 * ema_loss + 0.1 * s.loss;
+        ema_acc = isnan(ema_acc) ? s.metric : 0.9 * ema_acc + 0.1 * s.metric;
+        long it = tr.iteration;
+        int do_eval = cfg.eval_every > 0 && it % cfg.eval_every == 0 && it < cfg.iterations;
+        double vl = NAN, vm = NAN;
+        if (do_eval) {
+            if (lsnn_trainer_evaluate(&tr, LSNN_STREAM_VALID, cfg.store_recall.val_size, &ev,
+                                      NULL)) {
+                rc = die_status();
+                break;
+            }
+            vl = ev.loss;
+            vm = ev.metric;
+            if (lsnn_checkpoint_save(model_path, &cfg, &tr.net, &tr.opt, tr.iteration)) {
+                rc = die_status();
+                break;
+            }
+        }
+        double el = now_s() - t_start;
+        fprintf(log, "%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.4g,%.4g,%.4g,%.2f\n", it, s.loss, s.reg,
+                s.metric, vl, vm, s.rate_hz, s.grad_norm,
+                lsnn_lr_at(cfg.lr, &cfg.optim, it - 1), el);
+        fflush(log);
+        if (!quiet && (it % cfg.log_every == 0 || do_eval || it == cfg.iterations)) {
+            double ips = (it - it0) / el;
+            char eta[32];
+            fmt_duration((cfg.iterations - it) / ips, eta, sizeof eta);
+            printf("iter %6ld/%d  loss %.4f  acc %.3f  rate %5.1f Hz  %.2f it/s  ETA %s", it,
+                   cfg.iterations, ema_loss, ema_acc, s.rate_hz, ips, eta);
+            if (do_eval)
+                printf("  | val loss %.4f  val acc %.3f", vl, vm);
+            putchar('\n');
+            fflush(stdout);
+        }
+    }
+    fclose(log);
+    if (!rc) {
+        if (lsnn_checkpoint_save(model_path, &cfg, &tr.net, &tr.opt, tr.iteration))
+            rc = die_status();
+    }
+    if (!rc) {
+        if (lsnn_trainer_evaluate(&tr, LSNN_STREAM_VALID, cfg.store_recall.val_size, &ev, NULL))
+            rc = die_status();
+    }
+    if (!rc) {
+        double secs = now_s() - t_start;
+        if (!quiet)
+            printf("validation (%ld fresh sequences): loss %.4f  accuracy %.4f  rate %.1f Hz\n"
+                   "model: %s\n",
+                   ev.sequences, ev.loss, ev.metric, ev.rate_hz, model_path);
+        char extra[4400];
+        snprintf(extra, sizeof extra, ",\"val_loss\":%.6g,\"rate_hz\":%.4g,\"out\":\"%s\"", ev.loss,
+                 ev.rate_hz, out);
+        print_result(cfg.task, tr.shape.metric, ev.metric, tr.iteration, secs, extra);
+    }
+    lsnn_trainer_free(&tr);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static const char *EVAL_HELP =
+    "usage: lsnn eval MODEL.safetensors [options]\n"
+    "\n"
+    "Re-evaluates a trained model on freshly generated validation data (the same stream that\n"
+    "'lsnn train' reports at the end, so the value matches) and prints the confusion matrix\n"
+    "and one line 'result: {json}'.\n"
+    "\n"
+    "options:\n"
+    "  --set KEY=VALUE   override a config key (e.g. store_recall.val_size=1024); keys that\n"
+    "                    change tensor shapes are rejected when the model is loaded\n"
+    "  --test            evaluate on the test stream instead of the validation stream\n"
+    "  --threads N       OpenMP threads\n"
+    "  -h, --help        this text\n";
+
+static int load_model(const char *path, const common_opts *co, lsnn_trainer *tr)
+{
+    lsnn_config cfg;
+    if (lsnn_checkpoint_read_config(path, &cfg))
+        return die_status();
+    if (apply_sets(&cfg, co))
+        return 1;
+    if (lsnn_trainer_init(tr, &cfg))
+        return die("%s: %s", path, lsnn_last_error());
+    if (lsnn_checkpoint_load(path, &tr->net, NULL, &tr->iteration)) {
+        lsnn_trainer_free(tr);
+        return die_status();
+    }
+    return 0;
+}
+
+static int cmd_eval(int argc, char **argv)
+{
+    common_opts co = {0};
+    const char *model = NULL;
+    int err = 0, test = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(EVAL_HELP, stdout);
+            return 0;
+        } else if (common_option(argc, argv, &i, &co, &err)) {
+            if (err)
+                return err;
+        } else if (strcmp(a, "--test") == 0) {
+            test = 1;
+        } else if (a[0] == '-') {
+            return die("eval: unknown option '%s' (see lsnn eval --help)", a);
+        } else if (!model) {
+            model = a;
+        } else {
+            return die("eval: unexpected argument '%s'", a);
+        }
+    }
+    if (!model)
+        return die("eval: missing MODEL.safetensors (see lsnn eval --help)");
+    set_threads(co.threads);
+    lsnn_trainer tr;
+    if (load_model(model, &co, &tr))
+        return 1;
+    double t0 = now_s();
+    int n_out = tr.net.n_out;
+    long *conf = calloc((size_t)n_out * n_out, sizeof(long));
+    lsnn_eval_result ev;
+    if (!conf || lsnn_trainer_evaluate(&tr, test ? LSNN_STREAM_TEST : LSNN_STREAM_VALID,
+                                       tr.cfg.store_recall.val_size, &ev, conf)) {
+        free(conf);
+        lsnn_trainer_free(&tr);
+        return conf ? die_status() : die("eval: out of memory");
+    }
+    printf("%s set: %ld sequences, %ld decisions, loss %.4f, accuracy %.4f, rate %.1f Hz\n",
+           test ? "test" : "validation", ev.sequences, ev.total, ev.loss, ev.metric, ev.rate_hz);
+    printf("confusion matrix (rows: true class, columns: predicted):\n      ");
+    for (int k = 0; k < n_out; k++)
+        printf(" %6d", k);
+    putchar('\n');
+    for (int r = 0; r < n_out; r++) {
+        printf("  %3d ", r);
+        for (int k = 0; k < n_out; k++)
+            printf(" %6ld", conf[r * n_out + k]);
+        putchar('\n');
+    }
+    char extra[128];
+    snprintf(extra, sizeof extra, ",\"loss\":%.6g,\"split\":\"%s\"", ev.loss,
+             test ? "test" : "validation");
+    print_result(tr.cfg.task, tr.shape.metric, ev.metric, tr.iteration, now_s() - t0, extra);
+    free(conf);
+    lsnn_trainer_free(&tr);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static const char *SIMULATE_HELP =
+    "usage: lsnn simulate MODEL.safetensors --out DIR [options]\n"
+    "\n"
+    "Runs the model on one validation sequence and writes, in DIR:\n"
+    "  input.csv      input events (t, channel)\n"
+    "  spikes.csv     spike events (t, neuron)\n"
+    "  v.csv          membrane potentials, one row per step, one column per neuron\n"
+    "  threshold.csv  thresholds B = b0 + beta b, same layout\n"
+    "  readout.csv    readout y, one column per output\n"
+    "  windows.csv    decision windows (t0, t1, label)\n"
+    "\n"
+    "options:\n"
+    "  --index N       which validation sequence (default 0)\n"
+    "  --set KEY=VALUE override a config key (e.g. store_recall.n_symbols=24)\n"
+    "  -h, --help      this text\n";
+
+static int cmd_simulate(int argc, char **argv)
+{
+    common_opts co = {0};
+    const char *model = NULL, *out = NULL;
+    int err = 0, index = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(SIMULATE_HELP, stdout);
+            return 0;
+        } else if (common_option(argc, argv, &i, &co, &err)) {
+            if (err)
+                return err;
+        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--index") == 0) {
+            if (i + 1 >= argc)
+                return die("%s: missing value", a);
+            if (a[2] == 'o')
+                out = argv[++i];
+            else if (parse_int_arg("--index", argv[++i], 0, 1 << 30, &index))
+                return 1;
+        } else if (a[0] == '-') {
+            return die("simulate: unknown option '%s' (see lsnn simulate --help)", a);
+        } else if (!model) {
+            model = a;
+        } else {
+            return die("simulate: unexpected argument '%s'", a);
+        }
+    }
+    if (!model || !out)
+        return die("simulate: need MODEL.safetensors and --out DIR (see lsnn simulate --help)");
+    if (ensure_dir(out))
+        return 1;
+    set_threads(1);
+    /* One sequence: batch size 1. */
+    co.sets[co.n_sets++] = "batch_size=1";
+    lsnn_trainer tr;
+    if (load_model(model, &co, &tr))
+        return 1;
+    int T = tr.shape.T, n = tr.net.n, n_out = tr.net.n_out, n_in = tr.net.n_in;
+    lsnn_trace trace;
+    trace.v = malloc(sizeof(lsnn_real) * (size_t)T * n);
+    trace.thr = malloc(sizeof(lsnn_real) * (size_t)T * n);
+    trace.z = malloc(sizeof(lsnn_real) * (size_t)T * n);
+    int rc = 0;
+    if (!trace.v || !trace.thr || !trace.z)
+        rc = die("simulate: out of memory for %d steps x %d neurons", T, n);
+    if (!rc && tr.task->generate(&tr.cfg, tr.cfg.seed, LSNN_STREAM_VALID, (uint64_t)index,
+                                 &tr.batch))
+        rc = die_status();
+    if (!rc && lsnn_sim_forward(tr.sim, &tr.net, &tr.batch, tr.y, NULL, &trace))
+        rc = die_status();
+    char p[4200];
+#define WRITE_OR_FAIL(call)    \
+    do {                       \
+        if (!rc && (call))     \
+            rc = die_status(); \
+    } while (0)
+    snprintf(p, sizeof p, "%s/input.csv", out);
+    WRITE_OR_FAIL(lsnn_csv_write_events(p, "channel", tr.batch.x, T, n_in));
+    snprintf(p, sizeof p, "%s/spikes.csv", out);
+    WRITE_OR_FAIL(lsnn_csv_write_events(p, "neuron", trace.z, T, n));
+    snprintf(p, sizeof p, "%s/v.csv", out);
+    WRITE_OR_FAIL(lsnn_csv_write_matrix(p, "v", trace.v, T, n));
+    snprintf(p, sizeof p, "%s/threshold.csv", out);
+    WRITE_OR_FAIL(lsnn_csv_write_matrix(p, "B", trace.thr, T, n));
+    snprintf(p, sizeof p, "%s/readout.csv", out);
+    WRITE_OR_FAIL(lsnn_csv_write_matrix(p, "y", tr.y, T, n_out));
+    if (!rc) {
+        snprintf(p, sizeof p, "%s/windows.csv", out);
+        FILE *f = fopen(p, "w");
+        if (!f)
+            rc = die("%s: cannot write: %s", p, strerror(errno));
+        else {
+            fprintf(f, "t0,t1,label\n");
+            for (int w = 0; w < tr.batch.n_windows[0]; w++)
+                fprintf(f, "%d,%d,%d\n", tr.batch.windows[w].t0, tr.batch.windows[w].t1,
+                        tr.batch.windows[w].label);
+            if (fclose(f) != 0)
+                rc = die("%s: write failed", p);
+        }
+    }
+    if (!rc) {
+        long spikes = 0;
+        for (size_t k = 0; k < (size_t)T * n; k++)
+            spikes += trace.z[k] != 0;
+        printf("simulated %d steps of %d neurons: %ld spikes (%.1f Hz); traces in %s/\n", T, n,
+               spikes, spikes / ((double)T * n) * 1000.0 / tr.cfg.network.dt, out);
+    }
+    free(trace.v);
+    free(trace.thr);
+    free(trace.z);
+    lsnn_trainer_free(&tr);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static const char *BENCH_HELP =
+    "usage: lsnn bench [options]\n"
+    "\n"
+    "Times the forward pass and a full training iteration (forward + BPTT + Adam) of the\n"
+    "sequential-MNIST LSNN of seed 000 (80 inputs, 100 ALIF + 120 LIF, 10 outputs, T = 784,\n"
+    "fully connected) on random input spikes, and prints seconds per iteration (median),\n"
+    "neuron-steps/s, synaptic events/s and the peak resident memory.\n"
+    "\n"
+    "options:\n"
+    "  --batch LIST      batch sizes, comma-separated (default 32,256)\n"
+    "  --steps T         sequence length (default 784)\n"
+    "  --input-rate P    probability that an input channel spikes in a step (default 0.05)\n"
+    "  --repeat N        timed repetitions, the median is reported (default 3)\n"
+    "  --threads N       OpenMP threads (default: all cores)\n"
+    "  --set KEY=VALUE   override a network key (e.g. network.n_adaptive=350)\n"
+    "  -h, --help        this text\n";
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+    common_opts co = {0};
+    const char *batches = "32,256";
+    int T = 784, repeat = 3, err = 0;
+    double input_rate = 0.05;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(BENCH_HELP, stdout);
+            return 0;
+        } else if (common_option(argc, argv, &i, &co, &err)) {
+            if (err)
+                return err;
+        } else if (i + 1 < argc && strcmp(a, "--batch") == 0) {
+            batches = argv[++i];
+        } else if (i + 1 < argc && strcmp(a, "--steps") == 0) {
+            if (parse_int_arg(a, argv[++i], 1, 1000000, &T))
+                return 1;
+        } else if (i + 1 < argc && strcmp(a, "--repeat") == 0) {
+            if (parse_int_arg(a, argv[++i], 1, 1000, &repeat))
+                return 1;
+        } else if (i + 1 < argc && strcmp(a, "--input-rate") == 0) {
+            char *end;
+            input_rate = strtod(argv[++i], &end);
+            if (*end || !(input_rate >= 0 && input_rate <= 1))
+                return die("--input-rate: expected a probability in [0, 1], got '%s'", argv[i]);
+        } else {
+            return die("bench: unknown or incomplete option '%s' (see lsnn bench --help)", a);
+        }
+    }
+    set_threads(co.threads);
+    lsnn_config cfg;
+    lsnn_config_defaults(&cfg);
+    cfg.network.n_regular = 120;
+    cfg.network.n_adaptive = 100;
+    cfg.network.tau_a = 700;
+    cfg.network.refractory = 0;
+    if (apply_sets(&cfg, &co))
+        return 1;
+    if (lsnn_config_validate(&cfg, "bench"))
+        return die_status();
+    const int n_in = 80, n_out = 10;
+    printf("lsnn bench: %d inputs (spike probability %.3f per step), %d LIF + %d ALIF, %d outputs,"
+           " T = %d, %d threads, %s\n",
+           n_in, input_rate, cfg.network.n_regular, cfg.network.n_adaptive, n_out, T,
+           omp_get_max_threads(), LSNN_REAL_IS_DOUBLE ? "float64" : "float32");
+    printf("%6s %12s %12s %14s %14s %12s %10s\n", "batch", "fwd s/it", "train s/it",
+           "neuron-steps/s", "syn-events/s", "rate Hz", "peak MB");
+    char *list = strdup(batches);
+    int rc = 0;
+    for (char *tok = strtok(list, ","); tok && !rc; tok = strtok(NULL, ",")) {
+        int B;
+        if (parse_int_arg("--batch", tok, 1, 65536, &B)) {
+            rc = 1;
+            break;
+        }
+        lsnn_net net;
+        lsnn_batch batch;
+        lsnn_optim opt;
+        if (lsnn_net_init(&net, &cfg.network, n_in, n_out, 1)) {
+            rc = die_status();
+            break;
+        }
+        lsnn_status st = lsnn_batch_init(&batch, B, T, n_in, n_out, LSNN_LOSS_CE_WINDOW, 1);
+        if (!st)
+            st = lsnn_optim_init(&opt, &cfg.optim, net.n_params);
+        lsnn_sim *sim = st ? NULL : lsnn_sim_create(&net, B, T, &st);
+        size_t ny = (size_t)B * T * n_out;
+        lsnn_real *y = malloc(sizeof(lsnn_real) * ny), *gy = malloc(sizeof(lsnn_real) * ny);
+        lsnn_real *grad = malloc(sizeof(lsnn_real) * net.n_params);
+        uint8_t *mask = malloc(net.n_params);
+        double *count = malloc(sizeof(double) * net.n);
+        if (st || !y || !gy || !grad || !mask || !count) {
+            rc = st ? die_status() : die("bench: out of memory");
+        } else {
+            lsnn_net_trainable_mask(&net, mask);
+            lsnn_rng rng;
+            lsnn_rng_seed(&rng, 5);
+            for (size_t k = 0; k < (size_t)B * T * n_in; k++)
+                batch.x[k] = lsnn_rng_uniform(&rng) < input_rate ? 1 : 0;
+            for (int b = 0; b < B; b++) {
+                batch.n_windows[b] = 1;
+                batch.windows[b] = (lsnn_window){T > 56 ? T - 56 : 0, T, b % n_out};
+            }
+            double *tf = malloc(sizeof(double) * repeat), *tt = malloc(sizeof(double) * repeat);
+            double spikes = 0, in_events = 0;
+            for (size_t k = 0; k < (size_t)B * T * n_in; k++)
+                in_events += batch.x[k] != 0;
+            /* One untimed warm-up iteration, then the timed ones. */
+            for (int r = -1; r < repeat && !rc; r++) {
+                double t0 = now_s();
+                st = lsnn_sim_forward(sim, &net, &batch, y, count, NULL);
+                double t1 = now_s();
+                lsnn_loss_result lr;
+                if (!st)
+                    st = lsnn_loss_compute(&batch, y, gy, &lr);
+                if (!st)
+                    st = lsnn_bptt_backward(sim, &net, &batch, gy, NULL, grad);
+                if (!st)
+                    lsnn_optim_step(&opt, net.params, grad, mask, 1e-6);
+                double t2 = now_s();
+                if (st)
+                    rc = die_status();
+                if (r >= 0) {
+                    tf[r] = t1 - t0;
+                    tt[r] = t2 - t0;
+                }
+                spikes = 0;
+                for (int j = 0; j < net.n; j++)
+                    spikes += count[j];
+            }
+            if (!rc) {
+                qsort(tf, repeat, sizeof(double), cmp_double);
+                qsort(tt, repeat, sizeof(double), cmp_double);
+                double f = tf[repeat / 2], t = tt[repeat / 2];
+                double nsteps = (double)B * T * net.n;
+                double events = spikes * (net.n + n_out) + in_events * net.n;
+                printf("%6d %12.4f %12.4f %14.3e %14.3e %12.1f %10.1f\n", B, f, t, nsteps / f,
+                       events / f, spikes / nsteps * 1000.0, peak_rss_kb() / 1024.0);
+                fflush(stdout);
+            }
+            free(tf);
+            free(tt);
+        }
+        free(y);
+        free(gy);
+        free(grad);
+        free(mask);
+        free(count);
+        lsnn_sim_free(sim);
+        if (!st)
+            lsnn_optim_free(&opt);
+        lsnn_batch_free(&batch);
+        lsnn_net_free(&net);
+    }
+    free(list);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static const char *MAIN_HELP =
+    "usage: lsnn COMMAND [options]   (lsnn COMMAND --help for details)\n"
+    "\n"
+    "Simulate and train recurrent spiking networks of adapting neurons (LSNNs).\n"
+    "\n"
+    "commands:\n"
+    "  train CONFIG.json      train a network (writes model.safetensors and log.csv)\n"
+    "  eval MODEL             evaluate a trained model on fresh validation data\n"
+    "  simulate MODEL         run one sequence and write spikes, potentials, thresholds as CSV\n"
+    "  bench                  time the sequential-MNIST-size network (forward and training)\n"
+    "  help                   this text\n"
+    "\n"
+    "Configs: configs/*.json; every key is documented in docs/CONFIG.md.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
+        fputs(MAIN_HELP, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0) {
+        printf("lsnn 0.1.0\n");
+        return 0;
+    }
+    if (strcmp(cmd, "train") == 0)
+        return cmd_train(argc - 2, argv + 2);
+    if (strcmp(cmd, "eval") == 0)
+        return cmd_eval(argc - 2, argv + 2);
+    if (strcmp(cmd, "simulate") == 0)
+        return cmd_simulate(argc - 2, argv + 2);
+    if (strcmp(cmd, "bench") == 0)
+        return cmd_bench(argc - 2, argv + 2);
+    return die("unknown command '%s' (see lsnn help)", cmd);
+}

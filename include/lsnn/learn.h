@@ -1,0 +1,65 @@
+/* lsnn/learn.h - losses, regularisation and optimizers.
+ *
+ * Losses turn the readout y (B, T, n_out) and a batch's targets into a value, the derivative
+ * dL/dy and task metrics; the optimizer is one flat loop over the parameter block. */
+#ifndef LSNN_LEARN_H
+#define LSNN_LEARN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lsnn/config.h"
+#include "lsnn/sim.h"
+
+typedef struct lsnn_loss_result {
+    double loss;        /* task loss (mean over windows or weighted steps) */
+    double reg;         /* regularisation loss (already weighted) */
+    long correct;       /* windows classified correctly (classification) */
+    long total;         /* windows (classification) */
+} lsnn_loss_result;
+
+/* Task loss. gy (B, T, n_out) receives dL/dy (may be NULL for evaluation only).
+ * CE_WINDOW: L = mean over all windows of -log softmax(mean_{t in window} y(t))[label].
+ * MSE: L = sum_{b,t,k} w(b,t) (y - y*)^2 / (n_out sum w). */
+lsnn_status lsnn_loss_compute(const lsnn_batch *batch, const lsnn_real *y, lsnn_real *gy,
+                              lsnn_loss_result *out);
+
+/* Per-window predictions (arg-max of the averaged readout), for confusion matrices:
+ * pred (B, max_windows). */
+void lsnn_loss_predict(const lsnn_batch *batch, const lsnn_real *y, int *pred);
+
+/* Firing-rate regularisation (seed 000 eq. 9): with r_j the rate of neuron j averaged over the
+ * batch and time (spikes per step), f0 = rate_target_hz * dt / 1000,
+ *   R = c (1/n) sum_j (r_j - f0)^2.
+ * Writes dR/dz_j(b,t) (identical for every b and t) into gz (n) and returns R. */
+double lsnn_rate_reg(const double *spike_count, int n, int B, int T, double dt,
+                     double rate_target_hz, double c, lsnn_real *gz);
+
+typedef enum lsnn_optim_kind {
+    LSNN_OPTIM_ADAM = 0,
+    LSNN_OPTIM_SGD = 1
+} lsnn_optim_kind;
+
+typedef struct lsnn_optim {
+    lsnn_optim_kind kind;
+    double beta1, beta2, epsilon;
+    long step;          /* updates applied so far */
+    size_t n;
+    lsnn_real *m, *v;   /* Adam moments (n), NULL for SGD */
+} lsnn_optim;
+
+lsnn_status lsnn_optim_init(lsnn_optim *o, const lsnn_optim_config *cfg, size_t n);
+void lsnn_optim_free(lsnn_optim *o);
+
+/* Learning rate at iteration `it`: lr * decay^(floor(it / every)). */
+double lsnn_lr_at(double lr, const lsnn_optim_config *cfg, long it);
+
+/* Scales grad so that its global L2 norm (over trainable entries) is at most clip_norm
+ * (0 = no clipping). Returns the norm before clipping. */
+double lsnn_grad_clip(lsnn_real *grad, const uint8_t *mask, size_t n, double clip_norm);
+
+/* One update of params (n) from grad; entries with mask[k] == 0 are left untouched. */
+void lsnn_optim_step(lsnn_optim *o, lsnn_real *params, const lsnn_real *grad,
+                     const uint8_t *mask, double lr);
+
+#endif

@@ -1,0 +1,37 @@
+/* lsnn/task.h - experiments: what the network sees and what it must output.
+ *
+ * A task fills batches deterministically from (seed, stream, index of the first sequence): the
+ * same triple always gives the same sequences, whatever the batch size or thread count. Training
+ * uses stream LSNN_STREAM_TRAIN with index = iteration * batch_size (so a resumed run sees the
+ * same data); validation uses the fixed stream LSNN_STREAM_VALID starting at 0. */
+#ifndef LSNN_TASK_H
+#define LSNN_TASK_H
+
+#include <stdint.h>
+
+#include "lsnn/config.h"
+#include "lsnn/sim.h"
+
+#define LSNN_STREAM_TRAIN 1u
+#define LSNN_STREAM_VALID 2u
+#define LSNN_STREAM_TEST 3u
+
+typedef struct lsnn_task_shape {
+    int n_in, n_out, T, max_windows;
+    lsnn_loss_kind loss;
+    const char *metric;      /* "accuracy" */
+} lsnn_task_shape;
+
+typedef struct lsnn_task {
+    const char *name;
+    const char *description;
+    lsnn_status (*shape)(const lsnn_config *cfg, lsnn_task_shape *out);
+    /* Fills the B sequences of b (already allocated with the task's shape). */
+    lsnn_status (*generate)(const lsnn_config *cfg, uint64_t seed, uint64_t stream,
+                            uint64_t first, lsnn_batch *b);
+} lsnn_task;
+
+/* Task by name, or NULL. */
+const lsnn_task *lsnn_task_find(const char *name);
+
+#endif

@@ -1,0 +1,53 @@
+/* lsnn/train.h - the training loop of one experiment: task, network, learning rule, optimizer.
+ *
+ * A trainer owns everything one run needs. Iteration i trains on the batch of stream
+ * LSNN_STREAM_TRAIN starting at sequence i * batch_size, with current noise keyed by i, so a run
+ * resumed from a checkpoint continues exactly as the uninterrupted run would have. */
+#ifndef LSNN_TRAIN_H
+#define LSNN_TRAIN_H
+
+#include "lsnn/config.h"
+#include "lsnn/learn.h"
+#include "lsnn/network.h"
+#include "lsnn/sim.h"
+#include "lsnn/task.h"
+
+typedef struct lsnn_iter_stats {
+    double loss, reg, metric;  /* metric: accuracy on the training batch */
+    double rate_hz;            /* mean firing rate over neurons, batch and time */
+    double grad_norm;
+} lsnn_iter_stats;
+
+typedef struct lsnn_trainer {
+    lsnn_config cfg;
+    const lsnn_task *task;
+    lsnn_task_shape shape;
+    lsnn_net net;
+    lsnn_optim opt;
+    long iteration;            /* iterations completed */
+    lsnn_batch batch;
+    lsnn_sim *sim;
+    lsnn_real *y, *gy, *gz, *grad;
+    double *count;
+    uint8_t *mask;
+} lsnn_trainer;
+
+/* Builds the task, the network (initialised from cfg->seed) and the optimizer. */
+lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg);
+void lsnn_trainer_free(lsnn_trainer *tr);
+
+/* One iteration: data, forward, loss, backward, clipping, optimizer step. */
+lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats);
+
+typedef struct lsnn_eval_result {
+    double loss, metric, rate_hz;
+    long correct, total, sequences;
+    long *confusion;           /* (n_out, n_out) true x predicted, if requested */
+} lsnn_eval_result;
+
+/* Evaluates on `count` sequences of `stream` (fresh data the network never trained on). If
+ * confusion is non-NULL it receives an (n_out, n_out) matrix of counts. */
+lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
+                                  lsnn_eval_result *out, long *confusion);
+
+#endif

@@ -1,0 +1,1109 @@
+/* Experiment configuration (see lsnn/config.h).
+ *
+ * One static table (`fields`) describes every key: dotted name, type, location in lsnn_config,
+ * default, allowed range or values, and a one-line description. Defaults, JSON parsing, --set
+ * overrides, validation, serialisation and the Markdown reference (docs/CONFIG.md) are all driven
+ * by it; adding a key means adding one line to the table (and regenerating docs/CONFIG.md, which
+ * tests/test_config.c enforces). */
+#include "lsnn/config.h"
+
+#include "io/config_doc.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------------------------------------
+ * The table
+ * ------------------------------------------------------------------------------------------- */
+
+typedef enum cfg_type {
+    CT_INT,    /* int */
+    CT_BOOL,   /* int holding 0 or 1; JSON true/false (0/1 accepted) */
+    CT_DOUBLE, /* double, always finite */
+    CT_STRING, /* char[LSNN_NAME_MAX], one of `choices` */
+    CT_U64     /* unsigned long long (the seed) */
+} cfg_type;
+
+/* Range flags: which bounds apply and whether they are exclusive. */
+enum {
+    R_MIN = 1u << 0,
+    R_MIN_EXCL = 1u << 1,
+    R_MAX = 1u << 2,
+    R_MAX_EXCL = 1u << 3,
+};
+#define R_GT0 (R_MIN | R_MIN_EXCL) /* > min  (min = 0 in the table) */
+#define R_GE (R_MIN)               /* >= min */
+#define R_IN (R_MIN | R_MAX)       /* min <= x <= max */
+
+typedef struct cfg_field {
+    const char *key; /* dotted JSON path; at most one level of nesting */
+    cfg_type type;
+    size_t offset;       /* offsetof(lsnn_config, ...) */
+    double def;          /* default of numeric and boolean fields */
+    const char *def_str; /* default of string fields */
+    unsigned range;      /* R_* flags */
+    double min, max;
+    const char *choices; /* string fields: allowed values separated by '|' */
+    const char *doc;     /* one line, no '|' (it goes into a Markdown table) */
+} cfg_field;
+
+/* offsetof() plus a compile-time check that the member has the type the table entry claims
+ * (a negative array size otherwise). */
+/* clang-format off */
+#define CFG_MEMBER(m) (((lsnn_config *)0)->m)
+#define CFG_OFF(m, ok) (offsetof(lsnn_config, m) + 0 * sizeof(char[(ok) ? 1 : -1]))
+#define OFF_INT(m) CFG_OFF(m, _Generic(CFG_MEMBER(m), int: 1, default: 0))
+#define OFF_DBL(m) CFG_OFF(m, _Generic(CFG_MEMBER(m), double: 1, default: 0))
+#define OFF_U64(m) CFG_OFF(m, _Generic(CFG_MEMBER(m), unsigned long long: 1, default: 0))
+#define OFF_STR(m) CFG_OFF(m, sizeof CFG_MEMBER(m) == LSNN_NAME_MAX && \
+                              _Generic(CFG_MEMBER(m)[0], char: 1, default: 0))
+
+#define F_INT(k, m, d, r, lo, hi, doc) {k, CT_INT, OFF_INT(m), d, NULL, r, lo, hi, NULL, doc}
+#define F_BOOL(k, m, d, doc) {k, CT_BOOL, OFF_INT(m), d, NULL, 0, 0, 0, NULL, doc}
+#define F_DBL(k, m, d, r, lo, hi, doc) {k, CT_DOUBLE, OFF_DBL(m), d, NULL, r, lo, hi, NULL, doc}
+#define F_STR(k, m, d, choices, doc) {k, CT_STRING, OFF_STR(m), 0, d, 0, 0, 0, choices, doc}
+#define F_U64(k, m, d, doc) {k, CT_U64, OFF_U64(m), d, NULL, 0, 0, 0, NULL, doc}
+/* clang-format on */
+
+#define MAX_NEURONS 1000000
+#define MAX_SEQ_STEPS 10000000LL /* n_symbols * symbol_ms */
+
+static const cfg_field fields[] = {
+    /* top level */
+    F_STR("task", task, "store_recall", "store_recall", "Task to train on."),
+    F_STR("learning", learning, "bptt", "bptt|eprop",
+          "Learning rule: backpropagation through time or e-prop."),
+    F_U64("seed", seed, 1,
+          "Seed of the random generator; this one seed drives initialisation, data and noise."),
+    F_INT("iterations", iterations, 400, R_GE, 0, 0, "Training iterations (parameter updates)."),
+    F_INT("batch_size", batch_size, 64, R_IN, 1, 65536, "Sequences per training iteration."),
+    F_DBL("lr", lr, 0.01, R_GT0, 0, 0, "Learning rate."),
+    F_INT("log_every", log_every, 10, R_GE, 1, 0,
+          "Print a progress line every this many iterations."),
+    F_INT("eval_every", eval_every, 50, R_GE, 0, 0,
+          "Validate every this many iterations (0: only at the end)."),
+
+    /* optimizer (C member `optim`) */
+    F_STR("optimizer.name", optim.name, "adam", "adam|sgd", "Optimiser."),
+    F_DBL("optimizer.beta1", optim.beta1, 0.9, R_MIN | R_MIN_EXCL | R_MAX | R_MAX_EXCL, 0, 1,
+          "Adam: decay rate of the first-moment estimate."),
+    F_DBL("optimizer.beta2", optim.beta2, 0.999, R_MIN | R_MIN_EXCL | R_MAX | R_MAX_EXCL, 0, 1,
+          "Adam: decay rate of the second-moment estimate."),
+    F_DBL("optimizer.epsilon", optim.epsilon, 1e-8, R_GT0, 0, 0,
+          "Adam: epsilon added to the root of the second moment."),
+    F_DBL("optimizer.lr_decay", optim.lr_decay, 1.0, R_MIN | R_MIN_EXCL | R_MAX, 0, 1,
+          "Multiply the learning rate by this factor every `optimizer.lr_decay_every` iterations "
+          "(1: no decay)."),
+    F_INT("optimizer.lr_decay_every", optim.lr_decay_every, 0, R_GE, 0, 0,
+          "Iterations between learning-rate decays (0: never)."),
+    F_DBL("optimizer.clip_norm", optim.clip_norm, 0, R_GE, 0, 0,
+          "Clip the global gradient norm to this value (0: off)."),
+
+    /* network */
+    F_INT("network.n_regular", network.n_regular, 20, R_IN, 0, MAX_NEURONS,
+          "Regular LIF neurons (no threshold adaptation)."),
+    F_INT("network.n_adaptive", network.n_adaptive, 20, R_IN, 0, MAX_NEURONS,
+          "Adaptive ALIF neurons."),
+    F_DBL("network.dt", network.dt, 1.0, R_GT0, 0, 0, "Simulation time step, ms."),
+    F_DBL("network.tau_m", network.tau_m, 20, R_GT0, 0, 0, "Membrane time constant, ms."),
+    F_DBL("network.tau_a", network.tau_a, 1200, R_GT0, 0, 0,
+          "Adaptation time constant of the ALIF neurons, ms."),
+    F_DBL("network.beta", network.beta, 1.8, R_GE, 0, 0,
+          "Adaptation strength of the ALIF neurons (threshold increase per unit of adaptation)."),
+    F_DBL("network.b0", network.b0, 0.01, R_GT0, 0, 0, "Baseline firing threshold."),
+    F_INT("network.refractory", network.refractory, 2, R_IN, 0, 1000,
+          "Refractory period after a spike, steps (0: none)."),
+    F_STR("network.input_scaling", network.input_scaling, "leaky", "leaky|plain",
+          "Input current in the membrane update: `leaky` scales it by (1 - exp(-dt/tau_m)), "
+          "`plain` adds it unscaled."),
+    F_DBL("network.gamma", network.gamma, 0.3, R_GE, 0, 0,
+          "Dampening factor of the spike pseudo-derivative."),
+    F_DBL("network.w0", network.w0, 1.0, R_GE, 0, 0,
+          "Scale of the initial input and recurrent weights: w0 / sqrt(fan-in) N(0, 1)."),
+    F_DBL("network.w0_out", network.w0_out, 1.0, R_GE, 0, 0,
+          "Scale of the initial readout weights: w0_out / sqrt(neurons) N(0, 1)."),
+    F_INT("network.max_delay", network.max_delay, 1, R_IN, 1, 64,
+          "Synaptic delays are drawn uniformly from 1 to max_delay, steps."),
+    F_DBL("network.noise_std", network.noise_std, 0, R_GE, 0, 0,
+          "Initial std of the Gaussian current noise (0: off)."),
+    F_BOOL("network.train_noise", network.train_noise, 0,
+           "Train the per-neuron noise std as a parameter."),
+    F_DBL("network.readout_tau", network.readout_tau, 20, R_GE, 0, 0,
+          "Readout time constant, ms: kappa = exp(-dt/readout_tau) (0: no filtering)."),
+
+    /* loss */
+    F_DBL("loss.rate_target", loss.rate_target, 10, R_GE, 0, 0,
+          "Target firing rate of the rate regularisation, Hz."),
+    F_DBL("loss.rate_reg", loss.rate_reg, 0, R_GE, 0, 0,
+          "Weight of the firing-rate regularisation (0: off)."),
+
+    /* store_recall */
+    F_INT("store_recall.n_values", store_recall.n_values, 2, R_IN, 2, 16,
+          "Number of distinct values that can be stored and recalled."),
+    F_INT("store_recall.n_symbols", store_recall.n_symbols, 12, R_IN, 2, 4096,
+          "Symbols (periods) per sequence."),
+    F_INT("store_recall.symbol_ms", store_recall.symbol_ms, 200, R_IN, 1, 100000,
+          "Duration of one symbol, steps (= ms at dt = 1)."),
+    F_INT("store_recall.group_size", store_recall.group_size, 25, R_IN, 1, 10000,
+          "Poisson input neurons per input group (store, recall, one group per value)."),
+    F_DBL("store_recall.rate_hz", store_recall.rate_hz, 50, R_GE, 0, 0,
+          "Firing rate of an active input group, Hz."),
+    F_DBL("store_recall.p_command", store_recall.p_command, 0.1666666667,
+          R_MIN | R_MIN_EXCL | R_MAX, 0, 1,
+          "Probability that a period carries a store or a recall command."),
+    F_INT("store_recall.val_size", store_recall.val_size, 256, R_IN, 1, 1000000,
+          "Validation sequences (freshly generated)."),
+};
+#define N_FIELDS (sizeof fields / sizeof fields[0])
+
+/* Sections, in the order of the serialised JSON and of the documentation; "" is the top level. */
+static const struct cfg_section {
+    const char *name;
+    const char *doc;
+} sections[] = {
+    {"", "Keys of the top-level JSON object."},
+    {"optimizer", "Gradient-descent optimiser: JSON object `\"optimizer\"` (C member `optim`)."},
+    {"network", "Recurrent network of regular (LIF) and adaptive (ALIF) neurons, and its readout."},
+    {"loss", "Terms added to the task loss."},
+    {"store_recall",
+     "Store-recall task: input groups code values and store/recall commands; the network must "
+     "output the most recently stored value at each recall."},
+};
+#define N_SECTIONS (sizeof sections / sizeof sections[0])
+
+/* Constraints between keys (checked at the end of lsnn_config_validate, documented here). */
+static const char *const cross_docs[] = {
+    "`network.n_regular + network.n_adaptive` must be >= 1.",
+    "`store_recall.n_symbols * store_recall.symbol_ms` (steps per sequence) must be <= 10000000.",
+    "`store_recall.rate_hz * network.dt / 1000` (input spike probability per step) must be <= 1.",
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * Small helpers
+ * ------------------------------------------------------------------------------------------- */
+
+static const char *origin_or_default(const char *origin)
+{
+    return origin ? origin : "config";
+}
+
+/* Length of the section part of a dotted key ("network.tau_m" -> 7, "lr" -> 0). */
+static size_t section_len(const char *key)
+{
+    const char *dot = strchr(key, '.');
+    return dot ? (size_t)(dot - key) : 0;
+}
+
+static bool field_in_section(const cfg_field *f, const char *section)
+{
+    size_t n = section_len(f->key);
+    return n == strlen(section) && strncmp(f->key, section, n) == 0;
+}
+
+static const cfg_field *find_field(const char *key)
+{
+    for (size_t i = 0; i < N_FIELDS; i++)
+        if (strcmp(fields[i].key, key) == 0)
+            return &fields[i];
+    return NULL;
+}
+
+static const char *find_section(const char *name)
+{
+    for (size_t i = 1; i < N_SECTIONS; i++)
+        if (strcmp(sections[i].name, name) == 0)
+            return sections[i].name;
+    return NULL;
+}
+
+static void *field_ptr(lsnn_config *c, const cfg_field *f)
+{
+    return (char *)c + f->offset;
+}
+
+static const void *field_cptr(const lsnn_config *c, const cfg_field *f)
+{
+    return (const char *)c + f->offset;
+}
+
+/* Copies s for display in a message: control characters become '?', long text ends in "...". */
+static void show(char *dst, size_t n, const char *s)
+{
+    size_t i = 0, j = 0;
+    for (; s[i] && j + 1 < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        dst[j++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+    }
+    dst[j] = '\0';
+    if (s[i] && n >= 4)
+        memcpy(dst + n - 4, "...", 4);
+}
+
+/* Shortest "%.*g" text that reads back as exactly v (so serialised configs round-trip);
+ * integral values without an exponent. */
+static void fmt_double(char *buf, size_t n, double v)
+{
+    if (isnan(v)) {
+        snprintf(buf, n, "nan");
+        return;
+    }
+    if (isinf(v)) {
+        snprintf(buf, n, v > 0 ? "inf" : "-inf");
+        return;
+    }
+    if (v == floor(v) && fabs(v) < 1e15) { /* integral: no exponent ("1000000", not "1e+06") */
+        snprintf(buf, n, "%.0f", v);
+        return;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, n, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+/* How a rejected value is shown: the --set text verbatim, else its JSON kind (numbers by value). */
+static const char *describe_got(char *buf, size_t n, const cJSON *v, const char *raw)
+{
+    if (raw) {
+        char s[48];
+        show(s, sizeof s, raw);
+        snprintf(buf, n, "'%s'", s);
+        return buf;
+    }
+    if (cJSON_IsNumber(v)) {
+        fmt_double(buf, n, v->valuedouble);
+        return buf;
+    }
+    if (cJSON_IsString(v))
+        return "a string";
+    if (cJSON_IsTrue(v))
+        return "true";
+    if (cJSON_IsFalse(v))
+        return "false";
+    if (cJSON_IsNull(v))
+        return "null";
+    if (cJSON_IsArray(v))
+        return "an array";
+    if (cJSON_IsObject(v))
+        return "an object";
+    return "an invalid value";
+}
+
+static bool in_range(const cfg_field *f, double v)
+{
+    if (f->range & R_MIN) {
+        if ((f->range & R_MIN_EXCL) ? !(v > f->min) : !(v >= f->min))
+            return false;
+    }
+    if (f->range & R_MAX) {
+        if ((f->range & R_MAX_EXCL) ? !(v < f->max) : !(v <= f->max))
+            return false;
+    }
+    return true;
+}
+
+/* "> 0", ">= 1", "between 1 and 64", "in (0, 1]", or "" when unbounded. */
+static void describe_range(const cfg_field *f, char *buf, size_t n)
+{
+    char lo[32], hi[32];
+    fmt_double(lo, sizeof lo, f->min);
+    fmt_double(hi, sizeof hi, f->max);
+    bool has_lo = f->range & R_MIN, has_hi = f->range & R_MAX;
+    bool lo_ex = f->range & R_MIN_EXCL, hi_ex = f->range & R_MAX_EXCL;
+    if (has_lo && has_hi) {
+        if (!lo_ex && !hi_ex)
+            snprintf(buf, n, "between %s and %s", lo, hi);
+        else
+            snprintf(buf, n, "in %c%s, %s%c", lo_ex ? '(' : '[', lo, hi, hi_ex ? ')' : ']');
+    } else if (has_lo) {
+        snprintf(buf, n, "%s %s", lo_ex ? ">" : ">=", lo);
+    } else if (has_hi) {
+        snprintf(buf, n, "%s %s", hi_ex ? "<" : "<=", hi);
+    } else {
+        buf[0] = '\0';
+    }
+}
+
+/* "adam|sgd" -> "adam, sgd" (with each item wrapped in `quote` on both sides). */
+static void describe_choices(const char *choices, const char *quote, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (const char *p = choices; *p;) {
+        size_t w = strcspn(p, "|");
+        int k =
+            snprintf(buf + len, n - len, "%s%s%.*s%s", len ? ", " : "", quote, (int)w, p, quote);
+        if (k < 0 || (size_t)k >= n - len)
+            return;
+        len += (size_t)k;
+        p += w;
+        if (*p == '|')
+            p++;
+    }
+}
+
+static bool is_choice(const char *choices, const char *s)
+{
+    size_t n = strlen(s);
+    for (const char *p = choices; *p;) {
+        size_t w = strcspn(p, "|");
+        if (w == n && strncmp(p, s, n) == 0)
+            return true;
+        p += w;
+        if (*p == '|')
+            p++;
+    }
+    return false;
+}
+
+/* Levenshtein distance of two short strings (SIZE_MAX when either is too long to bother). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    enum { MAXL = 64 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > MAXL || lb > MAXL)
+        return (size_t)-1;
+    size_t row[MAXL + 1];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* Error for an unknown dotted key, with a "did you mean" hint for a key one or two edits away. */
+static lsnn_status unknown_key(const char *origin, const char *key)
+{
+    char shown[80];
+    show(shown, sizeof shown, key);
+    const char *best = NULL;
+    size_t best_d = 3;
+    for (size_t i = 0; i < N_FIELDS; i++) {
+        size_t d = edit_distance(key, fields[i].key);
+        if (d < best_d) {
+            best_d = d;
+            best = fields[i].key;
+        }
+    }
+    for (size_t i = 1; i < N_SECTIONS; i++) {
+        size_t d = edit_distance(key, sections[i].name);
+        if (d < best_d) {
+            best_d = d;
+            best = sections[i].name;
+        }
+    }
+    if (best)
+        return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: unknown key (did you mean %s?)", origin, shown,
+                          best);
+    return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: unknown key", origin, shown);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Defaults
+ * ------------------------------------------------------------------------------------------- */
+
+void lsnn_config_defaults(lsnn_config *cfg)
+{
+    if (!cfg)
+        return;
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < N_FIELDS; i++) {
+        const cfg_field *f = &fields[i];
+        void *p = field_ptr(cfg, f);
+        switch (f->type) {
+        case CT_INT:
+        case CT_BOOL:
+            *(int *)p = (int)f->def;
+            break;
+        case CT_DOUBLE:
+            *(double *)p = f->def;
+            break;
+        case CT_U64:
+            *(unsigned long long *)p = (unsigned long long)f->def;
+            break;
+        case CT_STRING:
+            snprintf((char *)p, LSNN_NAME_MAX, "%s", f->def_str);
+            break;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Setting one value (from JSON, or from --set text)
+ * ------------------------------------------------------------------------------------------- */
+
+static bool all_digits(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* Stores value v (NULL: `raw` is not JSON) into field f of c. `raw` is the --set text, or NULL
+ * when the value comes from a JSON document. Type checks only; ranges are checked by validate. */
+static lsnn_status apply_value(lsnn_config *c, const cfg_field *f, const cJSON *v, const char *raw,
+                               const char *origin)
+{
+    char got[64];
+    void *p = field_ptr(c, f);
+    switch (f->type) {
+    case CT_INT: {
+        if (!cJSON_IsNumber(v))
+            return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: expected an integer, got %s", origin,
+                              f->key, describe_got(got, sizeof got, v, raw));
+        double d = v->valuedouble;
+        if (!isfinite(d) || d != floor(d))
+            return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: expected an integer, got %s", origin,
+                              f->key, describe_got(got, sizeof got, v, raw));
+        if (d < (double)INT_MIN || d > (double)INT_MAX)
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "%s: %s: expected an integer between %d and %d, got %s", origin,
+                              f->key, INT_MIN, INT_MAX, describe_got(got, sizeof got, v, raw));
+        *(int *)p = (int)d;
+        return LSNN_OK;
+    }
+    case CT_BOOL:
+        if (cJSON_IsBool(v)) {
+            *(int *)p = cJSON_IsTrue(v) ? 1 : 0;
+            return LSNN_OK;
+        }
+        if (cJSON_IsNumber(v) && (v->valuedouble == 0.0 || v->valuedouble == 1.0)) {
+            *(int *)p = v->valuedouble == 1.0;
+            return LSNN_OK;
+        }
+        return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: expected true or false (or 1 or 0), got %s",
+                          origin, f->key, describe_got(got, sizeof got, v, raw));
+    case CT_DOUBLE:
+        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+            return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: expected a%s number, got %s", origin,
+                              f->key, (raw || cJSON_IsNumber(v)) ? " finite" : "",
+                              describe_got(got, sizeof got, v, raw));
+        *(double *)p = v->valuedouble;
+        return LSNN_OK;
+    case CT_U64: {
+        const char *digits = NULL;
+        if (raw && all_digits(raw))
+            digits = raw; /* exact, even above 2^53 */
+        else if (cJSON_IsString(v))
+            digits = v->valuestring;
+        if (digits) {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long u = strtoull(digits, &end, 10);
+            if (!all_digits(digits) || errno == ERANGE || *end)
+                return lsnn_error(LSNN_ERR_CONFIG,
+                                  "%s: %s: expected an integer between 0 and %llu, got %s", origin,
+                                  f->key, ULLONG_MAX, describe_got(got, sizeof got, v, raw));
+            *(unsigned long long *)p = u;
+            return LSNN_OK;
+        }
+        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+            v->valuedouble != floor(v->valuedouble) || v->valuedouble < 0)
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "%s: %s: expected an integer between 0 and %llu, got %s", origin,
+                              f->key, ULLONG_MAX, describe_got(got, sizeof got, v, raw));
+        if (v->valuedouble > 9007199254740992.0) /* 2^53: beyond, JSON numbers lose digits */
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "%s: %s: integers above 2^53 must be given as a string of digits "
+                              "(e.g. \"18446744073709551615\"), got %s",
+                              origin, f->key, describe_got(got, sizeof got, v, raw));
+        *(unsigned long long *)p = (unsigned long long)v->valuedouble;
+        return LSNN_OK;
+    }
+    case CT_STRING: {
+        const char *s;
+        if (cJSON_IsString(v))
+            s = v->valuestring;
+        else if (raw)
+            s = raw; /* --set task=store_recall: a bare word */
+        else
+            return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: expected a string, got %s", origin, f->key,
+                              describe_got(got, sizeof got, v, raw));
+        size_t n = strlen(s);
+        if (n >= LSNN_NAME_MAX) {
+            char shown[48];
+            show(shown, sizeof shown, s);
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "%s: %s: string too long (at most %d characters): '%s'", origin,
+                              f->key, LSNN_NAME_MAX - 1, shown);
+        }
+        memset(p, 0, LSNN_NAME_MAX);
+        memcpy(p, s, n);
+        return LSNN_OK;
+    }
+    }
+    return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: internal error (bad field type)", origin, f->key);
+}
+
+/* Applies every member of a JSON object; `section` is NULL at the top level. */
+static lsnn_status apply_object(lsnn_config *c, const cJSON *obj, const char *section,
+                                const char *origin)
+{
+    for (const cJSON *it = obj->child; it; it = it->next) {
+        const char *name = it->string ? it->string : "";
+        char key[128];
+        int k = section ? snprintf(key, sizeof key, "%s.%s", section, name)
+                        : snprintf(key, sizeof key, "%s", name);
+        bool truncated = k < 0 || (size_t)k >= sizeof key;
+
+        for (const cJSON *prev = obj->child; prev != it; prev = prev->next) {
+            if (prev->string && strcmp(prev->string, name) == 0) {
+                char shown[80];
+                show(shown, sizeof shown, key);
+                return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: duplicate key", origin, shown);
+            }
+        }
+
+        const cfg_field *f = truncated ? NULL : find_field(key);
+        if (f) {
+            lsnn_status st = apply_value(c, f, it, NULL, origin);
+            if (st != LSNN_OK)
+                return st;
+            continue;
+        }
+        const char *sec = (!section && !truncated) ? find_section(name) : NULL;
+        if (sec) {
+            if (!cJSON_IsObject(it)) {
+                char got[64];
+                return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: expected an object, got %s", origin,
+                                  sec, describe_got(got, sizeof got, it, NULL));
+            }
+            lsnn_status st = apply_object(c, it, sec, origin);
+            if (st != LSNN_OK)
+                return st;
+            continue;
+        }
+        return unknown_key(origin, key);
+    }
+    return LSNN_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Public API
+ * ------------------------------------------------------------------------------------------- */
+
+lsnn_status lsnn_config_parse(lsnn_config *cfg, const char *json_text, const char *origin)
+{
+    origin = origin_or_default(origin);
+    if (!cfg || !json_text)
+        return lsnn_error(LSNN_ERR_ARG, "%s: lsnn_config_parse: NULL argument", origin);
+
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(json_text, &end, 1);
+    if (!root) {
+        if (!end)
+            end = cJSON_GetErrorPtr();
+        size_t len = strlen(json_text);
+        if (!end || end < json_text || end > json_text + len)
+            return lsnn_error(LSNN_ERR_CONFIG, "%s: JSON syntax error (or out of memory)", origin);
+        size_t pos = (size_t)(end - json_text);
+        size_t line = 1, col = 1;
+        for (size_t i = 0; i < pos; i++) {
+            if (json_text[i] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        if (pos >= len)
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "%s: JSON syntax error at line %zu, column %zu (byte %zu): "
+                              "unexpected end of input",
+                              origin, line, col, pos);
+        char near[24];
+        size_t w = strcspn(end, "\r\n");
+        char piece[24];
+        snprintf(piece, sizeof piece, "%.*s", (int)(w < sizeof piece - 1 ? w : sizeof piece - 1),
+                 end);
+        show(near, sizeof near, piece);
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: JSON syntax error at line %zu, column %zu (byte %zu), near '%s'",
+                          origin, line, col, pos, near);
+    }
+    if (!cJSON_IsObject(root)) {
+        char got[64];
+        lsnn_status st =
+            lsnn_error(LSNN_ERR_CONFIG, "%s: the top level must be a JSON object, got %s", origin,
+                       describe_got(got, sizeof got, root, NULL));
+        cJSON_Delete(root);
+        return st;
+    }
+
+    lsnn_config tmp = *cfg;
+    lsnn_status st = apply_object(&tmp, root, NULL, origin);
+    cJSON_Delete(root);
+    if (st != LSNN_OK)
+        return st;
+    st = lsnn_config_validate(&tmp, origin);
+    if (st != LSNN_OK)
+        return st;
+    *cfg = tmp;
+    return LSNN_OK;
+}
+
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
+lsnn_status lsnn_config_load(lsnn_config *cfg, const char *path)
+{
+    if (!cfg || !path)
+        return lsnn_error(LSNN_ERR_ARG, "lsnn_config_load: NULL argument");
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return lsnn_error(LSNN_ERR_IO, "%s: cannot open config file: %s", path, strerror(errno));
+    char *buf = malloc(CONFIG_MAX_BYTES + 2);
+    if (!buf) {
+        fclose(fp);
+        return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
+    }
+    size_t n = 0;
+    while (n <= CONFIG_MAX_BYTES) {
+        size_t r = fread(buf + n, 1, CONFIG_MAX_BYTES + 1 - n, fp);
+        if (r == 0)
+            break;
+        n += r;
+    }
+    int read_errno = errno;
+    bool failed = ferror(fp);
+    fclose(fp);
+    if (failed) {
+        free(buf);
+        return lsnn_error(LSNN_ERR_IO, "%s: cannot read config file: %s", path,
+                          strerror(read_errno));
+    }
+    if (n > CONFIG_MAX_BYTES) {
+        free(buf);
+        return lsnn_error(LSNN_ERR_CONFIG, "%s: config file is larger than 1 MB (%d bytes)", path,
+                          CONFIG_MAX_BYTES);
+    }
+    if (memchr(buf, '\0', n)) {
+        free(buf);
+        return lsnn_error(LSNN_ERR_CONFIG, "%s: contains a NUL byte (not a JSON text file)", path);
+    }
+    buf[n] = '\0';
+
+    lsnn_config tmp;
+    lsnn_config_defaults(&tmp);
+    lsnn_status st = lsnn_config_parse(&tmp, buf, path);
+    free(buf);
+    if (st == LSNN_OK)
+        *cfg = tmp;
+    return st;
+}
+
+static bool is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
+lsnn_status lsnn_config_set(lsnn_config *cfg, const char *assignment)
+{
+    const char *origin = "--set";
+    if (!cfg || !assignment)
+        return lsnn_error(LSNN_ERR_ARG, "%s: lsnn_config_set: NULL argument", origin);
+    const char *eq = strchr(assignment, '=');
+    if (!eq) {
+        char shown[80];
+        show(shown, sizeof shown, assignment);
+        return lsnn_error(LSNN_ERR_CONFIG, "%s: expected key=value, got '%s'", origin, shown);
+    }
+
+    /* key: trimmed text before the first '=' */
+    const char *kb = assignment, *ke = eq;
+    while (kb < ke && is_space(*kb))
+        kb++;
+    while (ke > kb && is_space(ke[-1]))
+        ke--;
+    if (kb == ke)
+        return lsnn_error(LSNN_ERR_CONFIG, "%s: missing key before '=' in '%.40s'", origin,
+                          assignment);
+    char key[128];
+    size_t klen = (size_t)(ke - kb);
+    if (klen >= sizeof key)
+        klen = sizeof key - 1; /* too long to be a key: reported as unknown (truncated) */
+    memcpy(key, kb, klen);
+    key[klen] = '\0';
+
+    const cfg_field *f = find_field(key);
+    if (!f) {
+        if (find_section(key))
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "%s: %s: is a section, not a key; set its keys one by one "
+                              "(e.g. %s.<key>=value)",
+                              origin, key, key);
+        return unknown_key(origin, key);
+    }
+
+    /* value: trimmed text after the '=' */
+    const char *vb = eq + 1, *ve = eq + strlen(eq);
+    while (vb < ve && is_space(*vb))
+        vb++;
+    while (ve > vb && is_space(ve[-1]))
+        ve--;
+    size_t vlen = (size_t)(ve - vb);
+    char *value = malloc(vlen + 1);
+    if (!value)
+        return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", origin);
+    memcpy(value, vb, vlen);
+    value[vlen] = '\0';
+
+    cJSON *v = cJSON_ParseWithOpts(value, NULL, 1); /* NULL: not JSON, a bare string */
+    lsnn_config tmp = *cfg;
+    lsnn_status st = apply_value(&tmp, f, v, value, origin);
+    cJSON_Delete(v);
+    free(value);
+    if (st != LSNN_OK)
+        return st;
+    st = lsnn_config_validate(&tmp, origin);
+    if (st != LSNN_OK)
+        return st;
+    *cfg = tmp;
+    return LSNN_OK;
+}
+
+static lsnn_status check_field(const lsnn_config *cfg, const cfg_field *f, const char *origin)
+{
+    const void *p = field_cptr(cfg, f);
+    char range[64], got[48];
+    switch (f->type) {
+    case CT_INT: {
+        int v = *(const int *)p;
+        if (!in_range(f, (double)v)) {
+            describe_range(f, range, sizeof range);
+            return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: must be %s, got %d", origin, f->key, range,
+                              v);
+        }
+        return LSNN_OK;
+    }
+    case CT_BOOL: {
+        int v = *(const int *)p;
+        if (v != 0 && v != 1)
+            return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: must be true or false (1 or 0), got %d",
+                              origin, f->key, v);
+        return LSNN_OK;
+    }
+    case CT_DOUBLE: {
+        double v = *(const double *)p;
+        fmt_double(got, sizeof got, v);
+        if (!isfinite(v))
+            return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: must be a finite number, got %s", origin,
+                              f->key, got);
+        if (!in_range(f, v)) {
+            describe_range(f, range, sizeof range);
+            return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: must be %s, got %s", origin, f->key, range,
+                              got);
+        }
+        return LSNN_OK;
+    }
+    case CT_STRING: {
+        const char *s = (const char *)p;
+        if (!memchr(s, '\0', LSNN_NAME_MAX))
+            return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: string is not NUL-terminated", origin,
+                              f->key);
+        if (!is_choice(f->choices, s)) {
+            char allowed[128];
+            describe_choices(f->choices, "", allowed, sizeof allowed);
+            show(got, sizeof got, s);
+            return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: must be one of: %s; got '%s'", origin,
+                              f->key, allowed, got);
+        }
+        return LSNN_OK;
+    }
+    case CT_U64:
+        return LSNN_OK;
+    }
+    return LSNN_OK;
+}
+
+lsnn_status lsnn_config_validate(const lsnn_config *cfg, const char *origin)
+{
+    origin = origin_or_default(origin);
+    if (!cfg)
+        return lsnn_error(LSNN_ERR_ARG, "%s: lsnn_config_validate: NULL argument", origin);
+    for (size_t i = 0; i < N_FIELDS; i++) {
+        lsnn_status st = check_field(cfg, &fields[i], origin);
+        if (st != LSNN_OK)
+            return st;
+    }
+
+    /* constraints between keys: keep in sync with cross_docs[] */
+    const lsnn_network_config *net = &cfg->network;
+    const lsnn_store_recall_config *sr = &cfg->store_recall;
+    if ((long long)net->n_regular + net->n_adaptive < 1)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: network: n_regular + n_adaptive must be >= 1 (zero neurons)",
+                          origin);
+    long long steps = (long long)sr->n_symbols * sr->symbol_ms;
+    if (steps > MAX_SEQ_STEPS)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: store_recall: n_symbols * symbol_ms must be <= %lld steps per "
+                          "sequence, got %lld",
+                          origin, MAX_SEQ_STEPS, steps);
+    double p_spike = sr->rate_hz * net->dt / 1000.0;
+    if (!(p_spike <= 1.0)) {
+        char got[48];
+        fmt_double(got, sizeof got, p_spike);
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: store_recall.rate_hz: rate_hz * network.dt / 1000 must be <= 1 "
+                          "(input spike probability per step), got %s",
+                          origin, got);
+    }
+    return LSNN_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Serialisation
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 2048;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_puts(sbuf *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
+
+static void sb_json_string(sbuf *b, const char *s, size_t maxlen)
+{
+    sb_puts(b, "\"");
+    for (size_t i = 0; i < maxlen && s[i]; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        char esc[8];
+        if (ch == '"' || ch == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)ch;
+            sb_add(b, esc, 2);
+        } else if (ch < 0x20 || ch == 0x7f) {
+            snprintf(esc, sizeof esc, "\\u%04x", ch);
+            sb_puts(b, esc);
+        } else {
+            sb_add(b, &s[i], 1);
+        }
+    }
+    sb_puts(b, "\"");
+}
+
+/* The JSON text of one field's value. Non-finite doubles (invalid configs) become null. */
+static void sb_value(sbuf *b, const lsnn_config *c, const cfg_field *f)
+{
+    const void *p = field_cptr(c, f);
+    char buf[48];
+    switch (f->type) {
+    case CT_INT:
+        snprintf(buf, sizeof buf, "%d", *(const int *)p);
+        break;
+    case CT_BOOL: {
+        int v = *(const int *)p;
+        if (v == 0 || v == 1)
+            snprintf(buf, sizeof buf, "%s", v ? "true" : "false");
+        else
+            snprintf(buf, sizeof buf, "%d", v);
+        break;
+    }
+    case CT_DOUBLE: {
+        double v = *(const double *)p;
+        if (isfinite(v))
+            fmt_double(buf, sizeof buf, v);
+        else
+            snprintf(buf, sizeof buf, "null");
+        break;
+    }
+    case CT_U64: {
+        unsigned long long v = *(const unsigned long long *)p;
+        if (v <= 9007199254740992ULL)
+            snprintf(buf, sizeof buf, "%llu", v);
+        else
+            snprintf(buf, sizeof buf, "\"%llu\"", v);
+        break;
+    }
+    case CT_STRING:
+        sb_json_string(b, (const char *)p, LSNN_NAME_MAX);
+        return;
+    }
+    sb_puts(b, buf);
+}
+
+char *lsnn_config_to_json(const lsnn_config *cfg)
+{
+    if (!cfg) {
+        lsnn_error(LSNN_ERR_ARG, "lsnn_config_to_json: NULL argument");
+        return NULL;
+    }
+    sbuf b = {0};
+    sb_puts(&b, "{");
+    bool first = true;
+    for (size_t s = 0; s < N_SECTIONS; s++) {
+        const char *sec = sections[s].name;
+        const char *indent = "  ";
+        if (*sec) {
+            sb_puts(&b, first ? "\n  " : ",\n  ");
+            sb_json_string(&b, sec, strlen(sec));
+            sb_puts(&b, ": {");
+            first = true;
+            indent = "    ";
+        }
+        for (size_t i = 0; i < N_FIELDS; i++) {
+            const cfg_field *f = &fields[i];
+            if (!field_in_section(f, sec))
+                continue;
+            const char *name = f->key + section_len(f->key) + (*sec ? 1 : 0);
+            sb_puts(&b, first ? "\n" : ",\n");
+            sb_puts(&b, indent);
+            sb_json_string(&b, name, strlen(name));
+            sb_puts(&b, ": ");
+            sb_value(&b, cfg, f);
+            first = false;
+        }
+        if (*sec)
+            sb_puts(&b, "\n  }");
+        first = false;
+    }
+    sb_puts(&b, "\n}\n");
+    if (b.oom) {
+        free(b.p);
+        lsnn_error(LSNN_ERR_NOMEM, "lsnn_config_to_json: out of memory");
+        return NULL;
+    }
+    return b.p;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Documentation (docs/CONFIG.md)
+ * ------------------------------------------------------------------------------------------- */
+
+size_t lsnn__config_key_count(void)
+{
+    return N_FIELDS;
+}
+
+const char *lsnn__config_key_name(size_t i)
+{
+    return i < N_FIELDS ? fields[i].key : NULL;
+}
+
+/* Writes s with '|' escaped for a Markdown table cell. */
+static void md_cell(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+}
+
+static const char *type_name(cfg_type t)
+{
+    switch (t) {
+    case CT_INT:
+        return "integer";
+    case CT_BOOL:
+        return "boolean";
+    case CT_DOUBLE:
+        return "number";
+    case CT_STRING:
+        return "string";
+    case CT_U64:
+        return "integer (64-bit unsigned)";
+    }
+    return "?";
+}
+
+void lsnn__config_write_markdown(FILE *out)
+{
+    lsnn_config def;
+    lsnn_config_defaults(&def);
+    for (size_t s = 0; s < N_SECTIONS; s++) {
+        const char *sec = sections[s].name;
+        if (*sec)
+            fprintf(out, "### `%s`\n\n", sec);
+        else
+            fprintf(out, "### Top level\n\n");
+        fprintf(out, "%s\n\n", sections[s].doc);
+        fprintf(out, "| Key | Type | Default | Allowed | Meaning |\n");
+        fprintf(out, "|-----|------|---------|---------|---------|\n");
+        for (size_t i = 0; i < N_FIELDS; i++) {
+            const cfg_field *f = &fields[i];
+            if (!field_in_section(f, sec))
+                continue;
+            sbuf dv = {0};
+            sb_value(&dv, &def, f);
+            char allowed[128];
+            switch (f->type) {
+            case CT_INT:
+            case CT_DOUBLE:
+                describe_range(f, allowed, sizeof allowed);
+                if (!allowed[0])
+                    snprintf(allowed, sizeof allowed, "any");
+                break;
+            case CT_BOOL:
+                snprintf(allowed, sizeof allowed, "`true`, `false` (or 1, 0)");
+                break;
+            case CT_STRING:
+                describe_choices(f->choices, "`", allowed, sizeof allowed);
+                break;
+            case CT_U64:
+                snprintf(allowed, sizeof allowed,
+                         "0 to 2^64 - 1 (above 2^53 as a string of digits)");
+                break;
+            }
+            fprintf(out, "| `%s` | %s | `%s` | ", f->key, type_name(f->type),
+                    dv.p && !dv.oom ? dv.p : "?");
+            md_cell(out, allowed);
+            fprintf(out, " | ");
+            md_cell(out, f->doc);
+            fprintf(out, " |\n");
+            free(dv.p);
+        }
+        fprintf(out, "\n");
+    }
+    fprintf(out, "### Constraints between keys\n\n");
+    for (size_t i = 0; i < sizeof cross_docs / sizeof cross_docs[0]; i++)
+        fprintf(out, "- %s\n", cross_docs[i]);
+}

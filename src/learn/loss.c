@@ -1,0 +1,123 @@
+/* Losses and firing-rate regularisation (see lsnn/learn.h). */
+#include <math.h>
+#include <string.h>
+
+#include "lsnn/learn.h"
+
+#define LSNN__MAX_OUT 4096
+
+/* Window-averaged readout of sequence b, window w, into logits (n_out). */
+static void lsnn__window_mean(const lsnn_batch *batch, const lsnn_real *y, int b,
+                              const lsnn_window *w, double *logits)
+{
+    const int n_out = batch->n_out;
+    for (int k = 0; k < n_out; k++)
+        logits[k] = 0;
+    for (int t = w->t0; t < w->t1; t++) {
+        const lsnn_real *yt = y + ((size_t)b * batch->T + t) * n_out;
+        for (int k = 0; k < n_out; k++)
+            logits[k] += yt[k];
+    }
+    for (int k = 0; k < n_out; k++)
+        logits[k] /= (w->t1 - w->t0);
+}
+
+static int lsnn__argmax(const double *x, int n)
+{
+    int best = 0;
+    for (int k = 1; k < n; k++)
+        if (x[k] > x[best])
+            best = k;
+    return best;
+}
+
+lsnn_status lsnn_loss_compute(const lsnn_batch *batch, const lsnn_real *y, lsnn_real *gy,
+                              lsnn_loss_result *out)
+{
+    const int B = batch->B, T = batch->T, n_out = batch->n_out;
+    memset(out, 0, sizeof *out);
+    if (n_out > LSNN__MAX_OUT)
+        return lsnn_error(LSNN_ERR_RANGE, "loss: %d outputs (at most %d)", n_out, LSNN__MAX_OUT);
+    if (gy)
+        memset(gy, 0, sizeof(lsnn_real) * (size_t)B * T * n_out);
+    if (batch->loss == LSNN_LOSS_MSE) {
+        double wsum = 0, acc = 0;
+        for (size_t bt = 0; bt < (size_t)B * T; bt++)
+            wsum += batch->y_weight[bt];
+        if (wsum <= 0)
+            return LSNN_OK;
+        for (size_t bt = 0; bt < (size_t)B * T; bt++) {
+            double w = batch->y_weight[bt];
+            if (w == 0)
+                continue;
+            for (int k = 0; k < n_out; k++) {
+                size_t i = bt * n_out + k;
+                double d = y[i] - batch->y_target[i];
+                acc += w * d * d;
+                if (gy)
+                    gy[i] = (lsnn_real)(2 * w * d / (n_out * wsum));
+            }
+        }
+        out->loss = acc / (n_out * wsum);
+        if (!isfinite(out->loss))
+            return lsnn_error(LSNN_ERR_NUMERIC, "loss: the mean squared error is not finite");
+        return LSNN_OK;
+    }
+    long total = 0;
+    for (int b = 0; b < B; b++)
+        total += batch->n_windows[b];
+    out->total = total;
+    if (total == 0)
+        return LSNN_OK;
+    double logits[LSNN__MAX_OUT], p[LSNN__MAX_OUT];
+    double acc = 0;
+    for (int b = 0; b < B; b++) {
+        for (int wi = 0; wi < batch->n_windows[b]; wi++) {
+            const lsnn_window *w = &batch->windows[(size_t)b * batch->max_windows + wi];
+            lsnn__window_mean(batch, y, b, w, logits);
+            double mx = logits[lsnn__argmax(logits, n_out)], z = 0;
+            for (int k = 0; k < n_out; k++)
+                z += (p[k] = exp(logits[k] - mx));
+            for (int k = 0; k < n_out; k++)
+                p[k] /= z;
+            acc += -(logits[w->label] - mx - log(z));
+            out->correct += lsnn__argmax(logits, n_out) == w->label;
+            if (!gy)
+                continue;
+            double scale = 1.0 / ((double)(w->t1 - w->t0) * total);
+            for (int t = w->t0; t < w->t1; t++) {
+                lsnn_real *g = gy + ((size_t)b * T + t) * n_out;
+                for (int k = 0; k < n_out; k++)
+                    g[k] += (lsnn_real)((p[k] - (k == w->label)) * scale);
+            }
+        }
+    }
+    out->loss = acc / total;
+    if (!isfinite(out->loss))
+        return lsnn_error(LSNN_ERR_NUMERIC, "loss: the cross-entropy is not finite");
+    return LSNN_OK;
+}
+
+void lsnn_loss_predict(const lsnn_batch *batch, const lsnn_real *y, int *pred)
+{
+    double logits[LSNN__MAX_OUT];
+    for (int b = 0; b < batch->B; b++)
+        for (int wi = 0; wi < batch->n_windows[b]; wi++) {
+            const lsnn_window *w = &batch->windows[(size_t)b * batch->max_windows + wi];
+            lsnn__window_mean(batch, y, b, w, logits);
+            pred[(size_t)b * batch->max_windows + wi] = lsnn__argmax(logits, batch->n_out);
+        }
+}
+
+double lsnn_rate_reg(const double *spike_count, int n, int B, int T, double dt,
+                     double rate_target_hz, double c, lsnn_real *gz)
+{
+    double f0 = rate_target_hz * dt / 1000.0, bt = (double)B * T, R = 0;
+    for (int j = 0; j < n; j++) {
+        double r = spike_count[j] / bt;
+        R += (r - f0) * (r - f0);
+        if (gz)
+            gz[j] = (lsnn_real)(c * 2.0 / n * (r - f0) / bt);
+    }
+    return c * R / n;
+}

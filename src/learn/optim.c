@@ -1,0 +1,85 @@
+/* Optimizers: Adam (Kingma & Ba) and plain SGD, learning-rate decay, gradient clipping. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lsnn/learn.h"
+
+lsnn_status lsnn_optim_init(lsnn_optim *o, const lsnn_optim_config *cfg, size_t n)
+{
+    memset(o, 0, sizeof *o);
+    if (strcmp(cfg->name, "adam") == 0)
+        o->kind = LSNN_OPTIM_ADAM;
+    else if (strcmp(cfg->name, "sgd") == 0)
+        o->kind = LSNN_OPTIM_SGD;
+    else
+        return lsnn_error(LSNN_ERR_CONFIG, "optimizer.name: unknown optimizer '%s'", cfg->name);
+    o->beta1 = cfg->beta1;
+    o->beta2 = cfg->beta2;
+    o->epsilon = cfg->epsilon;
+    o->n = n;
+    if (o->kind == LSNN_OPTIM_ADAM) {
+        o->m = calloc(n, sizeof(lsnn_real));
+        o->v = calloc(n, sizeof(lsnn_real));
+        if (!o->m || !o->v) {
+            lsnn_optim_free(o);
+            return lsnn_error(LSNN_ERR_NOMEM, "optimizer: cannot allocate Adam moments");
+        }
+    }
+    return LSNN_OK;
+}
+
+void lsnn_optim_free(lsnn_optim *o)
+{
+    free(o->m);
+    free(o->v);
+    o->m = o->v = NULL;
+}
+
+double lsnn_lr_at(double lr, const lsnn_optim_config *cfg, long it)
+{
+    if (cfg->lr_decay_every > 0 && cfg->lr_decay != 1.0)
+        lr *= pow(cfg->lr_decay, (double)(it / cfg->lr_decay_every));
+    return lr;
+}
+
+double lsnn_grad_clip(lsnn_real *grad, const uint8_t *mask, size_t n, double clip_norm)
+{
+    double ss = 0;
+    for (size_t k = 0; k < n; k++)
+        if (mask[k])
+            ss += (double)grad[k] * grad[k];
+    double norm = sqrt(ss);
+    if (clip_norm > 0 && norm > clip_norm) {
+        lsnn_real s = (lsnn_real)(clip_norm / norm);
+        for (size_t k = 0; k < n; k++)
+            grad[k] *= s;
+    }
+    return norm;
+}
+
+void lsnn_optim_step(lsnn_optim *o, lsnn_real *params, const lsnn_real *grad,
+                     const uint8_t *mask, double lr)
+{
+    o->step++;
+    if (o->kind == LSNN_OPTIM_SGD) {
+        for (size_t k = 0; k < o->n; k++)
+            if (mask[k])
+                params[k] -= (lsnn_real)lr * grad[k];
+        return;
+    }
+    const double b1 = o->beta1, b2 = o->beta2;
+    /* Bias corrections folded into the step size (Kingma & Ba, section 2). */
+    const double c1 = 1 - pow(b1, (double)o->step), c2 = 1 - pow(b2, (double)o->step);
+    const lsnn_real a = (lsnn_real)(lr * sqrt(c2) / c1);
+    const lsnn_real eps = (lsnn_real)(o->epsilon * sqrt(c2));
+    const lsnn_real fb1 = (lsnn_real)b1, fb2 = (lsnn_real)b2;
+    for (size_t k = 0; k < o->n; k++) {
+        if (!mask[k])
+            continue;
+        lsnn_real g = grad[k];
+        o->m[k] = fb1 * o->m[k] + (1 - fb1) * g;
+        o->v[k] = fb2 * o->v[k] + (1 - fb2) * g * g;
+        params[k] -= a * o->m[k] / (sqrtf((float)o->v[k]) + eps);
+    }
+}

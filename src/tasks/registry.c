@@ -1,0 +1,18 @@
+/* Registry of tasks: a new experiment is one file plus one line here. */
+#include <string.h>
+
+#include "lsnn/task.h"
+
+extern const lsnn_task lsnn_task_store_recall;
+
+static const lsnn_task *const lsnn__tasks[] = {
+    &lsnn_task_store_recall,
+};
+
+const lsnn_task *lsnn_task_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof lsnn__tasks / sizeof lsnn__tasks[0]; i++)
+        if (strcmp(lsnn__tasks[i]->name, name) == 0)
+            return lsnn__tasks[i];
+    return NULL;
+}
