@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages lsnn needs and builds it into build/ (Release, -Werror).
+#   ./scripts/setup.sh          packages + build
+#   ./scripts/setup.sh --deps   packages only
+# Needs root (or sudo) for apt-get; skips apt-get when every package is already installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(build-essential cmake pkg-config libopenblas-dev libcjson-dev libcmocka-dev)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+[ "${1:-}" = "--deps" ] && exit 0
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DLSNN_WERROR=ON >/dev/null
+cmake --build build -j"$(nproc)"
+echo "setup: built build/lsnn"

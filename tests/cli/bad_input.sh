@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Bad input gives one clear error line naming the file or key, and a non-zero exit (no crash).
+. "$(dirname "$0")/lib.sh"
+CFG="$SRC/configs/store_recall.json"
+
+# expect_error NAME PATTERN CMD...: exit status 1 (not a signal), stderr one line matching PATTERN.
+expect_error() {
+  local name=$1 pattern=$2
+  shift 2
+  "$@" > "$WORK/out" 2> "$WORK/err"
+  local rc=$?
+  local n
+  n=$(wc -l < "$WORK/err")
+  if [ "$rc" -ne 1 ]; then
+    fail "$name: exit status $rc (expected 1)"; cat "$WORK/err"
+  elif [ "$n" -ne 1 ]; then
+    fail "$name: $n stderr lines (expected 1)"; cat "$WORK/err"
+  elif ! grep -q -- "$pattern" "$WORK/err"; then
+    fail "$name: message does not match '$pattern': $(cat "$WORK/err")"
+  else
+    pass "$name: $(cat "$WORK/err")"
+  fi
+}
+
+S=(--set iterations=2 --set batch_size=4 --set store_recall.n_symbols=3 --set store_recall.val_size=4)
+"$LSNN" train "$CFG" "${S[@]}" --out "$WORK/m" --quiet > /dev/null 2>&1 || fail "setup train"
+M="$WORK/m/model.safetensors"
+size=$(stat -c %s "$M")
+
+head -c $((size / 2)) "$M" > "$WORK/trunc.safetensors"
+expect_error "truncated checkpoint" "trunc.safetensors" "$LSNN" eval "$WORK/trunc.safetensors"
+head -c 5 "$M" > "$WORK/tiny.safetensors"
+expect_error "5-byte checkpoint" "tiny.safetensors" "$LSNN" eval "$WORK/tiny.safetensors"
+cp "$M" "$WORK/garbled.safetensors"
+printf '\xff\xff\xff\xff\xff\xff\x00\x00' | dd of="$WORK/garbled.safetensors" conv=notrunc status=none
+expect_error "lying header length" "garbled.safetensors" "$LSNN" eval "$WORK/garbled.safetensors"
+cp "$M" "$WORK/json.safetensors"
+printf '[' | dd of="$WORK/json.safetensors" bs=1 seek=8 conv=notrunc status=none
+expect_error "garbled header JSON" "json.safetensors" "$LSNN" eval "$WORK/json.safetensors"
+expect_error "missing checkpoint" "nope.safetensors" "$LSNN" eval "$WORK/nope.safetensors"
+expect_error "shape change on load" "w_in" "$LSNN" eval "$M" --set network.n_regular=7
+
+printf '{"iterations": "many"}' > "$WORK/type.json"
+expect_error "wrong type" "type.json: iterations" "$LSNN" train "$WORK/type.json"
+printf '{"network": {"tau_mm": 20}}' > "$WORK/unknown.json"
+expect_error "unknown key" "unknown.json: network.tau_mm" "$LSNN" train "$WORK/unknown.json"
+printf '{"network": {"n_regular": 0, "n_adaptive": 0}}' > "$WORK/zero.json"
+expect_error "zero neurons" "zero.json" "$LSNN" train "$WORK/zero.json"
+printf '{"store_recall": {"rate_hz": 1e999}}' > "$WORK/inf.json"
+expect_error "infinite rate" "inf.json: store_recall.rate_hz" "$LSNN" train "$WORK/inf.json"
+printf '{"lr": 0.01,' > "$WORK/syntax.json"
+expect_error "JSON syntax error" "syntax.json" "$LSNN" train "$WORK/syntax.json"
+expect_error "NaN rate via --set" "store_recall.rate_hz" "$LSNN" train "$CFG" --set store_recall.rate_hz=nan
+expect_error "NaN lr via --set" "lr" "$LSNN" train "$CFG" --set lr=NaN
+expect_error "absurd size" "network.n_regular" "$LSNN" train "$CFG" --set network.n_regular=2000000000
+expect_error "negative batch" "batch_size" "$LSNN" train "$CFG" --set batch_size=-3
+expect_error "missing config" "missing.json" "$LSNN" train "$WORK/missing.json"
+expect_error "unknown option" "unknown option" "$LSNN" train "$CFG" --frobnicate
+expect_error "unknown command" "unknown command" "$LSNN" frobnicate
+expect_error "bad thread count" "threads" "$LSNN" train "$CFG" --threads 0
+finish
