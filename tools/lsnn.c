@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lsnn/checkpoint.h"
 #include "lsnn/config.h"
@@ -715,6 +716,15 @@ static const char *MAIN_HELP =
 
 int main(int argc, char **argv)
 {
+    /* OpenBLAS starts its own thread pool when it is loaded, and its idle workers spin on
+     * sched_yield, stealing the cores our OpenMP workers need. lsnn calls BLAS from inside its
+     * OpenMP workers, one small product per chunk, so BLAS must be single-threaded: the only
+     * reliable way is the environment variable, which must be set before the library loads. */
+    if (!getenv("OPENBLAS_NUM_THREADS")) {
+        setenv("OPENBLAS_NUM_THREADS", "1", 1);
+        execv("/proc/self/exe", argv);
+        /* exec failed (no /proc): carry on with openblas_set_num_threads(1) only. */
+    }
     if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "-h") == 0) {
         fputs(MAIN_HELP, argc < 2 ? stderr : stdout);

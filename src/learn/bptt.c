@@ -42,9 +42,10 @@ static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, l
             for (int i = 0; i < pr->n_src; i++) {
                 if (zs[i] == 0)
                     continue;
-                lsnn_real *row = dW + (size_t)i * pr->n_dst;
+                lsnn_real *restrict row = dW + (size_t)i * pr->n_dst;
+                const lsnn_real zi = zs[i];
                 for (int j = 0; j < pr->n_dst; j++)
-                    row[j] += zs[i] * gs[j];
+                    row[j] += zi * gs[j];
             }
         }
         return;
@@ -84,9 +85,9 @@ static void lsnn__in_backward(const lsnn_projection *pr, const lsnn_sim *sim, ls
             lsnn_real xi = x[pr->src_off + i];
             if (xi == 0)
                 continue;
-            lsnn_real *row = dW + (size_t)i * pr->n_dst;
+            lsnn_real *restrict row = dW + (size_t)i * pr->n_dst;
             if (!pr->delay) {
-                const lsnn_real *g = c->gI + (size_t)(t % R) * slot + so + pr->dst_off;
+                const lsnn_real *restrict g = c->gI + (size_t)(t % R) * slot + so + pr->dst_off;
                 for (int j = 0; j < pr->n_dst; j++)
                     row[j] += xi * g[j];
             } else {
@@ -131,7 +132,8 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
         for (int t = t1 - 1; t >= t0; t--) {
             const size_t o = (size_t)(t - t0) * CHn;
             const lsnn_real *rz = c->rec_z + o;
-            /* 1. Readout: y(t) = W_out^T zeta(t) + b, zeta(t) = kappa zeta(t-1) + (1-kappa) z(t). */
+            /* 1. Readout: y(t) = W_out^T zeta(t) + b, zeta(t) = kappa zeta(t-1) + (1-kappa) z(t).
+             * gyw(t) = dL/dy(t) + kappa gyw(t+1) is the adjoint of the filtered readout. */
             for (int s = 0; s < bc; s++) {
                 const lsnn_real *gys = gy + ((size_t)(g0 + s) * T + t) * n_out;
                 lsnn_real *gyw = c->gyw + (size_t)s * n_out;
@@ -139,21 +141,21 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
                     gyw[k] = gys[k] + kappa * gyw[k];
                     dbout[k] += gys[k];
                 }
-                lsnn_real *gz = c->gz + (size_t)s * n;
+                lsnn_real *restrict gz = c->gz + (size_t)s * n;
+                for (int j = 0; j < n; j++)
+                    gz[j] = gz_const ? gz_const[j] : 0;
                 const lsnn_real *zs = rz + (size_t)s * n;
                 for (int j = 0; j < n; j++) {
-                    const lsnn_real *wo = net->w_out + (size_t)j * n_out;
-                    lsnn_real acc = 0;
+                    if (zs[j] == 0)
+                        continue;
+                    lsnn_real *restrict dwo = dWout + (size_t)j * n_out;
                     for (int k = 0; k < n_out; k++)
-                        acc += wo[k] * gyw[k];
-                    gz[j] = omk * acc + (gz_const ? gz_const[j] : 0);
-                    if (zs[j] != 0) {
-                        lsnn_real *dwo = dWout + (size_t)j * n_out;
-                        for (int k = 0; k < n_out; k++)
-                            dwo[k] += omk * zs[j] * gyw[k];
-                    }
+                        dwo[k] += omk * zs[j] * gyw[k];
                 }
             }
+            /* gz += (1 - kappa) gyw W_out^T, W_out (n, n_out) row-major. */
+            LSNN_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, bc, n, n_out, omk, c->gyw, n_out,
+                      net->w_out, n_out, 1, c->gz, n);
             /* 2. Synapses leaving the neurons. */
             for (int p = 0; p < net->n_proj; p++)
                 if (!net->proj[p].src_is_input)
@@ -169,8 +171,12 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
                                              c->rec_v + o + so, c->rec_b + o + so, rz + so,
                                              c->rec_ref + o + so, c->gz + so, &adj, net->gamma);
                 }
-                for (int j = 0; j < n; j++)
-                    gIt[so + j] = net->k.g_in[j] * c->gv[so + j];
+                {
+                    lsnn_real *restrict gi = gIt + so;
+                    const lsnn_real *restrict gv = c->gv + so, *restrict gin = net->k.g_in;
+                    for (int j = 0; j < n; j++)
+                        gi[j] = gin[j] * gv[j];
+                }
                 if (has_noise)
                     for (int j = 0; j < n; j++)
                         if (net->noise_std[j] != 0)

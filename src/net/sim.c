@@ -195,9 +195,9 @@ int lsnn__net_has_noise(const lsnn_net *net)
 static void lsnn__scatter(const lsnn_projection *pr, int i, lsnn_real value, lsnn_real *ring,
                           size_t slot_stride, int R, int t_base, size_t sample_off)
 {
-    const lsnn_real *w = pr->w + (size_t)i * pr->n_dst;
+    const lsnn_real *restrict w = pr->w + (size_t)i * pr->n_dst;
     if (!pr->delay) {
-        lsnn_real *dst = ring + (size_t)((t_base + 1) % R) * slot_stride + sample_off + pr->dst_off;
+        lsnn_real *restrict dst = ring + (size_t)((t_base + 1) % R) * slot_stride + sample_off + pr->dst_off;
         for (int j = 0; j < pr->n_dst; j++)
             dst[j] += value * w[j];
         return;
