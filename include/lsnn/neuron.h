@@ -19,8 +19,9 @@ typedef struct lsnn_alif_consts {
     lsnn_real *b0;      /* baseline threshold */
     lsnn_real *g_in;    /* input gain: 1-alpha ("leaky", seed 000) or 1 ("plain", seed 004) */
     lsnn_real *g_a;     /* adaptation increment: 1-rho ("leaky") or 1 ("plain") */
-    uint8_t *plain;     /* 1: reset by b0 and pseudo-derivative normalised by b0 (seed 004) */
-    int16_t *refractory; /* refractory period in steps */
+    lsnn_real *plain;   /* 1: reset by b0 and pseudo-derivative normalised by b0 (seed 004) */
+    int16_t *refractory; /* refractory period in steps (as stored in checkpoints) */
+    lsnn_real *refr;    /* the same as a real number, for branch-free vector loops */
 } lsnn_alif_consts;
 
 /* The state of one batch element at one time step, for neurons [0, n). */
@@ -28,8 +29,8 @@ typedef struct lsnn_neuron_state {
     lsnn_real *v;       /* membrane potential V */
     lsnn_real *b;       /* threshold adaptation b (B = b0 + beta b) */
     lsnn_real *z;       /* output spike of the step (1/0; smooth value in gradient-check mode) */
-    uint8_t *hard;      /* 1 if the neuron crossed threshold (drives refractoriness) */
-    int16_t *ref;       /* remaining refractory steps including the current one */
+    uint8_t *hard;      /* smooth mode only: 1 if V crossed B (drives refractoriness) */
+    lsnn_real *ref;     /* remaining refractory steps including the current one */
 } lsnn_neuron_state;
 
 /* Backward quantities of one step: adjoints carried from step t+1 to step t. */
@@ -49,7 +50,7 @@ typedef struct lsnn_neuron_model {
     /* One adjoint step for neurons [lo, hi). Inputs: the recorded state at t (v, b, z, ref>0)
      * and the previous spike zprev... see src/neuron/lif_alif.c for the exact contract. */
     void (*backward_step)(const lsnn_alif_consts *c, int lo, int hi, const lsnn_real *v,
-                          const lsnn_real *b, const lsnn_real *z, const int16_t *ref,
+                          const lsnn_real *b, const lsnn_real *z, const lsnn_real *ref,
                           const lsnn_real *gz, lsnn_neuron_adjoint *adj, lsnn_real gamma);
 } lsnn_neuron_model;
 

@@ -127,7 +127,7 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
             memcpy(c->rec_v + o, c->v, sizeof(lsnn_real) * CHn);
             memcpy(c->rec_b + o, c->b, sizeof(lsnn_real) * CHn);
             memcpy(c->rec_z + o, c->z, sizeof(lsnn_real) * CHn);
-            memcpy(c->rec_ref + o, c->ref, sizeof(int16_t) * CHn);
+            memcpy(c->rec_ref + o, c->ref, sizeof(lsnn_real) * CHn);
         }
         for (int t = t1 - 1; t >= t0; t--) {
             const size_t o = (size_t)(t - t0) * CHn;

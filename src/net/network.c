@@ -30,8 +30,9 @@ static void lsnn__layout(lsnn_net *net, lsnn__arena *a)
     net->k.b0 = lsnn__take(a, sizeof(lsnn_real) * n);
     net->k.g_in = lsnn__take(a, sizeof(lsnn_real) * n);
     net->k.g_a = lsnn__take(a, sizeof(lsnn_real) * n);
-    net->k.plain = lsnn__take(a, n);
+    net->k.plain = lsnn__take(a, sizeof(lsnn_real) * n);
     net->k.refractory = lsnn__take(a, sizeof(int16_t) * n);
+    net->k.refr = lsnn__take(a, sizeof(lsnn_real) * n);
     net->params = lsnn__take(a, sizeof(lsnn_real) * net->n_params);
     for (int p = 0; p < net->n_proj; p++) {
         lsnn_projection *pr = &net->proj[p];
@@ -60,6 +61,7 @@ void lsnn_net_update_constants(lsnn_net *net)
     for (int j = 0; j < net->n; j++) {
         net->k.alpha[j] = (lsnn_real)exp(-net->dt / net->tau_m[j]);
         net->k.rho[j] = (lsnn_real)exp(-net->dt / net->tau_a[j]);
+        net->k.refr[j] = net->k.refractory[j];
         if (net->k.plain[j]) {
             net->k.g_in[j] = 1;
             net->k.g_a[j] = 1;
@@ -144,7 +146,7 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
         net->tau_a[j] = (lsnn_real)cfg->tau_a;
         net->k.beta[j] = adaptive ? (lsnn_real)cfg->beta : 0;
         net->k.b0[j] = (lsnn_real)cfg->b0;
-        net->k.plain[j] = (uint8_t)plain;
+        net->k.plain[j] = (lsnn_real)plain;
         net->k.refractory[j] = (int16_t)cfg->refractory;
         net->noise_std[j] = (lsnn_real)cfg->noise_std;
     }

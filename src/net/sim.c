@@ -67,16 +67,16 @@ static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
         c->b = lsnn__take(a, rs * CH * n);
         c->z = lsnn__take(a, rs * CH * n);
         c->hard = lsnn__take(a, CH * n);
-        c->ref = lsnn__take(a, sizeof(int16_t) * CH * n);
+        c->ref = lsnn__take(a, sizeof(lsnn_real) * CH * n);
         c->ring = lsnn__take(a, rs * R * CH * n);
         c->yw = lsnn__take(a, rs * CH * no);
         c->cp = lsnn__take(a, rs * ncp * s->cp_reals);
         c->cp_hard = lsnn__take(a, ncp * CH * n);
-        c->cp_ref = lsnn__take(a, sizeof(int16_t) * ncp * CH * n);
+        c->cp_ref = lsnn__take(a, sizeof(lsnn_real) * ncp * CH * n);
         c->rec_v = lsnn__take(a, rs * K * CH * n);
         c->rec_b = lsnn__take(a, rs * K * CH * n);
         c->rec_z = lsnn__take(a, rs * K * CH * n);
-        c->rec_ref = lsnn__take(a, sizeof(int16_t) * K * CH * n);
+        c->rec_ref = lsnn__take(a, sizeof(lsnn_real) * K * CH * n);
         c->gv = lsnn__take(a, rs * CH * n);
         c->gb = lsnn__take(a, rs * CH * n);
         c->gz = lsnn__take(a, rs * CH * n);
@@ -151,7 +151,7 @@ void lsnn__chunk_reset(lsnn_sim *sim, lsnn__chunk *c)
     memset(c->b, 0, sizeof(lsnn_real) * CHn);
     memset(c->z, 0, sizeof(lsnn_real) * CHn);
     memset(c->hard, 0, CHn);
-    memset(c->ref, 0, sizeof(int16_t) * CHn);
+    memset(c->ref, 0, sizeof(lsnn_real) * CHn);
     memset(c->ring, 0, sizeof(lsnn_real) * CHn * sim->R);
     memset(c->yw, 0, sizeof(lsnn_real) * LSNN_CHUNK * sim->n_out);
 }
@@ -166,7 +166,7 @@ void lsnn__chunk_save(lsnn_sim *sim, lsnn__chunk *c, int k)
     memcpy(p + 3 * CHn, c->ring, sizeof(lsnn_real) * CHn * sim->R);
     memcpy(p + (3 + sim->R) * CHn, c->yw, sizeof(lsnn_real) * LSNN_CHUNK * sim->n_out);
     memcpy(c->cp_hard + k * CHn, c->hard, CHn);
-    memcpy(c->cp_ref + k * CHn, c->ref, sizeof(int16_t) * CHn);
+    memcpy(c->cp_ref + k * CHn, c->ref, sizeof(lsnn_real) * CHn);
 }
 
 void lsnn__chunk_restore(lsnn_sim *sim, lsnn__chunk *c, int k)
@@ -179,7 +179,7 @@ void lsnn__chunk_restore(lsnn_sim *sim, lsnn__chunk *c, int k)
     memcpy(c->ring, p + 3 * CHn, sizeof(lsnn_real) * CHn * sim->R);
     memcpy(c->yw, p + (3 + sim->R) * CHn, sizeof(lsnn_real) * LSNN_CHUNK * sim->n_out);
     memcpy(c->hard, c->cp_hard + k * CHn, CHn);
-    memcpy(c->ref, c->cp_ref + k * CHn, sizeof(int16_t) * CHn);
+    memcpy(c->ref, c->cp_ref + k * CHn, sizeof(lsnn_real) * CHn);
 }
 
 int lsnn__net_has_noise(const lsnn_net *net)

@@ -9,14 +9,14 @@
 typedef struct lsnn__chunk {
     lsnn_real *v, *b, *z;      /* live state */
     uint8_t *hard;
-    int16_t *ref;
+    lsnn_real *ref;
     lsnn_real *ring;           /* (R, CH, n) synaptic current arriving at step t in slot t % R */
     lsnn_real *yw;             /* (CH, n_out) filtered readout without bias */
     lsnn_real *cp;             /* (ncp, cp_reals) checkpoints of v, b, z, ring, yw */
     uint8_t *cp_hard;          /* (ncp, CH, n) */
-    int16_t *cp_ref;           /* (ncp, CH, n) */
+    lsnn_real *cp_ref;         /* (ncp, CH, n) */
     lsnn_real *rec_v, *rec_b, *rec_z; /* (K, CH, n) one recomputed segment */
-    int16_t *rec_ref;          /* (K, CH, n) */
+    lsnn_real *rec_ref;        /* (K, CH, n) */
     lsnn_real *gv, *gb, *gz;   /* (CH, n) adjoints */
     lsnn_real *gI;             /* (R, CH, n) dL/dI(t) for the last R steps */
     lsnn_real *gyw;            /* (CH, n_out) */

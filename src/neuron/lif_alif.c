@@ -19,7 +19,7 @@
  *   b0      -    0.01  baseline threshold
  *   refractory steps 2 refractory period
  */
-#include <math.h>
+#include <tgmath.h>
 #include <string.h>
 
 #include "lsnn/neuron.h"
@@ -40,59 +40,58 @@ static lsnn_real lsnn__tri_integral(lsnn_real v)
 void lsnn_alif_pseudo(const lsnn_alif_consts *c, int j, lsnn_real v, lsnn_real b, int refractory,
                       lsnn_real gamma, lsnn_real *dz_dv, lsnn_real *dz_dB)
 {
-    if (refractory) {
-        *dz_dv = 0;
-        *dz_dB = 0;
-        return;
-    }
     lsnn_real B = c->b0[j] + c->beta[j] * b;
-    if (c->plain[j]) {
-        lsnn_real x = (v - B) / c->b0[j];
-        lsnn_real p = gamma * fmax(0, 1 - fabs(x));
-        *dz_dv = p;
-        *dz_dB = -p;
-    } else {
-        /* v_norm = V/B - 1: d/dV = 1/B, d/dB = -V/B^2 (eq. 7 differentiated through B). */
-        lsnn_real x = (v - B) / B;
-        lsnn_real p = gamma * fmax(0, 1 - fabs(x));
-        *dz_dv = p / B;
-        *dz_dB = -p * v / (B * B);
-    }
+    lsnn_real plain = c->plain[j];
+    /* "leaky": v_norm = V/B - 1, so d/dV = 1/B and d/dB = -V/B^2 (eq. 7 through B);
+     * "plain": v_norm = (V - B)/b0 and dz/dV = psi itself (seed 004 eq. 2.18). */
+    lsnn_real norm = plain != 0 ? c->b0[j] : B;
+    lsnn_real p = refractory ? 0 : gamma * fmax((lsnn_real)0, 1 - fabs((v - B) / norm));
+    *dz_dv = plain != 0 ? p : p / B;
+    *dz_dB = plain != 0 ? -p : -p * v / (B * B);
 }
 
+/* The loops below are written without branches on neuron state so that the compiler turns them
+ * into vector code: they run for every neuron of every sequence at every step. */
 static void lsnn__alif_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neuron_state *s,
                             const lsnn_real *cur, lsnn_real gamma, int smooth)
 {
-    lsnn_real *restrict V = s->v, *restrict bb = s->b, *restrict z = s->z;
+    lsnn_real *restrict V = s->v, *restrict bb = s->b, *restrict z = s->z, *restrict ref = s->ref;
+    const lsnn_real *restrict alpha = c->alpha, *restrict rho = c->rho, *restrict beta = c->beta,
+                              *restrict b0 = c->b0, *restrict g_in = c->g_in, *restrict g_a = c->g_a,
+                              *restrict plain = c->plain, *restrict refr = c->refr;
+    if (!smooth) {
+        for (int j = lo; j < hi; j++) {
+            lsnn_real zp = z[j];
+            lsnn_real Bp = b0[j] + beta[j] * bb[j];
+            lsnn_real reset = plain[j] * b0[j] + (1 - plain[j]) * Bp;
+            lsnn_real v = alpha[j] * V[j] + g_in[j] * cur[j] - reset * zp;
+            lsnn_real b = rho[j] * bb[j] + g_a[j] * zp;
+            lsnn_real r = zp != 0 ? refr[j] : fmax(ref[j] - 1, (lsnn_real)0);
+            lsnn_real B = b0[j] + beta[j] * b;
+            V[j] = v;
+            bb[j] = b;
+            ref[j] = r;
+            z[j] = (r == 0 && v > B) ? 1 : 0;
+        }
+        return;
+    }
     uint8_t *restrict hard = s->hard;
-    int16_t *restrict ref = s->ref;
     for (int j = lo; j < hi; j++) {
         lsnn_real zp = z[j];
-        lsnn_real b0 = c->b0[j], beta = c->beta[j];
-        lsnn_real reset = c->plain[j] ? b0 : b0 + beta * bb[j];
-        lsnn_real v = c->alpha[j] * V[j] + c->g_in[j] * cur[j] - reset * zp;
-        lsnn_real b = c->rho[j] * bb[j] + c->g_a[j] * zp;
-        int r = hard[j] ? c->refractory[j] : (ref[j] > 0 ? ref[j] - 1 : 0);
-        lsnn_real B = b0 + beta * b;
-        lsnn_real zn;
-        uint8_t h;
-        if (r > 0) {
-            zn = 0;
-            h = 0;
-        } else if (smooth) {
-            lsnn_real norm = c->plain[j] ? b0 : B;
-            lsnn_real scale = c->plain[j] ? gamma * b0 : gamma;
-            zn = scale * lsnn__tri_integral((v - B) / norm);
-            h = v > B;
-        } else {
-            h = v > B;
-            zn = h ? 1 : 0;
-        }
+        lsnn_real Bp = b0[j] + beta[j] * bb[j];
+        lsnn_real reset = plain[j] != 0 ? b0[j] : Bp;
+        lsnn_real v = alpha[j] * V[j] + g_in[j] * cur[j] - reset * zp;
+        lsnn_real b = rho[j] * bb[j] + g_a[j] * zp;
+        /* Refractoriness follows the threshold crossings, not the smooth output. */
+        lsnn_real r = hard[j] ? refr[j] : fmax(ref[j] - 1, (lsnn_real)0);
+        lsnn_real B = b0[j] + beta[j] * b;
+        lsnn_real norm = plain[j] != 0 ? b0[j] : B;
+        lsnn_real scale = plain[j] != 0 ? gamma * b0[j] : gamma;
         V[j] = v;
         bb[j] = b;
-        z[j] = zn;
-        hard[j] = h;
-        ref[j] = (int16_t)r;
+        ref[j] = r;
+        z[j] = r > 0 ? 0 : scale * lsnn__tri_integral((v - B) / norm);
+        hard[j] = r == 0 && v > B;
     }
 }
 
@@ -102,24 +101,31 @@ static void lsnn__alif_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neur
  * dL/dV(t) and dL/db(t). v, b, z, ref are the recorded values of step t. */
 static void lsnn__alif_backward_step(const lsnn_alif_consts *c, int lo, int hi,
                                      const lsnn_real *v, const lsnn_real *b, const lsnn_real *z,
-                                     const int16_t *ref, const lsnn_real *gz,
+                                     const lsnn_real *ref, const lsnn_real *gz,
                                      lsnn_neuron_adjoint *adj, lsnn_real gamma)
 {
     lsnn_real *restrict gv = adj->gv, *restrict gb = adj->gb;
+    const lsnn_real *restrict alpha = c->alpha, *restrict rho = c->rho, *restrict beta = c->beta,
+                              *restrict b0 = c->b0, *restrict g_a = c->g_a,
+                              *restrict plain = c->plain;
     for (int j = lo; j < hi; j++) {
         lsnn_real gvn = gv[j], gbn = gb[j];
-        lsnn_real b0 = c->b0[j], beta = c->beta[j];
-        lsnn_real B = b0 + beta * b[j];
+        lsnn_real B = b0[j] + beta[j] * b[j];
+        lsnn_real pl = plain[j];
         /* z(t) also enters V(t+1) through the reset and b(t+1) through adaptation. */
-        lsnn_real reset = c->plain[j] ? b0 : B;
-        lsnn_real gzt = gz[j] - reset * gvn + c->g_a[j] * gbn;
-        lsnn_real dzdv, dzdB;
-        lsnn_alif_pseudo(c, j, v[j], b[j], ref[j] > 0, gamma, &dzdv, &dzdB);
-        lsnn_real gB = gzt * dzdB;
-        if (!c->plain[j])
-            gB -= z[j] * gvn; /* the reset subtracts B(t) z(t) */
-        gv[j] = c->alpha[j] * gvn + gzt * dzdv;
-        gb[j] = c->rho[j] * gbn + beta * gB;
+        lsnn_real reset = pl * b0[j] + (1 - pl) * B;
+        lsnn_real gzt = gz[j] - reset * gvn + g_a[j] * gbn;
+        /* Pseudo-derivative (see lsnn_alif_pseudo), zero while refractory. */
+        lsnn_real norm = pl * b0[j] + (1 - pl) * B;
+        lsnn_real p = gamma * fmax((lsnn_real)0, 1 - fabs((v[j] - B) / norm));
+        p = ref[j] > 0 ? 0 : p;
+        lsnn_real invB = 1 / B;
+        lsnn_real dzdv = pl * p + (1 - pl) * p * invB;
+        lsnn_real dzdB = -(pl * p + (1 - pl) * p * v[j] * invB * invB);
+        /* The "leaky" reset subtracts B(t) z(t). */
+        lsnn_real gB = gzt * dzdB - (1 - pl) * z[j] * gvn;
+        gv[j] = alpha[j] * gvn + gzt * dzdv;
+        gb[j] = rho[j] * gbn + beta[j] * gB;
     }
 }
 
