@@ -19,7 +19,7 @@
  *   b0      -    0.01  baseline threshold
  *   refractory steps 2 refractory period
  */
-#include <tgmath.h>
+#include <math.h>
 #include <string.h>
 
 #include "lsnn/neuron.h"
@@ -50,31 +50,46 @@ void lsnn_alif_pseudo(const lsnn_alif_consts *c, int j, lsnn_real v, lsnn_real b
     *dz_dB = plain != 0 ? -p : -p * v / (B * B);
 }
 
-/* The loops below are written without branches on neuron state so that the compiler turns them
- * into vector code: they run for every neuron of every sequence at every step. */
+/* The hard-spike step and the adjoint step are written without branches on neuron state and
+ * with every array passed as a restrict parameter, so that the compiler turns them into vector
+ * code: they run for every neuron of every sequence at every step. */
+static void lsnn__alif_step_hard(int lo, int hi, lsnn_real *restrict V, lsnn_real *restrict bb,
+                                 lsnn_real *restrict z, lsnn_real *restrict ref,
+                                 const lsnn_real *restrict cur, const lsnn_real *restrict alpha,
+                                 const lsnn_real *restrict rho, const lsnn_real *restrict beta,
+                                 const lsnn_real *restrict b0, const lsnn_real *restrict g_in,
+                                 const lsnn_real *restrict g_a, const lsnn_real *restrict plain,
+                                 const lsnn_real *restrict refr)
+{
+    for (int j = lo; j < hi; j++) {
+        lsnn_real zp = z[j];
+        lsnn_real Bp = b0[j] + beta[j] * bb[j];
+        lsnn_real reset = plain[j] * b0[j] + (1 - plain[j]) * Bp;
+        lsnn_real v = alpha[j] * V[j] + g_in[j] * cur[j] - reset * zp;
+        lsnn_real b = rho[j] * bb[j] + g_a[j] * zp;
+        lsnn_real rm = ref[j] - 1, rf = refr[j];
+        rm = rm > 0 ? rm : 0;
+        lsnn_real r = zp != 0 ? rf : rm;
+        lsnn_real B = b0[j] + beta[j] * b;
+        V[j] = v;
+        bb[j] = b;
+        ref[j] = r;
+        lsnn_real spike = v > B ? 1 : 0;
+        z[j] = r == 0 ? spike : 0;
+    }
+}
+
 static void lsnn__alif_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neuron_state *s,
                             const lsnn_real *cur, lsnn_real gamma, int smooth)
 {
-    lsnn_real *restrict V = s->v, *restrict bb = s->b, *restrict z = s->z, *restrict ref = s->ref;
-    const lsnn_real *restrict alpha = c->alpha, *restrict rho = c->rho, *restrict beta = c->beta,
-                              *restrict b0 = c->b0, *restrict g_in = c->g_in, *restrict g_a = c->g_a,
-                              *restrict plain = c->plain, *restrict refr = c->refr;
     if (!smooth) {
-        for (int j = lo; j < hi; j++) {
-            lsnn_real zp = z[j];
-            lsnn_real Bp = b0[j] + beta[j] * bb[j];
-            lsnn_real reset = plain[j] * b0[j] + (1 - plain[j]) * Bp;
-            lsnn_real v = alpha[j] * V[j] + g_in[j] * cur[j] - reset * zp;
-            lsnn_real b = rho[j] * bb[j] + g_a[j] * zp;
-            lsnn_real r = zp != 0 ? refr[j] : fmax(ref[j] - 1, (lsnn_real)0);
-            lsnn_real B = b0[j] + beta[j] * b;
-            V[j] = v;
-            bb[j] = b;
-            ref[j] = r;
-            z[j] = (r == 0 && v > B) ? 1 : 0;
-        }
+        lsnn__alif_step_hard(lo, hi, s->v, s->b, s->z, s->ref, cur, c->alpha, c->rho, c->beta,
+                             c->b0, c->g_in, c->g_a, c->plain, c->refr);
         return;
     }
+    lsnn_real *V = s->v, *bb = s->b, *z = s->z, *ref = s->ref;
+    const lsnn_real *alpha = c->alpha, *rho = c->rho, *beta = c->beta, *b0 = c->b0,
+                    *g_in = c->g_in, *g_a = c->g_a, *plain = c->plain, *refr = c->refr;
     uint8_t *restrict hard = s->hard;
     for (int j = lo; j < hi; j++) {
         lsnn_real zp = z[j];
@@ -83,7 +98,8 @@ static void lsnn__alif_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neur
         lsnn_real v = alpha[j] * V[j] + g_in[j] * cur[j] - reset * zp;
         lsnn_real b = rho[j] * bb[j] + g_a[j] * zp;
         /* Refractoriness follows the threshold crossings, not the smooth output. */
-        lsnn_real r = hard[j] ? refr[j] : fmax(ref[j] - 1, (lsnn_real)0);
+        lsnn_real rm = ref[j] - 1;
+        lsnn_real r = hard[j] ? refr[j] : (rm > 0 ? rm : 0);
         lsnn_real B = b0[j] + beta[j] * b;
         lsnn_real norm = plain[j] != 0 ? b0[j] : B;
         lsnn_real scale = plain[j] != 0 ? gamma * b0[j] : gamma;
@@ -99,15 +115,17 @@ static void lsnn__alif_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neur
  * the derivative of the loss with respect to z(t) through every path that does not go through
  * this neuron's own state (readout, regularisation, recurrent synapses). On exit adj holds
  * dL/dV(t) and dL/db(t). v, b, z, ref are the recorded values of step t. */
-static void lsnn__alif_backward_step(const lsnn_alif_consts *c, int lo, int hi,
-                                     const lsnn_real *v, const lsnn_real *b, const lsnn_real *z,
-                                     const lsnn_real *ref, const lsnn_real *gz,
-                                     lsnn_neuron_adjoint *adj, lsnn_real gamma)
+static void lsnn__alif_backward_kernel(int lo, int hi, const lsnn_real *restrict v,
+                                       const lsnn_real *restrict b, const lsnn_real *restrict z,
+                                       const lsnn_real *restrict ref, const lsnn_real *restrict gz,
+                                       lsnn_real *restrict gv, lsnn_real *restrict gb,
+                                       const lsnn_real *restrict alpha,
+                                       const lsnn_real *restrict rho,
+                                       const lsnn_real *restrict beta,
+                                       const lsnn_real *restrict b0,
+                                       const lsnn_real *restrict g_a,
+                                       const lsnn_real *restrict plain, lsnn_real gamma)
 {
-    lsnn_real *restrict gv = adj->gv, *restrict gb = adj->gb;
-    const lsnn_real *restrict alpha = c->alpha, *restrict rho = c->rho, *restrict beta = c->beta,
-                              *restrict b0 = c->b0, *restrict g_a = c->g_a,
-                              *restrict plain = c->plain;
     for (int j = lo; j < hi; j++) {
         lsnn_real gvn = gv[j], gbn = gb[j];
         lsnn_real B = b0[j] + beta[j] * b[j];
@@ -115,9 +133,11 @@ static void lsnn__alif_backward_step(const lsnn_alif_consts *c, int lo, int hi,
         /* z(t) also enters V(t+1) through the reset and b(t+1) through adaptation. */
         lsnn_real reset = pl * b0[j] + (1 - pl) * B;
         lsnn_real gzt = gz[j] - reset * gvn + g_a[j] * gbn;
-        /* Pseudo-derivative (see lsnn_alif_pseudo), zero while refractory. */
-        lsnn_real norm = pl * b0[j] + (1 - pl) * B;
-        lsnn_real p = gamma * fmax((lsnn_real)0, 1 - fabs((v[j] - B) / norm));
+        /* Pseudo-derivative (see lsnn_alif_pseudo), zero while refractory; the normaliser is the
+         * reset value (b0 or B). (fmax would be a libm call here and stop vectorisation.) */
+        lsnn_real x = (v[j] - B) / reset;
+        lsnn_real tri = 1 - (x < 0 ? -x : x);
+        lsnn_real p = tri > 0 ? gamma * tri : 0;
         p = ref[j] > 0 ? 0 : p;
         lsnn_real invB = 1 / B;
         lsnn_real dzdv = pl * p + (1 - pl) * p * invB;
@@ -127,6 +147,19 @@ static void lsnn__alif_backward_step(const lsnn_alif_consts *c, int lo, int hi,
         gv[j] = alpha[j] * gvn + gzt * dzdv;
         gb[j] = rho[j] * gbn + beta[j] * gB;
     }
+}
+
+/* Adjoint of one step, neurons [lo, hi). On entry adj holds dL/dV(t+1) and dL/db(t+1); gz holds
+ * the derivative of the loss with respect to z(t) through every path that does not go through
+ * this neuron's own state (readout, regularisation, recurrent synapses). On exit adj holds
+ * dL/dV(t) and dL/db(t). v, b, z, ref are the recorded values of step t. */
+static void lsnn__alif_backward_step(const lsnn_alif_consts *c, int lo, int hi,
+                                     const lsnn_real *v, const lsnn_real *b, const lsnn_real *z,
+                                     const lsnn_real *ref, const lsnn_real *gz,
+                                     lsnn_neuron_adjoint *adj, lsnn_real gamma)
+{
+    lsnn__alif_backward_kernel(lo, hi, v, b, z, ref, gz, adj->gv, adj->gb, c->alpha, c->rho,
+                               c->beta, c->b0, c->g_a, c->plain, gamma);
 }
 
 const lsnn_neuron_model lsnn_neuron_alif = {
