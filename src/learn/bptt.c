@@ -39,9 +39,9 @@ static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, l
         for (int s = 0; s < bc; s++) {
             const lsnn_real *zs = z + (size_t)s * n + pr->src_off;
             const lsnn_real *gs = g1 + (size_t)s * n + pr->dst_off;
-            for (int i = 0; i < pr->n_src; i++) {
-                if (zs[i] == 0)
-                    continue;
+            int ns = lsnn__nonzero(zs, pr->n_src, c->idx);
+            for (int e = 0; e < ns; e++) {
+                const int i = c->idx[e];
                 lsnn_real *restrict row = dW + (size_t)i * pr->n_dst;
                 const lsnn_real zi = zs[i];
                 for (int j = 0; j < pr->n_dst; j++)
@@ -80,11 +80,12 @@ static void lsnn__in_backward(const lsnn_projection *pr, const lsnn_sim *sim, ls
     lsnn_real *dW = c->grad + pr->param_off;
     for (int s = 0; s < bc; s++) {
         const size_t so = (size_t)s * n;
-        const lsnn_real *x = batch->x + ((size_t)(g0 + s) * batch->T + t) * batch->n_in;
-        for (int i = 0; i < pr->n_src; i++) {
-            lsnn_real xi = x[pr->src_off + i];
-            if (xi == 0)
-                continue;
+        const lsnn_real *x = batch->x + ((size_t)(g0 + s) * batch->T + t) * batch->n_in +
+                             pr->src_off;
+        int nx = lsnn__nonzero(x, pr->n_src, c->idx);
+        for (int e = 0; e < nx; e++) {
+            const int i = c->idx[e];
+            lsnn_real xi = x[i];
             lsnn_real *restrict row = dW + (size_t)i * pr->n_dst;
             if (!pr->delay) {
                 const lsnn_real *restrict g = c->gI + (size_t)(t % R) * slot + so + pr->dst_off;
@@ -122,7 +123,7 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
         const int t1 = t0 + sim->K < T ? t0 + sim->K : T;
         lsnn__chunk_restore(sim, c, seg);
         for (int t = t0; t < t1; t++) {
-            lsnn__chunk_step(sim, net, c, batch, g0, bc, t, NULL, NULL);
+            lsnn__chunk_step(sim, net, c, batch, g0, bc, t, NULL, NULL, has_noise);
             size_t o = (size_t)(t - t0) * CHn;
             memcpy(c->rec_v + o, c->v, sizeof(lsnn_real) * CHn);
             memcpy(c->rec_b + o, c->b, sizeof(lsnn_real) * CHn);
@@ -145,9 +146,9 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
                 for (int j = 0; j < n; j++)
                     gz[j] = gz_const ? gz_const[j] : 0;
                 const lsnn_real *zs = rz + (size_t)s * n;
-                for (int j = 0; j < n; j++) {
-                    if (zs[j] == 0)
-                        continue;
+                int nz = lsnn__nonzero(zs, n, c->idx);
+                for (int e = 0; e < nz; e++) {
+                    const int j = c->idx[e];
                     lsnn_real *restrict dwo = dWout + (size_t)j * n_out;
                     for (int k = 0; k < n_out; k++)
                         dwo[k] += omk * zs[j] * gyw[k];

@@ -84,6 +84,7 @@ static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
         c->gyw = lsnn__take(a, rs * CH * no);
         c->grad = lsnn__take(a, rs * (size_t)s->n_params);
         c->count = lsnn__take(a, sizeof(double) * n);
+        c->idx = lsnn__take(a, sizeof(int) * (size_t)(s->n > s->n_in ? s->n : s->n_in));
     }
 }
 
@@ -105,6 +106,7 @@ lsnn_sim *lsnn_sim_create(const lsnn_net *net, int B, int T, lsnn_status *status
     s->T = T;
     s->n = net->n;
     s->n_out = net->n_out;
+    s->n_in = net->n_in;
     s->n_params = (int)net->n_params;
     s->R = net->max_delay + 1;
     s->K = (int)ceil(sqrt((double)T));
@@ -210,26 +212,27 @@ static void lsnn__scatter(const lsnn_projection *pr, int i, lsnn_real value, lsn
 
 void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
                       const lsnn_batch *batch, int g0, int bc, int t, lsnn_real *y,
-                      double *count)
+                      double *count, int has_noise)
 {
     const int n = net->n, n_out = net->n_out, R = sim->R, n_in = batch->n_in;
     const size_t slot_stride = (size_t)LSNN_CHUNK * n;
-    const int has_noise = lsnn__net_has_noise(net);
     const lsnn_real kappa = net->kappa, one_m_kappa = 1 - net->kappa;
+    int *idx = c->idx;
     for (int s = 0; s < bc; s++) {
         const int g = g0 + s;
         const size_t so = (size_t)s * n;
         lsnn_neuron_state st = {c->v + so, c->b + so, c->z + so, c->hard + so, c->ref + so};
         /* (a) inputs presented at t: delay d delivers into step t + d - 1. */
         const lsnn_real *x = batch->x + ((size_t)g * batch->T + t) * n_in;
+        int nx = lsnn__nonzero(x, n_in, idx);
         for (int p = 0; p < net->n_proj; p++) {
             const lsnn_projection *pr = &net->proj[p];
             if (!pr->src_is_input)
                 continue;
-            for (int i = 0; i < pr->n_src; i++) {
-                lsnn_real xv = x[pr->src_off + i];
-                if (xv != 0)
-                    lsnn__scatter(pr, i, xv, c->ring, slot_stride, R, t - 1, so);
+            for (int e = 0; e < nx; e++) {
+                int i = idx[e] - pr->src_off;
+                if (i >= 0 && i < pr->n_src)
+                    lsnn__scatter(pr, i, x[idx[e]], c->ring, slot_stride, R, t - 1, so);
             }
         }
         /* (b) the current of step t, plus noise regenerated from its key. */
@@ -250,26 +253,27 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
         memset(cur, 0, sizeof(lsnn_real) * n);
         /* (e) recurrent spikes emitted at t: delay d delivers into step t + d. */
         const lsnn_real *z = st.z;
+        int nz = lsnn__nonzero(z, n, idx);
         for (int p = 0; p < net->n_proj; p++) {
             const lsnn_projection *pr = &net->proj[p];
             if (pr->src_is_input)
                 continue;
-            for (int i = 0; i < pr->n_src; i++) {
-                lsnn_real zv = z[pr->src_off + i];
-                if (zv != 0)
-                    lsnn__scatter(pr, i, zv, c->ring, slot_stride, R, t, so);
+            for (int e = 0; e < nz; e++) {
+                int i = idx[e] - pr->src_off;
+                if (i >= 0 && i < pr->n_src)
+                    lsnn__scatter(pr, i, z[idx[e]], c->ring, slot_stride, R, t, so);
             }
         }
         /* (f) readout, also event-driven. */
         lsnn_real *yw = c->yw + (size_t)s * n_out;
         for (int k = 0; k < n_out; k++)
             yw[k] *= kappa;
-        for (int j = 0; j < n; j++) {
-            if (z[j] == 0)
-                continue;
+        for (int e = 0; e < nz; e++) {
+            const int j = idx[e];
             const lsnn_real *wo = net->w_out + (size_t)j * n_out;
+            const lsnn_real a = one_m_kappa * z[j];
             for (int k = 0; k < n_out; k++)
-                yw[k] += one_m_kappa * z[j] * wo[k];
+                yw[k] += a * wo[k];
             if (count)
                 count[j] += z[j];
         }
@@ -293,6 +297,7 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
                           net->n_in, net->n_out);
     const int nch = (batch->B + LSNN_CHUNK - 1) / LSNN_CHUNK;
     const int n = net->n;
+    const int has_noise = lsnn__net_has_noise(net);
 #pragma omp parallel for schedule(dynamic, 1)
     for (int ci = 0; ci < nch; ci++) {
         lsnn__chunk *c = &sim->ch[ci];
@@ -303,7 +308,7 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
         for (int t = 0; t < sim->T; t++) {
             if (t % sim->K == 0)
                 lsnn__chunk_save(sim, c, t / sim->K);
-            lsnn__chunk_step(sim, net, c, batch, g0, bc, t, y, c->count);
+            lsnn__chunk_step(sim, net, c, batch, g0, bc, t, y, c->count, has_noise);
             if (trace && ci == 0) {
                 for (int j = 0; j < n; j++) {
                     size_t o = (size_t)t * n + j;

@@ -22,10 +22,11 @@ typedef struct lsnn__chunk {
     lsnn_real *gyw;            /* (CH, n_out) */
     lsnn_real *grad;           /* (n_params) this chunk's gradient */
     double *count;             /* (n) this chunk's spike counts */
+    int *idx;                  /* (max(n, n_in)) scratch list of non-zero entries */
 } lsnn__chunk;
 
 struct lsnn_sim {
-    int Bmax, T, n, n_out, n_params;
+    int Bmax, T, n, n_in, n_out, n_params;
     int R;                     /* ring length: max_delay + 1 */
     int K;                     /* steps between checkpoints */
     int ncp;                   /* checkpoints per sequence */
@@ -46,7 +47,19 @@ void lsnn__chunk_reset(lsnn_sim *sim, lsnn__chunk *c);
  * readout computed), count (n) may be NULL. */
 void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
                       const lsnn_batch *batch, int g0, int bc, int t, lsnn_real *y,
-                      double *count);
+                      double *count, int has_noise);
+
+/* Writes the indices of the non-zero entries of x (n) into idx and returns their number. Written
+ * without a branch on the data: spikes are sparse and irregular, so a branch would mispredict. */
+static inline int lsnn__nonzero(const lsnn_real *x, int n, int *idx)
+{
+    int k = 0;
+    for (int j = 0; j < n; j++) {
+        idx[k] = j;
+        k += x[j] != 0;
+    }
+    return k;
+}
 
 /* 1 if any neuron has a non-zero noise std. */
 int lsnn__net_has_noise(const lsnn_net *net);
