@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(build-essential cmake pkg-config libopenblas-dev libcjson-dev libcmocka-dev)
+PACKAGES=(build-essential cmake pkg-config libopenblas-dev libcjson-dev libcmocka-dev zlib1g-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
