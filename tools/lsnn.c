@@ -169,6 +169,34 @@ static void print_result(const char *task, const char *metric, double value, lon
     fflush(stdout);
 }
 
+/* Keeps the header and the rows of iterations <= last of a log.csv (rewritten atomically). */
+static int truncate_log(const char *path, long last)
+{
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return 0; /* no log yet: the resumed run starts one */
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *out = fopen(tmp, "w");
+    if (!out) {
+        fclose(in);
+        return die("%s: cannot write: %s", tmp, strerror(errno));
+    }
+    char line[8192];
+    int first = 1;
+    while (fgets(line, sizeof line, in)) {
+        if (first || strtol(line, NULL, 10) <= last)
+            fputs(line, out);
+        first = 0;
+    }
+    fclose(in);
+    if (fclose(out) != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
+        return die("%s: cannot rewrite: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
 static int cmd_train(int argc, char **argv)
 {
     common_opts co = {0};
@@ -240,6 +268,12 @@ static int cmd_train(int argc, char **argv)
         }
         if (!quiet)
             printf("resuming %s at iteration %ld\n", model_path, tr.iteration);
+    }
+    /* A resumed run continues the log after the checkpoint's iteration: rows written after the
+     * last checkpoint of the interrupted run are dropped so that none appears twice. */
+    if (resume && truncate_log(log_path, tr.iteration)) {
+        lsnn_trainer_free(&tr);
+        return 1;
     }
     FILE *log = fopen(log_path, resume ? "a" : "w");
     if (!log) {

@@ -20,11 +20,15 @@ grep -q 'confusion matrix' "$WORK/eval.out" && pass "confusion matrix" || fail "
 
 # Interrupted after 7 iterations, then resumed to 12: same bytes as the uninterrupted run.
 "$LSNN" train "$CFG" "${SMALL[@]}" --set iterations=7 --out "$WORK/b" > "$WORK/b1.out" 2>&1 || fail "train b exited $?"
+# Pretend the run went on to iteration 9 after its checkpoint at 7 and then died.
+echo "8,0,0,0,nan,nan,0,0,0,0" >> "$WORK/b/log.csv"
+echo "9,0,0,0,nan,nan,0,0,0,0" >> "$WORK/b/log.csv"
 "$LSNN" train "$CFG" "${SMALL[@]}" --out "$WORK/b" --resume > "$WORK/b2.out" 2>&1 || fail "resume exited $?"
 grep -q 'resuming' "$WORK/b2.out" && pass "resume message" || fail "no resume message"
 cmp -s "$WORK/a/model.safetensors" "$WORK/b/model.safetensors" && pass "resumed model identical" || fail "resumed model differs"
 [ "$(result_value "$WORK/b2.out")" = "$v_train" ] && pass "resumed result identical" || fail "resumed result differs"
 [ "$(wc -l < "$WORK/b/log.csv")" -eq 13 ] && pass "resumed log.csv continues" || fail "resumed log.csv wrong length"
+[ "$(cut -d, -f1 "$WORK/b/log.csv" | tail -n +2 | tr '\n' ' ')" = "1 2 3 4 5 6 7 8 9 10 11 12 " ] && pass "log rows 1..12 once each" || fail "log rows: $(cut -d, -f1 "$WORK/b/log.csv" | tr '\n' ' ')"
 
 # Thread count does not change the result.
 "$LSNN" train "$CFG" "${SMALL[@]}" --threads 1 --out "$WORK/c" > "$WORK/c.out" 2>&1 || fail "train c exited $?"
