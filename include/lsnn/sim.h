@@ -1,8 +1,8 @@
 /* lsnn/sim.h - simulating a batch of sequences and BPTT through it.
  *
- * The batch is cut into chunks of LSNN_CHUNK sequences; chunks run in parallel (OpenMP) and each
- * writes its own partial results, which are summed in chunk order, so results do not depend on the
- * number of threads. The forward pass keeps the full network state only every K steps
+ * The batch is cut into chunks of lsnn_chunk_size(B) sequences; chunks run in parallel (OpenMP)
+ * and each writes its own partial results, which are summed in chunk order, so results do not
+ * depend on the number of threads. The forward pass keeps the full network state only every K steps
  * (K ~ sqrt(T)); the backward pass recomputes one segment of K steps at a time from those
  * checkpoints, so memory grows as sqrt(T) instead of T. */
 #ifndef LSNN_SIM_H
@@ -12,7 +12,10 @@
 
 #include "lsnn/network.h"
 
-#define LSNN_CHUNK 16
+/* Sequences per chunk for a batch of B: B/8 rounded up, clamped to 16..64. Larger chunks make
+ * the per-step matrix products more efficient; at least 8 chunks keep 8 cores busy on big
+ * batches. A function of B only, never of the thread count, so results are reproducible. */
+int lsnn_chunk_size(int B);
 
 /* A classification window: the readout averaged over steps [t0, t1) must classify `label`. */
 typedef struct lsnn_window {

@@ -27,7 +27,7 @@ static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, l
                                int bc, int t, const lsnn_real *z /* (CH, n) at t */)
 {
     const int n = sim->n, R = sim->R;
-    const size_t slot = (size_t)LSNN_CHUNK * n;
+    const size_t slot = (size_t)sim->CH * n;
     lsnn_real *dW = c->grad + pr->param_off;
     if (!pr->delay) {
         const lsnn_real *g1 = c->gI + (size_t)((t + 1) % R) * slot;
@@ -76,7 +76,7 @@ static void lsnn__in_backward(const lsnn_projection *pr, const lsnn_sim *sim, ls
     if (pr->frozen)
         return;
     const int n = sim->n, R = sim->R;
-    const size_t slot = (size_t)LSNN_CHUNK * n;
+    const size_t slot = (size_t)sim->CH * n;
     lsnn_real *dW = c->grad + pr->param_off;
     for (int s = 0; s < bc; s++) {
         const size_t so = (size_t)s * n;
@@ -105,7 +105,7 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
                                  const lsnn_real *gz_const)
 {
     const int n = net->n, n_out = net->n_out, R = sim->R, T = sim->T;
-    const size_t CHn = (size_t)LSNN_CHUNK * n;
+    const size_t CHn = (size_t)sim->CH * n;
     const lsnn_real kappa = net->kappa, omk = 1 - net->kappa;
     const int has_noise = lsnn__net_has_noise(net);
     lsnn_real *dWout = c->grad + (net->w_out - net->params);
@@ -116,7 +116,10 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
     memset(c->gv, 0, sizeof(lsnn_real) * CHn);
     memset(c->gb, 0, sizeof(lsnn_real) * CHn);
     memset(c->gI, 0, sizeof(lsnn_real) * CHn * R);
-    memset(c->gyw, 0, sizeof(lsnn_real) * LSNN_CHUNK * n_out);
+    memset(c->gyw, 0, sizeof(lsnn_real) * sim->CH * n_out);
+    for (int j = 0; j < n; j++)
+        for (int k = 0; k < n_out; k++)
+            c->w_out_t[(size_t)k * n + j] = net->w_out[(size_t)j * n_out + k];
 
     for (int seg = sim->ncp - 1; seg >= 0; seg--) {
         const int t0 = seg * sim->K;
@@ -154,9 +157,19 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
                         dwo[k] += omk * zs[j] * gyw[k];
                 }
             }
-            /* gz += (1 - kappa) gyw W_out^T, W_out (n, n_out) row-major. */
-            LSNN_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, bc, n, n_out, omk, c->gyw, n_out,
-                      net->w_out, n_out, 1, c->gz, n);
+            /* gz += (1 - kappa) gyw W_out^T as n_out contiguous axpys per sequence (W_out^T is
+             * copied once per backward pass; a matrix product with an inner dimension of a few
+             * outputs would spend its time packing operands). */
+            for (int s = 0; s < bc; s++) {
+                lsnn_real *restrict gz = c->gz + (size_t)s * n;
+                const lsnn_real *gyw = c->gyw + (size_t)s * n_out;
+                for (int k = 0; k < n_out; k++) {
+                    const lsnn_real a = omk * gyw[k];
+                    const lsnn_real *restrict wk = c->w_out_t + (size_t)k * n;
+                    for (int j = 0; j < n; j++)
+                        gz[j] += a * wk[j];
+                }
+            }
             /* 2. Synapses leaving the neurons. */
             for (int p = 0; p < net->n_proj; p++)
                 if (!net->proj[p].src_is_input)
@@ -199,11 +212,11 @@ lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_ba
 {
     if (sim->fwd_batch != batch)
         return lsnn_error(LSNN_ERR_ARG, "bptt: lsnn_sim_forward must run on this batch first");
-    const int nch = (batch->B + LSNN_CHUNK - 1) / LSNN_CHUNK;
+    const int nch = (batch->B + sim->CH - 1) / sim->CH;
 #pragma omp parallel for schedule(dynamic, 1)
     for (int ci = 0; ci < nch; ci++) {
-        const int g0 = ci * LSNN_CHUNK;
-        const int bc = batch->B - g0 < LSNN_CHUNK ? batch->B - g0 : LSNN_CHUNK;
+        const int g0 = ci * sim->CH;
+        const int bc = batch->B - g0 < sim->CH ? batch->B - g0 : sim->CH;
         lsnn__chunk_backward(sim, net, &sim->ch[ci], batch, g0, bc, gy, gz_const);
     }
     /* Deterministic reduction: chunk order is fixed whatever the number of threads. */

@@ -45,6 +45,12 @@ void lsnn_batch_free(lsnn_batch *b)
     memset(b, 0, sizeof *b);
 }
 
+int lsnn_chunk_size(int B)
+{
+    int ch = (B + 7) / 8;
+    return ch < 16 ? 16 : ch > 64 ? 64 : ch;
+}
+
 typedef struct lsnn__arena {
     char *base;
     size_t used;
@@ -59,7 +65,7 @@ static void *lsnn__take(lsnn__arena *a, size_t bytes)
 
 static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
 {
-    size_t CH = LSNN_CHUNK, n = (size_t)s->n, no = (size_t)s->n_out, R = (size_t)s->R;
+    size_t CH = s->CH, n = (size_t)s->n, no = (size_t)s->n_out, R = (size_t)s->R;
     size_t K = (size_t)s->K, ncp = (size_t)s->ncp, rs = sizeof(lsnn_real);
     for (int i = 0; i < s->nchunks; i++) {
         lsnn__chunk *c = &s->ch[i];
@@ -82,6 +88,7 @@ static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
         c->gz = lsnn__take(a, rs * CH * n);
         c->gI = lsnn__take(a, rs * R * CH * n);
         c->gyw = lsnn__take(a, rs * CH * no);
+        c->w_out_t = lsnn__take(a, rs * no * n);
         c->grad = lsnn__take(a, rs * (size_t)s->n_params);
         c->count = lsnn__take(a, sizeof(double) * n);
         c->idx = lsnn__take(a, sizeof(int) * (size_t)(s->n > s->n_in ? s->n : s->n_in));
@@ -103,6 +110,7 @@ lsnn_sim *lsnn_sim_create(const lsnn_net *net, int B, int T, lsnn_status *status
         return NULL;
     }
     s->Bmax = B;
+    s->CH = lsnn_chunk_size(B);
     s->T = T;
     s->n = net->n;
     s->n_out = net->n_out;
@@ -113,8 +121,8 @@ lsnn_sim *lsnn_sim_create(const lsnn_net *net, int B, int T, lsnn_status *status
     if (s->K < 1)
         s->K = 1;
     s->ncp = (T + s->K - 1) / s->K;
-    s->nchunks = (B + LSNN_CHUNK - 1) / LSNN_CHUNK;
-    s->cp_reals = (size_t)LSNN_CHUNK * net->n * (3 + s->R) + (size_t)LSNN_CHUNK * net->n_out;
+    s->nchunks = (B + s->CH - 1) / s->CH;
+    s->cp_reals = (size_t)s->CH * net->n * (3 + s->R) + (size_t)s->CH * net->n_out;
     s->ch = calloc((size_t)s->nchunks, sizeof *s->ch);
     lsnn__arena a = {0};
     if (s->ch) {
@@ -148,38 +156,38 @@ void lsnn_sim_free(lsnn_sim *sim)
 
 void lsnn__chunk_reset(lsnn_sim *sim, lsnn__chunk *c)
 {
-    size_t CHn = (size_t)LSNN_CHUNK * sim->n;
+    size_t CHn = (size_t)sim->CH * sim->n;
     memset(c->v, 0, sizeof(lsnn_real) * CHn);
     memset(c->b, 0, sizeof(lsnn_real) * CHn);
     memset(c->z, 0, sizeof(lsnn_real) * CHn);
     memset(c->hard, 0, CHn);
     memset(c->ref, 0, sizeof(lsnn_real) * CHn);
     memset(c->ring, 0, sizeof(lsnn_real) * CHn * sim->R);
-    memset(c->yw, 0, sizeof(lsnn_real) * LSNN_CHUNK * sim->n_out);
+    memset(c->yw, 0, sizeof(lsnn_real) * sim->CH * sim->n_out);
 }
 
 void lsnn__chunk_save(lsnn_sim *sim, lsnn__chunk *c, int k)
 {
-    size_t CHn = (size_t)LSNN_CHUNK * sim->n;
+    size_t CHn = (size_t)sim->CH * sim->n;
     lsnn_real *p = c->cp + (size_t)k * sim->cp_reals;
     memcpy(p, c->v, sizeof(lsnn_real) * CHn);
     memcpy(p + CHn, c->b, sizeof(lsnn_real) * CHn);
     memcpy(p + 2 * CHn, c->z, sizeof(lsnn_real) * CHn);
     memcpy(p + 3 * CHn, c->ring, sizeof(lsnn_real) * CHn * sim->R);
-    memcpy(p + (3 + sim->R) * CHn, c->yw, sizeof(lsnn_real) * LSNN_CHUNK * sim->n_out);
+    memcpy(p + (3 + sim->R) * CHn, c->yw, sizeof(lsnn_real) * sim->CH * sim->n_out);
     memcpy(c->cp_hard + k * CHn, c->hard, CHn);
     memcpy(c->cp_ref + k * CHn, c->ref, sizeof(lsnn_real) * CHn);
 }
 
 void lsnn__chunk_restore(lsnn_sim *sim, lsnn__chunk *c, int k)
 {
-    size_t CHn = (size_t)LSNN_CHUNK * sim->n;
+    size_t CHn = (size_t)sim->CH * sim->n;
     const lsnn_real *p = c->cp + (size_t)k * sim->cp_reals;
     memcpy(c->v, p, sizeof(lsnn_real) * CHn);
     memcpy(c->b, p + CHn, sizeof(lsnn_real) * CHn);
     memcpy(c->z, p + 2 * CHn, sizeof(lsnn_real) * CHn);
     memcpy(c->ring, p + 3 * CHn, sizeof(lsnn_real) * CHn * sim->R);
-    memcpy(c->yw, p + (3 + sim->R) * CHn, sizeof(lsnn_real) * LSNN_CHUNK * sim->n_out);
+    memcpy(c->yw, p + (3 + sim->R) * CHn, sizeof(lsnn_real) * sim->CH * sim->n_out);
     memcpy(c->hard, c->cp_hard + k * CHn, CHn);
     memcpy(c->ref, c->cp_ref + k * CHn, sizeof(lsnn_real) * CHn);
 }
@@ -215,7 +223,7 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
                       double *count, int has_noise)
 {
     const int n = net->n, n_out = net->n_out, R = sim->R, n_in = batch->n_in;
-    const size_t slot_stride = (size_t)LSNN_CHUNK * n;
+    const size_t slot_stride = (size_t)sim->CH * n;
     const lsnn_real kappa = net->kappa, one_m_kappa = 1 - net->kappa;
     int *idx = c->idx;
     for (int s = 0; s < bc; s++) {
@@ -295,14 +303,14 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
                           "workspace (%d x %d) or the network (%d in, %d out)",
                           batch->B, batch->T, batch->n_in, batch->n_out, sim->Bmax, sim->T,
                           net->n_in, net->n_out);
-    const int nch = (batch->B + LSNN_CHUNK - 1) / LSNN_CHUNK;
+    const int nch = (batch->B + sim->CH - 1) / sim->CH;
     const int n = net->n;
     const int has_noise = lsnn__net_has_noise(net);
 #pragma omp parallel for schedule(dynamic, 1)
     for (int ci = 0; ci < nch; ci++) {
         lsnn__chunk *c = &sim->ch[ci];
-        const int g0 = ci * LSNN_CHUNK;
-        const int bc = batch->B - g0 < LSNN_CHUNK ? batch->B - g0 : LSNN_CHUNK;
+        const int g0 = ci * sim->CH;
+        const int bc = batch->B - g0 < sim->CH ? batch->B - g0 : sim->CH;
         lsnn__chunk_reset(sim, c);
         memset(c->count, 0, sizeof(double) * n);
         for (int t = 0; t < sim->T; t++) {

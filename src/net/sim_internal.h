@@ -5,7 +5,7 @@
 
 #include "lsnn/sim.h"
 
-/* One chunk of at most LSNN_CHUNK sequences. State arrays are (LSNN_CHUNK, n) row-major. */
+/* One chunk of at most CH sequences. State arrays are (CH, n) row-major. */
 typedef struct lsnn__chunk {
     lsnn_real *v, *b, *z;      /* live state */
     uint8_t *hard;
@@ -20,6 +20,7 @@ typedef struct lsnn__chunk {
     lsnn_real *gv, *gb, *gz;   /* (CH, n) adjoints */
     lsnn_real *gI;             /* (R, CH, n) dL/dI(t) for the last R steps */
     lsnn_real *gyw;            /* (CH, n_out) */
+    lsnn_real *w_out_t;        /* (n_out, n) W_out transposed, for the readout adjoint */
     lsnn_real *grad;           /* (n_params) this chunk's gradient */
     double *count;             /* (n) this chunk's spike counts */
     int *idx;                  /* (max(n, n_in)) scratch list of non-zero entries */
@@ -27,6 +28,7 @@ typedef struct lsnn__chunk {
 
 struct lsnn_sim {
     int Bmax, T, n, n_in, n_out, n_params;
+    int CH;                    /* sequences per chunk (lsnn_chunk_size(Bmax)) */
     int R;                     /* ring length: max_delay + 1 */
     int K;                     /* steps between checkpoints */
     int ncp;                   /* checkpoints per sequence */
