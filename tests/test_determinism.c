@@ -38,7 +38,7 @@ static void run(int threads, int B, uint64_t first, run_out *o)
     lsnn_batch b;
     assert_int_equal(lsnn_batch_init(&b, B, sh.T, sh.n_in, sh.n_out, sh.loss, sh.max_windows),
                      LSNN_OK);
-    assert_int_equal(task->generate(&cfg, 5, LSNN_STREAM_TRAIN, first, &b), LSNN_OK);
+    assert_int_equal(task->generate(NULL, &cfg, 5, LSNN_STREAM_TRAIN, first, &b), LSNN_OK);
     b.noise_key = 77; /* shared key: noise depends on (key, sequence index within batch) */
     lsnn_sim *sim = lsnn_sim_create(&net, B, sh.T, NULL);
     o->ny = (size_t)B * sh.T * sh.n_out;

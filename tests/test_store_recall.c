@@ -36,7 +36,7 @@ static void gen(const lsnn_config *cfg, uint64_t seed, uint64_t stream, uint64_t
         b->x[i] = 7.0f;
     for (int s = 0; s < B; s++)
         b->n_windows[s] = -1;
-    assert_int_equal(t->generate(cfg, seed, stream, first, b), LSNN_OK);
+    assert_int_equal(t->generate(NULL, cfg, seed, stream, first, b), LSNN_OK);
 }
 
 static void test_shape(void **state)

@@ -309,7 +309,7 @@ static int cmd_train(int argc, char **argv)
         int do_eval = cfg.eval_every > 0 && it % cfg.eval_every == 0 && it < cfg.iterations;
         double vl = NAN, vm = NAN;
         if (do_eval) {
-            if (lsnn_trainer_evaluate(&tr, LSNN_STREAM_VALID, cfg.store_recall.val_size, &ev,
+            if (lsnn_trainer_evaluate(&tr, LSNN_STREAM_VALID, lsnn_trainer_eval_count(&tr, LSNN_STREAM_VALID), &ev,
                                       NULL)) {
                 rc = die_status();
                 break;
@@ -344,7 +344,7 @@ static int cmd_train(int argc, char **argv)
             rc = die_status();
     }
     if (!rc) {
-        if (lsnn_trainer_evaluate(&tr, LSNN_STREAM_VALID, cfg.store_recall.val_size, &ev, NULL))
+        if (lsnn_trainer_evaluate(&tr, LSNN_STREAM_VALID, lsnn_trainer_eval_count(&tr, LSNN_STREAM_VALID), &ev, NULL))
             rc = die_status();
     }
     if (!rc) {
@@ -427,8 +427,9 @@ static int cmd_eval(int argc, char **argv)
     int n_out = tr.net.n_out;
     long *conf = calloc((size_t)n_out * n_out, sizeof(long));
     lsnn_eval_result ev;
-    if (!conf || lsnn_trainer_evaluate(&tr, test ? LSNN_STREAM_TEST : LSNN_STREAM_VALID,
-                                       tr.cfg.store_recall.val_size, &ev, conf)) {
+    uint64_t stream = test ? LSNN_STREAM_TEST : LSNN_STREAM_VALID;
+    if (!conf || lsnn_trainer_evaluate(&tr, stream, lsnn_trainer_eval_count(&tr, stream), &ev,
+                                       conf)) {
         free(conf);
         lsnn_trainer_free(&tr);
         return conf ? die_status() : die("eval: out of memory");
@@ -518,7 +519,7 @@ static int cmd_simulate(int argc, char **argv)
     int rc = 0;
     if (!trace.v || !trace.thr || !trace.z)
         rc = die("simulate: out of memory for %d steps x %d neurons", T, n);
-    if (!rc && tr.task->generate(&tr.cfg, tr.cfg.seed, LSNN_STREAM_VALID, (uint64_t)index,
+    if (!rc && tr.task->generate(tr.task_state, &tr.cfg, tr.cfg.seed, LSNN_STREAM_VALID, (uint64_t)index,
                                  &tr.batch))
         rc = die_status();
     if (!rc && lsnn_sim_forward(tr.sim, &tr.net, &tr.batch, tr.y, NULL, &trace))

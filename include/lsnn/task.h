@@ -26,9 +26,16 @@ typedef struct lsnn_task {
     const char *name;
     const char *description;
     lsnn_status (*shape)(const lsnn_config *cfg, lsnn_task_shape *out);
+    /* Loads what the task needs once (a data set); may be NULL (nothing to load). The state is
+     * read-only afterwards, so generate may be called from several threads. */
+    lsnn_status (*open)(const lsnn_config *cfg, void **state);
+    void (*close)(void *state);
     /* Fills the B sequences of b (already allocated with the task's shape). */
-    lsnn_status (*generate)(const lsnn_config *cfg, uint64_t seed, uint64_t stream,
-                            uint64_t first, lsnn_batch *b);
+    lsnn_status (*generate)(const void *state, const lsnn_config *cfg, uint64_t seed,
+                            uint64_t stream, uint64_t first, lsnn_batch *b);
+    /* Number of sequences in a stream (validation/test sets of a data set), or 0 when the task
+     * generates as many as asked (the config's val_size then applies). May be NULL. */
+    long (*stream_size)(const void *state, const lsnn_config *cfg, uint64_t stream);
 } lsnn_task;
 
 /* Task by name, or NULL. */

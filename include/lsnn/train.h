@@ -21,6 +21,7 @@ typedef struct lsnn_iter_stats {
 typedef struct lsnn_trainer {
     lsnn_config cfg;
     const lsnn_task *task;
+    void *task_state;          /* what task->open loaded (a data set), or NULL */
     lsnn_task_shape shape;
     lsnn_net net;
     lsnn_optim opt;
@@ -44,6 +45,10 @@ typedef struct lsnn_eval_result {
     long correct, total, sequences;
     long *confusion;           /* (n_out, n_out) true x predicted, if requested */
 } lsnn_eval_result;
+
+/* Sequences in an evaluation stream: the data set's split size, or the config's val_size for
+ * tasks that generate their data. */
+int lsnn_trainer_eval_count(const lsnn_trainer *tr, uint64_t stream);
 
 /* Evaluates on `count` sequences of `stream` (fresh data the network never trained on). If
  * confusion is non-NULL it receives an (n_out, n_out) matrix of counts. */

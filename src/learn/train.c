@@ -20,6 +20,8 @@ lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
         return lsnn_error(LSNN_ERR_CONFIG, "task: unknown task '%s'", cfg->task);
     if ((st = tr->task->shape(cfg, &tr->shape)))
         return st;
+    if (tr->task->open && (st = tr->task->open(cfg, &tr->task_state)))
+        goto fail;
     if ((st = lsnn_net_init(&tr->net, &cfg->network, tr->shape.n_in, tr->shape.n_out, cfg->seed)))
         goto fail;
     if ((st = lsnn_optim_init(&tr->opt, &cfg->optim, tr->net.n_params)))
@@ -50,6 +52,8 @@ fail:
 
 void lsnn_trainer_free(lsnn_trainer *tr)
 {
+    if (tr->task && tr->task->close && tr->task_state)
+        tr->task->close(tr->task_state);
     lsnn_sim_free(tr->sim);
     lsnn_batch_free(&tr->batch);
     lsnn_optim_free(&tr->opt);
@@ -77,7 +81,7 @@ lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats)
     lsnn_batch *b = &tr->batch;
     lsnn_status st;
     uint64_t first = (uint64_t)tr->iteration * (uint64_t)cfg->batch_size;
-    if ((st = tr->task->generate(cfg, cfg->seed, LSNN_STREAM_TRAIN, first, b)))
+    if ((st = tr->task->generate(tr->task_state, cfg, cfg->seed, LSNN_STREAM_TRAIN, first, b)))
         return st;
     if ((st = lsnn_sim_forward(tr->sim, &tr->net, b, tr->y, tr->count, NULL)))
         return st;
@@ -112,6 +116,12 @@ lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats)
     return LSNN_OK;
 }
 
+int lsnn_trainer_eval_count(const lsnn_trainer *tr, uint64_t stream)
+{
+    long n = tr->task->stream_size ? tr->task->stream_size(tr->task_state, &tr->cfg, stream) : 0;
+    return n > 0 ? (int)n : tr->cfg.store_recall.val_size;
+}
+
 lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
                                   lsnn_eval_result *out, long *confusion)
 {
@@ -129,7 +139,7 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
         lsnn_batch *b = &tr->batch;
         int full = b->B;
         b->B = count - done < full ? count - done : full;
-        st = tr->task->generate(cfg, cfg->seed, stream, (uint64_t)done, b);
+        st = tr->task->generate(tr->task_state, cfg, cfg->seed, stream, (uint64_t)done, b);
         if (!st)
             st = lsnn_sim_forward(tr->sim, &tr->net, b, tr->y, tr->count, NULL);
         lsnn_loss_result lr = {0};

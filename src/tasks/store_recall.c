@@ -42,9 +42,10 @@ static int lsnn__sr_commands(lsnn_rng *rng, const lsnn_store_recall_config *c, i
     return recalls;
 }
 
-static lsnn_status lsnn__sr_generate(const lsnn_config *cfg, uint64_t seed, uint64_t stream,
-                                     uint64_t first, lsnn_batch *b)
+static lsnn_status lsnn__sr_generate(const void *state, const lsnn_config *cfg, uint64_t seed,
+                                     uint64_t stream, uint64_t first, lsnn_batch *b)
 {
+    (void)state;
     const lsnn_store_recall_config *c = &cfg->store_recall;
     const int S = c->symbol_ms, P = c->n_symbols, G = c->group_size, V = c->n_values;
     const double p_spike = c->rate_hz * cfg->network.dt / 1000.0;
@@ -97,5 +98,8 @@ const lsnn_task lsnn_task_store_recall = {
     .name = "store_recall",
     .description = "store-recall working memory (seed 003 section 4.2.2)",
     .shape = lsnn__sr_shape,
+    .open = NULL,
+    .close = NULL,
     .generate = lsnn__sr_generate,
+    .stream_size = NULL,
 };
