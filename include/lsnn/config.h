@@ -10,6 +10,7 @@
 #include "lsnn/status.h"
 
 #define LSNN_NAME_MAX 32
+#define LSNN_PATH_MAX 256
 
 typedef struct lsnn_optim_config {
     char name[LSNN_NAME_MAX];  /* "adam" | "sgd" */
@@ -37,6 +38,7 @@ typedef struct lsnn_network_config {
     double noise_std;          /* initial std of Gaussian current noise (0 = off) */
     int train_noise;           /* 1: the per-neuron noise std is a trained parameter */
     double readout_tau;        /* readout time constant kappa = exp(-dt/readout_tau), ms (20) */
+    int n_hidden;              /* units of the LSTM / tanh RNN baselines (model != "lsnn") */
 } lsnn_network_config;
 
 typedef struct lsnn_loss_config {
@@ -54,8 +56,20 @@ typedef struct lsnn_store_recall_config {
     int val_size;              /* validation sequences, freshly generated (256) */
 } lsnn_store_recall_config;
 
+typedef struct lsnn_smnist_config {
+    char data_dir[LSNN_PATH_MAX];  /* directory with the IDX files ("data/mnist") */
+    char encoding[LSNN_NAME_MAX];  /* "threshold" | "population" | "analog" */
+    int n_input;               /* input channels of the spike encodings (80) */
+    int ms_per_pixel;          /* steps per pixel (1 or 2) */
+    int cue;                   /* 1: an extra input channel is active after the image */
+    int readout_steps;         /* steps after the image over which the readout is averaged (56) */
+    int train_size;            /* training images used (0 = all but the validation slice) */
+    int val_size;              /* validation slice: the last val_size training images (5000) */
+} lsnn_smnist_config;
+
 typedef struct lsnn_config {
-    char task[LSNN_NAME_MAX];      /* "store_recall" */
+    char task[LSNN_NAME_MAX];      /* "store_recall" | "smnist" */
+    char model[LSNN_NAME_MAX];     /* "lsnn" (spiking) | "lstm" | "rnn" (non-spiking baselines) */
     char learning[LSNN_NAME_MAX];  /* "bptt" (later "eprop") */
     unsigned long long seed;       /* one seed drives everything (1) */
     int iterations;                /* training iterations (400) */
@@ -67,6 +81,7 @@ typedef struct lsnn_config {
     lsnn_network_config network;   /* JSON key "network" */
     lsnn_loss_config loss;         /* JSON key "loss" */
     lsnn_store_recall_config store_recall; /* JSON key "store_recall" */
+    lsnn_smnist_config smnist;     /* JSON key "smnist" */
 } lsnn_config;
 
 /* Fills cfg with the documented defaults. */

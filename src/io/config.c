@@ -27,7 +27,8 @@ typedef enum cfg_type {
     CT_INT,    /* int */
     CT_BOOL,   /* int holding 0 or 1; JSON true/false (0/1 accepted) */
     CT_DOUBLE, /* double, always finite */
-    CT_STRING, /* char[LSNN_NAME_MAX], one of `choices` */
+    CT_STRING, /* char[LSNN_NAME_MAX], one of `choices`; or char[LSNN_PATH_MAX], any text, when
+                * choices is NULL (F_PATH) */
     CT_U64     /* unsigned long long (the seed) */
 } cfg_type;
 
@@ -62,6 +63,8 @@ typedef struct cfg_field {
 #define OFF_INT(m) CFG_OFF(m, _Generic(CFG_MEMBER(m), int: 1, default: 0))
 #define OFF_DBL(m) CFG_OFF(m, _Generic(CFG_MEMBER(m), double: 1, default: 0))
 #define OFF_U64(m) CFG_OFF(m, _Generic(CFG_MEMBER(m), unsigned long long: 1, default: 0))
+#define OFF_PATH(m) CFG_OFF(m, sizeof CFG_MEMBER(m) == LSNN_PATH_MAX && \
+                              _Generic(CFG_MEMBER(m)[0], char: 1, default: 0))
 #define OFF_STR(m) CFG_OFF(m, sizeof CFG_MEMBER(m) == LSNN_NAME_MAX && \
                               _Generic(CFG_MEMBER(m)[0], char: 1, default: 0))
 
@@ -69,6 +72,7 @@ typedef struct cfg_field {
 #define F_BOOL(k, m, d, doc) {k, CT_BOOL, OFF_INT(m), d, NULL, 0, 0, 0, NULL, doc}
 #define F_DBL(k, m, d, r, lo, hi, doc) {k, CT_DOUBLE, OFF_DBL(m), d, NULL, r, lo, hi, NULL, doc}
 #define F_STR(k, m, d, choices, doc) {k, CT_STRING, OFF_STR(m), 0, d, 0, 0, 0, choices, doc}
+#define F_PATH(k, m, d, doc) {k, CT_STRING, OFF_PATH(m), 0, d, 0, 0, 0, NULL, doc}
 #define F_U64(k, m, d, doc) {k, CT_U64, OFF_U64(m), d, NULL, 0, 0, 0, NULL, doc}
 /* clang-format on */
 
@@ -77,7 +81,9 @@ typedef struct cfg_field {
 
 static const cfg_field fields[] = {
     /* top level */
-    F_STR("task", task, "store_recall", "store_recall", "Task to train on."),
+    F_STR("task", task, "store_recall", "store_recall|smnist", "Task to train on."),
+    F_STR("model", model, "lsnn", "lsnn|lstm|rnn",
+          "Network: the spiking LSNN, or a non-spiking LSTM / tanh RNN baseline."),
     F_STR("learning", learning, "bptt", "bptt|eprop",
           "Learning rule: backpropagation through time or e-prop."),
     F_U64("seed", seed, 1,
@@ -137,6 +143,8 @@ static const cfg_field fields[] = {
            "Train the per-neuron noise std as a parameter."),
     F_DBL("network.readout_tau", network.readout_tau, 20, R_GE, 0, 0,
           "Readout time constant, ms: kappa = exp(-dt/readout_tau) (0: no filtering)."),
+    F_INT("network.n_hidden", network.n_hidden, 128, R_IN, 1, 100000,
+          "Units of the LSTM / tanh RNN baselines (model lstm or rnn)."),
 
     /* loss */
     F_DBL("loss.rate_target", loss.rate_target, 10, R_GE, 0, 0,
@@ -160,6 +168,27 @@ static const cfg_field fields[] = {
           "Probability that a period carries a store or a recall command."),
     F_INT("store_recall.val_size", store_recall.val_size, 256, R_IN, 1, 1000000,
           "Validation sequences (freshly generated)."),
+
+    /* smnist */
+    F_PATH("smnist.data_dir", smnist.data_dir, "data/mnist",
+           "Directory with the four IDX files (plain or .gz): data/mnist from `lsnn data mnist`, "
+           "data/fashion from `lsnn data fashion`."),
+    F_STR("smnist.encoding", smnist.encoding, "threshold", "threshold|population|analog",
+          "Pixel encoding: threshold crossings (2 channels per grey level), population "
+          "probability, or the grey value as one analog channel."),
+    F_INT("smnist.n_input", smnist.n_input, 80, R_IN, 2, 10000,
+          "Input channels of the spike encodings (threshold: n_input / 2 grey levels)."),
+    F_INT("smnist.ms_per_pixel", smnist.ms_per_pixel, 1, R_IN, 1, 100,
+          "Steps each pixel is shown (1 or 2 ms in seed 000)."),
+    F_BOOL("smnist.cue", smnist.cue, 1,
+           "Add one input channel that is active during the readout steps after the image."),
+    F_INT("smnist.readout_steps", smnist.readout_steps, 56, R_IN, 1, 100000,
+          "Steps after the image over which the readout is averaged and classified."),
+    F_INT("smnist.train_size", smnist.train_size, 0, R_IN, 0, 60000,
+          "Training images used, from the start of the training file (0: all but the validation "
+          "slice)."),
+    F_INT("smnist.val_size", smnist.val_size, 5000, R_IN, 1, 30000,
+          "Validation slice: the last val_size images of the training file (never trained on)."),
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
@@ -175,6 +204,9 @@ static const struct cfg_section {
     {"store_recall",
      "Store-recall task: input groups code values and store/recall commands; the network must "
      "output the most recently stored value at each recall."},
+    {"smnist",
+     "Sequential MNIST / Fashion-MNIST: the 784 pixels of an image are shown one by one, then the "
+     "readout is classified (seed 000 section 4)."},
 };
 #define N_SECTIONS (sizeof sections / sizeof sections[0])
 
@@ -350,8 +382,16 @@ static void describe_choices(const char *choices, const char *quote, char *buf, 
     }
 }
 
+/* Capacity of a string field: names (with choices) or free-form paths. */
+static size_t str_cap(const cfg_field *f)
+{
+    return f->choices ? LSNN_NAME_MAX : LSNN_PATH_MAX;
+}
+
 static bool is_choice(const char *choices, const char *s)
 {
+    if (!choices)
+        return true; /* free-form (paths) */
     size_t n = strlen(s);
     for (const char *p = choices; *p;) {
         size_t w = strcspn(p, "|");
@@ -442,7 +482,7 @@ void lsnn_config_defaults(lsnn_config *cfg)
             *(unsigned long long *)p = (unsigned long long)f->def;
             break;
         case CT_STRING:
-            snprintf((char *)p, LSNN_NAME_MAX, "%s", f->def_str);
+            snprintf((char *)p, str_cap(f), "%s", f->def_str);
             break;
         }
     }
@@ -543,14 +583,14 @@ static lsnn_status apply_value(lsnn_config *c, const cfg_field *f, const cJSON *
             return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: expected a string, got %s", origin, f->key,
                               describe_got(got, sizeof got, v, raw));
         size_t n = strlen(s);
-        if (n >= LSNN_NAME_MAX) {
+        if (n >= str_cap(f)) {
             char shown[48];
             show(shown, sizeof shown, s);
             return lsnn_error(LSNN_ERR_CONFIG,
                               "%s: %s: string too long (at most %d characters): '%s'", origin,
-                              f->key, LSNN_NAME_MAX - 1, shown);
+                              f->key, (int)str_cap(f) - 1, shown);
         }
-        memset(p, 0, LSNN_NAME_MAX);
+        memset(p, 0, str_cap(f));
         memcpy(p, s, n);
         return LSNN_OK;
     }
@@ -820,7 +860,7 @@ static lsnn_status check_field(const lsnn_config *cfg, const cfg_field *f, const
     }
     case CT_STRING: {
         const char *s = (const char *)p;
-        if (!memchr(s, '\0', LSNN_NAME_MAX))
+        if (!memchr(s, '\0', str_cap(f)))
             return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: string is not NUL-terminated", origin,
                               f->key);
         if (!is_choice(f->choices, s)) {
@@ -964,7 +1004,7 @@ static void sb_value(sbuf *b, const lsnn_config *c, const cfg_field *f)
         break;
     }
     case CT_STRING:
-        sb_json_string(b, (const char *)p, LSNN_NAME_MAX);
+        sb_json_string(b, (const char *)p, str_cap(f));
         return;
     }
     sb_puts(b, buf);
@@ -1086,7 +1126,10 @@ void lsnn__config_write_markdown(FILE *out)
                 snprintf(allowed, sizeof allowed, "`true`, `false` (or 1, 0)");
                 break;
             case CT_STRING:
-                describe_choices(f->choices, "`", allowed, sizeof allowed);
+                if (f->choices)
+                    describe_choices(f->choices, "`", allowed, sizeof allowed);
+                else
+                    snprintf(allowed, sizeof allowed, "any text (a path)");
                 break;
             case CT_U64:
                 snprintf(allowed, sizeof allowed,
