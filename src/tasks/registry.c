@@ -4,9 +4,11 @@
 #include "lsnn/task.h"
 
 extern const lsnn_task lsnn_task_store_recall;
+extern const lsnn_task lsnn_task_smnist;
 
 static const lsnn_task *const lsnn__tasks[] = {
     &lsnn_task_store_recall,
+    &lsnn_task_smnist,
 };
 
 const lsnn_task *lsnn_task_find(const char *name)
