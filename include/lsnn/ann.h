@@ -38,9 +38,9 @@
  * for B = 256, T = 840: 550.5 MB (LSTM) and 110.1 MB (RNN), plus per-chunk scratch and gradient
  * buffers (under 0.5 MB per chunk). lsnn_ann_work_bytes gives the exact figure.
  *
- * Parallelism and determinism. The batch is cut into chunks of a size fixed by Bmax (never by the
- * thread count); chunks run in parallel (OpenMP), each computes its sequences with per-step matrix
- * products over the chunk (the input part of all steps as one product up front) and writes its
+ * Parallelism and determinism. The batch is cut into chunks of 16 sequences; chunks run in
+ * parallel (OpenMP), each computes its sequences with one matrix product over the chunk per step
+ * (for the RNN the input part and the readout of all steps are one product each) and writes its
  * own partial gradient; partial gradients are summed in chunk order. Results are therefore
  * bit-identical for any number of threads. */
 #ifndef LSNN_ANN_H
@@ -84,6 +84,9 @@ lsnn_status lsnn_ann_init(lsnn_ann *a, lsnn_ann_kind kind, int n_in, int n_hidde
                           uint64_t seed);
 void lsnn_ann_free(lsnn_ann *a);
 
+/* 1 for every parameter (all are trained), like lsnn_net_trainable_mask: out (n_params). */
+void lsnn_ann_trainable_mask(const lsnn_ann *a, uint8_t *out);
+
 /* The parameter tensors in storage order, for checkpoints and tests. Returns the count (5). */
 #define LSNN_ANN_N_TENSORS 5
 typedef struct lsnn_ann_tensor {
@@ -114,11 +117,13 @@ lsnn_status lsnn_ann_backward(lsnn_ann_work *w, const lsnn_ann *a, const lsnn_ba
 /* ---- Internal to src/ann/ (ann.c shares these with lstm.c and rnn.c). ---- */
 #ifdef LSNN__ANN_INTERNAL
 
+#include <math.h>
+
 struct lsnn_ann_work {
     lsnn_ann_kind kind;
     int n_in, H, n_out, G;
     size_t n_params;
-    int Bmax, T, CH, nchunks;      /* CH sequences per chunk, fixed by Bmax */
+    int Bmax, T, CH, nchunks;      /* CH sequences per chunk (16) */
     /* History, sample-major so that a chunk is contiguous: LSTM gates (Bmax, T, 4H) holding the
      * activations i, f, g, o, and c (Bmax, T, H); RNN h (Bmax, T, H) (gates == NULL). */
     lsnn_real *gates, *c, *h;
@@ -129,12 +134,14 @@ struct lsnn_ann_work {
     void *mem;                     /* owner of everything above */
 };
 
-/* Per-chunk scratch, carved from the chunk's block. */
+/* Per-chunk scratch, carved from the chunk's block (grad first: the reduction relies on it). */
 typedef struct lsnn__ann_scratch {
     lsnn_real *grad;               /* (n_params) partial gradient of the chunk */
     lsnn_real *da, *da_next;       /* (CH, G H) dL/d(pre-activations) at t and t + 1 */
+    lsnn_real *xh;                 /* (CH, n_in + H) [x(t) | h(t-1)]: w_x and w_h are adjacent
+                                    * in params, so [W_x; W_h] is one (n_in + H, G H) matrix */
     lsnn_real *dh, *dc;            /* (CH, H) */
-    lsnn_real *h0, *h1, *tc0, *tc1; /* (CH, H) h and tanh(c) of two consecutive steps */
+    lsnn_real *tc0, *tc1;          /* (CH, H) tanh(c) of two consecutive steps */
 } lsnn__ann_scratch;
 
 void lsnn__ann_scratch_point(const lsnn_ann_work *w, int chunk, lsnn__ann_scratch *s);
@@ -152,12 +159,24 @@ void lsnn__rnn_chunk_backward(lsnn_ann_work *w, const lsnn_ann *a, const lsnn_ba
 #if LSNN_REAL_IS_DOUBLE
 #define LSNN__ANN_GEMM cblas_dgemm
 #define LSNN__ANN_EXP exp
-#define LSNN__ANN_TANH tanh
 #else
 #define LSNN__ANN_GEMM cblas_sgemm
 #define LSNN__ANN_EXP expf
-#define LSNN__ANN_TANH tanhf
 #endif
+
+/* The logistic function and tanh through one exp each. glibc's tanhf goes through expm1f and
+ * took a quarter of the LSTM's time; 2 sigma(2a) - 1 differs from tanh by at most a few ulp of 1
+ * (absolute), far below float's own rounding of the activations. Both saturate correctly (exp
+ * overflowing to infinity gives 0 or 1, never NaN). */
+static inline lsnn_real lsnn__ann_sigmoid(lsnn_real a)
+{
+    return 1 / (1 + LSNN__ANN_EXP(-a));
+}
+
+static inline lsnn_real lsnn__ann_tanh(lsnn_real a)
+{
+    return 2 / (1 + LSNN__ANN_EXP(-2 * a)) - 1;
+}
 
 #endif /* LSNN__ANN_INTERNAL */
 
