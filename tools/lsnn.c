@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd_data.h"
 #include "lsnn/checkpoint.h"
 #include "lsnn/config.h"
 #include "lsnn/csv.h"
@@ -262,7 +263,7 @@ static int cmd_train(int argc, char **argv)
     snprintf(model_path, sizeof model_path, "%s/model.safetensors", out);
     snprintf(log_path, sizeof log_path, "%s/log.csv", out);
     if (resume) {
-        if (lsnn_checkpoint_load(model_path, &tr.net, &tr.opt, &tr.iteration)) {
+        if (lsnn_trainer_load(&tr, model_path, 1)) {
             lsnn_trainer_free(&tr);
             return die_status();
         }
@@ -286,10 +287,16 @@ static int cmd_train(int argc, char **argv)
     if (!quiet) {
         printf("task %s: %d inputs, %d outputs, %d steps per sequence\n", cfg.task, tr.shape.n_in,
                tr.shape.n_out, tr.shape.T);
-        printf("network: %d regular + %d adaptive neurons, %zu parameters (%zu active); "
-               "batch %d, %d threads\n",
-               cfg.network.n_regular, cfg.network.n_adaptive, lsnn_net_count_params(&tr.net, 0),
-               lsnn_net_count_params(&tr.net, 1), cfg.batch_size, omp_get_max_threads());
+        if (tr.is_ann)
+            printf("network: %s with %d units, %zu parameters; batch %d, %d threads\n", cfg.model,
+                   cfg.network.n_hidden, lsnn_trainer_count_params(&tr, 0), cfg.batch_size,
+                   omp_get_max_threads());
+        else
+            printf("network: %d regular + %d adaptive neurons, %zu parameters (%zu active); "
+                   "batch %d, %d threads\n",
+                   cfg.network.n_regular, cfg.network.n_adaptive,
+                   lsnn_trainer_count_params(&tr, 0), lsnn_trainer_count_params(&tr, 1),
+                   cfg.batch_size, omp_get_max_threads());
         fflush(stdout);
     }
     double t_start = now_s();
@@ -316,7 +323,7 @@ static int cmd_train(int argc, char **argv)
             }
             vl = ev.loss;
             vm = ev.metric;
-            if (lsnn_checkpoint_save(model_path, &cfg, &tr.net, &tr.opt, tr.iteration)) {
+            if (lsnn_trainer_save(&tr, model_path)) {
                 rc = die_status();
                 break;
             }
@@ -340,7 +347,7 @@ static int cmd_train(int argc, char **argv)
     }
     fclose(log);
     if (!rc) {
-        if (lsnn_checkpoint_save(model_path, &cfg, &tr.net, &tr.opt, tr.iteration))
+        if (lsnn_trainer_save(&tr, model_path))
             rc = die_status();
     }
     if (!rc) {
@@ -387,7 +394,7 @@ static int load_model(const char *path, const common_opts *co, lsnn_trainer *tr)
         return 1;
     if (lsnn_trainer_init(tr, &cfg))
         return die("%s: %s", path, lsnn_last_error());
-    if (lsnn_checkpoint_load(path, &tr->net, NULL, &tr->iteration)) {
+    if (lsnn_trainer_load(tr, path, 0)) {
         lsnn_trainer_free(tr);
         return die_status();
     }
@@ -424,7 +431,7 @@ static int cmd_eval(int argc, char **argv)
     if (load_model(model, &co, &tr))
         return 1;
     double t0 = now_s();
-    int n_out = tr.net.n_out;
+    int n_out = tr.shape.n_out;
     long *conf = calloc((size_t)n_out * n_out, sizeof(long));
     lsnn_eval_result ev;
     uint64_t stream = test ? LSNN_STREAM_TEST : LSNN_STREAM_VALID;
@@ -511,6 +518,13 @@ static int cmd_simulate(int argc, char **argv)
     lsnn_trainer tr;
     if (load_model(model, &co, &tr))
         return 1;
+    if (tr.is_ann) {
+        die("%s: simulate records spikes and thresholds of LSNN models; this model is a "
+            "non-spiking '%s'",
+            model, tr.cfg.model);
+        lsnn_trainer_free(&tr);
+        return 1;
+    }
     int T = tr.shape.T, n = tr.net.n, n_out = tr.net.n_out, n_in = tr.net.n_in;
     lsnn_trace trace;
     trace.v = malloc(sizeof(lsnn_real) * (size_t)T * n);
@@ -745,6 +759,7 @@ static const char *MAIN_HELP =
     "  eval MODEL             evaluate a trained model on fresh validation data\n"
     "  simulate MODEL         run one sequence and write spikes, potentials, thresholds as CSV\n"
     "  bench                  time the sequential-MNIST-size network (forward and training)\n"
+    "  data mnist|fashion DIR fetch and verify MNIST / Fashion-MNIST\n"
     "  help                   this text\n"
     "\n"
     "Configs: configs/*.json; every key is documented in docs/CONFIG.md.\n";
@@ -778,5 +793,7 @@ int main(int argc, char **argv)
         return cmd_simulate(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0)
         return cmd_bench(argc - 2, argv + 2);
+    if (strcmp(cmd, "data") == 0)
+        return lsnn_cmd_data(argc - 2, argv + 2);
     return die("unknown command '%s' (see lsnn help)", cmd);
 }

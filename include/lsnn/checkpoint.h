@@ -7,6 +7,7 @@
 #ifndef LSNN_CHECKPOINT_H
 #define LSNN_CHECKPOINT_H
 
+#include "lsnn/ann.h"
 #include "lsnn/config.h"
 #include "lsnn/learn.h"
 #include "lsnn/network.h"
@@ -14,6 +15,12 @@
 /* Saves the network, optimizer state (opt may be NULL) and iteration count. */
 lsnn_status lsnn_checkpoint_save(const char *path, const lsnn_config *cfg, const lsnn_net *net,
                                  const lsnn_optim *opt, long iteration);
+
+/* The same for the non-spiking baselines (tensors w_x, w_h, b, w_out, b_out). */
+lsnn_status lsnn_checkpoint_save_ann(const char *path, const lsnn_config *cfg, const lsnn_ann *ann,
+                                     const lsnn_optim *opt, long iteration);
+lsnn_status lsnn_checkpoint_load_ann(const char *path, lsnn_ann *ann, lsnn_optim *opt,
+                                     long *iteration);
 
 /* Reads only the config stored in a checkpoint (defaults first, then the stored JSON). */
 lsnn_status lsnn_checkpoint_read_config(const char *path, lsnn_config *cfg);

@@ -2,10 +2,13 @@
  *
  * A trainer owns everything one run needs. Iteration i trains on the batch of stream
  * LSNN_STREAM_TRAIN starting at sequence i * batch_size, with current noise keyed by i, so a run
- * resumed from a checkpoint continues exactly as the uninterrupted run would have. */
+ * resumed from a checkpoint continues exactly as the uninterrupted run would have.
+ * The model is the spiking network (cfg->model "lsnn") or a non-spiking baseline ("lstm",
+ * "rnn"); both expose one flat parameter block (params, n_params) to the optimizer. */
 #ifndef LSNN_TRAIN_H
 #define LSNN_TRAIN_H
 
+#include "lsnn/ann.h"
 #include "lsnn/config.h"
 #include "lsnn/learn.h"
 #include "lsnn/network.h"
@@ -23,7 +26,12 @@ typedef struct lsnn_trainer {
     const lsnn_task *task;
     void *task_state;          /* what task->open loaded (a data set), or NULL */
     lsnn_task_shape shape;
+    int is_ann;                /* 1: a non-spiking baseline in `ann`; 0: the LSNN in `net` */
     lsnn_net net;
+    lsnn_ann ann;
+    lsnn_ann_work *aw;
+    lsnn_real *params;         /* the trained parameters (net.params or ann.params) */
+    size_t n_params;
     lsnn_optim opt;
     long iteration;            /* iterations completed */
     lsnn_batch batch;
@@ -45,6 +53,15 @@ typedef struct lsnn_eval_result {
     long correct, total, sequences;
     long *confusion;           /* (n_out, n_out) true x predicted, if requested */
 } lsnn_eval_result;
+
+/* Checkpoint of the model, its optimizer state and iteration count (lsnn/checkpoint.h). */
+lsnn_status lsnn_trainer_save(const lsnn_trainer *tr, const char *path);
+/* Loads a checkpoint into a trainer built from the same config (optimizer state too when
+ * with_optimizer != 0). */
+lsnn_status lsnn_trainer_load(lsnn_trainer *tr, const char *path, int with_optimizer);
+
+/* Parameter count: whole tensors (active_only = 0) or existing synapses. */
+size_t lsnn_trainer_count_params(const lsnn_trainer *tr, int active_only);
 
 /* Sequences in an evaluation stream: the data set's split size, or the config's val_size for
  * tasks that generate their data. */

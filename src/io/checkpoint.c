@@ -30,6 +30,30 @@ static void lsnn__tensor(lsnn_st_tensor *t, const char *name, lsnn_dtype dt, con
     t->nbytes = (size_t)d0 * (size_t)(d1 > 0 ? d1 : 1) * lsnn_dtype_size(dt);
 }
 
+/* Appends the optimizer moments and the metadata, then writes atomically. */
+static lsnn_status lsnn__write(const char *path, const lsnn_config *cfg, lsnn_st_tensor *t, int nt,
+                               const lsnn_optim *opt, long iteration)
+{
+    if (opt && opt->m) {
+        lsnn__tensor(&t[nt++], "optim.m", LSNN__REAL_DTYPE, opt->m, (int64_t)opt->n, 0);
+        lsnn__tensor(&t[nt++], "optim.v", LSNN__REAL_DTYPE, opt->v, (int64_t)opt->n, 0);
+    }
+    char *json = lsnn_config_to_json(cfg);
+    char it[32], step[32];
+    snprintf(it, sizeof it, "%ld", iteration);
+    snprintf(step, sizeof step, "%ld", opt ? opt->step : 0L);
+    lsnn_st_meta meta[] = {
+        {"format", LSNN__FORMAT},
+        {"config", json ? json : "{}"},
+        {"iteration", it},
+        {"optim_step", step},
+    };
+    lsnn_status st = json ? lsnn_st_write(path, t, nt, meta, 4)
+                          : lsnn_error(LSNN_ERR_NOMEM, "%s: cannot serialise the config", path);
+    free(json);
+    return st;
+}
+
 lsnn_status lsnn_checkpoint_save(const char *path, const lsnn_config *cfg, const lsnn_net *net,
                                  const lsnn_optim *opt, long iteration)
 {
@@ -61,25 +85,21 @@ lsnn_status lsnn_checkpoint_save(const char *path, const lsnn_config *cfg, const
     for (int j = 0; j < n; j++)
         refr[j] = net->k.refractory[j];
     lsnn__tensor(&t[nt++], "neuron.refractory", LSNN_DTYPE_I32, refr, n, 0);
-    if (opt && opt->m) {
-        lsnn__tensor(&t[nt++], "optim.m", LSNN__REAL_DTYPE, opt->m, (int64_t)opt->n, 0);
-        lsnn__tensor(&t[nt++], "optim.v", LSNN__REAL_DTYPE, opt->v, (int64_t)opt->n, 0);
-    }
-    char *json = lsnn_config_to_json(cfg);
-    char it[32], step[32];
-    snprintf(it, sizeof it, "%ld", iteration);
-    snprintf(step, sizeof step, "%ld", opt ? opt->step : 0L);
-    lsnn_st_meta meta[] = {
-        {"format", LSNN__FORMAT},
-        {"config", json ? json : "{}"},
-        {"iteration", it},
-        {"optim_step", step},
-    };
-    lsnn_status st = json ? lsnn_st_write(path, t, nt, meta, 4)
-                          : lsnn_error(LSNN_ERR_NOMEM, "%s: cannot serialise the config", path);
-    free(json);
+    lsnn_status st = lsnn__write(path, cfg, t, nt, opt, iteration);
     free(refr);
     return st;
+}
+
+lsnn_status lsnn_checkpoint_save_ann(const char *path, const lsnn_config *cfg, const lsnn_ann *ann,
+                                     const lsnn_optim *opt, long iteration)
+{
+    lsnn_st_tensor t[LSNN_ANN_N_TENSORS + 2];
+    lsnn_ann_tensor at[LSNN_ANN_N_TENSORS];
+    int nt = lsnn_ann_tensors(ann, at);
+    for (int i = 0; i < nt; i++)
+        lsnn__tensor(&t[i], at[i].name, LSNN__REAL_DTYPE, at[i].data, at[i].rows > 1 ? at[i].rows : at[i].cols,
+                     at[i].rows > 1 ? at[i].cols : 0);
+    return lsnn__write(path, cfg, t, nt, opt, iteration);
 }
 
 static lsnn_st_file *lsnn__open_checked(const char *path, lsnn_status *st)
@@ -126,6 +146,51 @@ static int lsnn__parse_long(const char *s, long *out)
         return 0;
     *out = v;
     return 1;
+}
+
+/* Optimizer moments and the iteration counters: the common tail of both loaders. */
+static lsnn_status lsnn__load_tail(const char *path, lsnn_st_file *f, lsnn_optim *opt,
+                                   long *iteration)
+{
+    lsnn_status st = LSNN_OK;
+    if (opt && opt->m) {
+        st = lsnn_st_read_into(f, "optim.m", LSNN__REAL_DTYPE, opt->m, opt->n);
+        if (!st)
+            st = lsnn_st_read_into(f, "optim.v", LSNN__REAL_DTYPE, opt->v, opt->n);
+    }
+    long it = 0, step = 0;
+    if (!st && (!lsnn__parse_long(lsnn_st_meta_get(f, "iteration"), &it) ||
+                !lsnn__parse_long(lsnn_st_meta_get(f, "optim_step"), &step)))
+        st = lsnn_error(LSNN_ERR_FORMAT,
+                        "%s: metadata 'iteration'/'optim_step' missing or not a count", path);
+    if (!st) {
+        if (iteration)
+            *iteration = it;
+        if (opt)
+            opt->step = step;
+    }
+    return st;
+}
+
+lsnn_status lsnn_checkpoint_load_ann(const char *path, lsnn_ann *ann, lsnn_optim *opt,
+                                     long *iteration)
+{
+    lsnn_status st;
+    lsnn_st_file *f = lsnn__open_checked(path, &st);
+    if (!f)
+        return st;
+    lsnn_ann_tensor at[LSNN_ANN_N_TENSORS];
+    int nt = lsnn_ann_tensors(ann, at);
+    for (int i = 0; i < nt && !st; i++)
+        st = lsnn_st_read_into(f, at[i].name, LSNN__REAL_DTYPE, at[i].data,
+                               (size_t)at[i].rows * at[i].cols);
+    for (size_t k = 0; !st && k < ann->n_params; k++)
+        if (!isfinite((double)ann->params[k]))
+            st = lsnn_error(LSNN_ERR_FORMAT, "%s: parameter %zu is not a finite number", path, k);
+    if (!st)
+        st = lsnn__load_tail(path, f, opt, iteration);
+    lsnn_st_close(f);
+    return st;
 }
 
 lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *opt,
@@ -184,23 +249,10 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
     for (size_t k = 0; !st && k < net->n_params; k++)
         if (!isfinite((double)net->params[k]))
             st = lsnn_error(LSNN_ERR_FORMAT, "%s: parameter %zu is not a finite number", path, k);
-    if (!st && opt && opt->m) {
-        st = lsnn_st_read_into(f, "optim.m", LSNN__REAL_DTYPE, opt->m, opt->n);
-        if (!st)
-            st = lsnn_st_read_into(f, "optim.v", LSNN__REAL_DTYPE, opt->v, opt->n);
-    }
-    long it = 0, step = 0;
-    if (!st && (!lsnn__parse_long(lsnn_st_meta_get(f, "iteration"), &it) ||
-                !lsnn__parse_long(lsnn_st_meta_get(f, "optim_step"), &step)))
-        st = lsnn_error(LSNN_ERR_FORMAT,
-                        "%s: metadata 'iteration'/'optim_step' missing or not a count", path);
-    if (!st) {
-        if (iteration)
-            *iteration = it;
-        if (opt)
-            opt->step = step;
+    if (!st)
+        st = lsnn__load_tail(path, f, opt, iteration);
+    if (!st)
         lsnn_net_update_constants(net);
-    }
     free(refr);
     lsnn_st_close(f);
     return st;

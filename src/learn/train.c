@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lsnn/checkpoint.h"
 #include "lsnn/train.h"
 
 lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
@@ -22,28 +23,50 @@ lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
         return st;
     if (tr->task->open && (st = tr->task->open(cfg, &tr->task_state)))
         goto fail;
-    if ((st = lsnn_net_init(&tr->net, &cfg->network, tr->shape.n_in, tr->shape.n_out, cfg->seed)))
-        goto fail;
-    if ((st = lsnn_optim_init(&tr->opt, &cfg->optim, tr->net.n_params)))
+    tr->is_ann = strcmp(cfg->model, "lsnn") != 0;
+    if (tr->is_ann) {
+        lsnn_ann_kind kind;
+        if ((st = lsnn_ann_kind_parse(cfg->model, &kind)))
+            goto fail;
+        if ((st = lsnn_ann_init(&tr->ann, kind, tr->shape.n_in, cfg->network.n_hidden,
+                                tr->shape.n_out, cfg->seed)))
+            goto fail;
+        tr->params = tr->ann.params;
+        tr->n_params = tr->ann.n_params;
+    } else {
+        if ((st = lsnn_net_init(&tr->net, &cfg->network, tr->shape.n_in, tr->shape.n_out,
+                                cfg->seed)))
+            goto fail;
+        tr->params = tr->net.params;
+        tr->n_params = tr->net.n_params;
+    }
+    if ((st = lsnn_optim_init(&tr->opt, &cfg->optim, tr->n_params)))
         goto fail;
     if ((st = lsnn_batch_init(&tr->batch, cfg->batch_size, tr->shape.T, tr->shape.n_in,
                               tr->shape.n_out, tr->shape.loss, tr->shape.max_windows)))
         goto fail;
-    tr->sim = lsnn_sim_create(&tr->net, cfg->batch_size, tr->shape.T, &st);
-    if (!tr->sim)
+    if (tr->is_ann)
+        tr->aw = lsnn_ann_work_create(&tr->ann, cfg->batch_size, tr->shape.T, &st);
+    else
+        tr->sim = lsnn_sim_create(&tr->net, cfg->batch_size, tr->shape.T, &st);
+    if (!tr->aw && !tr->sim)
         goto fail;
+    int n_units = tr->is_ann ? tr->ann.n_hidden : tr->net.n;
     size_t ny = (size_t)cfg->batch_size * tr->shape.T * tr->shape.n_out;
     tr->y = malloc(sizeof(lsnn_real) * ny);
     tr->gy = malloc(sizeof(lsnn_real) * ny);
-    tr->gz = malloc(sizeof(lsnn_real) * tr->net.n);
-    tr->grad = malloc(sizeof(lsnn_real) * tr->net.n_params);
-    tr->count = malloc(sizeof(double) * tr->net.n);
-    tr->mask = malloc(tr->net.n_params);
+    tr->gz = malloc(sizeof(lsnn_real) * n_units);
+    tr->grad = malloc(sizeof(lsnn_real) * tr->n_params);
+    tr->count = calloc(n_units, sizeof(double));
+    tr->mask = malloc(tr->n_params);
     if (!tr->y || !tr->gy || !tr->gz || !tr->grad || !tr->count || !tr->mask) {
         st = lsnn_error(LSNN_ERR_NOMEM, "trainer: out of memory");
         goto fail;
     }
-    lsnn_net_trainable_mask(&tr->net, tr->mask);
+    if (tr->is_ann)
+        lsnn_ann_trainable_mask(&tr->ann, tr->mask);
+    else
+        lsnn_net_trainable_mask(&tr->net, tr->mask);
     return LSNN_OK;
 fail:
     lsnn_trainer_free(tr);
@@ -55,9 +78,13 @@ void lsnn_trainer_free(lsnn_trainer *tr)
     if (tr->task && tr->task->close && tr->task_state)
         tr->task->close(tr->task_state);
     lsnn_sim_free(tr->sim);
+    lsnn_ann_work_free(tr->aw);
     lsnn_batch_free(&tr->batch);
     lsnn_optim_free(&tr->opt);
-    lsnn_net_free(&tr->net);
+    if (tr->is_ann)
+        lsnn_ann_free(&tr->ann);
+    else
+        lsnn_net_free(&tr->net);
     free(tr->y);
     free(tr->gy);
     free(tr->gz);
@@ -65,6 +92,22 @@ void lsnn_trainer_free(lsnn_trainer *tr)
     free(tr->count);
     free(tr->mask);
     memset(tr, 0, sizeof *tr);
+}
+
+/* Forward pass of whichever model the trainer holds; count (n) receives spike counts (zero for
+ * the non-spiking baselines). */
+static lsnn_status lsnn__forward(lsnn_trainer *tr, const lsnn_batch *b)
+{
+    if (tr->is_ann)
+        return lsnn_ann_forward(tr->aw, &tr->ann, b, tr->y);
+    return lsnn_sim_forward(tr->sim, &tr->net, b, tr->y, tr->count, NULL);
+}
+
+static lsnn_status lsnn__backward(lsnn_trainer *tr, const lsnn_batch *b, const lsnn_real *gz)
+{
+    if (tr->is_ann)
+        return lsnn_ann_backward(tr->aw, &tr->ann, b, tr->gy, tr->grad);
+    return lsnn_bptt_backward(tr->sim, &tr->net, b, tr->gy, gz, tr->grad);
 }
 
 static double lsnn__mean_rate_hz(const double *count, int n, int B, int T, double dt)
@@ -83,34 +126,37 @@ lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats)
     uint64_t first = (uint64_t)tr->iteration * (uint64_t)cfg->batch_size;
     if ((st = tr->task->generate(tr->task_state, cfg, cfg->seed, LSNN_STREAM_TRAIN, first, b)))
         return st;
-    if ((st = lsnn_sim_forward(tr->sim, &tr->net, b, tr->y, tr->count, NULL)))
+    if ((st = lsnn__forward(tr, b)))
         return st;
     lsnn_loss_result lr;
     if ((st = lsnn_loss_compute(b, tr->y, tr->gy, &lr)))
         return lsnn_error(st, "iteration %ld: %s", tr->iteration + 1, lsnn_last_error());
     double reg = 0;
     const lsnn_real *gz = NULL;
-    if (cfg->loss.rate_reg > 0) {
+    if (cfg->loss.rate_reg > 0 && !tr->is_ann) {
         reg = lsnn_rate_reg(tr->count, tr->net.n, b->B, b->T, cfg->network.dt,
                             cfg->loss.rate_target, cfg->loss.rate_reg, tr->gz);
         gz = tr->gz;
     }
-    if ((st = lsnn_bptt_backward(tr->sim, &tr->net, b, tr->gy, gz, tr->grad)))
+    if ((st = lsnn__backward(tr, b, gz)))
         return st;
-    double norm = lsnn_grad_clip(tr->grad, tr->mask, tr->net.n_params, cfg->optim.clip_norm);
+    double norm = lsnn_grad_clip(tr->grad, tr->mask, tr->n_params, cfg->optim.clip_norm);
     if (!isfinite(norm))
         return lsnn_error(LSNN_ERR_NUMERIC,
                           "iteration %ld: the gradient is not finite (try a smaller lr)",
                           tr->iteration + 1);
     double lr_now = lsnn_lr_at(cfg->lr, &cfg->optim, tr->iteration);
-    lsnn_optim_step(&tr->opt, tr->net.params, tr->grad, tr->mask, lr_now);
-    lsnn_net_apply_masks(&tr->net);
+    lsnn_optim_step(&tr->opt, tr->params, tr->grad, tr->mask, lr_now);
+    if (!tr->is_ann)
+        lsnn_net_apply_masks(&tr->net);
     tr->iteration++;
     if (stats) {
         stats->loss = lr.loss;
         stats->reg = reg;
         stats->metric = lr.total ? (double)lr.correct / lr.total : 0;
-        stats->rate_hz = lsnn__mean_rate_hz(tr->count, tr->net.n, b->B, b->T, cfg->network.dt);
+        stats->rate_hz = tr->is_ann ? 0
+                                    : lsnn__mean_rate_hz(tr->count, tr->net.n, b->B, b->T,
+                                                         cfg->network.dt);
         stats->grad_norm = norm;
     }
     return LSNN_OK;
@@ -127,7 +173,7 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
 {
     const lsnn_config *cfg = &tr->cfg;
     memset(out, 0, sizeof *out);
-    const int n_out = tr->net.n_out;
+    const int n_out = tr->shape.n_out;
     if (confusion)
         memset(confusion, 0, sizeof(long) * n_out * n_out);
     int *pred = malloc(sizeof(int) * (size_t)cfg->batch_size * (tr->batch.max_windows + 1));
@@ -141,7 +187,7 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
         b->B = count - done < full ? count - done : full;
         st = tr->task->generate(tr->task_state, cfg, cfg->seed, stream, (uint64_t)done, b);
         if (!st)
-            st = lsnn_sim_forward(tr->sim, &tr->net, b, tr->y, tr->count, NULL);
+            st = lsnn__forward(tr, b);
         lsnn_loss_result lr = {0};
         if (!st)
             st = lsnn_loss_compute(b, tr->y, NULL, &lr);
@@ -160,7 +206,7 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
         loss_sum += lr.loss * (lr.total ? lr.total : bb);
         out->correct += lr.correct;
         out->total += lr.total;
-        for (int j = 0; j < tr->net.n; j++)
+        for (int j = 0; !tr->is_ann && j < tr->net.n; j++)
             spikes += tr->count[j];
         steps += (double)bb * b->T;
         done += bb;
@@ -171,6 +217,26 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
     out->sequences = count;
     out->loss = loss_sum / (out->total ? (double)out->total : (double)count);
     out->metric = out->total ? (double)out->correct / out->total : 0;
-    out->rate_hz = spikes / (steps * tr->net.n) * 1000.0 / cfg->network.dt;
+    out->rate_hz = tr->is_ann ? 0 : spikes / (steps * tr->net.n) * 1000.0 / cfg->network.dt;
     return LSNN_OK;
+}
+
+lsnn_status lsnn_trainer_save(const lsnn_trainer *tr, const char *path)
+{
+    if (tr->is_ann)
+        return lsnn_checkpoint_save_ann(path, &tr->cfg, &tr->ann, &tr->opt, tr->iteration);
+    return lsnn_checkpoint_save(path, &tr->cfg, &tr->net, &tr->opt, tr->iteration);
+}
+
+lsnn_status lsnn_trainer_load(lsnn_trainer *tr, const char *path, int with_optimizer)
+{
+    lsnn_optim *opt = with_optimizer ? &tr->opt : NULL;
+    if (tr->is_ann)
+        return lsnn_checkpoint_load_ann(path, &tr->ann, opt, &tr->iteration);
+    return lsnn_checkpoint_load(path, &tr->net, opt, &tr->iteration);
+}
+
+size_t lsnn_trainer_count_params(const lsnn_trainer *tr, int active_only)
+{
+    return tr->is_ann ? tr->ann.n_params : lsnn_net_count_params(&tr->net, active_only);
 }
