@@ -2,13 +2,11 @@
 #include "lsnn/idx.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 /* Trailing bytes are counted up to this many (a gzip bomb must not keep us reading). */
@@ -36,50 +34,164 @@ static void lsnn__fmt_dims(char *buf, size_t cap, const int64_t *dims, int ndim)
         len += (size_t)snprintf(buf + len, cap - len, "%s%" PRId64, i ? " x " : "", dims[i]);
 }
 
-/* Reads up to n bytes; *got = bytes read. Returns 0 at end of data (or n reached), -1 if zlib
- * reported an error (truncated or corrupt gzip stream, read error): *msg and *errnum then say
- * what. */
-static int lsnn__read(gzFile gz, void *buf, size_t n, size_t *got, const char **msg, int *errnum)
+/* The bytes of a file, decompressed if it starts with the gzip magic. zlib's inflate is driven
+ * directly rather than through gzread, which accepts a gzip file whose trailer (CRC and length) is
+ * cut off when the input happens to run out exactly at the end of a read. */
+typedef struct lsnn__src {
+    FILE *fp;
+    int gz;                   /* 1: gzip stream(s), 0: plain bytes */
+    int in_member;            /* gzip: inside a member (its end not yet seen) */
+    int members;              /* gzip: members started so far */
+    int eof;                  /* no more input */
+    int truncated;            /* gzip: input ended inside a member */
+    int junk_after;           /* gzip: non-gzip bytes after a complete member */
+    int zinit;
+    z_stream z;
+    int err_errno;            /* read error (errno), or 0 */
+    int err_zlib;             /* zlib error code, or Z_OK */
+    const char *err_msg;      /* zlib message */
+    unsigned char *in;        /* input buffer (LSNN__IN_SIZE) */
+    size_t in_pos, in_len;    /* plain: unread bytes of `in` */
+} lsnn__src;
+
+#define LSNN__IN_SIZE ((size_t)1 << 16)
+
+/* Fills s->in; returns its length (0 at end of file or on error, s->err_errno set then). */
+static size_t lsnn__fill(lsnn__src *s)
+{
+    errno = 0;
+    size_t r = fread(s->in, 1, LSNN__IN_SIZE, s->fp);
+    if (r == 0 && ferror(s->fp))
+        s->err_errno = errno ? errno : EIO;
+    if (r == 0)
+        s->eof = 1;
+    return r;
+}
+
+static int lsnn__src_open(lsnn__src *s, FILE *fp)
+{
+    memset(s, 0, sizeof *s);
+    s->fp = fp;
+    s->in = malloc(LSNN__IN_SIZE);
+    if (!s->in)
+        return -1;
+    size_t r = lsnn__fill(s);
+    if (s->err_errno)
+        return 0;
+    if (r >= 2 && s->in[0] == 0x1f && s->in[1] == 0x8b) {
+        s->gz = 1;
+        /* 15 + 16: gzip wrapper only, 32 KiB window (the maximum). */
+        if (inflateInit2(&s->z, 15 + 16) != Z_OK)
+            return -1;
+        s->zinit = 1;
+        s->z.next_in = s->in;
+        s->z.avail_in = (uInt)r;
+    } else {
+        s->in_len = r;
+    }
+    return 0;
+}
+
+static void lsnn__src_close(lsnn__src *s)
+{
+    if (s->zinit)
+        inflateEnd(&s->z);
+    free(s->in);
+}
+
+/* Reads up to n bytes; *got = bytes read. Returns 0 if all is well so far (fewer than n bytes
+ * only at the end of a plain file or of complete gzip members), 1 if the input ended inside a gzip
+ * member ("truncated"; sticky), -1 on a read error or corrupt gzip data (s->err_*). */
+static int lsnn__src_read(lsnn__src *s, void *buf, size_t n, size_t *got)
 {
     unsigned char *p = buf;
     *got = 0;
-    while (*got < n) {
-        size_t want = n - *got;
-        unsigned chunk = want > ((size_t)1 << 30) ? 1u << 30 : (unsigned)want;
-        int r = gzread(gz, p + *got, chunk);
-        if (r > 0)
-            *got += (size_t)r;
-        if (r < (int)chunk)
-            break;
+    if (s->err_errno || s->err_zlib != Z_OK)
+        return -1;
+    if (!s->gz) {
+        size_t k = s->in_len - s->in_pos < n ? s->in_len - s->in_pos : n;
+        if (k)
+            memcpy(p, s->in + s->in_pos, k);
+        s->in_pos += k;
+        *got = k;
+        if (*got < n && !s->eof) {
+            errno = 0;
+            size_t r = fread(p + *got, 1, n - *got, s->fp);
+            *got += r;
+            if (*got < n) {
+                s->eof = 1;
+                if (ferror(s->fp)) {
+                    s->err_errno = errno ? errno : EIO;
+                    return -1;
+                }
+            }
+        }
+        return 0;
     }
-    *msg = gzerror(gz, errnum);
-    return *errnum == Z_OK ? 0 : -1;
+    while (*got < n && !s->truncated) {
+        if (s->z.avail_in == 0) {
+            size_t r = s->eof ? 0 : lsnn__fill(s);
+            if (s->err_errno)
+                return -1;
+            if (r == 0) {
+                if (s->in_member)
+                    s->truncated = 1;
+                break;
+            }
+            s->z.next_in = s->in;
+            s->z.avail_in = (uInt)r;
+        }
+        if (!s->in_member) {
+            /* More input after a complete member: it must be another gzip member. */
+            if (s->members > 0 && inflateReset(&s->z) != Z_OK) {
+                s->err_zlib = Z_STREAM_ERROR;
+                s->err_msg = "inflateReset failed";
+                return -1;
+            }
+            s->in_member = 1;
+            s->members++;
+        }
+        size_t want = n - *got;
+        uInt chunk = want > ((size_t)1 << 30) ? (uInt)1 << 30 : (uInt)want;
+        s->z.next_out = p + *got;
+        s->z.avail_out = chunk;
+        int r = inflate(&s->z, Z_NO_FLUSH);
+        *got += chunk - s->z.avail_out;
+        if (r == Z_STREAM_END) {
+            s->in_member = 0;
+        } else if (r != Z_OK && r != Z_BUF_ERROR) {
+            s->err_zlib = r == Z_NEED_DICT ? Z_DATA_ERROR : r;
+            s->err_msg = s->z.msg ? s->z.msg : "invalid data";
+            /* Not a gzip header where a further member would start. */
+            s->junk_after = s->members > 1 && s->z.total_out == 0 && r == Z_DATA_ERROR;
+            return -1;
+        }
+    }
+    return s->truncated ? 1 : 0;
 }
 
 /* The error for a failed read: I/O errors as such, stream errors as a malformed file. */
-static lsnn_status lsnn__stream_error(const char *path, const char *what, const char *msg,
-                                      int errnum, int saved_errno)
+static lsnn_status lsnn__stream_error(const char *path, const char *what, const lsnn__src *s)
 {
-    if (errnum == Z_ERRNO)
-        return lsnn_error(LSNN_ERR_IO, "%s: read error%s%s: %s", path, what[0] ? " in " : "",
-                          what, strerror(saved_errno));
-    if (errnum == Z_MEM_ERROR)
+    if (s->err_errno)
+        return lsnn_error(LSNN_ERR_IO, "%s: read error in %s: %s", path, what,
+                          strerror(s->err_errno));
+    if (s->err_zlib == Z_MEM_ERROR)
         return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
-    return lsnn_error(LSNN_ERR_FORMAT, "%s: corrupt gzip data%s%s: %s", path, what[0] ? " in " : "",
-                      what, msg);
+    if (s->junk_after)
+        return lsnn_error(LSNN_ERR_FORMAT, "%s: trailing garbage after the end of the gzip stream",
+                          path);
+    return lsnn_error(LSNN_ERR_FORMAT, "%s: corrupt gzip data in %s: %s", path, what, s->err_msg);
 }
 
-static lsnn_status lsnn__read_gz(const char *path, gzFile gz, lsnn_idx *out)
+static lsnn_status lsnn__parse(const char *path, lsnn__src *src, lsnn_idx *out)
 {
     unsigned char h[4 + 4 * LSNN_IDX_MAX_DIMS];
     size_t got;
-    const char *zmsg;
-    int zerr;
 
-    errno = 0;
-    int rc = lsnn__read(gz, h, 4, &got, &zmsg, &zerr);
-    if (rc != 0 && !(zerr == Z_BUF_ERROR && got < 4))
-        return lsnn__stream_error(path, "the header", zmsg, zerr, errno);
+    int rc = lsnn__src_read(src, h, 4, &got);
+    if (rc < 0)
+        return lsnn__stream_error(path, "the header", src);
     if (got < 4)
         return lsnn_error(LSNN_ERR_FORMAT, "%s: file too short for an IDX header: %zu byte%s%s",
                           path, got, got == 1 ? "" : "s",
@@ -102,13 +214,13 @@ static lsnn_status lsnn__read_gz(const char *path, gzFile gz, lsnn_idx *out)
         return lsnn_error(LSNN_ERR_FORMAT, "%s: IDX header declares %d dimensions (expected 1 to "
                           "%d)", path, ndim, LSNN_IDX_MAX_DIMS);
     size_t need = 4 * (size_t)ndim;
-    errno = 0;
-    rc = lsnn__read(gz, h + 4, need, &got, &zmsg, &zerr);
-    if (rc != 0 && !(zerr == Z_BUF_ERROR && got < need))
-        return lsnn__stream_error(path, "the header", zmsg, zerr, errno);
+    rc = lsnn__src_read(src, h + 4, need, &got);
+    if (rc < 0)
+        return lsnn__stream_error(path, "the header", src);
     if (got < need)
         return lsnn_error(LSNN_ERR_FORMAT, "%s: truncated header: %d dimensions need %zu header "
-                          "bytes, found %zu", path, ndim, 4 + need, 4 + got);
+                          "bytes, found %zu%s", path, ndim, 4 + need, 4 + got,
+                          rc ? " (gzip stream ends early)" : "");
 
     int64_t dims[LSNN_IDX_MAX_DIMS] = {0};
     for (int i = 0; i < ndim; i++) {
@@ -131,14 +243,28 @@ static lsnn_status lsnn__read_gz(const char *path, gzFile gz, lsnn_idx *out)
                               "limit (a corrupt header?)", path, ds, LSNN_IDX_MAX_BYTES);
     }
 
-    uint8_t *data = malloc((size_t)size);
-    if (!data)
-        return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory for %" PRIu64 " bytes", path, size);
-    errno = 0;
-    rc = lsnn__read(gz, data, (size_t)size, &got, &zmsg, &zerr);
-    if (rc != 0 && !(zerr == Z_BUF_ERROR && got < size)) {
-        free(data);
-        return lsnn__stream_error(path, "the data", zmsg, zerr, errno);
+    /* The buffer grows as data arrives, so a lying header on a short file costs no more memory
+     * than the file holds. */
+    size_t cap = size < ((size_t)1 << 20) ? (size_t)size : (size_t)1 << 20;
+    uint8_t *data = malloc(cap);
+    got = 0;
+    for (;;) {
+        size_t more;
+        if (!data)
+            return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory for %zu bytes", path, cap);
+        rc = lsnn__src_read(src, data + got, cap - got, &more);
+        got += more;
+        if (rc < 0) {
+            free(data);
+            return lsnn__stream_error(path, "the data", src);
+        }
+        if (got < cap || cap == size)
+            break;
+        cap = cap * 2 < size ? cap * 2 : (size_t)size;
+        uint8_t *grown = realloc(data, cap);
+        if (!grown)
+            free(data);
+        data = grown;
     }
     if (got < size) {
         free(data);
@@ -146,29 +272,29 @@ static lsnn_status lsnn__read_gz(const char *path, gzFile gz, lsnn_idx *out)
                           "found %zu%s", path, ds, size, got,
                           rc ? " (gzip stream ends early)" : "");
     }
-    /* Anything after the data is an error; reading on also makes zlib check the gzip CRC. */
+    /* Anything after the data is an error; reading on also makes zlib reach the end of the gzip
+     * member and check its CRC and length. */
     unsigned char scratch[1 << 14];
     size_t extra = 0;
     while (extra < LSNN__TRAIL_COUNT_MAX) {
-        errno = 0;
-        rc = lsnn__read(gz, scratch, sizeof scratch, &got, &zmsg, &zerr);
+        rc = lsnn__src_read(src, scratch, sizeof scratch, &got);
         extra += got;
-        if (rc != 0) {
+        if (rc < 0) {
             free(data);
-            if (zerr == Z_BUF_ERROR && extra == 0)
-                return lsnn_error(LSNN_ERR_FORMAT, "%s: truncated gzip stream after the %" PRIu64
-                                  " data bytes (no gzip trailer)", path, size);
-            return lsnn__stream_error(path, extra ? "trailing data" : "the gzip trailer", zmsg,
-                                      zerr, errno);
+            return lsnn__stream_error(path, extra ? "trailing data" : "the gzip trailer",
+                                      src);
         }
         if (got < sizeof scratch)
             break;
     }
-    if (extra > 0) {
+    if (extra > 0 || rc) {
         free(data);
-        return lsnn_error(LSNN_ERR_FORMAT, "%s: trailing garbage: %s%zu bytes after the %" PRIu64
-                          " data bytes (%s) the header declares", path,
-                          extra >= LSNN__TRAIL_COUNT_MAX ? "at least " : "", extra, size, ds);
+        if (extra > 0)
+            return lsnn_error(LSNN_ERR_FORMAT, "%s: trailing garbage: %s%zu bytes after the %"
+                              PRIu64 " data bytes (%s) the header declares", path,
+                              extra >= LSNN__TRAIL_COUNT_MAX ? "at least " : "", extra, size, ds);
+        return lsnn_error(LSNN_ERR_FORMAT, "%s: truncated gzip stream: all %" PRIu64 " data "
+                          "bytes present but the gzip trailer is missing", path, size);
     }
     out->ndim = ndim;
     memcpy(out->dims, dims, sizeof dims);
@@ -184,24 +310,25 @@ lsnn_status lsnn_idx_read(const char *path, lsnn_idx *out)
     memset(out, 0, sizeof *out);
     if (!path)
         return lsnn_error(LSNN_ERR_ARG, "lsnn_idx_read: NULL path");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
         return lsnn_error(LSNN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
-        close(fd);
+    int e = fstat(fileno(fp), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (e) {
+        fclose(fp);
         return lsnn_error(LSNN_ERR_IO, "%s: cannot read: %s", path, strerror(e));
     }
-    /* gzdopen reads gzip streams and, transparently, plain files (detected by the magic). */
-    gzFile gz = gzdopen(fd, "rb");
-    if (!gz) {
-        close(fd);
-        return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
-    }
-    gzbuffer(gz, 1 << 17);
-    lsnn_status s = lsnn__read_gz(path, gz, out);
-    gzclose_r(gz);
+    lsnn__src src;
+    lsnn_status s;
+    if (lsnn__src_open(&src, fp) != 0)
+        s = lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
+    else if (src.err_errno)
+        s = lsnn__stream_error(path, "the header", &src);
+    else
+        s = lsnn__parse(path, &src, out);
+    lsnn__src_close(&src);
+    fclose(fp);
     return s;
 }
 
@@ -249,7 +376,7 @@ lsnn_status lsnn_mnist_path(const char *dir, const char *split, int labels, char
         return lsnn_error(LSNN_ERR_ARG, "lsnn_mnist_path: NULL argument");
     size_t ld = strlen(dir);
     int slash = ld > 0 && dir[ld - 1] != '/';
-    if (ld + (size_t)slash + strlen(name) + 4 > cap || cap > INT32_MAX)
+    if (ld + (size_t)slash + strlen(name) + 4 > cap)
         return lsnn_error(LSNN_ERR_ARG, "%s: path too long", dir);
     snprintf(buf, cap, "%s%s%s", dir, slash ? "/" : "", name);
     struct stat st;
