@@ -58,4 +58,12 @@ expect_error "missing config" "missing.json" "$LSNN" train "$WORK/missing.json"
 expect_error "unknown option" "unknown option" "$LSNN" train "$CFG" --frobnicate
 expect_error "unknown command" "unknown command" "$LSNN" frobnicate
 expect_error "bad thread count" "threads" "$LSNN" train "$CFG" --threads 0
+
+# Data sets: a missing directory says how to get the data; a lying IDX header is named.
+expect_error "missing MNIST" "lsnn data mnist" "$LSNN" train "$SRC/configs/smnist_lsnn.json" --set smnist.data_dir="$WORK/nomnist"
+mkdir -p "$WORK/badmnist"
+printf '\x00\x00\x08\x03\x00\x00\xea\x60\x00\x00\x00\x1c\x00\x00\x00\x1c' > "$WORK/badmnist/train-images-idx3-ubyte"
+printf '\x00\x00\x08\x01\x00\x00\xea\x60' > "$WORK/badmnist/train-labels-idx1-ubyte"
+expect_error "truncated IDX" "train-images-idx3-ubyte" "$LSNN" train "$SRC/configs/smnist_lsnn.json" --set smnist.data_dir="$WORK/badmnist"
+expect_error "data: unknown set" "frobnicate" "$LSNN" data frobnicate "$WORK/x"
 finish
