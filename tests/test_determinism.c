@@ -21,7 +21,16 @@ typedef struct run_out {
     size_t ny, np;
 } run_out;
 
+static void run_frozen(int threads, int B, uint64_t first, run_out *o, int frozen_proj);
+
 static void run(int threads, int B, uint64_t first, run_out *o)
+{
+    run_frozen(threads, B, first, o, -1);
+}
+
+static size_t g_rec_off, g_rec_len;
+
+static void run_frozen(int threads, int B, uint64_t first, run_out *o, int frozen_proj)
 {
     omp_set_num_threads(threads);
     lsnn_config cfg;
@@ -35,6 +44,10 @@ static void run(int threads, int B, uint64_t first, run_out *o)
     assert_int_equal(task->shape(&cfg, &sh), LSNN_OK);
     lsnn_net net;
     assert_int_equal(lsnn_net_init(&net, &cfg.network, sh.n_in, sh.n_out, 11), LSNN_OK);
+    if (frozen_proj >= 0)
+        net.proj[frozen_proj].frozen = 1;
+    g_rec_off = net.proj[1].param_off;
+    g_rec_len = (size_t)net.proj[1].n_src * net.proj[1].n_dst;
     lsnn_batch b;
     assert_int_equal(lsnn_batch_init(&b, B, sh.T, sh.n_in, sh.n_out, sh.loss, sh.max_windows),
                      LSNN_OK);
@@ -87,11 +100,35 @@ static void test_repeatable(void **state)
     free(b.grad);
 }
 
+/* A frozen projection (an embedded pre-trained module, seed 003 section 4.2) gets no gradient,
+ * while gradients still flow through it: the other tensors' gradients are unchanged. */
+static void test_frozen_projection(void **state)
+{
+    (void)state;
+    run_out a, f;
+    run(2, 20, 0, &a);
+    run_frozen(2, 20, 0, &f, 1);
+    double rec_norm = 0;
+    for (size_t k = 0; k < g_rec_len; k++) {
+        assert_true(f.grad[g_rec_off + k] == 0);
+        rec_norm += (double)a.grad[g_rec_off + k] * a.grad[g_rec_off + k];
+    }
+    assert_true(rec_norm > 0);
+    for (size_t k = 0; k < a.np; k++)
+        if (k < g_rec_off || k >= g_rec_off + g_rec_len)
+            assert_true(a.grad[k] == f.grad[k]);
+    free(a.y);
+    free(a.grad);
+    free(f.y);
+    free(f.grad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thread_count_invariance),
         cmocka_unit_test(test_repeatable),
+        cmocka_unit_test(test_frozen_projection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
