@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
 #include "lsnn/task.h"
+#include "lsnn/train.h"
 
 typedef struct run_out {
     lsnn_real *y, *grad;
@@ -123,12 +125,53 @@ static void test_frozen_projection(void **state)
     free(f.grad);
 }
 
+/* Excitatory / inhibitory populations: every outgoing weight keeps its population's sign through
+ * training (weights that would cross zero stop at zero). */
+static void test_signed_populations(void **state)
+{
+    (void)state;
+    lsnn_config cfg;
+    lsnn_config_defaults(&cfg);
+    cfg.store_recall.n_symbols = 4;
+    cfg.store_recall.p_command = 0.5;
+    cfg.batch_size = 16;
+    cfg.lr = 0.05; /* large steps: many weights are pushed towards the wrong sign */
+    snprintf(cfg.network.sign_regular, sizeof cfg.network.sign_regular, "exc");
+    snprintf(cfg.network.sign_adaptive, sizeof cfg.network.sign_adaptive, "inh");
+    lsnn_trainer tr;
+    assert_int_equal(lsnn_trainer_init(&tr, &cfg), LSNN_OK);
+    const lsnn_net *net = &tr.net;
+    const lsnn_projection *rec = &net->proj[1];
+    long zeros_before = 0, zeros_after = 0;
+    for (int it = 0; it <= 10; it++) {
+        for (int i = 0; i < net->n; i++) {
+            double s = i < cfg.network.n_regular ? 1 : -1;
+            for (int j = 0; j < rec->n_dst; j++) {
+                double w = rec->w[(size_t)i * rec->n_dst + j];
+                assert_true(s * w >= 0);
+                if (it == 0)
+                    zeros_before += w == 0;
+                if (it == 10)
+                    zeros_after += w == 0;
+            }
+            for (int k = 0; k < net->n_out; k++)
+                assert_true(s * net->w_out[(size_t)i * net->n_out + k] >= 0);
+        }
+        if (it < 10)
+            assert_int_equal(lsnn_trainer_step(&tr, NULL), LSNN_OK);
+    }
+    assert_int_equal(zeros_before, net->n); /* only the diagonal */
+    assert_true(zeros_after > zeros_before); /* the constraint was active */
+    lsnn_trainer_free(&tr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thread_count_invariance),
         cmocka_unit_test(test_repeatable),
         cmocka_unit_test(test_frozen_projection),
+        cmocka_unit_test(test_signed_populations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

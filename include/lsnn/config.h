@@ -39,6 +39,8 @@ typedef struct lsnn_network_config {
     int train_noise;           /* 1: the per-neuron noise std is a trained parameter */
     double readout_tau;        /* readout time constant kappa = exp(-dt/readout_tau), ms (20) */
     int n_hidden;              /* units of the LSTM / tanh RNN baselines (model != "lsnn") */
+    char sign_regular[LSNN_NAME_MAX];  /* "none" | "exc" | "inh": sign of the LIF neurons' outputs */
+    char sign_adaptive[LSNN_NAME_MAX]; /* the same for the ALIF neurons */
 } lsnn_network_config;
 
 typedef struct lsnn_loss_config {

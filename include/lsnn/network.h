@@ -97,7 +97,8 @@ void lsnn_net_update_constants(lsnn_net *net);
  * synapses only (masked synapses and the W_rec diagonal not counted). */
 size_t lsnn_net_count_params(const lsnn_net *net, int active_only);
 
-/* Enforces the structural zeros (masks, no self-connections) on the weights. */
+/* Enforces the structural constraints on the weights: zeros (masks, no self-connections) and
+ * the sign of each population's outgoing weights (a weight that crossed zero is set to zero). */
 void lsnn_net_apply_masks(lsnn_net *net);
 
 /* 1 where parameter k may change during training (not frozen, not masked, not a diagonal). */

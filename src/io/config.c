@@ -145,6 +145,11 @@ static const cfg_field fields[] = {
           "Readout time constant, ms: kappa = exp(-dt/readout_tau) (0: no filtering)."),
     F_INT("network.n_hidden", network.n_hidden, 128, R_IN, 1, 100000,
           "Units of the LSTM / tanh RNN baselines (model lstm or rnn)."),
+    F_STR("network.sign_regular", network.sign_regular, "none", "none|exc|inh",
+          "Sign of every outgoing (recurrent and readout) weight of the LIF neurons: unsigned, "
+          "excitatory (>= 0) or inhibitory (<= 0); kept through training."),
+    F_STR("network.sign_adaptive", network.sign_adaptive, "none", "none|exc|inh",
+          "The same for the ALIF neurons."),
 
     /* loss */
     F_DBL("loss.rate_target", loss.rate_target, 10, R_GE, 0, 0,

@@ -87,6 +87,31 @@ static void lsnn__add_proj(lsnn_net *net, const char *name, int src_is_input, in
     pr->no_self = no_self;
 }
 
+static lsnn_sign lsnn__sign(const char *s)
+{
+    return strcmp(s, "exc") == 0 ? LSNN_SIGN_EXC : strcmp(s, "inh") == 0 ? LSNN_SIGN_INH
+                                                                        : LSNN_SIGN_NONE;
+}
+
+/* Sign of neuron j's outgoing weights (Dale's law), from its population. */
+static lsnn_sign lsnn__neuron_sign(const lsnn_net *net, int j)
+{
+    for (int p = 0; p < net->n_pop; p++)
+        if (j >= net->pop[p].off && j < net->pop[p].off + net->pop[p].count)
+            return net->pop[p].sign;
+    return LSNN_SIGN_NONE;
+}
+
+/* Projects a weight onto the sign constraint: a weight that crossed zero becomes zero. */
+static lsnn_real lsnn__clip_sign(lsnn_real w, lsnn_sign s)
+{
+    if (s == LSNN_SIGN_EXC)
+        return w > 0 ? w : 0;
+    if (s == LSNN_SIGN_INH)
+        return w < 0 ? w : 0;
+    return w;
+}
+
 lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_in, int n_out,
                           uint64_t seed)
 {
@@ -118,6 +143,9 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
     A->off = cfg->n_regular;
     A->count = cfg->n_adaptive;
     A->model = alif;
+
+    R->sign = lsnn__sign(cfg->sign_regular);
+    A->sign = lsnn__sign(cfg->sign_adaptive);
 
     lsnn__add_proj(net, "w_in", 1, 0, n_in, 0, n, cfg->max_delay, 0);
     lsnn__add_proj(net, "w_rec", 0, 0, n, 0, n, cfg->max_delay, 1);
@@ -172,6 +200,23 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
     double scale = cfg->w0_out / sqrt((double)n);
     for (size_t k = 0; k < (size_t)n * n_out; k++)
         net->w_out[k] = (lsnn_real)(scale * lsnn_rng_normal(&rng));
+    /* Signed neurons start with |w| of their sign (seed 000 section 3); the balanced,
+     * eigenvalue-scaled initialisation comes with DEEP R. */
+    for (int j = 0; j < n; j++) {
+        lsnn_sign s = lsnn__neuron_sign(net, j);
+        if (s == LSNN_SIGN_NONE)
+            continue;
+        for (int p = 0; p < net->n_proj; p++) {
+            lsnn_projection *pr = &net->proj[p];
+            int i = j - pr->src_off;
+            if (pr->src_is_input || i < 0 || i >= pr->n_src)
+                continue;
+            for (int k = 0; k < pr->n_dst; k++)
+                pr->w[(size_t)i * pr->n_dst + k] = (lsnn_real)s * fabs(pr->w[(size_t)i * pr->n_dst + k]);
+        }
+        for (int k = 0; k < n_out; k++)
+            net->w_out[(size_t)j * n_out + k] = (lsnn_real)s * fabs(net->w_out[(size_t)j * n_out + k]);
+    }
     lsnn_net_apply_masks(net);
     return LSNN_OK;
 }
@@ -186,14 +231,25 @@ void lsnn_net_apply_masks(lsnn_net *net)
 {
     for (int p = 0; p < net->n_proj; p++) {
         lsnn_projection *pr = &net->proj[p];
-        for (int i = 0; i < pr->n_src; i++)
+        for (int i = 0; i < pr->n_src; i++) {
+            lsnn_sign s = pr->src_is_input ? LSNN_SIGN_NONE : lsnn__neuron_sign(net, pr->src_off + i);
             for (int j = 0; j < pr->n_dst; j++) {
                 size_t k = (size_t)i * pr->n_dst + j;
                 int self = pr->no_self && !pr->src_is_input &&
                            pr->src_off + i == pr->dst_off + j;
                 if (self || (pr->mask && !pr->mask[k]))
                     pr->w[k] = 0;
+                else
+                    pr->w[k] = lsnn__clip_sign(pr->w[k], s);
             }
+        }
+    }
+    for (int j = 0; j < net->n; j++) {
+        lsnn_sign s = lsnn__neuron_sign(net, j);
+        if (s != LSNN_SIGN_NONE)
+            for (int k = 0; k < net->n_out; k++)
+                net->w_out[(size_t)j * net->n_out + k] =
+                    lsnn__clip_sign(net->w_out[(size_t)j * net->n_out + k], s);
     }
 }
 
