@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(build-essential cmake pkg-config libopenblas-dev libcjson-dev libcmocka-dev zlib1g-dev)
+PACKAGES=(build-essential cmake pkg-config libopenblas-dev libcjson-dev libcmocka-dev zlib1g-dev
+          libcairo2-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
