@@ -4,20 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "lsnn/network.h"
 
-/* Bump allocator over one block: every array of a network lives in net->mem. */
-typedef struct lsnn__arena {
-    char *base;
-    size_t used, cap;
-} lsnn__arena;
-
-static void *lsnn__take(lsnn__arena *a, size_t bytes)
-{
-    size_t off = (a->used + 63) & ~(size_t)63;
-    a->used = off + bytes;
-    return a->base ? a->base + off : NULL;
-}
 
 static void lsnn__layout(lsnn_net *net, lsnn__arena *a)
 {

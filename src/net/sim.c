@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "lsnn/sim.h"
 #include "net/sim_internal.h"
 
@@ -51,17 +52,6 @@ int lsnn_chunk_size(int B)
     return ch < 16 ? 16 : ch > 64 ? 64 : ch;
 }
 
-typedef struct lsnn__arena {
-    char *base;
-    size_t used;
-} lsnn__arena;
-
-static void *lsnn__take(lsnn__arena *a, size_t bytes)
-{
-    size_t off = (a->used + 63) & ~(size_t)63;
-    a->used = off + bytes;
-    return a->base ? a->base + off : NULL;
-}
 
 static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
 {
