@@ -9,8 +9,8 @@ DATA="${LSNN_DATA_DIR:-$PWD/data/mnist}"
 pass "MNIST ready in $DATA"
 start=$(date +%s)
 "$LSNN" train "$SRC/configs/smnist_lsnn.json" --out "$WORK/run" \
-  --set smnist.data_dir="$DATA" --set smnist.encoding=population --set smnist.val_size=1000 \
-  --set iterations=700 --set batch_size=64 --set lr=0.01 \
+  --set smnist.data_dir="$DATA" --set smnist.val_size=1000 \
+  --set iterations=700 --set batch_size=64 --set lr=0.005 \
   --set optimizer.lr_decay_every=0 --set eval_every=0 --set log_every=100 > "$WORK/out" 2>&1 || fail "train exited $?"
 tail -4 "$WORK/out"
 v=$(result_value "$WORK/out")
