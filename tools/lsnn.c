@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cmd_data.h"
+#include "cmd_plot.h"
 #include "lsnn/checkpoint.h"
 #include "lsnn/config.h"
 #include "lsnn/csv.h"
@@ -122,6 +123,7 @@ static const char *TRAIN_HELP =
     "  --threads N       OpenMP threads (default: all cores); results do not depend on it\n"
     "  --resume          continue from OUT/model.safetensors up to 'iterations'\n"
     "  --quiet           no progress lines (the result line is still printed)\n"
+    "  --report          at the end, write OUT/report.html (lsnn report OUT)\n"
     "  -h, --help        this text\n";
 
 typedef struct common_opts {
@@ -202,7 +204,7 @@ static int cmd_train(int argc, char **argv)
 {
     common_opts co = {0};
     const char *config_path = NULL, *out = NULL, *seed = NULL;
-    int resume = 0, quiet = 0, err = 0;
+    int resume = 0, quiet = 0, report = 0, err = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -220,6 +222,8 @@ static int cmd_train(int argc, char **argv)
                 seed = argv[++i];
         } else if (strcmp(a, "--resume") == 0) {
             resume = 1;
+        } else if (strcmp(a, "--report") == 0) {
+            report = 1;
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = 1;
         } else if (a[0] == '-') {
@@ -253,6 +257,8 @@ static int cmd_train(int argc, char **argv)
         out = outbuf;
     }
     if (ensure_dir(out))
+        return 1;
+    if (lsnn_write_command_txt(out, "train", argc, argv))
         return 1;
     set_threads(co.threads);
 
@@ -292,7 +298,8 @@ static int cmd_train(int argc, char **argv)
                    cfg.network.n_hidden, lsnn_trainer_count_params(&tr, 0), cfg.batch_size,
                    omp_get_max_threads());
         else
-            printf("network: %d regular + %d adaptive neurons, %zu parameters (%zu active); "
+            printf("network: %d regular + %d adaptive neurons, %zu parameters (%zu without "
+                   "self-connections); "
                    "batch %d, %d threads\n",
                    cfg.network.n_regular, cfg.network.n_adaptive,
                    lsnn_trainer_count_params(&tr, 0), lsnn_trainer_count_params(&tr, 1),
@@ -366,6 +373,8 @@ static int cmd_train(int argc, char **argv)
         print_result(cfg.task, tr.shape.metric, ev.metric, tr.iteration, secs, extra);
     }
     lsnn_trainer_free(&tr);
+    if (!rc && report)
+        rc = lsnn_report_write(out);
     return rc;
 }
 
@@ -760,6 +769,8 @@ static const char *MAIN_HELP =
     "  simulate MODEL         run one sequence and write spikes, potentials, thresholds as CSV\n"
     "  bench                  time the sequential-MNIST-size network (forward and training)\n"
     "  data mnist|fashion DIR fetch and verify MNIST / Fashion-MNIST\n"
+    "  plot KIND ...          draw dynamics, learning curves or connectivity (PNG/SVG/PDF)\n"
+    "  report RUN_DIR         write RUN_DIR/report.html: config, metrics, figures\n"
     "  help                   this text\n"
     "\n"
     "Configs: configs/*.json; every key is documented in docs/CONFIG.md.\n";
@@ -795,5 +806,9 @@ int main(int argc, char **argv)
         return cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "data") == 0)
         return lsnn_cmd_data(argc - 2, argv + 2);
+    if (strcmp(cmd, "plot") == 0)
+        return lsnn_cmd_plot(argc - 2, argv + 2);
+    if (strcmp(cmd, "report") == 0)
+        return lsnn_cmd_report(argc - 2, argv + 2);
     return die("unknown command '%s' (see lsnn help)", cmd);
 }

@@ -1,0 +1,540 @@
+/* Figures (lsnn/plot.h): each plot type renders a tiny network simulated here (no training) into
+ * a valid PNG of the requested size that is not blank, SVG and PDF files are well-formed and
+ * non-trivial, a raster mark sits exactly on the pixels lsnn_plot_raster_geometry names, and bad
+ * arguments give errors that name the file. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cairo.h>
+#include <cmocka.h>
+
+#include "lsnn/config.h"
+#include "lsnn/network.h"
+#include "lsnn/plot.h"
+#include "lsnn/sim.h"
+
+enum { T = 200, N_IN = 8, N_REG = 6, N_AD = 6, N_OUT = 2, W = 640, H = 480 };
+
+static char tmpdir[256];
+
+/* fontconfig (loaded by cairo's text functions) leaks a few hundred bytes while parsing its
+ * configuration files, once per process, and offers no cleanup that cairo's users can reach.
+ * LeakSanitizer reads this hook at exit: ignore leaks allocated inside libfontconfig. (Without
+ * the sanitizers the function is never called.) */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libfontconfig.so\n";
+}
+
+static void path_in_tmp(char *buf, size_t cap, const char *name)
+{
+    snprintf(buf, cap, "%s/%s", tmpdir, name);
+}
+
+/* A tiny LSNN simulated on random input spikes, with the trace of sequence 0. */
+typedef struct rig {
+    lsnn_net net;
+    lsnn_batch batch;
+    lsnn_sim *sim;
+    lsnn_trace tr;
+    lsnn_real *y;
+    lsnn_plot_population pop[2];
+    lsnn_plot_dynamics_data d;
+} rig;
+
+static void rig_init_n(rig *r, int n_ad)
+{
+    memset(r, 0, sizeof *r);
+    /* Defaults first, so that keys added to the network config later keep valid values. */
+    lsnn_config cfg;
+    lsnn_config_defaults(&cfg);
+    lsnn_network_config nc = cfg.network;
+    nc.n_regular = N_REG;
+    nc.n_adaptive = n_ad;
+    nc.dt = 1;
+    nc.tau_m = 20;
+    nc.tau_a = 200;
+    nc.beta = 1.8;
+    nc.b0 = 0.01;
+    nc.refractory = 2;
+    snprintf(nc.input_scaling, sizeof nc.input_scaling, "leaky");
+    snprintf(nc.sign_regular, sizeof nc.sign_regular, "exc");
+    snprintf(nc.sign_adaptive, sizeof nc.sign_adaptive, "none");
+    nc.gamma = 0.3;
+    nc.w0 = 3;
+    nc.w0_out = 1;
+    nc.max_delay = 1;
+    nc.readout_tau = 20;
+    assert_int_equal(lsnn_net_init(&r->net, &nc, N_IN, N_OUT, 7), LSNN_OK);
+    assert_int_equal(lsnn_batch_init(&r->batch, 1, T, N_IN, N_OUT, LSNN_LOSS_CE_WINDOW, 2),
+                     LSNN_OK);
+    lsnn_rng rng;
+    lsnn_rng_seed(&rng, 3);
+    for (size_t k = 0; k < (size_t)T * N_IN; k++)
+        r->batch.x[k] = lsnn_rng_uniform(&rng) < 0.08 ? 1 : 0;
+    r->batch.n_windows[0] = 2;
+    r->batch.windows[0] = (lsnn_window){50, 100, 0};
+    r->batch.windows[1] = (lsnn_window){150, 200, 1};
+    r->sim = lsnn_sim_create(&r->net, 1, T, NULL);
+    assert_non_null(r->sim);
+    int n = r->net.n;
+    r->tr.v = calloc((size_t)T * n, sizeof(lsnn_real));
+    r->tr.thr = calloc((size_t)T * n, sizeof(lsnn_real));
+    r->tr.z = calloc((size_t)T * n, sizeof(lsnn_real));
+    r->y = calloc((size_t)T * N_OUT, sizeof(lsnn_real));
+    assert_int_equal(lsnn_sim_forward(r->sim, &r->net, &r->batch, r->y, NULL, &r->tr), LSNN_OK);
+    for (int p = 0; p < 2; p++)
+        r->pop[p] = (lsnn_plot_population){r->net.pop[p].name, r->net.pop[p].off,
+                                           r->net.pop[p].count, r->net.pop[p].sign,
+                                           p == 1 && n_ad > 0};
+    lsnn_plot_dynamics_data *d = &r->d;
+    d->T = T;
+    d->n_in = N_IN;
+    d->n = n;
+    d->n_out = N_OUT;
+    d->dt = 1;
+    d->x = r->batch.x;
+    d->z = r->tr.z;
+    d->thr = r->tr.thr;
+    d->n_pop = 2;
+    d->pop = r->pop;
+    d->y = r->y;
+    d->loss = LSNN_LOSS_CE_WINDOW;
+    d->n_windows = 2;
+    d->windows = r->batch.windows;
+    d->seed = 1;
+    d->title = "tiny network";
+}
+
+static void rig_init(rig *r)
+{
+    rig_init_n(r, N_AD);
+}
+
+static void rig_free(rig *r)
+{
+    free(r->tr.v);
+    free(r->tr.thr);
+    free(r->tr.z);
+    free(r->y);
+    lsnn_sim_free(r->sim);
+    lsnn_batch_free(&r->batch);
+    lsnn_net_free(&r->net);
+}
+
+/* ---- PNG checks ---- */
+
+typedef struct png {
+    cairo_surface_t *s;
+    int w, h, stride;
+    const unsigned char *px;
+} png;
+
+static void png_open(png *p, const char *path)
+{
+    p->s = cairo_image_surface_create_from_png(path);
+    assert_int_equal(cairo_surface_status(p->s), CAIRO_STATUS_SUCCESS);
+    p->w = cairo_image_surface_get_width(p->s);
+    p->h = cairo_image_surface_get_height(p->s);
+    p->stride = cairo_image_surface_get_stride(p->s);
+    p->px = cairo_image_surface_get_data(p->s);
+    assert_non_null(p->px);
+}
+
+static uint32_t png_rgb(const png *p, int x, int y)
+{
+    assert_true(x >= 0 && x < p->w && y >= 0 && y < p->h);
+    uint32_t v = ((const uint32_t *)(p->px + (size_t)y * p->stride))[x];
+    return v & 0xffffff;
+}
+
+static double lum(uint32_t rgb)
+{
+    return 0.299 * ((rgb >> 16) & 255) + 0.587 * ((rgb >> 8) & 255) + 0.114 * (rgb & 255);
+}
+
+/* Valid PNG of the requested size, at least min_frac non-white pixels and min_colors distinct
+ * colours. */
+static void check_png(const char *path, int w, int h, double min_frac, int min_colors)
+{
+    png p;
+    png_open(&p, path);
+    assert_int_equal(p.w, w);
+    assert_int_equal(p.h, h);
+    long ink = 0;
+    enum { CAP = 4096 };
+    uint32_t *seen = calloc(CAP, sizeof(uint32_t)); /* open addressing, colour + 1 (0 = empty) */
+    int colors = 0;
+    for (int y = 0; y < p.h; y++)
+        for (int x = 0; x < p.w; x++) {
+            uint32_t c = png_rgb(&p, x, y);
+            ink += c != 0xffffff;
+            uint32_t key = c + 1, hsh = (c * 2654435761u) % CAP;
+            while (colors < CAP / 2 && seen[hsh] && seen[hsh] != key)
+                hsh = (hsh + 1) % CAP;
+            if (colors < CAP / 2 && !seen[hsh]) {
+                seen[hsh] = key;
+                colors++;
+            }
+        }
+    free(seen);
+    double frac = (double)ink / ((double)p.w * p.h);
+    assert_true(frac > min_frac);
+    assert_true(frac < 0.9); /* not a filled rectangle either */
+    assert_true(colors >= min_colors);
+    cairo_surface_destroy(p.s);
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void check_prefix(const char *path, const char *a, const char *b)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char head[64] = {0};
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    assert_true(n > 5);
+    assert_true(strncmp(head, a, strlen(a)) == 0 || (b && strncmp(head, b, strlen(b)) == 0));
+}
+
+/* ---- tests ---- */
+
+static void test_dynamics_png_svg_pdf(void **state)
+{
+    (void)state;
+    rig r;
+    rig_init(&r);
+    long spikes = 0;
+    for (size_t k = 0; k < (size_t)T * r.net.n; k++)
+        spikes += r.tr.z[k] != 0;
+    assert_true(spikes > 20); /* the network is active: the rasters have something to show */
+    char p[512];
+    path_in_tmp(p, sizeof p, "dyn.png");
+    assert_int_equal(lsnn_plot_dynamics(p, W, H, &r.d), LSNN_OK);
+    check_png(p, W, H, 0.01, 6);
+    path_in_tmp(p, sizeof p, "dyn.SVG"); /* the extension is case-insensitive */
+    assert_int_equal(lsnn_plot_dynamics(p, W, H, &r.d), LSNN_OK);
+    check_prefix(p, "<?xml", "<svg");
+    assert_true(file_size(p) > 5000);
+    path_in_tmp(p, sizeof p, "dyn.pdf");
+    assert_int_equal(lsnn_plot_dynamics(p, W, H, &r.d), LSNN_OK);
+    check_prefix(p, "%PDF", NULL);
+    assert_true(file_size(p) > 2000);
+    /* No temporary file left behind. */
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", p, (long)getpid());
+    assert_int_equal(access(tmp, F_OK), -1);
+    rig_free(&r);
+}
+
+/* A non-spiking model (z = NULL): input and readout panels only, still a valid figure; analog
+ * input values are drawn as an image. */
+static void test_dynamics_non_spiking_and_analog(void **state)
+{
+    (void)state;
+    rig r;
+    rig_init(&r);
+    for (size_t k = 0; k < (size_t)T * N_IN; k++)
+        r.batch.x[k] = (lsnn_real)(0.5 + 0.5 * sin(0.05 * (double)k));
+    r.d.z = NULL;
+    r.d.thr = NULL;
+    char p[512];
+    path_in_tmp(p, sizeof p, "ann.png");
+    assert_int_equal(lsnn_plot_dynamics(p, W, H, &r.d), LSNN_OK);
+    check_png(p, W, H, 0.05, 20);
+    /* There is no population raster to ask about. */
+    double cx, cy;
+    assert_int_equal(lsnn_plot_raster_geometry(W, H, &r.d, 1, 0, 0, &cx, &cy, NULL, NULL, NULL,
+                                               NULL),
+                     LSNN_ERR_ARG);
+    rig_free(&r);
+}
+
+/* Known spikes land exactly on the pixels the geometry names, and nowhere nearby. */
+static void test_raster_pixel_exact(void **state)
+{
+    (void)state;
+    rig r;
+    rig_init(&r);
+    const int n = r.net.n;
+    /* One input spike: channel 3 at step 57. */
+    memset(r.batch.x, 0, sizeof(lsnn_real) * (size_t)T * N_IN);
+    r.batch.x[57 * N_IN + 3] = 1;
+    /* One spike of the neuron shown in row 2 of population 1 (A), at step 120. */
+    memset(r.tr.z, 0, sizeof(lsnn_real) * (size_t)T * n);
+    r.d.neurons = 4;
+    int sel[4];
+    assert_int_equal(lsnn_plot_select_neurons(&r.d, 1, sel), 4);
+    const int j = sel[2];
+    r.tr.z[(size_t)120 * n + j] = 1;
+    char p[512];
+    path_in_tmp(p, sizeof p, "raster.png");
+    assert_int_equal(lsnn_plot_dynamics(p, W, H, &r.d), LSNN_OK);
+    png img;
+    png_open(&img, p);
+    struct {
+        int panel, t, row;
+    } marks[2] = {{0, 57, 3}, {2, 120, 2}};
+    for (int m = 0; m < 2; m++) {
+        double cx, cy, x0, x1, y0, y1;
+        assert_int_equal(lsnn_plot_raster_geometry(W, H, &r.d, marks[m].panel, marks[m].t,
+                                                   marks[m].row, &cx, &cy, &x0, &x1, &y0, &y1),
+                         LSNN_OK);
+        assert_true(x1 - x0 >= 1 && y1 - y0 >= 1);
+        assert_true(floor(cx) >= x0 && floor(cx) < x1 && floor(cy) >= y0 && floor(cy) < y1);
+        /* Every pixel of the mark is dark. */
+        for (int y = (int)y0; y < (int)y1; y++)
+            for (int x = (int)x0; x < (int)x1; x++)
+                assert_true(lum(png_rgb(&img, x, y)) < 100);
+        /* Just before and just after the mark (same row) and at other times: background. */
+        int yc = (int)floor(cy);
+        assert_int_equal(png_rgb(&img, (int)x0 - 1, yc), 0xffffff);
+        assert_int_equal(png_rgb(&img, (int)x1, yc), 0xffffff);
+        double ox, oy;
+        assert_int_equal(lsnn_plot_raster_geometry(W, H, &r.d, marks[m].panel, 10, marks[m].row,
+                                                   &ox, &oy, NULL, NULL, NULL, NULL),
+                         LSNN_OK);
+        assert_int_equal(png_rgb(&img, (int)floor(ox), (int)floor(oy)), 0xffffff);
+        /* The same time in the next row (no spike there): background. */
+        assert_int_equal(lsnn_plot_raster_geometry(W, H, &r.d, marks[m].panel, marks[m].t,
+                                                   marks[m].row + 1, &ox, &oy, NULL, NULL, NULL,
+                                                   NULL),
+                         LSNN_OK);
+        assert_int_equal(png_rgb(&img, (int)floor(ox), (int)floor(oy)), 0xffffff);
+    }
+    /* Later steps lie further right; the geometry rejects cells outside the raster. */
+    double a, b;
+    assert_int_equal(lsnn_plot_raster_geometry(W, H, &r.d, 0, 10, 0, &a, NULL, NULL, NULL, NULL,
+                                               NULL),
+                     LSNN_OK);
+    assert_int_equal(lsnn_plot_raster_geometry(W, H, &r.d, 0, 11, 0, &b, NULL, NULL, NULL, NULL,
+                                               NULL),
+                     LSNN_OK);
+    assert_true(b > a);
+    assert_int_equal(lsnn_plot_raster_geometry(W, H, &r.d, 0, T, 0, &a, NULL, NULL, NULL, NULL,
+                                               NULL),
+                     LSNN_ERR_RANGE);
+    assert_int_equal(lsnn_plot_raster_geometry(W, H, &r.d, 2, 0, 4, &a, NULL, NULL, NULL, NULL,
+                                               NULL),
+                     LSNN_ERR_RANGE);
+    cairo_surface_destroy(img.s);
+    rig_free(&r);
+}
+
+static void test_select_neurons(void **state)
+{
+    (void)state;
+    lsnn_plot_population pop = {"R", 10, 100, LSNN_SIGN_NONE, 0};
+    lsnn_plot_dynamics_data d;
+    memset(&d, 0, sizeof d);
+    d.n_pop = 1;
+    d.pop = &pop;
+    d.neurons = 7;
+    d.seed = 5;
+    int a[7], b[7], c[7];
+    assert_int_equal(lsnn_plot_select_neurons(&d, 0, a), 7);
+    assert_int_equal(lsnn_plot_select_neurons(&d, 0, b), 7);
+    assert_memory_equal(a, b, sizeof a);
+    for (int i = 0; i < 7; i++) {
+        assert_true(a[i] >= 10 && a[i] < 110);
+        if (i)
+            assert_true(a[i] > a[i - 1]); /* sorted, distinct */
+    }
+    d.seed = 6;
+    assert_int_equal(lsnn_plot_select_neurons(&d, 0, c), 7);
+    assert_true(memcmp(a, c, sizeof a) != 0);
+    /* K >= count: every neuron, in order. */
+    pop.count = 5;
+    int all[5];
+    assert_int_equal(lsnn_plot_select_neurons(&d, 0, all), 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(all[i], 10 + i);
+}
+
+static void write_log(const char *dir, int iters, double scale)
+{
+    mkdir(dir, 0777);
+    char p[600];
+    snprintf(p, sizeof p, "%s/log.csv", dir);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fprintf(f, "iteration,loss,reg,train_accuracy,val_loss,val_accuracy,rate_hz,grad_norm,lr,"
+               "seconds\n");
+    for (int i = 1; i <= iters; i++) {
+        double loss = scale * 0.7 * exp(-i / 30.0) + 0.01 * (i % 3);
+        double acc = 1 - 0.5 * exp(-i / 25.0);
+        if (i % 20 == 0)
+            fprintf(f, "%d,%.6g,0,%.6g,%.6g,%.6g,%.4g,1.5,0.01,%.2f\n", i, loss, acc, 0.9 * loss,
+                    fmin(1, acc + 0.02), 20 + 5 * sin(i / 10.0), 0.1 * i);
+        else
+            fprintf(f, "%d,%.6g,0,%.6g,nan,nan,%.4g,1.5,0.01,%.2f\n", i, loss, acc,
+                    20 + 5 * sin(i / 10.0), 0.1 * i);
+    }
+    fclose(f);
+}
+
+static void test_curves(void **state)
+{
+    (void)state;
+    char a[512], b[512], p[512];
+    path_in_tmp(a, sizeof a, "run_a");
+    path_in_tmp(b, sizeof b, "run_b");
+    write_log(a, 100, 1.0);
+    write_log(b, 60, 2.0);
+    const char *runs[2] = {a, b};
+    path_in_tmp(p, sizeof p, "curves.png");
+    assert_int_equal(lsnn_plot_curves(p, 900, 320, 2, runs, NULL), LSNN_OK);
+    check_png(p, 900, 320, 0.01, 6);
+    path_in_tmp(p, sizeof p, "curves.svg");
+    assert_int_equal(lsnn_plot_curves(p, 900, 320, 1, runs, NULL), LSNN_OK);
+    check_prefix(p, "<?xml", "<svg");
+    assert_true(file_size(p) > 5000);
+    /* A missing log: the error names the file. */
+    char missing[512];
+    path_in_tmp(missing, sizeof missing, "no_such_run");
+    const char *bad[1] = {missing};
+    assert_int_equal(lsnn_plot_curves(p, 900, 320, 1, bad, NULL), LSNN_ERR_IO);
+    assert_non_null(strstr(lsnn_last_error(), "no_such_run/log.csv"));
+    /* A log without the expected columns. */
+    char odd[512], lp[600];
+    path_in_tmp(odd, sizeof odd, "odd_run");
+    mkdir(odd, 0777);
+    snprintf(lp, sizeof lp, "%s/log.csv", odd);
+    FILE *f = fopen(lp, "w");
+    fprintf(f, "iteration,loss\n1,0.5\n");
+    fclose(f);
+    const char *oddr[1] = {odd};
+    assert_int_equal(lsnn_plot_curves(p, 900, 320, 1, oddr, NULL), LSNN_ERR_FORMAT);
+    assert_non_null(strstr(lsnn_last_error(), "log.csv"));
+    remove(lp);
+    rmdir(odd);
+    for (int k = 0; k < 2; k++) {
+        snprintf(lp, sizeof lp, "%s/log.csv", runs[k]);
+        remove(lp);
+        rmdir(runs[k]);
+    }
+}
+
+static void test_connectivity(void **state)
+{
+    (void)state;
+    rig r;
+    rig_init(&r);
+    /* Sparsify w_rec a little so that the probabilities are not all 1. */
+    lsnn_projection *rec = &r.net.proj[1];
+    for (size_t k = 0; k < (size_t)rec->n_src * rec->n_dst; k += 3)
+        rec->w[k] = 0;
+    char p[512];
+    path_in_tmp(p, sizeof p, "conn.png");
+    assert_int_equal(lsnn_plot_connectivity(p, 800, 380, &r.net), LSNN_OK);
+    check_png(p, 800, 380, 0.01, 20);
+    path_in_tmp(p, sizeof p, "conn.svg");
+    assert_int_equal(lsnn_plot_connectivity(p, 800, 380, &r.net), LSNN_OK);
+    check_prefix(p, "<?xml", "<svg");
+    assert_true(file_size(p) > 5000);
+    rig_free(&r);
+}
+
+/* A LIF-only network: the empty adaptive population gets no raster and no threshold panel. */
+static void test_empty_population(void **state)
+{
+    (void)state;
+    rig r;
+    rig_init_n(&r, 0);
+    assert_int_equal(r.d.pop[1].count, 0);
+    char p[512];
+    path_in_tmp(p, sizeof p, "lif.png");
+    assert_int_equal(lsnn_plot_dynamics(p, W, H, &r.d), LSNN_OK);
+    check_png(p, W, H, 0.01, 6);
+    double cx, cy;
+    assert_int_equal(lsnn_plot_raster_geometry(W, H, &r.d, 1, 0, 0, &cx, &cy, NULL, NULL, NULL,
+                                               NULL),
+                     LSNN_OK);
+    assert_int_equal(lsnn_plot_raster_geometry(W, H, &r.d, 2, 0, 0, &cx, &cy, NULL, NULL, NULL,
+                                               NULL),
+                     LSNN_ERR_ARG);
+    path_in_tmp(p, sizeof p, "lif_conn.png");
+    assert_int_equal(lsnn_plot_connectivity(p, 800, 380, &r.net), LSNN_OK);
+    check_png(p, 800, 380, 0.01, 20);
+    rig_free(&r);
+}
+
+static void test_bad_arguments(void **state)
+{
+    (void)state;
+    rig r;
+    rig_init(&r);
+    char p[512];
+    path_in_tmp(p, sizeof p, "figure.jpg");
+    assert_int_equal(lsnn_plot_dynamics(p, W, H, &r.d), LSNN_ERR_ARG);
+    assert_non_null(strstr(lsnn_last_error(), "figure.jpg"));
+    assert_int_equal(access(p, F_OK), -1);
+    path_in_tmp(p, sizeof p, "small.png");
+    assert_int_equal(lsnn_plot_dynamics(p, 10, 10, &r.d), LSNN_ERR_ARG);
+    assert_non_null(strstr(lsnn_last_error(), "small.png"));
+    assert_int_equal(lsnn_plot_dynamics("/nonexistent-dir/x.png", W, H, &r.d), LSNN_ERR_IO);
+    assert_non_null(strstr(lsnn_last_error(), "/nonexistent-dir/x.png"));
+    lsnn_window bad_window = {150, 260, 0}; /* ends after T */
+    r.d.windows = &bad_window;
+    r.d.n_windows = 1;
+    path_in_tmp(p, sizeof p, "window.png");
+    assert_int_equal(lsnn_plot_dynamics(p, W, H, &r.d), LSNN_ERR_ARG);
+    assert_non_null(strstr(lsnn_last_error(), "window 0"));
+    r.d.n_windows = 0;
+    r.d.pop = NULL;
+    path_in_tmp(p, sizeof p, "nopop.png");
+    assert_int_equal(lsnn_plot_dynamics(p, W, H, &r.d), LSNN_ERR_ARG);
+    assert_non_null(strstr(lsnn_last_error(), "nopop.png"));
+    rig_free(&r);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *base = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/lsnn-plot.XXXXXX", base && *base ? base : "/tmp");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    static const char *names[] = {"dyn.png", "dyn.SVG", "dyn.pdf", "ann.png", "raster.png",
+                                  "curves.png", "curves.svg", "conn.png", "conn.svg",
+                                  "lif.png", "lif_conn.png"};
+    char p[512];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        path_in_tmp(p, sizeof p, names[i]);
+        remove(p);
+    }
+    return rmdir(tmpdir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dynamics_png_svg_pdf),
+        cmocka_unit_test(test_dynamics_non_spiking_and_analog),
+        cmocka_unit_test(test_raster_pixel_exact),
+        cmocka_unit_test(test_select_neurons),
+        cmocka_unit_test(test_curves),
+        cmocka_unit_test(test_connectivity),
+        cmocka_unit_test(test_empty_population),
+        cmocka_unit_test(test_bad_arguments),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
