@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cmd_data.h"
+#include "cmd_inspect.h"
 #include "cmd_plot.h"
 #include "lsnn/checkpoint.h"
 #include "lsnn/config.h"
@@ -298,8 +299,8 @@ static int cmd_train(int argc, char **argv)
                    cfg.network.n_hidden, lsnn_trainer_count_params(&tr, 0), cfg.batch_size,
                    omp_get_max_threads());
         else
-            printf("network: %d regular + %d adaptive neurons, %zu parameters (%zu without "
-                   "self-connections); "
+            printf("network: %d regular + %d adaptive neurons, %zu parameters (%zu active: "
+                   "no self-connections, masks applied); "
                    "batch %d, %d threads\n",
                    cfg.network.n_regular, cfg.network.n_adaptive,
                    lsnn_trainer_count_params(&tr, 0), lsnn_trainer_count_params(&tr, 1),
@@ -769,6 +770,7 @@ static const char *MAIN_HELP =
     "  simulate MODEL         run one sequence and write spikes, potentials, thresholds as CSV\n"
     "  bench                  time the sequential-MNIST-size network (forward and training)\n"
     "  data mnist|fashion DIR fetch and verify MNIST / Fashion-MNIST\n"
+    "  inspect MODEL          connectivity between subpopulations, parameter counts, signs\n"
     "  plot KIND ...          draw dynamics, learning curves or connectivity (PNG/SVG/PDF)\n"
     "  report RUN_DIR         write RUN_DIR/report.html: config, metrics, figures\n"
     "  help                   this text\n"
@@ -806,6 +808,8 @@ int main(int argc, char **argv)
         return cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "data") == 0)
         return lsnn_cmd_data(argc - 2, argv + 2);
+    if (strcmp(cmd, "inspect") == 0)
+        return lsnn_cmd_inspect(argc - 2, argv + 2);
     if (strcmp(cmd, "plot") == 0)
         return lsnn_cmd_plot(argc - 2, argv + 2);
     if (strcmp(cmd, "report") == 0)

@@ -3,7 +3,15 @@
  * A checkpoint holds every tensor of the network (weights, delays, masks, neuron parameters), the
  * optimizer moments, and in "__metadata__": "format" ("lsnn-1"), "config" (the full config as
  * JSON), "iteration" and "optim_step". It loads in NumPy/PyTorch with the safetensors package.
- * Files are written atomically (temp file + fsync + rename). */
+ * Files are written atomically (temp file + fsync + rename).
+ *
+ * Tensors: "w_in", "w_rec" (source-major, F32), "<proj>.delay" (U8) when delays are on,
+ * "w_in.mask", "w_rec.mask", "w_out.mask" (U8, 1 = the synapse exists) when the network is
+ * sparse, "input_sign" (I8, 1 excitatory / -1 inhibitory) when the inputs are signed,
+ * "neuron.sign" (I8, 1 / -1 / 0 unsigned) when any neuron is signed, "w_out", "b_out",
+ * "noise_std", "neuron.tau_m", "neuron.tau_a", "neuron.beta", "neuron.b0",
+ * "neuron.refractory" (I32), "optim.m", "optim.v". Masks and DEEP R's state are the same thing,
+ * so a DEEP R run resumes exactly. */
 #ifndef LSNN_CHECKPOINT_H
 #define LSNN_CHECKPOINT_H
 
@@ -27,7 +35,9 @@ lsnn_status lsnn_checkpoint_read_config(const char *path, lsnn_config *cfg);
 
 /* Loads tensors into a network built with the same shapes (and the optimizer moments into opt
  * when opt is non-NULL). Every tensor's dtype and size is checked first; on error nothing useful
- * can be assumed about net and the caller should discard it. */
+ * can be assumed about net and the caller should discard it. Masks and input signs are read when
+ * the network (built from the config) has them, and must then be present; "neuron.sign", when
+ * present, must match the network's; every weight must respect its mask and its source's sign. */
 lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *opt,
                                  long *iteration);
 

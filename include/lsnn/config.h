@@ -41,7 +41,19 @@ typedef struct lsnn_network_config {
     int n_hidden;              /* units of the LSTM / tanh RNN baselines (model != "lsnn") */
     char sign_regular[LSNN_NAME_MAX];  /* "none" | "exc" | "inh": sign of the LIF neurons' outputs */
     char sign_adaptive[LSNN_NAME_MAX]; /* the same for the ALIF neurons */
+    char init[LSNN_NAME_MAX];  /* "gaussian" | "signed" (sign-constrained, balanced, seed 000 s. 3) */
+    double exc_fraction;       /* "signed": probability that a neuron is excitatory (0.8) */
+    double input_exc_fraction; /* "signed": fraction of excitatory input channels (0.75) */
+    double connectivity;       /* connection probability of W_in, W_rec, W_out (1 = dense) */
+    int global_connectivity;   /* 1: one level across the three matrices; 0: per matrix */
 } lsnn_network_config;
+
+typedef struct lsnn_deepr_config {
+    int enabled;               /* rewire with DEEP R (needs network.init "signed", connectivity < 1) */
+    double l1;                 /* L1 shrinkage of the synapse parameters theta (0.01) */
+    double temperature;        /* noise temperature T (0 = no noise) */
+    double init_magnitude;     /* |w| of a regrown synapse (1e-12) */
+} lsnn_deepr_config;
 
 typedef struct lsnn_loss_config {
     double rate_target;        /* firing-rate regularisation target, Hz (10) */
@@ -84,6 +96,7 @@ typedef struct lsnn_config {
     lsnn_loss_config loss;         /* JSON key "loss" */
     lsnn_store_recall_config store_recall; /* JSON key "store_recall" */
     lsnn_smnist_config smnist;     /* JSON key "smnist" */
+    lsnn_deepr_config deepr;       /* JSON key "deepr" */
 } lsnn_config;
 
 /* Fills cfg with the documented defaults. */

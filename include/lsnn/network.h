@@ -13,7 +13,19 @@
  *   zeta(t) = kappa zeta(t-1) + (1 - kappa) z(t),   y(t) = W_out^T zeta(t) + b_out.
  *
  * Trainable parameters live in one allocation (params) with named pointers into it, so the
- * optimizer is a flat loop and a checkpoint one write. */
+ * optimizer is a flat loop and a checkpoint one write.
+ *
+ * Signs (Dale's law): every neuron has the sign of its population (net->sign, +1, -1 or 0 for
+ * unsigned) and, with init "signed", every input channel has one too (net->input_sign). All
+ * outgoing weights of a signed source (its row of w_in / w_rec, or of w_out) share its sign.
+ * With init "signed", a population whose configured sign is "none" is split into an excitatory
+ * and an inhibitory sub-population ("R_E", "R_I"; "A_E", "A_I"), each a contiguous range, so
+ * that every population has one sign; neuron indices keep their order (regular neurons first).
+ *
+ * Sparse connectivity: when network.connectivity < 1, w_in and w_rec have a mask (n_src, n_dst)
+ * and the readout a mask w_out_mask (n, n_out); 1 = the synapse exists. Absent synapses have
+ * weight 0, so the dense kernels compute the sparse network exactly. DEEP R (lsnn/deepr.h)
+ * changes the masks during training. */
 #ifndef LSNN_NETWORK_H
 #define LSNN_NETWORK_H
 
@@ -79,13 +91,38 @@ typedef struct lsnn_net {
     lsnn_real *b_out;          /* (n_out) */
     lsnn_real *noise_std;      /* (n) Gaussian current noise std per neuron */
 
+    /* Structure (not trained). */
+    int8_t *sign;              /* (n) sign of each neuron's outgoing weights: 1, -1, 0 = unsigned */
+    int8_t *input_sign;        /* (n_in) the same for input channels; NULL = unsigned inputs */
+    uint8_t *w_out_mask;       /* (n, n_out) 1 = readout synapse exists; NULL = all exist */
+
     void *mem;                 /* owner of every array above */
 } lsnn_net;
 
 /* Builds the standard LSNN of seed 000 from cfg->network: populations R (n_regular LIF) and A
- * (n_adaptive ALIF), fully connected input and recurrent projections (no self-connections),
- * delays uniform in 1..max_delay, weights W ~ w0/sqrt(n_src) N(0,1), readout W ~ w0_out/sqrt(n)
- * N(0,1), zero biases. All randomness from rng streams derived from `seed`. */
+ * (n_adaptive ALIF), input and recurrent projections (no self-connections), delays uniform in
+ * 1..max_delay, zero biases. All randomness from rng streams derived from `seed`.
+ *
+ * Connectivity: with cfg->connectivity = p < 1, exactly round(p * possible) synapses exist, chosen
+ * uniformly among the possible positions (the W_rec diagonal is never possible), either per matrix
+ * or, with cfg->global_connectivity, once across W_in, W_rec and W_out together.
+ *
+ * init "gaussian": W ~ w0/sqrt(n_src) N(0,1), readout W ~ w0_out/sqrt(n) N(0,1); neurons of a
+ * signed population take |W| with their sign.
+ * init "signed" (seed 000 section 3): signs as described above (neurons: one Bernoulli draw of
+ * probability exc_fraction per neuron of an unsigned population; inputs: round(input_exc_fraction
+ * * n_in) excitatory channels chosen at random); W_ij = sign_i |N(0,1)| on existing synapses;
+ * then per target neuron j (one column j of the source-major w: its incoming weights) a constant
+ * is added to the weights of one sign so that sum_i W_ij = 0 (skipped when all of j's incoming
+ * synapses have the same sign); then W is divided by its spectral radius and multiplied by w0
+ * (w0_out for the readout). For a non-square matrix (n_src != n_dst) a square matrix of size
+ * m = max(n_src, n_dst) is generated the same way (the extra sources with signs drawn at the
+ * source's excitatory fraction, the same density), balanced, and scaled by its spectral radius;
+ * W is a block of n_src rows and n_dst columns of it. Because the entries are exchangeable, the
+ * first rows and columns are as good as uniformly chosen ones. The block's own columns are
+ * balanced separately from the rest of the square matrix, so W's columns also sum to zero.
+ *
+ * In a hand-filled (zeroed) config, init "" means "gaussian" and connectivity 0 means 1. */
 lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_in, int n_out,
                           uint64_t seed);
 void lsnn_net_free(lsnn_net *net);
@@ -94,11 +131,12 @@ void lsnn_net_free(lsnn_net *net);
 void lsnn_net_update_constants(lsnn_net *net);
 
 /* Number of parameters: whole tensors (active_only = 0, as Table S1 counts "full") or existing
- * synapses only (masked synapses and the W_rec diagonal not counted). */
+ * synapses only (masked synapses of W_in, W_rec, W_out and the W_rec diagonal not counted). */
 size_t lsnn_net_count_params(const lsnn_net *net, int active_only);
 
 /* Enforces the structural constraints on the weights: zeros (masks, no self-connections) and
- * the sign of each population's outgoing weights (a weight that crossed zero is set to zero). */
+ * the sign of each neuron's and input channel's outgoing weights (a weight that crossed zero is
+ * set to zero). */
 void lsnn_net_apply_masks(lsnn_net *net);
 
 /* 1 where parameter k may change during training (not frozen, not masked, not a diagonal). */

@@ -28,7 +28,8 @@ typedef enum lsnn_dtype {
     LSNN_DTYPE_U8,  /* "U8" */
     LSNN_DTYPE_I32, /* "I32" */
     LSNN_DTYPE_I64, /* "I64" */
-    LSNN_DTYPE_U64  /* "U64" */
+    LSNN_DTYPE_U64, /* "U64" */
+    LSNN_DTYPE_I8   /* "I8" */
 } lsnn_dtype;
 
 /* Size in bytes of one element of a dtype. */

@@ -10,6 +10,7 @@
 
 #include "lsnn/ann.h"
 #include "lsnn/config.h"
+#include "lsnn/deepr.h"
 #include "lsnn/learn.h"
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
@@ -19,6 +20,7 @@ typedef struct lsnn_iter_stats {
     double loss, reg, metric;  /* metric: accuracy on the training batch */
     double rate_hz;            /* mean firing rate over neurons, batch and time */
     double grad_norm;
+    long rewired;              /* synapses DEEP R removed and regrew in this iteration */
 } lsnn_iter_stats;
 
 typedef struct lsnn_trainer {
@@ -33,6 +35,8 @@ typedef struct lsnn_trainer {
     lsnn_real *params;         /* the trained parameters (net.params or ann.params) */
     size_t n_params;
     lsnn_optim opt;
+    int use_deepr;             /* cfg.deepr.enabled for the LSNN */
+    lsnn_deepr deepr;
     long iteration;            /* iterations completed */
     lsnn_batch batch;
     lsnn_sim *sim;
@@ -45,7 +49,8 @@ typedef struct lsnn_trainer {
 lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg);
 void lsnn_trainer_free(lsnn_trainer *tr);
 
-/* One iteration: data, forward, loss, backward, clipping, optimizer step. */
+/* One iteration: data, forward, loss, backward, clipping, optimizer step, DEEP R step (when
+ * enabled), structural masks. */
 lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats);
 
 typedef struct lsnn_eval_result {

@@ -73,6 +73,15 @@ lsnn_status lsnn_checkpoint_save(const char *path, const lsnn_config *cfg, const
         }
     }
     lsnn__tensor(&t[nt++], "w_out", LSNN__REAL_DTYPE, net->w_out, n, net->n_out);
+    if (net->w_out_mask)
+        lsnn__tensor(&t[nt++], "w_out.mask", LSNN_DTYPE_U8, net->w_out_mask, n, net->n_out);
+    if (net->input_sign)
+        lsnn__tensor(&t[nt++], "input_sign", LSNN_DTYPE_I8, net->input_sign, net->n_in, 0);
+    int any_sign = 0;
+    for (int j = 0; j < n; j++)
+        any_sign |= net->sign[j] != 0;
+    if (any_sign)
+        lsnn__tensor(&t[nt++], "neuron.sign", LSNN_DTYPE_I8, net->sign, n, 0);
     lsnn__tensor(&t[nt++], "b_out", LSNN__REAL_DTYPE, net->b_out, net->n_out, 0);
     lsnn__tensor(&t[nt++], "noise_std", LSNN__REAL_DTYPE, net->noise_std, n, 0);
     lsnn__tensor(&t[nt++], "neuron.tau_m", LSNN__REAL_DTYPE, net->tau_m, n, 0);
@@ -193,6 +202,99 @@ lsnn_status lsnn_checkpoint_load_ann(const char *path, lsnn_ann *ann, lsnn_optim
     return st;
 }
 
+/* Reads mask tensor `name` (n_src, n_dst) into mask, which is NULL when the config builds a dense
+ * network: a mask must be present exactly when the network has one, hold 0/1 only, and leave the
+ * positions that are never possible (diag: the W_rec diagonal) at 0. */
+static lsnn_status lsnn__load_mask(const char *path, lsnn_st_file *f, const char *name,
+                                   uint8_t *mask, int n_src, int n_dst, int diag)
+{
+    const int present = lsnn_st_find(f, name) != NULL;
+    if (!mask && present)
+        return lsnn_error(LSNN_ERR_FORMAT,
+                          "%s: tensor '%s': the model is sparse but the config builds a dense "
+                          "network (network.connectivity = 1)",
+                          path, name);
+    if (!mask)
+        return LSNN_OK;
+    if (!present)
+        return lsnn_error(LSNN_ERR_FORMAT,
+                          "%s: tensor '%s' is missing: the config makes the network sparse "
+                          "(network.connectivity < 1) but the model has no connectivity mask",
+                          path, name);
+    size_t sz = (size_t)n_src * n_dst;
+    lsnn_status st = lsnn_st_read_into(f, name, LSNN_DTYPE_U8, mask, sz);
+    for (size_t k = 0; !st && k < sz; k++)
+        if (mask[k] > 1 || (diag && mask[k] && k / n_dst == k % n_dst))
+            st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor '%s': entry %zu is %d (0 or 1 expected%s)",
+                            path, name, k, mask[k], diag ? ", 0 on the diagonal" : "");
+    return st;
+}
+
+/* Signs: input_sign is loaded (present exactly when the config gives the inputs signs);
+ * neuron.sign, optional, must equal the signs the config and seed give the populations. Then
+ * every weight must respect its mask and its source's sign. */
+static lsnn_status lsnn__load_signs(const char *path, lsnn_st_file *f, lsnn_net *net)
+{
+    const int n = net->n;
+    const int has_in = lsnn_st_find(f, "input_sign") != NULL;
+    if (has_in != (net->input_sign != NULL))
+        return lsnn_error(LSNN_ERR_FORMAT,
+                          has_in ? "%s: tensor 'input_sign': the model has signed inputs but the "
+                                   "config does not (network.init is not \"signed\")"
+                                 : "%s: tensor 'input_sign' is missing: the config gives the "
+                                   "inputs signs (network.init \"signed\")",
+                          path);
+    lsnn_status st = LSNN_OK;
+    if (net->input_sign) {
+        st = lsnn_st_read_into(f, "input_sign", LSNN_DTYPE_I8, net->input_sign, net->n_in);
+        for (int i = 0; !st && i < net->n_in; i++)
+            if (net->input_sign[i] != 1 && net->input_sign[i] != -1)
+                st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor 'input_sign': entry %d is %d (1 or "
+                                                 "-1 expected)", path, i, net->input_sign[i]);
+    }
+    if (!st && lsnn_st_find(f, "neuron.sign")) {
+        int8_t *sg = malloc((size_t)n);
+        if (!sg)
+            return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
+        st = lsnn_st_read_into(f, "neuron.sign", LSNN_DTYPE_I8, sg, (size_t)n);
+        for (int j = 0; !st && j < n; j++)
+            if (sg[j] != net->sign[j])
+                st = lsnn_error(LSNN_ERR_FORMAT,
+                                "%s: tensor 'neuron.sign': neuron %d has sign %d in the model but "
+                                "%d from the config (was it trained with another seed or "
+                                "network.sign_* / exc_fraction?)",
+                                path, j, sg[j], net->sign[j]);
+        free(sg);
+    }
+    for (int p = 0; !st && p < net->n_proj; p++) {
+        const lsnn_projection *pr = &net->proj[p];
+        for (int i = 0; !st && i < pr->n_src; i++) {
+            int s = pr->src_is_input ? (net->input_sign ? net->input_sign[pr->src_off + i] : 0)
+                                     : net->sign[pr->src_off + i];
+            for (int j = 0; !st && j < pr->n_dst; j++) {
+                size_t k = (size_t)i * pr->n_dst + j;
+                lsnn_real w = pr->w[k];
+                if ((pr->mask && !pr->mask[k] && w != 0) || s * w < 0)
+                    st = lsnn_error(LSNN_ERR_FORMAT,
+                                    "%s: tensor '%s': weight (%d, %d) = %g breaks its %s", path,
+                                    pr->name, i, j, (double)w,
+                                    s * w < 0 ? "source's sign" : "mask (no synapse there)");
+            }
+        }
+    }
+    for (int j = 0; !st && j < n; j++)
+        for (int k = 0; !st && k < net->n_out; k++) {
+            size_t q = (size_t)j * net->n_out + k;
+            lsnn_real w = net->w_out[q];
+            if ((net->w_out_mask && !net->w_out_mask[q] && w != 0) || net->sign[j] * w < 0)
+                st = lsnn_error(LSNN_ERR_FORMAT,
+                                "%s: tensor 'w_out': weight (%d, %d) = %g breaks its %s", path, j,
+                                k, (double)w,
+                                net->sign[j] * w < 0 ? "source's sign" : "mask (no synapse there)");
+        }
+    return st;
+}
+
 lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *opt,
                                  long *iteration)
 {
@@ -219,9 +321,16 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
                     st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor '%s': delay %d outside 1..%d",
                                     path, name, pr->delay[k], pr->max_delay);
         }
+        if (!st) {
+            snprintf(name, sizeof name, "%s.mask", pr->name);
+            st = lsnn__load_mask(path, f, name, pr->mask, pr->n_src, pr->n_dst,
+                                 pr->no_self && !pr->src_is_input && pr->src_off == pr->dst_off);
+        }
     }
     if (!st)
         st = lsnn_st_read_into(f, "w_out", LSNN__REAL_DTYPE, net->w_out, (size_t)n * net->n_out);
+    if (!st)
+        st = lsnn__load_mask(path, f, "w_out.mask", net->w_out_mask, n, net->n_out, 0);
     if (!st)
         st = lsnn_st_read_into(f, "b_out", LSNN__REAL_DTYPE, net->b_out, net->n_out);
     if (!st)
@@ -249,6 +358,8 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
     for (size_t k = 0; !st && k < net->n_params; k++)
         if (!isfinite((double)net->params[k]))
             st = lsnn_error(LSNN_ERR_FORMAT, "%s: parameter %zu is not a finite number", path, k);
+    if (!st)
+        st = lsnn__load_signs(path, f, net);
     if (!st)
         st = lsnn__load_tail(path, f, opt, iteration);
     if (!st)

@@ -147,9 +147,43 @@ static const cfg_field fields[] = {
           "Units of the LSTM / tanh RNN baselines (model lstm or rnn)."),
     F_STR("network.sign_regular", network.sign_regular, "none", "none|exc|inh",
           "Sign of every outgoing (recurrent and readout) weight of the LIF neurons: unsigned, "
-          "excitatory (>= 0) or inhibitory (<= 0); kept through training."),
+          "excitatory (>= 0) or inhibitory (<= 0); kept through training. With `network.init` "
+          "`signed`, `none` draws each neuron's sign (see `network.exc_fraction`)."),
     F_STR("network.sign_adaptive", network.sign_adaptive, "none", "none|exc|inh",
           "The same for the ALIF neurons."),
+    F_STR("network.init", network.init, "gaussian", "gaussian|signed",
+          "Weight initialisation: `gaussian` draws w0 / sqrt(fan-in) N(0, 1); `signed` gives every "
+          "neuron and input channel a sign and draws sign |N(0, 1)|, balanced so that the weights "
+          "onto each neuron sum to zero, scaled to spectral radius w0 (w0_out for the readout; "
+          "seed 000 section 3)."),
+    F_DBL("network.exc_fraction", network.exc_fraction, 0.8, R_IN, 0, 1,
+          "With init `signed`: probability that a neuron of a population whose sign is `none` "
+          "is excitatory (one Bernoulli draw per neuron)."),
+    F_DBL("network.input_exc_fraction", network.input_exc_fraction, 0.75, R_IN, 0, 1,
+          "With init `signed`: fraction of excitatory input channels (round(fraction * inputs) "
+          "channels, chosen at random; 60 of 80 in seed 001 Fig. 1C)."),
+    F_DBL("network.connectivity", network.connectivity, 1.0, R_MIN | R_MIN_EXCL | R_MAX, 0, 1,
+          "Connection probability: round(connectivity * possible) synapses of W_in, W_rec (no "
+          "self-connections) and W_out exist, chosen uniformly (1: dense, no masks)."),
+    F_BOOL("network.global_connectivity", network.global_connectivity, 0,
+           "Apply `network.connectivity` once across W_in, W_rec and W_out together (the "
+           "paper's global connectivity level; DEEP R may then move synapses between the "
+           "matrices) instead of to each matrix."),
+
+    /* deepr */
+    F_BOOL("deepr.enabled", deepr.enabled, 0,
+           "Rewire the network with DEEP R during training (Bellec et al. 2018): the number of "
+           "synapses stays fixed, synapses whose weight would change sign are removed and as many "
+           "are regrown at random."),
+    F_DBL("deepr.l1", deepr.l1, 0.01, R_GE, 0, 0,
+          "L1 shrinkage: after each optimizer step every synapse's magnitude shrinks by "
+          "lr * l1 (seed 000: 0.01)."),
+    F_DBL("deepr.temperature", deepr.temperature, 0, R_GE, 0, 0,
+          "Noise temperature T: each synapse's magnitude receives sqrt(2 lr T) N(0, 1) noise "
+          "after each step (seed 000: 0)."),
+    F_DBL("deepr.init_magnitude", deepr.init_magnitude, 1e-12, R_GE, 0, 0,
+          "Magnitude of a regrown synapse (with its source's sign). Tiny by default: a new "
+          "synapse survives only if its gradient outgrows the L1 shrinkage."),
 
     /* loss */
     F_DBL("loss.rate_target", loss.rate_target, 10, R_GE, 0, 0,
@@ -205,6 +239,9 @@ static const struct cfg_section {
     {"", "Keys of the top-level JSON object."},
     {"optimizer", "Gradient-descent optimiser: JSON object `\"optimizer\"` (C member `optim`)."},
     {"network", "Recurrent network of regular (LIF) and adaptive (ALIF) neurons, and its readout."},
+    {"deepr",
+     "DEEP R rewiring (Bellec et al. 2018, ICLR; seed 000 section 3) of a sparse, sign-constrained "
+     "network."},
     {"loss", "Terms added to the task loss."},
     {"store_recall",
      "Store-recall task: input groups code values and store/recall commands; the network must "
@@ -220,6 +257,9 @@ static const char *const cross_docs[] = {
     "`network.n_regular + network.n_adaptive` must be >= 1.",
     "`store_recall.n_symbols * store_recall.symbol_ms` (steps per sequence) must be <= 10000000.",
     "`store_recall.rate_hz * network.dt / 1000` (input spike probability per step) must be <= 1.",
+    "`deepr.enabled` requires `network.init` = `signed` (DEEP R keeps each synapse's sign, so "
+    "every neuron and input channel needs one) and `network.connectivity` < 1 (a dense network "
+    "has no free positions to regrow synapses at).",
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -907,6 +947,16 @@ lsnn_status lsnn_config_validate(const lsnn_config *cfg, const char *origin)
                           "%s: store_recall: n_symbols * symbol_ms must be <= %lld steps per "
                           "sequence, got %lld",
                           origin, MAX_SEQ_STEPS, steps);
+    if (cfg->deepr.enabled && strcmp(net->init, "signed") != 0)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: deepr.enabled: DEEP R needs signed neurons and inputs: set "
+                          "network.init to \"signed\" (got \"%s\")",
+                          origin, net->init);
+    if (cfg->deepr.enabled && !(net->connectivity < 1))
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: deepr.enabled: DEEP R rewires a sparse network: set "
+                          "network.connectivity below 1 (e.g. 0.12)",
+                          origin);
     double p_spike = sr->rate_hz * net->dt / 1000.0;
     if (!(p_spike <= 1.0)) {
         char got[48];

@@ -30,6 +30,7 @@ static const struct {
 } lsnn__dtypes[] = {
     [LSNN_DTYPE_F32] = {"F32", 4}, [LSNN_DTYPE_F64] = {"F64", 8}, [LSNN_DTYPE_U8] = {"U8", 1},
     [LSNN_DTYPE_I32] = {"I32", 4}, [LSNN_DTYPE_I64] = {"I64", 8}, [LSNN_DTYPE_U64] = {"U64", 8},
+    [LSNN_DTYPE_I8] = {"I8", 1},
 };
 #define LSNN__NDTYPES ((unsigned)(sizeof lsnn__dtypes / sizeof lsnn__dtypes[0]))
 

@@ -42,6 +42,17 @@ lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
     }
     if ((st = lsnn_optim_init(&tr->opt, &cfg->optim, tr->n_params)))
         goto fail;
+    if (cfg->deepr.enabled) {
+        if (tr->is_ann) {
+            st = lsnn_error(LSNN_ERR_CONFIG, "deepr.enabled: DEEP R rewires the spiking network "
+                                             "(model \"lsnn\"), not the %s baseline", cfg->model);
+            goto fail;
+        }
+        if ((st = lsnn_deepr_init(&tr->deepr, &cfg->deepr, &tr->net,
+                                  cfg->network.global_connectivity, cfg->seed)))
+            goto fail;
+        tr->use_deepr = 1;
+    }
     if ((st = lsnn_batch_init(&tr->batch, cfg->batch_size, tr->shape.T, tr->shape.n_in,
                               tr->shape.n_out, tr->shape.loss, tr->shape.max_windows)))
         goto fail;
@@ -81,6 +92,7 @@ void lsnn_trainer_free(lsnn_trainer *tr)
     lsnn_ann_work_free(tr->aw);
     lsnn_batch_free(&tr->batch);
     lsnn_optim_free(&tr->opt);
+    lsnn_deepr_free(&tr->deepr);
     if (tr->is_ann)
         lsnn_ann_free(&tr->ann);
     else
@@ -147,6 +159,10 @@ lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats)
                           tr->iteration + 1);
     double lr_now = lsnn_lr_at(cfg->lr, &cfg->optim, tr->iteration);
     lsnn_optim_step(&tr->opt, tr->params, tr->grad, tr->mask, lr_now);
+    long rewired = 0;
+    if (tr->use_deepr) /* updates the masks and the trainable mask tr->mask */
+        rewired = lsnn_deepr_step(&tr->deepr, &tr->net, &tr->opt, tr->mask, lr_now,
+                                  tr->iteration);
     if (!tr->is_ann)
         lsnn_net_apply_masks(&tr->net);
     tr->iteration++;
@@ -158,6 +174,7 @@ lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats)
                                     : lsnn__mean_rate_hz(tr->count, tr->net.n, b->B, b->T,
                                                          cfg->network.dt);
         stats->grad_norm = norm;
+        stats->rewired = rewired;
     }
     return LSNN_OK;
 }
@@ -233,7 +250,10 @@ lsnn_status lsnn_trainer_load(lsnn_trainer *tr, const char *path, int with_optim
     lsnn_optim *opt = with_optimizer ? &tr->opt : NULL;
     if (tr->is_ann)
         return lsnn_checkpoint_load_ann(path, &tr->ann, opt, &tr->iteration);
-    return lsnn_checkpoint_load(path, &tr->net, opt, &tr->iteration);
+    lsnn_status st = lsnn_checkpoint_load(path, &tr->net, opt, &tr->iteration);
+    if (!st) /* the masks came from the file: what may train follows them */
+        lsnn_net_trainable_mask(&tr->net, tr->mask);
+    return st;
 }
 
 size_t lsnn_trainer_count_params(const lsnn_trainer *tr, int active_only)

@@ -5,10 +5,16 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "lsnn/linalg.h"
 #include "lsnn/network.h"
 
+/* What the arena holds beyond the per-neuron arrays and parameters. */
+typedef struct lsnn__net_shape {
+    int masks;        /* masks for every projection and the readout */
+    int input_signs;  /* input_sign (n_in) */
+} lsnn__net_shape;
 
-static void lsnn__layout(lsnn_net *net, lsnn__arena *a)
+static void lsnn__layout(lsnn_net *net, lsnn__arena *a, const lsnn__net_shape *sh)
 {
     int n = net->n;
     net->tau_m = lsnn__take(a, sizeof(lsnn_real) * n);
@@ -27,8 +33,11 @@ static void lsnn__layout(lsnn_net *net, lsnn__arena *a)
         lsnn_projection *pr = &net->proj[p];
         size_t sz = (size_t)pr->n_src * pr->n_dst;
         pr->delay = pr->max_delay > 1 ? lsnn__take(a, sz) : NULL;
-        pr->mask = NULL;
+        pr->mask = sh->masks ? lsnn__take(a, sz) : NULL;
     }
+    net->w_out_mask = sh->masks ? lsnn__take(a, (size_t)n * net->n_out) : NULL;
+    net->sign = lsnn__take(a, (size_t)n);
+    net->input_sign = sh->input_signs ? lsnn__take(a, (size_t)net->n_in) : NULL;
 }
 
 static void lsnn__point_params(lsnn_net *net)
@@ -82,13 +91,224 @@ static lsnn_sign lsnn__sign(const char *s)
                                                                         : LSNN_SIGN_NONE;
 }
 
-/* Sign of neuron j's outgoing weights (Dale's law), from its population. */
-static lsnn_sign lsnn__neuron_sign(const lsnn_net *net, int j)
+/* Sign of source i of projection pr (Dale's law): the input channel's or the neuron's. */
+static lsnn_sign lsnn__src_sign(const lsnn_net *net, const lsnn_projection *pr, int i)
 {
-    for (int p = 0; p < net->n_pop; p++)
-        if (j >= net->pop[p].off && j < net->pop[p].off + net->pop[p].count)
-            return net->pop[p].sign;
-    return LSNN_SIGN_NONE;
+    if (pr->src_is_input)
+        return net->input_sign ? (lsnn_sign)net->input_sign[pr->src_off + i] : LSNN_SIGN_NONE;
+    return (lsnn_sign)net->sign[pr->src_off + i];
+}
+
+/* Adds population `name` [off, off+count) with sign s. */
+static void lsnn__add_pop(lsnn_net *net, const char *name, int off, int count,
+                          const lsnn_neuron_model *model, lsnn_sign s)
+{
+    lsnn_population *P = &net->pop[net->n_pop++];
+    snprintf(P->name, sizeof P->name, "%s", name);
+    P->off = off;
+    P->count = count;
+    P->model = model;
+    P->sign = s;
+}
+
+/* Population `base` of `count` neurons from `off`: one population of the configured sign, or,
+ * with init "signed" and sign "none", an excitatory and an inhibitory sub-population whose sizes
+ * come from one Bernoulli(exc_fraction) draw per neuron (neurons of a population are
+ * exchangeable, so grouping the excitatory ones first changes nothing but their order).
+ * Empty sub-populations are left out. */
+static void lsnn__add_pops(lsnn_net *net, const char *base, int off, int count, const char *sign,
+                           int signed_init, double exc_fraction, uint64_t seed, uint64_t stream,
+                           const lsnn_neuron_model *model)
+{
+    lsnn_sign s = lsnn__sign(sign);
+    if (!signed_init || s != LSNN_SIGN_NONE) {
+        lsnn__add_pop(net, base, off, count, model, s);
+        return;
+    }
+    lsnn_rng rng;
+    lsnn_rng_derive(&rng, seed, 0x5167, stream, 0);
+    int n_exc = 0;
+    for (int k = 0; k < count; k++)
+        n_exc += lsnn_rng_uniform(&rng) < exc_fraction;
+    char name[LSNN_NAME_MAX];
+    if (n_exc > 0) {
+        snprintf(name, sizeof name, "%s_E", base);
+        lsnn__add_pop(net, name, off, n_exc, model, LSNN_SIGN_EXC);
+    }
+    if (count - n_exc > 0) {
+        snprintf(name, sizeof name, "%s_I", base);
+        lsnn__add_pop(net, name, off + n_exc, count - n_exc, model, LSNN_SIGN_INH);
+    }
+}
+
+/* Selection sampling (Knuth, TAOCP 3.4.2, algorithm S): marks exactly k of the n positions for
+ * which allowed(i) holds, every k-subset equally likely, in one pass. The caller visits the
+ * positions in a fixed order; this is the per-position decision. */
+typedef struct lsnn__select {
+    lsnn_rng rng;
+    uint64_t left_pos, left_pick; /* possible positions not yet visited, picks still to make */
+} lsnn__select;
+
+static int lsnn__select_next(lsnn__select *sel)
+{
+    int pick = (double)sel->left_pos * lsnn_rng_uniform(&sel->rng) < (double)sel->left_pick;
+    sel->left_pos--;
+    sel->left_pick -= (uint64_t)pick;
+    return pick;
+}
+
+static int lsnn__is_self(const lsnn_projection *pr, int i, int j)
+{
+    return pr->no_self && !pr->src_is_input && pr->src_off + i == pr->dst_off + j;
+}
+
+/* Possible synapses of projection p (p == n_proj: the readout). */
+static uint64_t lsnn__possible(const lsnn_net *net, int p)
+{
+    if (p == net->n_proj)
+        return (uint64_t)net->n * net->n_out;
+    const lsnn_projection *pr = &net->proj[p];
+    uint64_t all = (uint64_t)pr->n_src * pr->n_dst;
+    if (pr->no_self && !pr->src_is_input)
+        for (int i = 0; i < pr->n_src; i++) {
+            int j = pr->src_off + i - pr->dst_off;
+            all -= j >= 0 && j < pr->n_dst;
+        }
+    return all;
+}
+
+/* Fills the masks with exactly round(p * possible) synapses, per matrix or across all of them. */
+static void lsnn__init_masks(lsnn_net *net, double p, int global, uint64_t seed)
+{
+    const int P = net->n_proj;
+    lsnn__select sel;
+    if (global) {
+        uint64_t total = 0;
+        for (int q = 0; q <= P; q++)
+            total += lsnn__possible(net, q);
+        lsnn_rng_derive(&sel.rng, seed, 0x3a5c, 0xff, 0);
+        sel.left_pos = total;
+        sel.left_pick = (uint64_t)llround(p * (double)total);
+    }
+    for (int q = 0; q <= P; q++) {
+        if (!global) {
+            uint64_t poss = lsnn__possible(net, q);
+            lsnn_rng_derive(&sel.rng, seed, 0x3a5c, (uint64_t)q, 0);
+            sel.left_pos = poss;
+            sel.left_pick = (uint64_t)llround(p * (double)poss);
+        }
+        if (q == P) {
+            for (size_t k = 0; k < (size_t)net->n * net->n_out; k++)
+                net->w_out_mask[k] = (uint8_t)lsnn__select_next(&sel);
+            continue;
+        }
+        lsnn_projection *pr = &net->proj[q];
+        for (int i = 0; i < pr->n_src; i++)
+            for (int j = 0; j < pr->n_dst; j++)
+                pr->mask[(size_t)i * pr->n_dst + j] =
+                    lsnn__is_self(pr, i, j) ? 0 : (uint8_t)lsnn__select_next(&sel);
+    }
+}
+
+/* Adds a constant to the weights of one sign among rows [r0, r1) of column j of a (m, m) so that
+ * the column's sum over those rows is zero: to the inhibitory ones when the sum is positive, to
+ * the excitatory ones otherwise, so that no weight changes sign. `on` marks the existing
+ * synapses, `sg` the row signs. Skipped when only one sign is present. */
+static void lsnn__balance(double *a, const uint8_t *on, const int8_t *sg, int m, int j, int r0,
+                          int r1)
+{
+    double s_e = 0, s_i = 0;
+    int n_e = 0, n_i = 0;
+    for (int i = r0; i < r1; i++) {
+        size_t k = (size_t)i * m + j;
+        if (!on[k])
+            continue;
+        if (sg[i] > 0) {
+            s_e += a[k];
+            n_e++;
+        } else {
+            s_i += a[k];
+            n_i++;
+        }
+    }
+    if (n_e == 0 || n_i == 0)
+        return;
+    double tot = s_e + s_i;
+    double add_e = tot < 0 ? -tot / n_e : 0, add_i = tot > 0 ? -tot / n_i : 0;
+    for (int i = r0; i < r1; i++) {
+        size_t k = (size_t)i * m + j;
+        if (on[k])
+            a[k] += sg[i] > 0 ? add_e : add_i;
+    }
+}
+
+/* The "signed" initialisation of one matrix w (n_src, n_dst), source-major, with source signs
+ * src_sign (n_src, each +1 or -1), optional mask and diagonal rule, scaled to spectral radius
+ * `scale` (see lsnn_net_init in lsnn/network.h). */
+static lsnn_status lsnn__signed_matrix(lsnn_real *w, int n_src, int n_dst, const int8_t *src_sign,
+                                       const uint8_t *mask, int no_self, double scale,
+                                       lsnn_rng *rng)
+{
+    const int m = n_src > n_dst ? n_src : n_dst;
+    const size_t mm = (size_t)m * m;
+    double *a = malloc(sizeof(double) * mm);
+    uint8_t *on = malloc(mm);
+    int8_t *sg = malloc((size_t)m);
+    if (!a || !on || !sg) {
+        free(a);
+        free(on);
+        free(sg);
+        return lsnn_error(LSNN_ERR_NOMEM, "network: cannot allocate the %d x %d initialisation "
+                                          "matrix", m, m);
+    }
+    /* Density and excitatory fraction of the real block, for the extra rows and columns. */
+    size_t n_on = 0, n_poss = 0;
+    int n_exc = 0;
+    for (int i = 0; i < n_src; i++) {
+        n_exc += src_sign[i] > 0;
+        for (int j = 0; j < n_dst; j++) {
+            if (no_self && i == j)
+                continue;
+            n_poss++;
+            n_on += !mask || mask[(size_t)i * n_dst + j];
+        }
+    }
+    const double density = n_poss ? (double)n_on / (double)n_poss : 0;
+    const double exc = (double)n_exc / n_src;
+    for (int i = 0; i < m; i++)
+        sg[i] = i < n_src ? src_sign[i] : (lsnn_rng_uniform(rng) < exc ? 1 : -1);
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < m; j++) {
+            size_t k = (size_t)i * m + j;
+            int real = i < n_src && j < n_dst;
+            if (no_self && i == j)
+                on[k] = 0;
+            else if (real)
+                on[k] = !mask || mask[(size_t)i * n_dst + j];
+            else
+                on[k] = density >= 1 || lsnn_rng_uniform(rng) < density;
+            a[k] = on[k] ? sg[i] * fabs(lsnn_rng_normal(rng)) : 0;
+        }
+    for (int j = 0; j < m; j++) {
+        if (j < n_dst) {
+            lsnn__balance(a, on, sg, m, j, 0, n_src);
+            lsnn__balance(a, on, sg, m, j, n_src, m);
+        } else {
+            lsnn__balance(a, on, sg, m, j, 0, m);
+        }
+    }
+    double rho = 0;
+    lsnn_status st = lsnn_spectral_radius(a, m, &rho);
+    if (!st) {
+        double f = rho > 0 ? scale / rho : scale;
+        for (int i = 0; i < n_src; i++)
+            for (int j = 0; j < n_dst; j++)
+                w[(size_t)i * n_dst + j] = (lsnn_real)(a[(size_t)i * m + j] * f);
+    }
+    free(a);
+    free(on);
+    free(sg);
+    return st;
 }
 
 /* Projects a weight onto the sign constraint: a weight that crossed zero becomes zero. */
@@ -112,6 +332,13 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
         return lsnn_error(LSNN_ERR_ARG, "network: the task needs >= 1 input and output");
     if (cfg->max_delay < 1 || cfg->max_delay > 255)
         return lsnn_error(LSNN_ERR_CONFIG, "network.max_delay: must be in 1..255");
+    /* Hand-filled, zeroed configs (init "", connectivity 0) mean the defaults. */
+    const double connectivity = cfg->connectivity == 0 ? 1.0 : cfg->connectivity;
+    if (!(connectivity > 0 && connectivity <= 1))
+        return lsnn_error(LSNN_ERR_CONFIG, "network.connectivity: must be in (0, 1]");
+    const int signed_init = strcmp(cfg->init, "signed") == 0;
+    if (!signed_init && cfg->init[0] && strcmp(cfg->init, "gaussian") != 0)
+        return lsnn_error(LSNN_ERR_CONFIG, "network.init: unknown initialisation '%s'", cfg->init);
     net->n_in = n_in;
     net->n = n;
     net->n_out = n_out;
@@ -122,19 +349,10 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
     net->max_delay = cfg->max_delay;
 
     const lsnn_neuron_model *alif = lsnn_neuron_model_find("alif");
-    lsnn_population *R = &net->pop[net->n_pop++];
-    snprintf(R->name, sizeof R->name, "R");
-    R->off = 0;
-    R->count = cfg->n_regular;
-    R->model = alif;
-    lsnn_population *A = &net->pop[net->n_pop++];
-    snprintf(A->name, sizeof A->name, "A");
-    A->off = cfg->n_regular;
-    A->count = cfg->n_adaptive;
-    A->model = alif;
-
-    R->sign = lsnn__sign(cfg->sign_regular);
-    A->sign = lsnn__sign(cfg->sign_adaptive);
+    lsnn__add_pops(net, "R", 0, cfg->n_regular, cfg->sign_regular, signed_init,
+                   cfg->exc_fraction, seed, 0, alif);
+    lsnn__add_pops(net, "A", cfg->n_regular, cfg->n_adaptive, cfg->sign_adaptive, signed_init,
+                   cfg->exc_fraction, seed, 1, alif);
 
     lsnn__add_proj(net, "w_in", 1, 0, n_in, 0, n, cfg->max_delay, 0);
     lsnn__add_proj(net, "w_rec", 0, 0, n, 0, n, cfg->max_delay, 1);
@@ -146,14 +364,15 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
     }
     net->n_params = off + (size_t)n * n_out + n_out + n;
 
+    const lsnn__net_shape sh = {connectivity < 1, signed_init};
     lsnn__arena a = {0};
-    lsnn__layout(net, &a);
+    lsnn__layout(net, &a, &sh);
     a.base = calloc(1, a.used + 64);
     if (!a.base)
         return lsnn_error(LSNN_ERR_NOMEM, "network: cannot allocate %zu bytes", a.used);
     net->mem = a.base;
     a.used = 0;
-    lsnn__layout(net, &a);
+    lsnn__layout(net, &a, &sh);
     lsnn__point_params(net);
 
     int plain = strcmp(cfg->input_scaling, "plain") == 0;
@@ -168,43 +387,82 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
         net->noise_std[j] = (lsnn_real)cfg->noise_std;
     }
     lsnn_net_update_constants(net);
+    for (int p = 0; p < net->n_pop; p++)
+        for (int j = net->pop[p].off; j < net->pop[p].off + net->pop[p].count; j++)
+            net->sign[j] = (int8_t)net->pop[p].sign;
+    if (net->input_sign) {
+        /* Exactly round(fraction * n_in) excitatory channels, chosen uniformly. */
+        lsnn__select sel;
+        lsnn_rng_derive(&sel.rng, seed, 0x5167, 2, 0);
+        sel.left_pos = (uint64_t)n_in;
+        sel.left_pick = (uint64_t)llround(cfg->input_exc_fraction * n_in);
+        for (int i = 0; i < n_in; i++)
+            net->input_sign[i] = lsnn__select_next(&sel) ? 1 : -1;
+    }
+    if (sh.masks)
+        lsnn__init_masks(net, connectivity, cfg->global_connectivity, seed);
 
-    /* W ~ w0 / sqrt(n_src) N(0, 1) (seed 000 section 3), one RNG stream per tensor. */
     for (int p = 0; p < net->n_proj; p++) {
         lsnn_projection *pr = &net->proj[p];
         lsnn_rng rng;
-        lsnn_rng_derive(&rng, seed, 0x1417, (uint64_t)p, 0);
-        double scale = cfg->w0 / sqrt((double)pr->n_src);
         size_t sz = (size_t)pr->n_src * pr->n_dst;
-        for (size_t k = 0; k < sz; k++)
-            pr->w[k] = (lsnn_real)(scale * lsnn_rng_normal(&rng));
         if (pr->delay) {
             lsnn_rng_derive(&rng, seed, 0xde1a, (uint64_t)p, 0);
             for (size_t k = 0; k < sz; k++)
                 pr->delay[k] = (uint8_t)(1 + lsnn_rng_below(&rng, (uint64_t)pr->max_delay));
         }
-    }
-    lsnn_rng rng;
-    lsnn_rng_derive(&rng, seed, 0x1417, 0x0e7, 0);
-    double scale = cfg->w0_out / sqrt((double)n);
-    for (size_t k = 0; k < (size_t)n * n_out; k++)
-        net->w_out[k] = (lsnn_real)(scale * lsnn_rng_normal(&rng));
-    /* Signed neurons start with |w| of their sign (seed 000 section 3); the balanced,
-     * eigenvalue-scaled initialisation comes with DEEP R. */
-    for (int j = 0; j < n; j++) {
-        lsnn_sign s = lsnn__neuron_sign(net, j);
-        if (s == LSNN_SIGN_NONE)
+        if (signed_init) {
+            lsnn_rng_derive(&rng, seed, 0x1417, (uint64_t)p, 1);
+            const int8_t *sg = pr->src_is_input ? net->input_sign + pr->src_off
+                                                : net->sign + pr->src_off;
+            int diag = pr->no_self && !pr->src_is_input && pr->src_off == pr->dst_off;
+            lsnn_status st = lsnn__signed_matrix(pr->w, pr->n_src, pr->n_dst, sg, pr->mask, diag,
+                                                 cfg->w0, &rng);
+            if (st) {
+                lsnn_net_free(net);
+                return lsnn_error(st, "network: %s: %s", pr->name, lsnn_last_error());
+            }
             continue;
-        for (int p = 0; p < net->n_proj; p++) {
-            lsnn_projection *pr = &net->proj[p];
-            int i = j - pr->src_off;
-            if (pr->src_is_input || i < 0 || i >= pr->n_src)
-                continue;
-            for (int k = 0; k < pr->n_dst; k++)
-                pr->w[(size_t)i * pr->n_dst + k] = (lsnn_real)s * fabs(pr->w[(size_t)i * pr->n_dst + k]);
         }
-        for (int k = 0; k < n_out; k++)
-            net->w_out[(size_t)j * n_out + k] = (lsnn_real)s * fabs(net->w_out[(size_t)j * n_out + k]);
+        /* W ~ w0 / sqrt(n_src) N(0, 1) (seed 000 section 3), one RNG stream per tensor. */
+        lsnn_rng_derive(&rng, seed, 0x1417, (uint64_t)p, 0);
+        double scale = cfg->w0 / sqrt((double)pr->n_src);
+        for (size_t k = 0; k < sz; k++)
+            pr->w[k] = (lsnn_real)(scale * lsnn_rng_normal(&rng));
+    }
+    if (signed_init) {
+        lsnn_rng rng;
+        lsnn_rng_derive(&rng, seed, 0x1417, 0x0e7, 1);
+        lsnn_status st = lsnn__signed_matrix(net->w_out, n, n_out, net->sign, net->w_out_mask, 0,
+                                             cfg->w0_out, &rng);
+        if (st) {
+            lsnn_net_free(net);
+            return lsnn_error(st, "network: w_out: %s", lsnn_last_error());
+        }
+    } else {
+        lsnn_rng rng;
+        lsnn_rng_derive(&rng, seed, 0x1417, 0x0e7, 0);
+        double scale = cfg->w0_out / sqrt((double)n);
+        for (size_t k = 0; k < (size_t)n * n_out; k++)
+            net->w_out[k] = (lsnn_real)(scale * lsnn_rng_normal(&rng));
+        /* Neurons of a signed population start with |w| of their sign (seed 000 section 3). */
+        for (int j = 0; j < n; j++) {
+            lsnn_sign s = (lsnn_sign)net->sign[j];
+            if (s == LSNN_SIGN_NONE)
+                continue;
+            for (int p = 0; p < net->n_proj; p++) {
+                lsnn_projection *pr = &net->proj[p];
+                int i = j - pr->src_off;
+                if (pr->src_is_input || i < 0 || i >= pr->n_src)
+                    continue;
+                for (int k = 0; k < pr->n_dst; k++)
+                    pr->w[(size_t)i * pr->n_dst + k] =
+                        (lsnn_real)s * fabs(pr->w[(size_t)i * pr->n_dst + k]);
+            }
+            for (int k = 0; k < n_out; k++)
+                net->w_out[(size_t)j * n_out + k] =
+                    (lsnn_real)s * fabs(net->w_out[(size_t)j * n_out + k]);
+        }
     }
     lsnn_net_apply_masks(net);
     return LSNN_OK;
@@ -221,12 +479,10 @@ void lsnn_net_apply_masks(lsnn_net *net)
     for (int p = 0; p < net->n_proj; p++) {
         lsnn_projection *pr = &net->proj[p];
         for (int i = 0; i < pr->n_src; i++) {
-            lsnn_sign s = pr->src_is_input ? LSNN_SIGN_NONE : lsnn__neuron_sign(net, pr->src_off + i);
+            lsnn_sign s = lsnn__src_sign(net, pr, i);
             for (int j = 0; j < pr->n_dst; j++) {
                 size_t k = (size_t)i * pr->n_dst + j;
-                int self = pr->no_self && !pr->src_is_input &&
-                           pr->src_off + i == pr->dst_off + j;
-                if (self || (pr->mask && !pr->mask[k]))
+                if (lsnn__is_self(pr, i, j) || (pr->mask && !pr->mask[k]))
                     pr->w[k] = 0;
                 else
                     pr->w[k] = lsnn__clip_sign(pr->w[k], s);
@@ -234,11 +490,14 @@ void lsnn_net_apply_masks(lsnn_net *net)
         }
     }
     for (int j = 0; j < net->n; j++) {
-        lsnn_sign s = lsnn__neuron_sign(net, j);
-        if (s != LSNN_SIGN_NONE)
-            for (int k = 0; k < net->n_out; k++)
-                net->w_out[(size_t)j * net->n_out + k] =
-                    lsnn__clip_sign(net->w_out[(size_t)j * net->n_out + k], s);
+        lsnn_sign s = (lsnn_sign)net->sign[j];
+        for (int k = 0; k < net->n_out; k++) {
+            size_t q = (size_t)j * net->n_out + k;
+            if (net->w_out_mask && !net->w_out_mask[q])
+                net->w_out[q] = 0;
+            else if (s != LSNN_SIGN_NONE)
+                net->w_out[q] = lsnn__clip_sign(net->w_out[q], s);
+        }
     }
 }
 
@@ -251,15 +510,15 @@ void lsnn_net_trainable_mask(const lsnn_net *net, uint8_t *out)
         for (int i = 0; i < pr->n_src; i++)
             for (int j = 0; j < pr->n_dst; j++) {
                 size_t k = (size_t)i * pr->n_dst + j;
-                int self = pr->no_self && !pr->src_is_input &&
-                           pr->src_off + i == pr->dst_off + j;
-                o[k] = !(pr->frozen || self || (pr->mask && !pr->mask[k]));
+                o[k] = !(pr->frozen || lsnn__is_self(pr, i, j) || (pr->mask && !pr->mask[k]));
             }
     }
     size_t off_out = (size_t)(net->w_out - net->params);
-    size_t n_ro = (size_t)net->n * net->n_out + net->n_out;
+    size_t n_w = (size_t)net->n * net->n_out, n_ro = n_w + net->n_out;
     if (net->readout_frozen)
         memset(out + off_out, 0, n_ro);
+    else if (net->w_out_mask)
+        memcpy(out + off_out, net->w_out_mask, n_w);
     if (!net->train_noise)
         memset(out + (net->noise_std - net->params), 0, net->n);
 }
@@ -274,12 +533,16 @@ size_t lsnn_net_count_params(const lsnn_net *net, int active_only)
         for (int i = 0; i < pr->n_src; i++)
             for (int j = 0; j < pr->n_dst; j++) {
                 size_t k = (size_t)i * pr->n_dst + j;
-                int self = pr->no_self && !pr->src_is_input &&
-                           pr->src_off + i == pr->dst_off + j;
-                count += !active_only || !(self || (pr->mask && !pr->mask[k]));
+                count += !active_only || !(lsnn__is_self(pr, i, j) || (pr->mask && !pr->mask[k]));
             }
     }
-    count += (size_t)net->n * net->n_out + net->n_out;
+    size_t n_w = (size_t)net->n * net->n_out;
+    if (active_only && net->w_out_mask)
+        for (size_t k = 0; k < n_w; k++)
+            count += net->w_out_mask[k];
+    else
+        count += n_w;
+    count += net->n_out;
     if (net->train_noise)
         count += (size_t)net->n;
     return count;
