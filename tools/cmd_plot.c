@@ -10,6 +10,7 @@
  * report draws the three figures as PNG files beside the run's files and writes report.html,
  * which refers to them by relative name and has no other external resource (inline CSS, no
  * scripts), so the run directory can be copied or archived as it is. */
+#include "cli.h"
 #include "cmd_plot.h"
 
 #include <cjson/cJSON.h>
@@ -51,21 +52,6 @@ const char *__lsan_default_suppressions(void)
 #define CONN_W 1200
 #define CONN_H 560
 
-static int die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "lsnn: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return 1;
-}
-
-static int die_status(void)
-{
-    return die("%s", lsnn_last_error());
-}
 
 static int parse_int(const char *opt, const char *s, long lo, long hi, long *out)
 {

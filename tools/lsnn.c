@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <math.h>
 #include <omp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cmd_data.h"
 #include "cmd_inspect.h"
 #include "cmd_plot.h"
@@ -29,21 +29,6 @@
 
 void openblas_set_num_threads(int num_threads);
 
-static int die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "lsnn: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return 1;
-}
-
-static int die_status(void)
-{
-    return die("%s", lsnn_last_error());
-}
 
 static double now_s(void)
 {

@@ -1,0 +1,24 @@
+/* Shared helpers of the CLI (see cli.h). */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "lsnn/status.h"
+
+int die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fflush(stdout);
+    fprintf(stderr, "lsnn: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+int die_status(void)
+{
+    return die("%s", lsnn_last_error());
+}
