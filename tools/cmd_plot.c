@@ -873,6 +873,25 @@ int lsnn_report_write(const char *run_dir)
             sb_row(&b, "validation", "none in the log (the run ended before its first validation, "
                                      "which comes after eval_every iterations)");
         }
+        /* The validation after the last iteration is not in log.csv; `lsnn train` writes it,
+         * with the result line, to result.json. */
+        char resp[PATH_CAP + 16];
+        snprintf(resp, sizeof resp, "%s/result.json", run_dir);
+        char *rtext = read_text(resp, 1 << 16);
+        cJSON *res = rtext ? cJSON_Parse(rtext) : NULL;
+        const cJSON *rv = cJSON_GetObjectItemCaseSensitive(res, "value");
+        const cJSON *rl = cJSON_GetObjectItemCaseSensitive(res, "val_loss");
+        if (cJSON_IsNumber(rv)) {
+            snprintf(key, sizeof key, "final validation %s (result.json, end of training)", m);
+            snprintf(line, sizeof line, "%.4f", rv->valuedouble);
+            sb_row(&b, key, line);
+        }
+        if (cJSON_IsNumber(rl)) {
+            snprintf(line, sizeof line, "%.4f", rl->valuedouble);
+            sb_row(&b, "final validation loss (result.json)", line);
+        }
+        cJSON_Delete(res);
+        free(rtext);
         snprintf(line, sizeof line, "%.1f Hz", ls.rate);
         sb_row(&b, "mean firing rate (last batch)", strcmp(cfg.model, "lsnn") ? "-" : line);
         snprintf(line, sizeof line, "%.1f s", ls.seconds);

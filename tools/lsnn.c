@@ -98,8 +98,9 @@ static const char *TRAIN_HELP =
     "usage: lsnn train CONFIG.json [options]\n"
     "\n"
     "Trains the network of CONFIG on its task and writes OUT/model.safetensors (weights,\n"
-    "config, optimizer state) and OUT/log.csv (one line per iteration). Prints a progress line\n"
-    "every log_every iterations and ends with one line 'result: {json}'.\n"
+    "config, optimizer state), OUT/log.csv (one line per iteration) and OUT/result.json. Prints\n"
+    "a progress line every log_every iterations and ends with one line 'result: {json}' (the\n"
+    "same object as result.json: the validation metric after the last iteration).\n"
     "\n"
     "options:\n"
     "  --set KEY=VALUE   override a config key (dotted path, e.g. network.n_adaptive=40);\n"
@@ -149,13 +150,31 @@ static int common_option(int argc, char **argv, int *i, common_opts *co, int *er
     return 0;
 }
 
-static void print_result(const char *task, const char *metric, double value, long iterations,
-                         double seconds, const char *extra)
+/* Prints the result line; with save_path, also writes the same JSON object there (atomically),
+ * so that `lsnn report` can show the end-of-training validation. Returns 0 or die()'s status. */
+static int print_result(const char *task, const char *metric, double value, long iterations,
+                        double seconds, const char *extra, const char *save_path)
 {
-    printf("result: {\"task\":\"%s\",\"metric\":\"%s\",\"value\":%.6g,\"iterations\":%ld,"
-           "\"seconds\":%.1f%s}\n",
-           task, metric, value, iterations, seconds, extra ? extra : "");
+    char json[6000];
+    snprintf(json, sizeof json,
+             "{\"task\":\"%s\",\"metric\":\"%s\",\"value\":%.6g,\"iterations\":%ld,"
+             "\"seconds\":%.1f%s}",
+             task, metric, value, iterations, seconds, extra ? extra : "");
+    printf("result: %s\n", json);
     fflush(stdout);
+    if (!save_path)
+        return 0;
+    char tmp[4400];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", save_path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    int bad = !f || fprintf(f, "%s\n", json) < 0;
+    if (f)
+        bad |= fclose(f) != 0;
+    if (bad || rename(tmp, save_path) != 0) {
+        remove(tmp);
+        return die("%s: cannot write: %s", save_path, strerror(errno));
+    }
+    return 0;
 }
 
 /* Keeps the header and the rows of iterations <= last of a log.csv (rewritten atomically). */
@@ -356,7 +375,10 @@ static int cmd_train(int argc, char **argv)
         char extra[4400];
         snprintf(extra, sizeof extra, ",\"val_loss\":%.6g,\"rate_hz\":%.4g,\"out\":\"%s\"", ev.loss,
                  ev.rate_hz, out);
-        print_result(cfg.task, tr.shape.metric, ev.metric, tr.iteration, secs, extra);
+        char result_path[4200];
+        snprintf(result_path, sizeof result_path, "%s/result.json", out);
+        rc = print_result(cfg.task, tr.shape.metric, ev.metric, tr.iteration, secs, extra,
+                          result_path);
     }
     lsnn_trainer_free(&tr);
     if (!rc && report)
@@ -451,7 +473,7 @@ static int cmd_eval(int argc, char **argv)
     char extra[128];
     snprintf(extra, sizeof extra, ",\"loss\":%.6g,\"split\":\"%s\"", ev.loss,
              test ? "test" : "validation");
-    print_result(tr.cfg.task, tr.shape.metric, ev.metric, tr.iteration, now_s() - t0, extra);
+    print_result(tr.cfg.task, tr.shape.metric, ev.metric, tr.iteration, now_s() - t0, extra, NULL);
     free(conf);
     lsnn_trainer_free(&tr);
     return 0;
