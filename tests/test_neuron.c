@@ -185,6 +185,34 @@ static void test_readout_sees_spikes(void **state)
     rig_free(&r);
 }
 
+/* The public pseudo-derivative (used by e-prop later) against its closed form (seed 000 eq. 7,
+ * seed 004 eq. 2.18): leaky dz/dV = gamma max(0, 1 - |V/B - 1|) / B, dz/dB = -dz/dV * V / B;
+ * plain dz/dV = gamma max(0, 1 - |(V - B)/b0|) = -dz/dB; zero while refractory. */
+static void test_pseudo_derivative(void **state)
+{
+    (void)state;
+    rig r;
+    rig_init(&r, 0, 2, 0, 1, 0.01);
+    lsnn_alif_consts *k = &r.net.k;
+    k->plain[1] = 1;
+    const double gamma = 0.3, b = 0.002, beta = 1.8, b0 = 0.01, B = b0 + beta * b;
+    const double Vs[] = {-0.01, 0.0, 0.005, 0.0136, 0.02, 0.0272, 0.05};
+    for (size_t q = 0; q < sizeof Vs / sizeof Vs[0]; q++) {
+        double V = Vs[q];
+        lsnn_real dv, dB;
+        lsnn_alif_pseudo(k, 0, (lsnn_real)V, (lsnn_real)b, 0, (lsnn_real)gamma, &dv, &dB);
+        double p = gamma * fmax(0, 1 - fabs(V / B - 1));
+        assert_true(fabs(dv - p / B) <= 1e-4 * (p / B) + 1e-9);
+        assert_true(fabs(dB + p * V / (B * B)) <= 1e-4 * fabs(p * V / (B * B)) + 1e-9);
+        lsnn_alif_pseudo(k, 1, (lsnn_real)V, (lsnn_real)b, 0, (lsnn_real)gamma, &dv, &dB);
+        double pp = gamma * fmax(0, 1 - fabs((V - B) / b0));
+        assert_true(fabs(dv - pp) <= 1e-5 && fabs(dB + pp) <= 1e-5);
+        lsnn_alif_pseudo(k, 0, (lsnn_real)V, (lsnn_real)b, 1, (lsnn_real)gamma, &dv, &dB);
+        assert_true(dv == 0 && dB == 0);
+    }
+    rig_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_refractory_spacing),
         cmocka_unit_test(test_delays_shift_spikes),
         cmocka_unit_test(test_readout_sees_spikes),
+        cmocka_unit_test(test_pseudo_derivative),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
