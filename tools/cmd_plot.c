@@ -64,6 +64,21 @@ static int parse_int(const char *opt, const char *s, long lo, long hi, long *out
     return 0;
 }
 
+/* The options every figure takes: --out FILE, --width W, --height H. Returns 1 if `a` was one of
+ * them (value v consumed), 0 if not, -1 after printing an error. */
+static int figure_option(const char *a, const char *v, const char **out, long *w, long *h)
+{
+    if (strcmp(a, "--out") == 0) {
+        *out = v;
+        return 1;
+    }
+    if (strcmp(a, "--width") == 0)
+        return parse_int(a, v, 64, 16384, w) ? -1 : 1;
+    if (strcmp(a, "--height") == 0)
+        return parse_int(a, v, 64, 16384, h) ? -1 : 1;
+    return 0;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Loading a model and running one sequence. */
 
@@ -324,9 +339,12 @@ static int plot_dynamics_cmd(int argc, char **argv)
                 return die("%s: missing value", a);
             const char *v = argv[++i];
             long x;
-            if (strcmp(a, "--out") == 0)
-                out = v;
-            else if (strcmp(a, "--sample") == 0) {
+            int f = figure_option(a, v, &out, &o.width, &o.height);
+            if (f < 0)
+                return 1;
+            if (f > 0)
+                continue;
+            if (strcmp(a, "--sample") == 0) {
                 if (parse_int(a, v, 0, 1L << 30, &o.sample))
                     return 1;
             } else if (strcmp(a, "--neurons") == 0) {
@@ -336,12 +354,6 @@ static int plot_dynamics_cmd(int argc, char **argv)
                 if (parse_int(a, v, 0, 1L << 62, &x))
                     return 1;
                 o.seed = (unsigned long long)x;
-            } else if (strcmp(a, "--width") == 0) {
-                if (parse_int(a, v, 64, 16384, &o.width))
-                    return 1;
-            } else if (strcmp(a, "--height") == 0) {
-                if (parse_int(a, v, 64, 16384, &o.height))
-                    return 1;
             } else if (strcmp(a, "--set") == 0) {
                 if (o.n_sets == MAX_SETS)
                     return die("--set: at most %d overrides", MAX_SETS);
@@ -378,18 +390,11 @@ static int plot_curves_cmd(int argc, char **argv)
         if (a[0] == '-' && a[1]) {
             if (i + 1 >= argc)
                 return die("%s: missing value", a);
-            const char *v = argv[++i];
-            if (strcmp(a, "--out") == 0)
-                out = v;
-            else if (strcmp(a, "--width") == 0) {
-                if (parse_int(a, v, 64, 16384, &w))
-                    return 1;
-            } else if (strcmp(a, "--height") == 0) {
-                if (parse_int(a, v, 64, 16384, &h))
-                    return 1;
-            } else {
+            int f = figure_option(a, argv[++i], &out, &w, &h);
+            if (f < 0)
+                return 1;
+            if (f == 0)
                 return die("plot curves: unknown option '%s' (see lsnn plot curves --help)", a);
-            }
         } else if (n_runs == LSNN_PLOT_MAX_RUNS) {
             return die("plot curves: at most %d runs", LSNN_PLOT_MAX_RUNS);
         } else {
@@ -417,19 +422,13 @@ static int plot_connectivity_cmd(int argc, char **argv)
         if (a[0] == '-' && a[1]) {
             if (i + 1 >= argc)
                 return die("%s: missing value", a);
-            const char *v = argv[++i];
-            if (strcmp(a, "--out") == 0)
-                out = v;
-            else if (strcmp(a, "--width") == 0) {
-                if (parse_int(a, v, 64, 16384, &w))
-                    return 1;
-            } else if (strcmp(a, "--height") == 0) {
-                if (parse_int(a, v, 64, 16384, &h))
-                    return 1;
-            } else {
+            int f = figure_option(a, argv[++i], &out, &w, &h);
+            if (f < 0)
+                return 1;
+            if (f == 0)
                 return die("plot connectivity: unknown option '%s' (see lsnn plot connectivity "
-                           "--help)", a);
-            }
+                           "--help)",
+                           a);
         } else if (!model) {
             model = a;
         } else {

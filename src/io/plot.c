@@ -1462,6 +1462,22 @@ static int lsnn__pop_adaptive(const lsnn_net *net, int p)
 
 /* An arrow from a to b along a quadratic curve bent by `bend` (fraction of the distance), ending
  * at the edge of b's circle; width and label from the probability. */
+/* The filled head of an arrow with its tip at (tx, ty), pointing along the unit vector (ux, uy),
+ * and the probability label at (lx, ly): shared by arrows between nodes and self-loops. */
+static void lsnn__head_and_label(cairo_t *cr, double tx, double ty, double ux, double uy,
+                                 double head, double lx, double ly, double prob, double fs)
+{
+    cairo_move_to(cr, tx, ty);
+    cairo_line_to(cr, tx - ux * head - uy * head * 0.45, ty - uy * head + ux * head * 0.45);
+    cairo_line_to(cr, tx - ux * head + uy * head * 0.45, ty - uy * head - ux * head * 0.45);
+    cairo_close_path(cr);
+    cairo_fill(cr);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.2f", prob);
+    lsnn__font(cr, 0.8 * fs, 0);
+    lsnn__text_boxed(cr, lx, ly, buf, (lsnn__rgb){0, 0, 0});
+}
+
 static void lsnn__arrow(cairo_t *cr, const lsnn__node *a, const lsnn__node *b, double bend,
                         double prob, double fs)
 {
@@ -1484,18 +1500,10 @@ static void lsnn__arrow(cairo_t *cr, const lsnn__node *a, const lsnn__node *b, d
     cairo_curve_to(cr, x0 + (mx - x0) * 2 / 3, y0 + (my - y0) * 2 / 3,
                    hx + (mx - hx) * 2 / 3, hy + (my - hy) * 2 / 3, hx, hy);
     cairo_stroke(cr);
-    double ax = -ex / el, ay = -ey / el; /* direction of travel at the tip */
-    cairo_move_to(cr, x1, y1);
-    cairo_line_to(cr, x1 - ax * head - ay * head * 0.45, y1 - ay * head + ax * head * 0.45);
-    cairo_line_to(cr, x1 - ax * head + ay * head * 0.45, y1 - ay * head - ax * head * 0.45);
-    cairo_close_path(cr);
-    cairo_fill(cr);
-    char buf[32];
-    snprintf(buf, sizeof buf, "%.2f", prob);
-    lsnn__font(cr, 0.8 * fs, 0);
-    /* The curve's midpoint: (start + 2 control + end) / 4. */
-    lsnn__text_boxed(cr, (x0 + 2 * mx + x1) / 4, (y0 + 2 * my + y1) / 4, buf,
-                     (lsnn__rgb){0, 0, 0});
+    /* Head along the direction of travel at the tip; label at the curve's midpoint
+     * ((start + 2 control + end) / 4). */
+    lsnn__head_and_label(cr, x1, y1, -ex / el, -ey / el, head, (x0 + 2 * mx + x1) / 4,
+                         (y0 + 2 * my + y1) / 4, prob, fs);
 }
 
 /* A self-loop on node a: a circle of radius R outside the node in direction ang (radians), drawn
@@ -1517,17 +1525,8 @@ static void lsnn__loop(cairo_t *cr, const lsnn__node *a, double ang, double prob
     double tx = cx + cos(a1) * R, ty = cy + sin(a1) * R;   /* tip */
     double bx = cx + cos(a1 - head / R) * R, by = cy + sin(a1 - head / R) * R; /* base */
     double ux = tx - bx, uy = ty - by, ul = hypot(ux, uy);
-    ux /= ul;
-    uy /= ul;
-    cairo_move_to(cr, tx, ty);
-    cairo_line_to(cr, tx - ux * head - uy * head * 0.45, ty - uy * head + ux * head * 0.45);
-    cairo_line_to(cr, tx - ux * head + uy * head * 0.45, ty - uy * head - ux * head * 0.45);
-    cairo_close_path(cr);
-    cairo_fill(cr);
-    char buf[32];
-    snprintf(buf, sizeof buf, "%.2f", prob);
-    lsnn__font(cr, 0.8 * fs, 0);
-    lsnn__text_boxed(cr, cx + cos(ang) * R, cy + sin(ang) * R, buf, (lsnn__rgb){0, 0, 0});
+    lsnn__head_and_label(cr, tx, ty, ux / ul, uy / ul, head, cx + cos(ang) * R,
+                         cy + sin(ang) * R, prob, fs);
 }
 
 /* Diverging colour map: dark blue (negative) - white (0) - dark orange (positive). In grey the
