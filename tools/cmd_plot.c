@@ -153,6 +153,8 @@ static lsnn_status make_dynamics(const char *model, const char *out, const dyn_o
                             T, tr.net.n);
     }
     if (!st)
+        st = lsnn_trainer_prepare_forward(&tr);
+    if (!st)
         st = tr.task->generate(tr.task_state, &tr.cfg, tr.cfg.seed, LSNN_STREAM_VALID,
                                (uint64_t)o->sample, &tr.batch);
     if (!st)

@@ -550,6 +550,8 @@ static int cmd_simulate(int argc, char **argv)
     int rc = 0;
     if (!trace.v || !trace.thr || !trace.z)
         rc = die("simulate: out of memory for %d steps x %d neurons", T, n);
+    if (!rc && lsnn_trainer_prepare_forward(&tr))
+        rc = die_status();
     if (!rc && tr.task->generate(tr.task_state, &tr.cfg, tr.cfg.seed, LSNN_STREAM_VALID, (uint64_t)index,
                                  &tr.batch))
         rc = die_status();

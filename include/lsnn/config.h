@@ -19,6 +19,8 @@ typedef struct lsnn_optim_config {
     double lr_decay;           /* multiply lr by this factor ... (1.0 = no decay) */
     int lr_decay_every;        /* ... every this many iterations (0 = never) */
     double clip_norm;          /* global gradient-norm clipping; 0 = off */
+    int epsilon_in_sqrt;       /* Adam: 1 = m / sqrt(v + eps) (seed 004 eq. 3.52), 0 = m / (sqrt(v) + eps) */
+    int warmup;                /* linear learning-rate ramp from 0 over this many iterations (0 = off) */
 } lsnn_optim_config;
 
 typedef struct lsnn_network_config {
@@ -58,7 +60,15 @@ typedef struct lsnn_deepr_config {
 typedef struct lsnn_loss_config {
     double rate_target;        /* firing-rate regularisation target, Hz (10) */
     double rate_reg;           /* weight of the rate regularisation (0 = off) */
+    double l2;                 /* L2 weight decay of input and recurrent weights (seed 004 eq. 3.45) */
 } lsnn_loss_config;
+
+typedef struct lsnn_eprop_config {
+    char feedback[LSNN_NAME_MAX]; /* "symmetric" | "random" | "adaptive" (feedback weights B) */
+    int reset_grad;            /* 1: the reset's dependence on V through z is in the eligibility */
+    double rate_reg;           /* online firing-rate regularisation c_reg (seed 004 eqs. 3.40-3.44) */
+    double clip_v, clip_a;     /* clip eligibility vectors to [-clip, clip] (0 = off; Izhikevich) */
+} lsnn_eprop_config;
 
 typedef struct lsnn_store_recall_config {
     int n_values;              /* number of values (2 or 4; 2..16 allowed) */
@@ -84,7 +94,7 @@ typedef struct lsnn_smnist_config {
 typedef struct lsnn_config {
     char task[LSNN_NAME_MAX];      /* "store_recall" | "smnist" */
     char model[LSNN_NAME_MAX];     /* "lsnn" (spiking) | "lstm" | "rnn" (non-spiking baselines) */
-    char learning[LSNN_NAME_MAX];  /* "bptt" (later "eprop") */
+    char learning[LSNN_NAME_MAX];  /* "bptt" | "eprop" */
     unsigned long long seed;       /* one seed drives everything (1) */
     int iterations;                /* training iterations (400) */
     int batch_size;                /* sequences per iteration (64) */
@@ -97,6 +107,7 @@ typedef struct lsnn_config {
     lsnn_store_recall_config store_recall; /* JSON key "store_recall" */
     lsnn_smnist_config smnist;     /* JSON key "smnist" */
     lsnn_deepr_config deepr;       /* JSON key "deepr" */
+    lsnn_eprop_config eprop;       /* JSON key "eprop" */
 } lsnn_config;
 
 /* Fills cfg with the documented defaults. */

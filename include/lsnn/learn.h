@@ -43,6 +43,7 @@ typedef enum lsnn_optim_kind {
 typedef struct lsnn_optim {
     lsnn_optim_kind kind;
     double beta1, beta2, epsilon;
+    int eps_in_sqrt;    /* 1: m / sqrt(v + epsilon) (seed 004 eq. 3.52) */
     long step;          /* updates applied so far */
     size_t n;
     lsnn_real *m, *v;   /* Adam moments (n), NULL for SGD */
@@ -51,7 +52,8 @@ typedef struct lsnn_optim {
 lsnn_status lsnn_optim_init(lsnn_optim *o, const lsnn_optim_config *cfg, size_t n);
 void lsnn_optim_free(lsnn_optim *o);
 
-/* Learning rate at iteration `it`: lr * decay^(floor(it / every)). */
+/* Learning rate at iteration `it` (0-based): lr * decay^(floor(it / every)), times
+ * (it + 1) / warmup during the first `warmup` iterations. */
 double lsnn_lr_at(double lr, const lsnn_optim_config *cfg, long it);
 
 /* Scales grad so that its global L2 norm (over trainable entries) is at most clip_norm

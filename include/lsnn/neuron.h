@@ -22,6 +22,8 @@ typedef struct lsnn_alif_consts {
     lsnn_real *plain;   /* 1: reset by b0 and pseudo-derivative normalised by b0 (seed 004) */
     int16_t *refractory; /* refractory period in steps (as stored in checkpoints) */
     lsnn_real *refr;    /* the same as a real number, for branch-free vector loops */
+    lsnn_real reset_grad; /* 1: gradients flow through the reset term's spike (default); 0: the
+                           * reset is treated as a constant (e-prop reference tests) */
 } lsnn_alif_consts;
 
 /* The state of one batch element at one time step, for neurons [0, n). */
@@ -39,6 +41,18 @@ typedef struct lsnn_neuron_adjoint {
     lsnn_real *gb;      /* dL/db(t) (on entry: dL/db(t+1)) */
 } lsnn_neuron_adjoint;
 
+/* e-prop coefficients of one step t for neurons [lo, hi) of one batch element (seed 004 eqs.
+ * 2.23-2.31 in general form). With h = (V, a) the neuron's hidden state (a: the adaptation or
+ * recovery variable), the eligibility vector eps = dh/dW_ji evolves as
+ *   eps(t+1) = J(t) eps(t) + (g_in, 0) pre_ji(t+1),   J(t) = dh(t+1)/dh(t) (pre-synaptic input fixed),
+ * and the eligibility trace is e(t) = ev(t) eps_V(t) + ea(t) eps_a(t), (ev, ea) = dz(t)/dh(t).
+ * J includes every path inside the neuron, the spike z(t) through its pseudo-derivative among
+ * them; with reset_grad = 0 the reset's path through z(t) is left out (eq. 2.24 as written). */
+typedef struct lsnn_eligibility_coeffs {
+    lsnn_real *jvv, *jva, *jav, *jaa; /* J(t) */
+    lsnn_real *ev, *ea;               /* dz(t)/dV(t), dz(t)/da(t) */
+} lsnn_eligibility_coeffs;
+
 typedef struct lsnn_neuron_model {
     const char *name;
     /* One forward step for neurons [lo, hi): reads the previous step's state in s (z, hard, v,
@@ -52,6 +66,10 @@ typedef struct lsnn_neuron_model {
     void (*backward_step)(const lsnn_alif_consts *c, int lo, int hi, const lsnn_real *v,
                           const lsnn_real *b, const lsnn_real *z, const lsnn_real *ref,
                           const lsnn_real *gz, lsnn_neuron_adjoint *adj, lsnn_real gamma);
+    /* e-prop: the coefficients above from the state s of step t (after `step`), into out
+     * (arrays indexed like the state, entries [lo, hi) written). */
+    void (*eligibility)(const lsnn_alif_consts *c, int lo, int hi, const lsnn_neuron_state *s,
+                        lsnn_real gamma, int reset_grad, lsnn_eligibility_coeffs *out);
 } lsnn_neuron_model;
 
 /* Model by name ("alif"), or NULL. */

@@ -66,4 +66,9 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
 lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
                                const lsnn_real *gy, const lsnn_real *gz_const, lsnn_real *grad);
 
+/* Truncated BPTT, the reference that e-prop must equal: with cut != 0 the backward pass treats
+ * the recurrent spikes arriving at a neuron (z_i(t-d) -> V_j(t)) as constants, so no gradient
+ * flows back along recurrent synapses (weight gradients are still computed). Default 0. */
+void lsnn_sim_set_cut_recurrent(lsnn_sim *sim, int cut);
+
 #endif

@@ -11,6 +11,7 @@
 #include "lsnn/ann.h"
 #include "lsnn/config.h"
 #include "lsnn/deepr.h"
+#include "lsnn/eprop.h"
 #include "lsnn/learn.h"
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
@@ -39,15 +40,22 @@ typedef struct lsnn_trainer {
     lsnn_deepr deepr;
     long iteration;            /* iterations completed */
     lsnn_batch batch;
-    lsnn_sim *sim;
-    lsnn_real *y, *gy, *gz, *grad;
+    int use_eprop;             /* cfg.learning == "eprop": ep instead of the BPTT workspace */
+    lsnn_eprop *ep;
+    lsnn_sim *sim;             /* BPTT / forward workspace (NULL under e-prop until prepared) */
+    lsnn_real *y, *gy, *gz, *grad; /* y, gy: (B, T, n_out), allocated with sim */
     double *count;
     uint8_t *mask;
+    int *pred;                 /* (B, max_windows + 1) window predictions */
 } lsnn_trainer;
 
 /* Builds the task, the network (initialised from cfg->seed) and the optimizer. */
 lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg);
 void lsnn_trainer_free(lsnn_trainer *tr);
+
+/* Makes sure the forward workspace (sim or ann work) and the readout y exist: trainers built
+ * for e-prop skip them, and tools that record a trajectory (simulate, plot) call this first. */
+lsnn_status lsnn_trainer_prepare_forward(lsnn_trainer *tr);
 
 /* One iteration: data, forward, loss, backward, clipping, optimizer step, DEEP R step (when
  * enabled), structural masks. */

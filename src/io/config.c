@@ -111,6 +111,12 @@ static const cfg_field fields[] = {
           "Iterations between learning-rate decays (0: never)."),
     F_DBL("optimizer.clip_norm", optim.clip_norm, 0, R_GE, 0, 0,
           "Clip the global gradient norm to this value (0: off)."),
+    F_BOOL("optimizer.epsilon_in_sqrt", optim.epsilon_in_sqrt, 0,
+           "Adam: put epsilon inside the square root, m / sqrt(v + epsilon), as seed 004 eq. "
+           "3.52 writes it (its value there: 1e-5); otherwise m / (sqrt(v) + epsilon)."),
+    F_INT("optimizer.warmup", optim.warmup, 0, R_GE, 0, 0,
+          "Ramp the learning rate linearly from 0 over this many iterations (seed 004: one "
+          "epoch; 0: off)."),
 
     /* network */
     F_INT("network.n_regular", network.n_regular, 20, R_IN, 0, MAX_NEURONS,
@@ -190,6 +196,29 @@ static const cfg_field fields[] = {
           "Target firing rate of the rate regularisation, Hz."),
     F_DBL("loss.rate_reg", loss.rate_reg, 0, R_GE, 0, 0,
           "Weight of the firing-rate regularisation (0: off)."),
+    F_DBL("loss.l2", loss.l2, 0, R_GE, 0, 0,
+          "L2 regularisation: adds l2 * W to the gradient of every input and recurrent weight "
+          "(seed 004 eq. 3.45; 0: off)."),
+
+    /* eprop */
+    F_STR("eprop.feedback", eprop.feedback, "symmetric", "symmetric|random|adaptive",
+          "e-prop feedback weights B of the learning signals: the transposed readout weights "
+          "(`symmetric`), fixed random Gaussian ones (`random`), or random ones that receive "
+          "the readout's updates (`adaptive`)."),
+    F_BOOL("eprop.reset_grad", eprop.reset_grad, 0,
+           "e-prop: include the reset's dependence on the membrane potential (through the "
+           "pseudo-derivative of the spike) in the eligibility vectors. Off: seed 004 eq. 2.24, "
+           "where dV(t+1)/dV(t) = alpha. On: e-prop equals BPTT with the recurrent spikes cut."),
+    F_DBL("eprop.rate_reg", eprop.rate_reg, 0, R_GE, 0, 0,
+          "e-prop online firing-rate regularisation c_reg (seed 004 eqs. 3.40-3.44): each "
+          "incoming weight of neuron j receives c_reg (f_j(t) - f_target) per step, f_j(t) the "
+          "neuron's rate since the start of the sequence, f_target = `loss.rate_target`."),
+    F_DBL("eprop.clip_v", eprop.clip_v, 0, R_GE, 0, 0,
+          "Clip the voltage component of every eligibility vector to [-clip_v, clip_v] "
+          "(seed 004 section 3.2.2.2: 3 for Izhikevich neurons; 0: off)."),
+    F_DBL("eprop.clip_a", eprop.clip_a, 0, R_GE, 0, 0,
+          "Clip the adaptation/recovery component of every eligibility vector to "
+          "[-clip_a, clip_a] (seed 004: 0.005 for Izhikevich neurons; 0: off)."),
 
     /* store_recall */
     F_INT("store_recall.n_values", store_recall.n_values, 2, R_IN, 2, 16,
@@ -243,6 +272,9 @@ static const struct cfg_section {
      "DEEP R rewiring (Bellec et al. 2018, ICLR; seed 000 section 3) of a sparse, sign-constrained "
      "network."},
     {"loss", "Terms added to the task loss."},
+    {"eprop",
+     "e-prop, the online learning rule (`\"learning\": \"eprop\"`; seed 004 chapters 2-3): "
+     "feedback, eligibility options and its online rate regularisation."},
     {"store_recall",
      "Store-recall task: input groups code values and store/recall commands; the network must "
      "output the most recently stored value at each recall."},

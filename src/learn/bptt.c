@@ -32,7 +32,8 @@ static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, l
     if (!pr->delay) {
         const lsnn_real *g1 = c->gI + (size_t)((t + 1) % R) * slot;
         /* gz[:, src] += gI(t+1)[:, dst] W^T, W (n_src, n_dst) row-major. */
-        LSNN_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, bc, pr->n_src, pr->n_dst, 1,
+        if (!sim->cut_recurrent)
+            LSNN_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, bc, pr->n_src, pr->n_dst, 1,
                   g1 + pr->dst_off, n, pr->w, pr->n_dst, 1, c->gz + pr->src_off, n);
         if (pr->frozen)
             return;
@@ -64,7 +65,8 @@ static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, l
                 if (zi != 0 && !pr->frozen)
                     row[j] += zi * g;
             }
-            c->gz[so + pr->src_off + i] += acc;
+            if (!sim->cut_recurrent)
+                c->gz[so + pr->src_off + i] += acc;
         }
     }
 }

@@ -17,6 +17,7 @@ lsnn_status lsnn_optim_init(lsnn_optim *o, const lsnn_optim_config *cfg, size_t 
     o->beta1 = cfg->beta1;
     o->beta2 = cfg->beta2;
     o->epsilon = cfg->epsilon;
+    o->eps_in_sqrt = cfg->epsilon_in_sqrt;
     o->n = n;
     if (o->kind == LSNN_OPTIM_ADAM) {
         o->m = calloc(n, sizeof(lsnn_real));
@@ -40,6 +41,10 @@ double lsnn_lr_at(double lr, const lsnn_optim_config *cfg, long it)
 {
     if (cfg->lr_decay_every > 0 && cfg->lr_decay != 1.0)
         lr *= pow(cfg->lr_decay, (double)(it / cfg->lr_decay_every));
+    /* Warm-up: iteration it (0-based) uses (it + 1) / warmup of the rate, so the first update
+     * is already non-zero. */
+    if (cfg->warmup > 0 && it < cfg->warmup)
+        lr *= (double)(it + 1) / cfg->warmup;
     return lr;
 }
 
@@ -74,6 +79,19 @@ void lsnn_optim_step(lsnn_optim *o, lsnn_real *params, const lsnn_real *grad,
     const lsnn_real a = (lsnn_real)(lr * sqrt(c2) / c1);
     const lsnn_real eps = (lsnn_real)(o->epsilon * sqrt(c2));
     const lsnn_real fb1 = (lsnn_real)b1, fb2 = (lsnn_real)b2;
+    if (o->eps_in_sqrt) {
+        /* Seed 004 eqs. 3.48-3.52: M / (1 - b1^i) / sqrt(V / (1 - b2^i) + eps). */
+        const double ic1 = 1 / c1, ic2 = 1 / c2;
+        for (size_t k = 0; k < o->n; k++) {
+            if (!mask[k])
+                continue;
+            lsnn_real g = grad[k];
+            o->m[k] = fb1 * o->m[k] + (1 - fb1) * g;
+            o->v[k] = fb2 * o->v[k] + (1 - fb2) * g * g;
+            params[k] -= (lsnn_real)(lr * o->m[k] * ic1 / sqrt(o->v[k] * ic2 + o->epsilon));
+        }
+        return;
+    }
     for (size_t k = 0; k < o->n; k++) {
         if (!mask[k])
             continue;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lsnn/checkpoint.h"
+#include "lsnn/eprop.h"
 #include "lsnn/train.h"
 
 lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
@@ -13,8 +14,22 @@ lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
     lsnn_status st = lsnn_config_validate(cfg, "config");
     if (st)
         return st;
-    if (strcmp(cfg->learning, "bptt") != 0)
-        return lsnn_error(LSNN_ERR_UNSUPPORTED, "learning: '%s' is not available yet (use \"bptt\")",
+    tr->use_eprop = strcmp(cfg->learning, "eprop") == 0;
+    if (!tr->use_eprop && strcmp(cfg->learning, "bptt") != 0)
+        return lsnn_error(LSNN_ERR_CONFIG, "learning: unknown learning rule '%s' (bptt or eprop)",
+                          cfg->learning);
+    if (tr->use_eprop && strcmp(cfg->model, "lsnn") != 0)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "learning: e-prop trains the spiking network (model \"lsnn\"), not the "
+                          "%s baseline",
+                          cfg->model);
+    if (tr->use_eprop && cfg->loss.rate_reg > 0)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "loss.rate_reg: the batch-wide rate regularisation needs BPTT; with "
+                          "e-prop use the online eprop.rate_reg");
+    if (!tr->use_eprop && cfg->eprop.rate_reg > 0)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "eprop.rate_reg: set for learning \"%s\"; use loss.rate_reg with BPTT",
                           cfg->learning);
     tr->task = lsnn_task_find(cfg->task);
     if (!tr->task)
@@ -56,21 +71,24 @@ lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
     if ((st = lsnn_batch_init(&tr->batch, cfg->batch_size, tr->shape.T, tr->shape.n_in,
                               tr->shape.n_out, tr->shape.loss, tr->shape.max_windows)))
         goto fail;
-    if (tr->is_ann)
-        tr->aw = lsnn_ann_work_create(&tr->ann, cfg->batch_size, tr->shape.T, &st);
-    else
-        tr->sim = lsnn_sim_create(&tr->net, cfg->batch_size, tr->shape.T, &st);
-    if (!tr->aw && !tr->sim)
+    if (tr->use_eprop) {
+        /* e-prop needs neither the BPTT workspace nor the (B, T, n_out) readout: its memory does
+         * not grow with the sequence length. */
+        lsnn_eprop_opts eo;
+        if ((st = lsnn_eprop_opts_from_config(cfg, &eo)))
+            goto fail;
+        if (!(tr->ep = lsnn_eprop_create(&tr->net, cfg->batch_size, &eo, cfg->seed, &st)))
+            goto fail;
+    } else if ((st = lsnn_trainer_prepare_forward(tr))) {
         goto fail;
+    }
     int n_units = tr->is_ann ? tr->ann.n_hidden : tr->net.n;
-    size_t ny = (size_t)cfg->batch_size * tr->shape.T * tr->shape.n_out;
-    tr->y = malloc(sizeof(lsnn_real) * ny);
-    tr->gy = malloc(sizeof(lsnn_real) * ny);
     tr->gz = malloc(sizeof(lsnn_real) * n_units);
     tr->grad = malloc(sizeof(lsnn_real) * tr->n_params);
     tr->count = calloc(n_units, sizeof(double));
     tr->mask = malloc(tr->n_params);
-    if (!tr->y || !tr->gy || !tr->gz || !tr->grad || !tr->count || !tr->mask) {
+    tr->pred = malloc(sizeof(int) * (size_t)cfg->batch_size * (tr->shape.max_windows + 1));
+    if (!tr->gz || !tr->grad || !tr->count || !tr->mask || !tr->pred) {
         st = lsnn_error(LSNN_ERR_NOMEM, "trainer: out of memory");
         goto fail;
     }
@@ -84,11 +102,33 @@ fail:
     return st;
 }
 
+lsnn_status lsnn_trainer_prepare_forward(lsnn_trainer *tr)
+{
+    const lsnn_config *cfg = &tr->cfg;
+    lsnn_status st = LSNN_OK;
+    if (tr->is_ann && !tr->aw)
+        tr->aw = lsnn_ann_work_create(&tr->ann, cfg->batch_size, tr->shape.T, &st);
+    else if (!tr->is_ann && !tr->sim)
+        tr->sim = lsnn_sim_create(&tr->net, cfg->batch_size, tr->shape.T, &st);
+    if (st)
+        return st;
+    size_t ny = (size_t)cfg->batch_size * tr->shape.T * tr->shape.n_out;
+    if (!tr->y)
+        tr->y = malloc(sizeof(lsnn_real) * ny);
+    if (!tr->gy)
+        tr->gy = malloc(sizeof(lsnn_real) * ny);
+    if (!tr->y || !tr->gy)
+        return lsnn_error(LSNN_ERR_NOMEM, "trainer: cannot allocate the readout of %d x %d steps",
+                          cfg->batch_size, tr->shape.T);
+    return LSNN_OK;
+}
+
 void lsnn_trainer_free(lsnn_trainer *tr)
 {
     if (tr->task && tr->task->close && tr->task_state)
         tr->task->close(tr->task_state);
     lsnn_sim_free(tr->sim);
+    lsnn_eprop_free(tr->ep);
     lsnn_ann_work_free(tr->aw);
     lsnn_batch_free(&tr->batch);
     lsnn_optim_free(&tr->opt);
@@ -103,6 +143,7 @@ void lsnn_trainer_free(lsnn_trainer *tr)
     free(tr->grad);
     free(tr->count);
     free(tr->mask);
+    free(tr->pred);
     memset(tr, 0, sizeof *tr);
 }
 
@@ -138,20 +179,32 @@ lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats)
     uint64_t first = (uint64_t)tr->iteration * (uint64_t)cfg->batch_size;
     if ((st = tr->task->generate(tr->task_state, cfg, cfg->seed, LSNN_STREAM_TRAIN, first, b)))
         return st;
-    if ((st = lsnn__forward(tr, b)))
-        return st;
     lsnn_loss_result lr;
-    if ((st = lsnn_loss_compute(b, tr->y, tr->gy, &lr)))
-        return lsnn_error(st, "iteration %ld: %s", tr->iteration + 1, lsnn_last_error());
     double reg = 0;
-    const lsnn_real *gz = NULL;
-    if (cfg->loss.rate_reg > 0 && !tr->is_ann) {
-        reg = lsnn_rate_reg(tr->count, tr->net.n, b->B, b->T, cfg->network.dt,
-                            cfg->loss.rate_target, cfg->loss.rate_reg, tr->gz);
-        gz = tr->gz;
+    if (tr->use_eprop) {
+        if ((st = lsnn_eprop_run(tr->ep, &tr->net, b, tr->grad, NULL, tr->count, NULL, &lr)))
+            return lsnn_error(st, "iteration %ld: %s", tr->iteration + 1, lsnn_last_error());
+    } else {
+        if ((st = lsnn__forward(tr, b)))
+            return st;
+        if ((st = lsnn_loss_compute(b, tr->y, tr->gy, &lr)))
+            return lsnn_error(st, "iteration %ld: %s", tr->iteration + 1, lsnn_last_error());
+        const lsnn_real *gz = NULL;
+        if (cfg->loss.rate_reg > 0 && !tr->is_ann) {
+            reg = lsnn_rate_reg(tr->count, tr->net.n, b->B, b->T, cfg->network.dt,
+                                cfg->loss.rate_target, cfg->loss.rate_reg, tr->gz);
+            gz = tr->gz;
+        }
+        if ((st = lsnn__backward(tr, b, gz)))
+            return st;
     }
-    if ((st = lsnn__backward(tr, b, gz)))
-        return st;
+    if (cfg->loss.l2 > 0 && !tr->is_ann) /* seed 004 eq. 3.45: input and recurrent weights */
+        for (int p = 0; p < tr->net.n_proj; p++) {
+            const lsnn_projection *pr = &tr->net.proj[p];
+            lsnn_real *g = tr->grad + pr->param_off;
+            for (size_t k = 0; k < (size_t)pr->n_src * pr->n_dst; k++)
+                g[k] += (lsnn_real)cfg->loss.l2 * pr->w[k];
+        }
     double norm = lsnn_grad_clip(tr->grad, tr->mask, tr->n_params, cfg->optim.clip_norm);
     if (!isfinite(norm))
         return lsnn_error(LSNN_ERR_NUMERIC,
@@ -193,9 +246,7 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
     const int n_out = tr->shape.n_out;
     if (confusion)
         memset(confusion, 0, sizeof(long) * n_out * n_out);
-    int *pred = malloc(sizeof(int) * (size_t)cfg->batch_size * (tr->batch.max_windows + 1));
-    if (!pred)
-        return lsnn_error(LSNN_ERR_NOMEM, "evaluate: out of memory");
+    int *pred = tr->pred;
     double loss_sum = 0, spikes = 0, steps = 0;
     lsnn_status st = LSNN_OK;
     for (int done = 0; done < count;) {
@@ -203,13 +254,17 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
         int full = b->B;
         b->B = count - done < full ? count - done : full;
         st = tr->task->generate(tr->task_state, cfg, cfg->seed, stream, (uint64_t)done, b);
-        if (!st)
-            st = lsnn__forward(tr, b);
         lsnn_loss_result lr = {0};
-        if (!st)
-            st = lsnn_loss_compute(b, tr->y, NULL, &lr);
+        if (!st && tr->use_eprop) {
+            st = lsnn_eprop_run(tr->ep, &tr->net, b, NULL, NULL, tr->count, pred, &lr);
+        } else if (!st) {
+            st = lsnn__forward(tr, b);
+            if (!st)
+                st = lsnn_loss_compute(b, tr->y, NULL, &lr);
+            if (!st && confusion)
+                lsnn_loss_predict(b, tr->y, pred);
+        }
         if (!st && confusion) {
-            lsnn_loss_predict(b, tr->y, pred);
             for (int s = 0; s < b->B; s++)
                 for (int w = 0; w < b->n_windows[s]; w++) {
                     const lsnn_window *win = &b->windows[(size_t)s * b->max_windows + w];
@@ -228,7 +283,6 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
         steps += (double)bb * b->T;
         done += bb;
     }
-    free(pred);
     if (st)
         return st;
     out->sequences = count;

@@ -56,6 +56,7 @@ static void lsnn__point_params(lsnn_net *net)
 
 void lsnn_net_update_constants(lsnn_net *net)
 {
+    net->k.reset_grad = 1;
     for (int j = 0; j < net->n; j++) {
         net->k.alpha[j] = (lsnn_real)exp(-net->dt / net->tau_m[j]);
         net->k.rho[j] = (lsnn_real)exp(-net->dt / net->tau_a[j]);

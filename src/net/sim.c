@@ -135,6 +135,11 @@ lsnn_sim *lsnn_sim_create(const lsnn_net *net, int B, int T, lsnn_status *status
     return s;
 }
 
+void lsnn_sim_set_cut_recurrent(lsnn_sim *sim, int cut)
+{
+    sim->cut_recurrent = cut != 0;
+}
+
 void lsnn_sim_free(lsnn_sim *sim)
 {
     if (!sim)

@@ -33,6 +33,7 @@ struct lsnn_sim {
     int K;                     /* steps between checkpoints */
     int ncp;                   /* checkpoints per sequence */
     int nchunks;
+    int cut_recurrent;         /* see lsnn_sim_set_cut_recurrent */
     size_t cp_reals;           /* reals per checkpoint */
     lsnn__chunk *ch;
     void *mem;

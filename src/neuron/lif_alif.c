@@ -124,7 +124,8 @@ static void lsnn__alif_backward_kernel(int lo, int hi, const lsnn_real *restrict
                                        const lsnn_real *restrict beta,
                                        const lsnn_real *restrict b0,
                                        const lsnn_real *restrict g_a,
-                                       const lsnn_real *restrict plain, lsnn_real gamma)
+                                       const lsnn_real *restrict plain, lsnn_real gamma,
+                                       lsnn_real rg)
 {
     for (int j = lo; j < hi; j++) {
         lsnn_real gvn = gv[j], gbn = gb[j];
@@ -132,7 +133,7 @@ static void lsnn__alif_backward_kernel(int lo, int hi, const lsnn_real *restrict
         lsnn_real pl = plain[j];
         /* z(t) also enters V(t+1) through the reset and b(t+1) through adaptation. */
         lsnn_real reset = pl * b0[j] + (1 - pl) * B;
-        lsnn_real gzt = gz[j] - reset * gvn + g_a[j] * gbn;
+        lsnn_real gzt = gz[j] - rg * reset * gvn + g_a[j] * gbn;
         /* Pseudo-derivative (see lsnn_alif_pseudo), zero while refractory; the normaliser is the
          * reset value (b0 or B). (fmax would be a libm call here and stop vectorisation.) */
         lsnn_real x = (v[j] - B) / reset;
@@ -159,11 +160,38 @@ static void lsnn__alif_backward_step(const lsnn_alif_consts *c, int lo, int hi,
                                      lsnn_neuron_adjoint *adj, lsnn_real gamma)
 {
     lsnn__alif_backward_kernel(lo, hi, v, b, z, ref, gz, adj->gv, adj->gb, c->alpha, c->rho,
-                               c->beta, c->b0, c->g_a, c->plain, gamma);
+                               c->beta, c->b0, c->g_a, c->plain, gamma, c->reset_grad);
+}
+
+/* e-prop coefficients (see lsnn_eligibility_coeffs). With R(t) the reset value (b0 or B(t)),
+ * pv = dz/dV and pb = dz/db = beta dz/dB:
+ *   V(t+1) = alpha V(t) + g_in I(t+1) - R(t) z(t)   ->  dV'/dV = alpha - rg R pv,
+ *                                                       dV'/db = -(leaky) beta z - rg R pb
+ *   b(t+1) = rho b(t) + g_a z(t)                    ->  db'/dV = g_a pv,  db'/db = rho + g_a pb
+ * For the "plain" model with rg = 0 this is seed 004 eq. 2.24 (pb = -beta psi, g_a = 1). */
+static void lsnn__alif_eligibility(const lsnn_alif_consts *c, int lo, int hi,
+                                   const lsnn_neuron_state *s, lsnn_real gamma, int reset_grad,
+                                   lsnn_eligibility_coeffs *o)
+{
+    const lsnn_real rg = reset_grad ? 1 : 0;
+    for (int j = lo; j < hi; j++) {
+        lsnn_real pv, pB;
+        lsnn_alif_pseudo(c, j, s->v[j], s->b[j], s->ref[j] > 0, gamma, &pv, &pB);
+        lsnn_real pb = c->beta[j] * pB;
+        lsnn_real B = c->b0[j] + c->beta[j] * s->b[j];
+        lsnn_real R = c->plain[j] != 0 ? c->b0[j] : B;
+        o->jvv[j] = c->alpha[j] - rg * R * pv;
+        o->jva[j] = -(1 - c->plain[j]) * c->beta[j] * s->z[j] - rg * R * pb;
+        o->jav[j] = c->g_a[j] * pv;
+        o->jaa[j] = c->rho[j] + c->g_a[j] * pb;
+        o->ev[j] = pv;
+        o->ea[j] = pb;
+    }
 }
 
 const lsnn_neuron_model lsnn_neuron_alif = {
     .name = "alif",
     .step = lsnn__alif_step,
     .backward_step = lsnn__alif_backward_step,
+    .eligibility = lsnn__alif_eligibility,
 };

@@ -1,0 +1,582 @@
+/* e-prop: online eligibility traces (see lsnn/eprop.h for the equations).
+ *
+ * The forward dynamics are the simulator's own (lsnn__chunk_step of src/net/sim.c, on a workspace
+ * created for one step: checkpoints are never used), so e-prop and BPTT see bit-identical spikes.
+ * After each step, per chunk of sequences:
+ *   1. the neuron models write their e-prop coefficients for step t (Jacobian J(t), dz/dh(t));
+ *   2. the readout, the online loss and the learning signal L_j(t) of each sequence;
+ *   3. every trainable synapse updates eps_V, eps_a, ebar (and the window sum), and its gradient;
+ *   4. the spikes of t enter a ring of the last R steps (pre-synaptic values of delayed synapses).
+ * Synapse arrays are (CH, n_src, n_dst): one contiguous row of targets per (sequence, source), so
+ * the update of step 3 is a vector loop over targets. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "lsnn/eprop.h"
+#include "net/sim_internal.h"
+
+#define LSNN__EP_MAX_OUT 4096
+
+enum { EP_NONE = 0, EP_STEP = 1, EP_WINDOW = 2, EP_WINDOW_END = 3 };
+
+typedef struct ep_coef_set {
+    lsnn_real *jvv, *jva, *jav, *jaa, *ev, *ea; /* (CH, n) */
+} ep_coef_set;
+
+typedef struct ep_chunk {
+    lsnn_real *ev[LSNN_MAX_PROJ], *ea[LSNN_MAX_PROJ], *eb[LSNN_MAX_PROJ], *acc[LSNN_MAX_PROJ];
+    lsnn_real *nv, *na, *nb, *nacc; /* (CH, n) eligibility of the noise std (trainable noise) */
+    ep_coef_set coef[2];            /* [t % 2]: coefficients of step t; the other: of t - 1 */
+    lsnn_real *hist;                /* (R, CH, n) spikes of the last R steps */
+    lsnn_real *zeta, *zacc;         /* (CH, n) filtered spikes; their sum over the window */
+    lsnn_real *L;                   /* (CH, n) (1 - kappa) times the learning signal */
+    lsnn_real *ysum;                /* (CH, n_out) readout summed over the current window */
+    lsnn_real *pre;                 /* (max n_dst) pre-synaptic values of one row */
+    double *ztot;                   /* (CH, n) spikes since the start of each sequence */
+    double *regsum;                 /* (n) sum over sequences and steps of f_j(t) - f_target */
+    double *count;                  /* (n) spikes */
+    lsnn_real *grad;                /* (n_params) */
+    int *mode, *wi;                 /* (CH) */
+    double loss;
+    long correct, total;
+} ep_chunk;
+
+struct lsnn_eprop {
+    lsnn_eprop_opts opts;
+    lsnn_sim *sim; /* one-step workspace: chunk state and current rings */
+    int Bmax, CH, nchunks, n, n_out, R;
+    size_t n_params;
+    ep_chunk *ch;
+    lsnn_real *fb; /* (n, n_out) feedback weights B */
+    lsnn_real *fb0, *wout0; /* "adaptive": B's random start and W_out when the workspace was made */
+    void *mem;
+};
+
+lsnn_status lsnn_eprop_opts_from_config(const lsnn_config *cfg, lsnn_eprop_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    const char *f = cfg->eprop.feedback;
+    if (f[0] == '\0' || strcmp(f, "symmetric") == 0)
+        o->feedback = LSNN_FEEDBACK_SYMMETRIC;
+    else if (strcmp(f, "random") == 0)
+        o->feedback = LSNN_FEEDBACK_RANDOM;
+    else if (strcmp(f, "adaptive") == 0)
+        o->feedback = LSNN_FEEDBACK_ADAPTIVE;
+    else
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "eprop.feedback: unknown feedback '%s' (symmetric, random or adaptive)",
+                          f);
+    o->reset_grad = cfg->eprop.reset_grad;
+    o->rate_reg = cfg->eprop.rate_reg;
+    o->rate_target_hz = cfg->loss.rate_target;
+    o->clip_v = cfg->eprop.clip_v;
+    o->clip_a = cfg->eprop.clip_a;
+    return LSNN_OK;
+}
+
+static int ep_trainable(const lsnn_projection *pr)
+{
+    return !pr->frozen;
+}
+
+static void ep_layout(lsnn_eprop *ep, const lsnn_net *net, lsnn__arena *a)
+{
+    const size_t CH = (size_t)ep->CH, n = (size_t)ep->n, rs = sizeof(lsnn_real);
+    size_t max_dst = n;
+    for (int i = 0; i < ep->nchunks; i++) {
+        ep_chunk *c = &ep->ch[i];
+        for (int p = 0; p < net->n_proj; p++) {
+            const lsnn_projection *pr = &net->proj[p];
+            if (!ep_trainable(pr))
+                continue;
+            size_t m = CH * (size_t)pr->n_src * pr->n_dst;
+            c->ev[p] = lsnn__take(a, rs * m);
+            c->ea[p] = lsnn__take(a, rs * m);
+            c->eb[p] = lsnn__take(a, rs * m);
+            c->acc[p] = lsnn__take(a, rs * m);
+        }
+        c->nv = lsnn__take(a, rs * CH * n);
+        c->na = lsnn__take(a, rs * CH * n);
+        c->nb = lsnn__take(a, rs * CH * n);
+        c->nacc = lsnn__take(a, rs * CH * n);
+        for (int k = 0; k < 2; k++) {
+            ep_coef_set *cs = &c->coef[k];
+            cs->jvv = lsnn__take(a, rs * CH * n);
+            cs->jva = lsnn__take(a, rs * CH * n);
+            cs->jav = lsnn__take(a, rs * CH * n);
+            cs->jaa = lsnn__take(a, rs * CH * n);
+            cs->ev = lsnn__take(a, rs * CH * n);
+            cs->ea = lsnn__take(a, rs * CH * n);
+        }
+        c->hist = lsnn__take(a, rs * (size_t)ep->R * CH * n);
+        c->zeta = lsnn__take(a, rs * CH * n);
+        c->zacc = lsnn__take(a, rs * CH * n);
+        c->L = lsnn__take(a, rs * CH * n);
+        c->ysum = lsnn__take(a, rs * CH * (size_t)ep->n_out);
+        c->pre = lsnn__take(a, rs * max_dst);
+        c->ztot = lsnn__take(a, sizeof(double) * CH * n);
+        c->regsum = lsnn__take(a, sizeof(double) * n);
+        c->count = lsnn__take(a, sizeof(double) * n);
+        c->grad = lsnn__take(a, rs * ep->n_params);
+        c->mode = lsnn__take(a, sizeof(int) * CH);
+        c->wi = lsnn__take(a, sizeof(int) * CH);
+    }
+    ep->fb = lsnn__take(a, rs * n * (size_t)ep->n_out);
+    ep->fb0 = lsnn__take(a, rs * n * (size_t)ep->n_out);
+    ep->wout0 = lsnn__take(a, rs * n * (size_t)ep->n_out);
+}
+
+lsnn_eprop *lsnn_eprop_create(const lsnn_net *net, int B, const lsnn_eprop_opts *opts,
+                              uint64_t seed, lsnn_status *status)
+{
+    lsnn_status dummy;
+    if (!status)
+        status = &dummy;
+    for (int p = 0; p < net->n_pop; p++)
+        if (!net->pop[p].model->eligibility) {
+            *status = lsnn_error(LSNN_ERR_UNSUPPORTED,
+                                 "e-prop: neuron model '%s' has no eligibility propagation",
+                                 net->pop[p].model->name);
+            return NULL;
+        }
+    if (net->n_out > LSNN__EP_MAX_OUT) {
+        *status = lsnn_error(LSNN_ERR_RANGE, "e-prop: %d outputs (at most %d)", net->n_out,
+                             LSNN__EP_MAX_OUT);
+        return NULL;
+    }
+    lsnn_eprop *ep = calloc(1, sizeof *ep);
+    if (!ep) {
+        *status = lsnn_error(LSNN_ERR_NOMEM, "e-prop: out of memory");
+        return NULL;
+    }
+    ep->opts = *opts;
+    ep->sim = lsnn_sim_create(net, B, 1, status);
+    if (!ep->sim) {
+        free(ep);
+        return NULL;
+    }
+    ep->Bmax = B;
+    ep->CH = ep->sim->CH;
+    ep->nchunks = ep->sim->nchunks;
+    ep->n = net->n;
+    ep->n_out = net->n_out;
+    ep->R = ep->sim->R;
+    ep->n_params = net->n_params;
+    ep->ch = calloc((size_t)ep->nchunks, sizeof *ep->ch);
+    lsnn__arena a = {0};
+    if (ep->ch) {
+        ep_layout(ep, net, &a);
+        a.base = calloc(1, a.used + 64);
+    }
+    if (!ep->ch || !a.base) {
+        *status = lsnn_error(LSNN_ERR_NOMEM,
+                             "e-prop: cannot allocate the eligibility traces (%.1f MB) for batch "
+                             "%d and %zu parameters",
+                             a.used / 1e6, B, net->n_params);
+        free(ep->ch);
+        lsnn_sim_free(ep->sim);
+        free(ep);
+        return NULL;
+    }
+    ep->mem = a.base;
+    a.used = 0;
+    ep_layout(ep, net, &a);
+    if (opts->feedback != LSNN_FEEDBACK_SYMMETRIC) {
+        lsnn_rng rng;
+        lsnn_rng_derive(&rng, seed, 0xfeedb, 0, 0);
+        const double scale = 1 / sqrt((double)net->n);
+        for (size_t k = 0; k < (size_t)net->n * net->n_out; k++)
+            ep->fb0[k] = ep->fb[k] = (lsnn_real)(scale * lsnn_rng_normal(&rng));
+        memcpy(ep->wout0, net->w_out, sizeof(lsnn_real) * (size_t)net->n * net->n_out);
+    }
+    *status = LSNN_OK;
+    return ep;
+}
+
+void lsnn_eprop_free(lsnn_eprop *ep)
+{
+    if (!ep)
+        return;
+    lsnn_sim_free(ep->sim);
+    free(ep->mem);
+    free(ep->ch);
+    free(ep);
+}
+
+lsnn_real *lsnn_eprop_feedback(lsnn_eprop *ep)
+{
+    return ep->fb;
+}
+
+/* One row of synapses (one sequence, one source, targets [0, n)): eligibility vectors, the
+ * filtered trace and the gradient. J* are the targets' coefficients of step t-1, fv/fa those of
+ * step t; pre the pre-synaptic value of each synapse at t; L the targets' learning signal. */
+static void ep_row(int n, const lsnn_real *restrict pre, const lsnn_real *restrict gin,
+                   const lsnn_real *restrict jvv, const lsnn_real *restrict jva,
+                   const lsnn_real *restrict jav, const lsnn_real *restrict jaa,
+                   const lsnn_real *restrict fv, const lsnn_real *restrict fa,
+                   lsnn_real *restrict ev, lsnn_real *restrict ea, lsnn_real *restrict eb,
+                   lsnn_real *restrict acc, lsnn_real *restrict G, const lsnn_real *restrict L,
+                   lsnn_real kappa, int mode, lsnn_real cv, lsnn_real ca)
+{
+    for (int j = 0; j < n; j++) {
+        lsnn_real v = jvv[j] * ev[j] + jva[j] * ea[j] + gin[j] * pre[j];
+        lsnn_real a = jav[j] * ev[j] + jaa[j] * ea[j];
+        v = v > cv ? cv : v < -cv ? -cv : v;
+        a = a > ca ? ca : a < -ca ? -ca : a;
+        ev[j] = v;
+        ea[j] = a;
+        eb[j] = kappa * eb[j] + fv[j] * v + fa[j] * a;
+    }
+    switch (mode) {
+    case EP_STEP:
+        for (int j = 0; j < n; j++)
+            G[j] += L[j] * eb[j];
+        break;
+    case EP_WINDOW:
+        for (int j = 0; j < n; j++)
+            acc[j] += eb[j];
+        break;
+    case EP_WINDOW_END:
+        for (int j = 0; j < n; j++) {
+            G[j] += L[j] * (acc[j] + eb[j]);
+            acc[j] = 0;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static void ep_chunk_reset(lsnn_eprop *ep, const lsnn_net *net, ep_chunk *c)
+{
+    const size_t CH = (size_t)ep->CH, n = (size_t)ep->n, rs = sizeof(lsnn_real);
+    for (int p = 0; p < net->n_proj; p++) {
+        if (!c->ev[p])
+            continue;
+        size_t m = rs * CH * (size_t)net->proj[p].n_src * net->proj[p].n_dst;
+        memset(c->ev[p], 0, m);
+        memset(c->ea[p], 0, m);
+        memset(c->eb[p], 0, m);
+        memset(c->acc[p], 0, m);
+    }
+    lsnn_real *zero_n[] = {c->nv, c->na, c->nb, c->nacc, c->zeta, c->zacc, c->L};
+    for (size_t k = 0; k < sizeof zero_n / sizeof zero_n[0]; k++)
+        memset(zero_n[k], 0, rs * CH * n);
+    for (int k = 0; k < 2; k++) {
+        ep_coef_set *cs = &c->coef[k];
+        lsnn_real *arr[] = {cs->jvv, cs->jva, cs->jav, cs->jaa, cs->ev, cs->ea};
+        for (size_t q = 0; q < 6; q++)
+            memset(arr[q], 0, rs * CH * n);
+    }
+    memset(c->hist, 0, rs * (size_t)ep->R * CH * n);
+    memset(c->ysum, 0, rs * CH * (size_t)ep->n_out);
+    memset(c->ztot, 0, sizeof(double) * CH * n);
+    memset(c->wi, 0, sizeof(int) * CH);
+}
+
+/* Readout, online loss and learning signal of sequence s (batch index g) at step t. */
+static void ep_readout(lsnn_eprop *ep, const lsnn_net *net, ep_chunk *c, lsnn__chunk *sc,
+                       const lsnn_batch *batch, int s, int g, int t, double norm, lsnn_real *y,
+                       int *pred, int learn)
+{
+    const int n = net->n, n_out = net->n_out, T = batch->T;
+    const lsnn_real kappa = net->kappa, omk = 1 - net->kappa;
+    lsnn_real *zeta = c->zeta + (size_t)s * n;
+    const lsnn_real *z = sc->z + (size_t)s * n;
+    for (int j = 0; j < n; j++)
+        zeta[j] = kappa * zeta[j] + omk * z[j];
+    double yt[LSNN__EP_MAX_OUT], gk[LSNN__EP_MAX_OUT];
+    const lsnn_real *yw = sc->yw + (size_t)s * n_out;
+    for (int k = 0; k < n_out; k++) {
+        yt[k] = (double)(yw[k] + net->b_out[k]);
+        gk[k] = 0;
+    }
+    if (y)
+        for (int k = 0; k < n_out; k++)
+            y[((size_t)g * T + t) * n_out + k] = (lsnn_real)yt[k];
+    lsnn_real *gWout = c->grad + (net->w_out - net->params);
+    lsnn_real *gb = c->grad + (net->b_out - net->params);
+    int mode = EP_NONE;
+    /* zsrc: the filtered spikes the readout gradient multiplies (zeta, or its window sum). */
+    const lsnn_real *zsrc = zeta;
+    double bscale = 1;
+    if (batch->loss == LSNN_LOSS_MSE) {
+        double w = batch->y_weight[(size_t)g * T + t];
+        if (w != 0 && norm > 0) {
+            const lsnn_real *tgt = batch->y_target + ((size_t)g * T + t) * n_out;
+            for (int k = 0; k < n_out; k++) {
+                double d = yt[k] - tgt[k];
+                c->loss += w * d * d;
+                gk[k] = 2 * w * d / (n_out * norm);
+            }
+            mode = EP_STEP;
+        }
+    } else if (c->wi[s] < batch->n_windows[g]) {
+        const lsnn_window *w = &batch->windows[(size_t)g * batch->max_windows + c->wi[s]];
+        if (t >= w->t0 && t < w->t1) {
+            lsnn_real *ys = c->ysum + (size_t)s * n_out;
+            lsnn_real *za = c->zacc + (size_t)s * n;
+            for (int k = 0; k < n_out; k++)
+                ys[k] += (lsnn_real)yt[k];
+            mode = EP_WINDOW;
+            if (t == w->t1 - 1) {
+                const double len = w->t1 - w->t0;
+                double mx = -DBL_MAX, zs = 0;
+                int best = 0;
+                for (int k = 0; k < n_out; k++) {
+                    gk[k] = ys[k] / len;
+                    if (gk[k] > mx) {
+                        mx = gk[k];
+                        best = k;
+                    }
+                }
+                double lab = gk[w->label];
+                for (int k = 0; k < n_out; k++)
+                    zs += (gk[k] = exp(gk[k] - mx));
+                c->loss += -(lab - mx - log(zs));
+                c->correct += best == w->label;
+                c->total++;
+                if (pred)
+                    pred[(size_t)g * batch->max_windows + c->wi[s]] = best;
+                for (int k = 0; k < n_out; k++)
+                    gk[k] = (gk[k] / zs - (k == w->label)) / (len * norm);
+                /* The window's readout gradient: sum_t g zeta(t) = g (zacc + zeta(t)). */
+                for (int j = 0; j < n; j++)
+                    za[j] += zeta[j];
+                zsrc = za;
+                bscale = len;
+                mode = EP_WINDOW_END;
+                memset(ys, 0, sizeof(lsnn_real) * n_out);
+                c->wi[s]++;
+            } else {
+                for (int j = 0; j < n; j++)
+                    za[j] += zeta[j];
+            }
+        }
+    }
+    c->mode[s] = learn ? mode : EP_NONE;
+    if (!learn || (mode != EP_STEP && mode != EP_WINDOW_END))
+        return;
+    /* Exact readout gradients, and the learning signal L_j = (1 - kappa) sum_k B_jk g_k. */
+    lsnn_real *L = c->L + (size_t)s * n;
+    for (int k = 0; k < n_out; k++)
+        gb[k] += (lsnn_real)(gk[k] * bscale);
+    for (int j = 0; j < n; j++) {
+        const lsnn_real *fb = ep->fb + (size_t)j * n_out;
+        lsnn_real *gw = gWout + (size_t)j * n_out;
+        double l = 0;
+        for (int k = 0; k < n_out; k++) {
+            gw[k] += (lsnn_real)(gk[k] * zsrc[j]);
+            l += fb[k] * gk[k];
+        }
+        L[j] = (lsnn_real)(omk * l);
+    }
+    if (mode == EP_WINDOW_END)
+        memset(c->zacc + (size_t)s * n, 0, sizeof(lsnn_real) * n);
+}
+
+static void ep_chunk_run(lsnn_eprop *ep, const lsnn_net *net, int ci, const lsnn_batch *batch,
+                         double norm, lsnn_real *y, int *pred, int learn)
+{
+    ep_chunk *c = &ep->ch[ci];
+    lsnn__chunk *sc = &ep->sim->ch[ci];
+    const int n = net->n, R = ep->R, T = batch->T, n_in = batch->n_in;
+    const int g0 = ci * ep->CH;
+    const int bc = batch->B - g0 < ep->CH ? batch->B - g0 : ep->CH;
+    const int has_noise = lsnn__net_has_noise(net);
+    const int noise_elig = learn && has_noise && net->train_noise;
+    const lsnn_real kappa = net->kappa;
+    const lsnn_real cv = ep->opts.clip_v > 0 ? (lsnn_real)ep->opts.clip_v : FLT_MAX;
+    const lsnn_real ca = ep->opts.clip_a > 0 ? (lsnn_real)ep->opts.clip_a : FLT_MAX;
+    const double f0 = ep->opts.rate_target_hz * net->dt / 1000.0;
+    const size_t CHn = (size_t)ep->CH * n;
+
+    lsnn__chunk_reset(ep->sim, sc);
+    ep_chunk_reset(ep, net, c);
+    memset(c->count, 0, sizeof(double) * n);
+    memset(c->regsum, 0, sizeof(double) * n);
+    memset(c->grad, 0, sizeof(lsnn_real) * ep->n_params);
+    c->loss = 0;
+    c->correct = c->total = 0;
+    for (int t = 0; t < T; t++) {
+        lsnn__chunk_step(ep->sim, net, sc, batch, g0, bc, t, NULL, c->count, has_noise);
+        const ep_coef_set *cur = &c->coef[t % 2], *prev = &c->coef[(t + 1) % 2];
+        for (int s = 0; s < bc; s++) {
+            const size_t so = (size_t)s * n;
+            lsnn_neuron_state st = {sc->v + so, sc->b + so, sc->z + so, sc->hard + so,
+                                    sc->ref + so};
+            lsnn_eligibility_coeffs out = {cur->jvv + so, cur->jva + so, cur->jav + so,
+                                           cur->jaa + so, cur->ev + so,  cur->ea + so};
+            /* The models write entries [lo, hi) of arrays indexed like the state. */
+            for (int p = 0; p < net->n_pop; p++) {
+                const lsnn_population *po = &net->pop[p];
+                po->model->eligibility(&net->k, po->off, po->off + po->count, &st, net->gamma,
+                                       ep->opts.reset_grad, &out);
+            }
+            ep_readout(ep, net, c, sc, batch, s, g0 + s, t, norm, y, pred, learn);
+            if (ep->opts.rate_reg > 0) {
+                double *zt = c->ztot + so;
+                for (int j = 0; j < n; j++) {
+                    zt[j] += st.z[j];
+                    c->regsum[j] += zt[j] / (t + 1) - f0;
+                }
+            }
+        }
+        if (learn) {
+            for (int p = 0; p < net->n_proj; p++) {
+                const lsnn_projection *pr = &net->proj[p];
+                if (!c->ev[p])
+                    continue;
+                const int nd = pr->n_dst, ns = pr->n_src, jo = pr->dst_off;
+                lsnn_real *G = c->grad + pr->param_off;
+                for (int s = 0; s < bc; s++) {
+                    const size_t so = (size_t)s * n;
+                    const int g = g0 + s;
+                    for (int i = 0; i < ns; i++) {
+                        const uint8_t *d = pr->delay ? pr->delay + (size_t)i * nd : NULL;
+                        if (pr->src_is_input) {
+                            /* input at t' reaches V(t' + d - 1): pre(t) = x(t - d + 1) */
+                            const lsnn_real *xc = batch->x + (size_t)g * T * n_in + pr->src_off + i;
+                            for (int j = 0; j < nd; j++) {
+                                int tt = t - (d ? d[j] : 1) + 1;
+                                c->pre[j] = tt >= 0 ? xc[(size_t)tt * n_in] : 0;
+                            }
+                        } else {
+                            /* spike at t' reaches V(t' + d): pre(t) = z(t - d) */
+                            const lsnn_real *h = c->hist + so + pr->src_off + i;
+                            for (int j = 0; j < nd; j++) {
+                                int tt = t - (d ? d[j] : 1);
+                                c->pre[j] = tt >= 0 ? h[(size_t)(tt % R) * CHn] : 0;
+                            }
+                        }
+                        const size_t ro = ((size_t)s * ns + i) * nd;
+                        ep_row(nd, c->pre, net->k.g_in + jo, prev->jvv + so + jo,
+                               prev->jva + so + jo, prev->jav + so + jo, prev->jaa + so + jo,
+                               cur->ev + so + jo, cur->ea + so + jo, c->ev[p] + ro, c->ea[p] + ro,
+                               c->eb[p] + ro, c->acc[p] + ro, G + (size_t)i * nd,
+                               c->L + so + jo, kappa, c->mode[s], cv, ca);
+                    }
+                }
+            }
+            if (noise_elig) {
+                /* dV_j(t)/d sigma_j = g_in xi_j(t): a synapse whose pre-synaptic value is the
+                 * neuron's own noise sample. */
+                lsnn_real *G = c->grad + (net->noise_std - net->params);
+                for (int s = 0; s < bc; s++) {
+                    const size_t so = (size_t)s * n;
+                    for (int j = 0; j < n; j++)
+                        c->pre[j] = net->noise_std[j] != 0
+                                        ? (lsnn_real)lsnn_hash_normal(batch->noise_key,
+                                                                      (uint64_t)(g0 + s),
+                                                                      (uint64_t)t, (uint64_t)j)
+                                        : 0;
+                    ep_row(n, c->pre, net->k.g_in, prev->jvv + so, prev->jva + so,
+                           prev->jav + so, prev->jaa + so, cur->ev + so, cur->ea + so, c->nv + so,
+                           c->na + so, c->nb + so, c->nacc + so, G, c->L + so, kappa, c->mode[s],
+                           cv, ca);
+                }
+            }
+        }
+        /* The spikes of t join the ring of the last R steps. */
+        memcpy(c->hist + (size_t)(t % R) * CHn, sc->z, sizeof(lsnn_real) * bc * n);
+    }
+}
+
+lsnn_status lsnn_eprop_run(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch *batch,
+                           lsnn_real *grad, lsnn_real *y, double *spike_count, int *pred,
+                           lsnn_loss_result *out)
+{
+    memset(out, 0, sizeof *out);
+    if (batch->B > ep->Bmax || net->n != ep->n || net->n_out != ep->n_out ||
+        batch->n_in != net->n_in || batch->n_out != net->n_out || net->n_params != ep->n_params)
+        return lsnn_error(LSNN_ERR_SHAPE,
+                          "e-prop: batch (%d sequences, %d in, %d out) does not fit the workspace "
+                          "(%d sequences) or the network (%d in, %d out)",
+                          batch->B, batch->n_in, batch->n_out, ep->Bmax, net->n_in, net->n_out);
+    /* Loss normaliser over the whole batch: total weight (MSE) or number of windows. */
+    double norm = 0;
+    if (batch->loss == LSNN_LOSS_MSE) {
+        for (size_t bt = 0; bt < (size_t)batch->B * batch->T; bt++)
+            norm += batch->y_weight[bt];
+    } else {
+        for (int g = 0; g < batch->B; g++) {
+            const lsnn_window *w = &batch->windows[(size_t)g * batch->max_windows];
+            for (int k = 0; k < batch->n_windows[g]; k++) {
+                if (w[k].t0 < 0 || w[k].t1 > batch->T || w[k].t1 <= w[k].t0 ||
+                    (k > 0 && w[k].t0 < w[k - 1].t1))
+                    return lsnn_error(LSNN_ERR_ARG,
+                                      "e-prop: sequence %d: window %d [%d, %d) is empty, out of "
+                                      "range, or overlaps the previous one (e-prop needs sorted, "
+                                      "disjoint windows)",
+                                      g, k, w[k].t0, w[k].t1);
+            }
+            norm += batch->n_windows[g];
+        }
+    }
+    const size_t nfb = (size_t)net->n * net->n_out;
+    if (ep->opts.feedback == LSNN_FEEDBACK_SYMMETRIC)
+        memcpy(ep->fb, net->w_out, sizeof(lsnn_real) * nfb);
+    else if (ep->opts.feedback == LSNN_FEEDBACK_ADAPTIVE)
+        /* B receives every update of W_out, so B = B0 + (W_out - W_out at the start): a
+         * function of the parameters, which a resumed run therefore recovers exactly. */
+        for (size_t k = 0; k < nfb; k++)
+            ep->fb[k] = ep->fb0[k] + (net->w_out[k] - ep->wout0[k]);
+    const int nch = (batch->B + ep->CH - 1) / ep->CH;
+    const int learn = grad != NULL;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int ci = 0; ci < nch; ci++)
+        ep_chunk_run(ep, net, ci, batch, norm, y, pred, learn);
+
+    /* Deterministic reduction in chunk order. */
+    double loss = 0, regsum_scale = ep->opts.rate_reg / batch->B;
+    for (int ci = 0; ci < nch; ci++) {
+        loss += ep->ch[ci].loss;
+        out->correct += ep->ch[ci].correct;
+        out->total += ep->ch[ci].total;
+    }
+    out->loss = norm > 0 ? (batch->loss == LSNN_LOSS_MSE ? loss / (net->n_out * norm) : loss / norm)
+                         : 0;
+    if (!isfinite(out->loss))
+        return lsnn_error(LSNN_ERR_NUMERIC, "e-prop: the loss is not finite");
+    if (spike_count) {
+        memset(spike_count, 0, sizeof(double) * net->n);
+        for (int ci = 0; ci < nch; ci++)
+            for (int j = 0; j < net->n; j++)
+                spike_count[j] += ep->ch[ci].count[j];
+    }
+    if (!learn)
+        return LSNN_OK;
+    memcpy(grad, ep->ch[0].grad, sizeof(lsnn_real) * ep->n_params);
+    for (int ci = 1; ci < nch; ci++) {
+        const lsnn_real *g = ep->ch[ci].grad;
+        for (size_t k = 0; k < ep->n_params; k++)
+            grad[k] += g[k];
+    }
+    if (ep->opts.rate_reg > 0) {
+        /* Every existing incoming synapse of neuron j: c_reg / B sum (f_j(t) - f_target). */
+        double *rs = ep->ch[0].regsum;
+        for (int ci = 1; ci < nch; ci++)
+            for (int j = 0; j < net->n; j++)
+                rs[j] += ep->ch[ci].regsum[j];
+        for (int p = 0; p < net->n_proj; p++) {
+            const lsnn_projection *pr = &net->proj[p];
+            if (!ep_trainable(pr))
+                continue;
+            lsnn_real *G = grad + pr->param_off;
+            for (int i = 0; i < pr->n_src; i++)
+                for (int j = 0; j < pr->n_dst; j++) {
+                    size_t q = (size_t)i * pr->n_dst + j;
+                    if (pr->mask ? !pr->mask[q]
+                                 : (pr->no_self && !pr->src_is_input &&
+                                    pr->src_off + i == pr->dst_off + j))
+                        continue;
+                    G[q] += (lsnn_real)(regsum_scale * rs[pr->dst_off + j]);
+                }
+        }
+    }
+    return LSNN_OK;
+}

@@ -1,0 +1,275 @@
+/* e-prop against an independent computation, in double precision.
+ *
+ * e-prop's gradient is, by construction, the gradient of the loss when the recurrent spikes
+ * arriving at a neuron are treated as constants (seed 004 section 2.2; Bellec et al. 2020).
+ * BPTT with that one dependency cut (lsnn_sim_set_cut_recurrent) computes the same quantity by
+ * an entirely different route (a backward pass over the recorded trajectory), so with symmetric
+ * feedback the two must agree to rounding. The readout weights and biases get their exact
+ * gradient in e-prop, so those must equal uncut BPTT's. Checked for LIF-only and ALIF networks,
+ * both input scalings, delays, current noise, hard and smooth spikes, classification windows and
+ * mean squared error, and with the reset kept in or left out of the eligibility. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lsnn/eprop.h"
+#include "lsnn/learn.h"
+#include "lsnn/network.h"
+#include "lsnn/sim.h"
+
+enum { B = 5, T = 60, NIN = 4, NOUT = 3 };
+
+typedef struct setup {
+    const char *scaling;
+    int n_regular, n_adaptive, max_delay;
+    double noise;
+    int smooth, mse, reset_grad;
+} setup;
+
+static double rel_err(const lsnn_real *a, const lsnn_real *b, size_t n, double *norm)
+{
+    double num = 0, den = 0;
+    for (size_t k = 0; k < n; k++) {
+        num += (a[k] - b[k]) * (a[k] - b[k]);
+        den += b[k] * b[k];
+    }
+    *norm = sqrt(den);
+    return sqrt(num) / (sqrt(den) + 1e-300);
+}
+
+static void build(const setup *su, lsnn_net *net, lsnn_batch *batch)
+{
+    lsnn_network_config nc;
+    memset(&nc, 0, sizeof nc);
+    nc.n_regular = su->n_regular;
+    nc.n_adaptive = su->n_adaptive;
+    nc.dt = 1;
+    nc.tau_m = 8;
+    nc.tau_a = 30;
+    nc.beta = 0.8;
+    nc.b0 = 1.0;
+    nc.refractory = 2;
+    snprintf(nc.input_scaling, sizeof nc.input_scaling, "%s", su->scaling);
+    nc.gamma = 0.3;
+    nc.w0 = strcmp(su->scaling, "plain") == 0 ? 1.0 : 6.0;
+    nc.w0_out = 1;
+    nc.max_delay = su->max_delay;
+    nc.noise_std = su->noise;
+    nc.train_noise = su->noise > 0;
+    nc.readout_tau = 5;
+    assert_int_equal(lsnn_net_init(net, &nc, NIN, NOUT, 11), LSNN_OK);
+    net->smooth = su->smooth;
+    for (int k = 0; k < NOUT; k++)
+        net->b_out[k] = (lsnn_real)(0.1 * (k + 1));
+    assert_int_equal(lsnn_batch_init(batch, B, T, NIN, NOUT,
+                                     su->mse ? LSNN_LOSS_MSE : LSNN_LOSS_CE_WINDOW, 3),
+                     LSNN_OK);
+    batch->noise_key = 77;
+    lsnn_rng rng;
+    lsnn_rng_seed(&rng, 5);
+    for (size_t k = 0; k < (size_t)B * T * NIN; k++)
+        batch->x[k] = lsnn_rng_uniform(&rng) < 0.5 ? 0 : (lsnn_real)(1.5 * lsnn_rng_uniform(&rng));
+    for (int g = 0; g < B; g++) {
+        /* Several disjoint windows of different lengths; sequence 0 has only two. */
+        static const int w[3][2] = {{8, 14}, {25, 26}, {40, 60}};
+        batch->n_windows[g] = g == 0 ? 2 : 3;
+        for (int k = 0; k < batch->n_windows[g]; k++) {
+            lsnn_window *win = &batch->windows[(size_t)g * batch->max_windows + k];
+            win->t0 = w[k][0];
+            win->t1 = w[k][1];
+            win->label = (g + k) % NOUT;
+        }
+    }
+    if (su->mse)
+        for (size_t bt = 0; bt < (size_t)B * T; bt++) {
+            batch->y_weight[bt] = bt % 3 == 0 ? 0 : (lsnn_real)(0.5 + lsnn_rng_uniform(&rng));
+            for (int k = 0; k < NOUT; k++)
+                batch->y_target[bt * NOUT + k] = (lsnn_real)lsnn_rng_normal(&rng);
+        }
+}
+
+static void check(const setup *su)
+{
+    lsnn_net net;
+    lsnn_batch batch;
+    build(su, &net, &batch);
+    const size_t np = net.n_params, ny = (size_t)B * T * NOUT;
+
+    /* BPTT: forward, loss, backward with and without the recurrent cut. */
+    lsnn_sim *sim = lsnn_sim_create(&net, B, T, NULL);
+    assert_non_null(sim);
+    lsnn_real *y = malloc(sizeof(lsnn_real) * ny), *gy = malloc(sizeof(lsnn_real) * ny);
+    lsnn_real *g_full = malloc(sizeof(lsnn_real) * np), *g_cut = malloc(sizeof(lsnn_real) * np);
+    double *count = malloc(sizeof(double) * net.n), *count_ep = malloc(sizeof(double) * net.n);
+    assert_int_equal(lsnn_sim_forward(sim, &net, &batch, y, count, NULL), LSNN_OK);
+    lsnn_loss_result lr;
+    assert_int_equal(lsnn_loss_compute(&batch, y, gy, &lr), LSNN_OK);
+    assert_int_equal(lsnn_bptt_backward(sim, &net, &batch, gy, NULL, g_full), LSNN_OK);
+    net.k.reset_grad = su->reset_grad ? 1 : 0;
+    lsnn_sim_set_cut_recurrent(sim, 1);
+    assert_int_equal(lsnn_bptt_backward(sim, &net, &batch, gy, NULL, g_cut), LSNN_OK);
+    net.k.reset_grad = 1;
+
+    /* e-prop: one online pass. */
+    lsnn_eprop_opts eo = {0};
+    eo.feedback = LSNN_FEEDBACK_SYMMETRIC;
+    eo.reset_grad = su->reset_grad;
+    lsnn_status st;
+    lsnn_eprop *ep = lsnn_eprop_create(&net, B, &eo, 3, &st);
+    assert_non_null(ep);
+    lsnn_real *g_ep = malloc(sizeof(lsnn_real) * np), *y_ep = malloc(sizeof(lsnn_real) * ny);
+    lsnn_loss_result lr_ep;
+    assert_int_equal(lsnn_eprop_run(ep, &net, &batch, g_ep, y_ep, count_ep, NULL, &lr_ep), LSNN_OK);
+
+    /* Same trajectory, same loss. */
+    for (size_t k = 0; k < ny; k++)
+        assert_true(y_ep[k] == y[k]);
+    double spikes = 0;
+    for (int j = 0; j < net.n; j++) {
+        assert_true(count_ep[j] == count[j]);
+        spikes += count[j];
+    }
+    assert_true(spikes > 10);
+    assert_true(fabs(lr_ep.loss - lr.loss) <= 1e-12 * fabs(lr.loss));
+    assert_int_equal(lr_ep.correct, lr.correct);
+    assert_int_equal(lr_ep.total, lr.total);
+
+    /* Input and recurrent weights (and the noise std): e-prop == cut BPTT. */
+    for (int p = 0; p < net.n_proj; p++) {
+        const lsnn_projection *pr = &net.proj[p];
+        size_t n = (size_t)pr->n_src * pr->n_dst, o = pr->param_off;
+        double norm, e = rel_err(g_ep + o, g_cut + o, n, &norm), nf;
+        double diff = rel_err(g_cut + o, g_full + o, n, &nf);
+        printf("[%s %dR+%dA d%d noise %.1f %s %s reset %d] %-5s |g| %.3e  e-prop vs cut BPTT "
+               "%.1e  (cut vs full %.1e)\n",
+               su->scaling, su->n_regular, su->n_adaptive, su->max_delay, su->noise,
+               su->smooth ? "smooth" : "hard", su->mse ? "mse" : "ce", su->reset_grad, pr->name,
+               norm, e, diff);
+        assert_true(norm > 0);
+        assert_true(e < 1e-5);
+    }
+    if (su->noise > 0) {
+        size_t o = (size_t)(net.noise_std - net.params);
+        double norm, e = rel_err(g_ep + o, g_cut + o, net.n, &norm);
+        printf("    noise_std |g| %.3e  e-prop vs cut BPTT %.1e\n", norm, e);
+        assert_true(norm > 0);
+        assert_true(e < 1e-5);
+    }
+    /* Readout: exact. */
+    {
+        size_t o = (size_t)(net.w_out - net.params), n = (size_t)net.n * NOUT;
+        double norm, e = rel_err(g_ep + o, g_full + o, n, &norm);
+        assert_true(norm > 0);
+        assert_true(e < 1e-10);
+        o = (size_t)(net.b_out - net.params);
+        e = rel_err(g_ep + o, g_full + o, NOUT, &norm);
+        assert_true(norm > 0);
+        assert_true(e < 1e-10);
+    }
+
+    /* Evaluation-only pass: same loss, no gradient needed. */
+    lsnn_loss_result lr_eval;
+    int pred[B * 3];
+    assert_int_equal(lsnn_eprop_run(ep, &net, &batch, NULL, NULL, NULL, pred, &lr_eval), LSNN_OK);
+    assert_true(lr_eval.loss == lr_ep.loss);
+
+    lsnn_eprop_free(ep);
+    free(g_ep);
+    free(y_ep);
+    free(y);
+    free(gy);
+    free(g_full);
+    free(g_cut);
+    free(count);
+    free(count_ep);
+    lsnn_sim_free(sim);
+    lsnn_batch_free(&batch);
+    lsnn_net_free(&net);
+}
+
+static void test_lif_leaky(void **state)
+{
+    (void)state;
+    setup su = {"leaky", 8, 0, 1, 0, 0, 0, 1};
+    check(&su);
+}
+
+static void test_alif_leaky_delays(void **state)
+{
+    (void)state;
+    setup su = {"leaky", 4, 4, 3, 0, 0, 0, 1};
+    check(&su);
+}
+
+static void test_alif_plain_mse(void **state)
+{
+    (void)state;
+    setup su = {"plain", 3, 5, 2, 0, 0, 1, 1};
+    check(&su);
+}
+
+static void test_alif_no_reset_grad(void **state)
+{
+    (void)state;
+    /* Seed 004 eq. 2.24: dV(t+1)/dV(t) = alpha. The reference cuts the reset's spike too. */
+    setup su = {"plain", 4, 4, 1, 0, 0, 0, 0};
+    check(&su);
+    setup su2 = {"leaky", 4, 4, 2, 0, 0, 1, 0};
+    check(&su2);
+}
+
+static void test_smooth_noise(void **state)
+{
+    (void)state;
+    setup su = {"leaky", 4, 4, 2, 0.3, 1, 0, 1};
+    check(&su);
+}
+
+/* Random feedback changes the learning signals but never the readout gradients. */
+static void test_random_feedback(void **state)
+{
+    (void)state;
+    setup su = {"leaky", 4, 4, 1, 0, 0, 0, 1};
+    lsnn_net net;
+    lsnn_batch batch;
+    build(&su, &net, &batch);
+    lsnn_eprop_opts sym = {0}, rnd = {0};
+    rnd.feedback = LSNN_FEEDBACK_RANDOM;
+    lsnn_eprop *a = lsnn_eprop_create(&net, B, &sym, 1, NULL);
+    lsnn_eprop *b = lsnn_eprop_create(&net, B, &rnd, 1, NULL);
+    assert_non_null(a);
+    assert_non_null(b);
+    lsnn_real *ga = malloc(sizeof(lsnn_real) * net.n_params);
+    lsnn_real *gb = malloc(sizeof(lsnn_real) * net.n_params);
+    lsnn_loss_result la, lb;
+    assert_int_equal(lsnn_eprop_run(a, &net, &batch, ga, NULL, NULL, NULL, &la), LSNN_OK);
+    assert_int_equal(lsnn_eprop_run(b, &net, &batch, gb, NULL, NULL, NULL, &lb), LSNN_OK);
+    size_t o = (size_t)(net.w_out - net.params);
+    for (size_t k = o; k < o + (size_t)net.n * NOUT + NOUT; k++)
+        assert_true(ga[k] == gb[k]);
+    double norm, e = rel_err(ga + net.proj[0].param_off, gb + net.proj[0].param_off,
+                             (size_t)net.proj[0].n_src * net.proj[0].n_dst, &norm);
+    assert_true(e > 1e-2);
+    free(ga);
+    free(gb);
+    lsnn_eprop_free(a);
+    lsnn_eprop_free(b);
+    lsnn_batch_free(&batch);
+    lsnn_net_free(&net);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lif_leaky),          cmocka_unit_test(test_alif_leaky_delays),
+        cmocka_unit_test(test_alif_plain_mse),     cmocka_unit_test(test_alif_no_reset_grad),
+        cmocka_unit_test(test_smooth_noise),       cmocka_unit_test(test_random_feedback),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
