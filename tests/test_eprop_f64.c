@@ -30,6 +30,8 @@ typedef struct setup {
     int n_regular, n_adaptive, max_delay;
     double noise;
     int smooth, mse, reset_grad;
+    const char *neuron; /* NULL: "alif" */
+    double w0;          /* 0: the default for the scaling */
 } setup;
 
 static double rel_err(const lsnn_real *a, const lsnn_real *b, size_t n, double *norm)
@@ -57,7 +59,8 @@ static void build(const setup *su, lsnn_net *net, lsnn_batch *batch)
     nc.refractory = 2;
     snprintf(nc.input_scaling, sizeof nc.input_scaling, "%s", su->scaling);
     nc.gamma = 0.3;
-    nc.w0 = strcmp(su->scaling, "plain") == 0 ? 1.0 : 6.0;
+    nc.w0 = su->w0 > 0 ? su->w0 : strcmp(su->scaling, "plain") == 0 ? 1.0 : 6.0;
+    snprintf(nc.neuron, sizeof nc.neuron, "%s", su->neuron ? su->neuron : "alif");
     nc.w0_out = 1;
     nc.max_delay = su->max_delay;
     nc.noise_std = su->noise;
@@ -146,9 +149,9 @@ static void check(const setup *su)
         size_t n = (size_t)pr->n_src * pr->n_dst, o = pr->param_off;
         double norm, e = rel_err(g_ep + o, g_cut + o, n, &norm), nf;
         double diff = rel_err(g_cut + o, g_full + o, n, &nf);
-        printf("[%s %dR+%dA d%d noise %.1f %s %s reset %d] %-5s |g| %.3e  e-prop vs cut BPTT "
-               "%.1e  (cut vs full %.1e)\n",
-               su->scaling, su->n_regular, su->n_adaptive, su->max_delay, su->noise,
+        printf("[%s %s %dR+%dA d%d noise %.1f %s %s reset %d] %-5s |g| %.3e  e-prop vs cut "
+               "BPTT %.1e  (cut vs full %.1e)\n",
+               su->neuron ? su->neuron : "alif", su->scaling, su->n_regular, su->n_adaptive, su->max_delay, su->noise,
                su->smooth ? "smooth" : "hard", su->mse ? "mse" : "ce", su->reset_grad, pr->name,
                norm, e, diff);
         assert_true(norm > 0);
@@ -196,21 +199,21 @@ static void check(const setup *su)
 static void test_lif_leaky(void **state)
 {
     (void)state;
-    setup su = {"leaky", 8, 0, 1, 0, 0, 0, 1};
+    setup su = {"leaky", 8, 0, 1, 0, 0, 0, 1, NULL, 0};
     check(&su);
 }
 
 static void test_alif_leaky_delays(void **state)
 {
     (void)state;
-    setup su = {"leaky", 4, 4, 3, 0, 0, 0, 1};
+    setup su = {"leaky", 4, 4, 3, 0, 0, 0, 1, NULL, 0};
     check(&su);
 }
 
 static void test_alif_plain_mse(void **state)
 {
     (void)state;
-    setup su = {"plain", 3, 5, 2, 0, 0, 1, 1};
+    setup su = {"plain", 3, 5, 2, 0, 0, 1, 1, NULL, 0};
     check(&su);
 }
 
@@ -218,24 +221,44 @@ static void test_alif_no_reset_grad(void **state)
 {
     (void)state;
     /* Seed 004 eq. 2.24: dV(t+1)/dV(t) = alpha. The reference cuts the reset's spike too. */
-    setup su = {"plain", 4, 4, 1, 0, 0, 0, 0};
+    setup su = {"plain", 4, 4, 1, 0, 0, 0, 0, NULL, 0};
     check(&su);
-    setup su2 = {"leaky", 4, 4, 2, 0, 0, 1, 0};
+    setup su2 = {"leaky", 4, 4, 2, 0, 0, 1, 0, NULL, 0};
     check(&su2);
 }
 
 static void test_smooth_noise(void **state)
 {
     (void)state;
-    setup su = {"leaky", 4, 4, 2, 0.3, 1, 0, 1};
+    setup su = {"leaky", 4, 4, 2, 0.3, 1, 0, 1, NULL, 0};
     check(&su);
+}
+
+/* The other neuron models: their BPTT adjoints and their e-prop coefficients are written
+ * separately (src/neuron/stdp_alif.c, izhikevich.c), so agreement checks both. */
+static void test_stdp_alif(void **state)
+{
+    (void)state;
+    setup su = {"plain", 3, 5, 2, 0, 0, 0, 0, "stdp_alif", 0};
+    check(&su);
+    setup su2 = {"leaky", 4, 4, 1, 0.2, 0, 1, 1, "stdp_alif", 0};
+    check(&su2);
+}
+
+static void test_izhikevich(void **state)
+{
+    (void)state;
+    setup su = {"plain", 4, 4, 1, 0, 0, 0, 0, "izhikevich", 25};
+    check(&su);
+    setup su2 = {"plain", 4, 4, 3, 0, 0, 1, 1, "izhikevich", 25};
+    check(&su2);
 }
 
 /* Random feedback changes the learning signals but never the readout gradients. */
 static void test_random_feedback(void **state)
 {
     (void)state;
-    setup su = {"leaky", 4, 4, 1, 0, 0, 0, 1};
+    setup su = {"leaky", 4, 4, 1, 0, 0, 0, 1, NULL, 0};
     lsnn_net net;
     lsnn_batch batch;
     build(&su, &net, &batch);
@@ -270,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_lif_leaky),          cmocka_unit_test(test_alif_leaky_delays),
         cmocka_unit_test(test_alif_plain_mse),     cmocka_unit_test(test_alif_no_reset_grad),
         cmocka_unit_test(test_smooth_noise),       cmocka_unit_test(test_random_feedback),
+        cmocka_unit_test(test_stdp_alif),          cmocka_unit_test(test_izhikevich),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

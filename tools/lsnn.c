@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "cmd_data.h"
+#include "cmd_demo.h"
 #include "cmd_inspect.h"
 #include "cmd_plot.h"
 #include "lsnn/checkpoint.h"
@@ -785,6 +786,7 @@ static const char *MAIN_HELP =
     "  inspect MODEL          connectivity between subpopulations, parameter counts, signs\n"
     "  plot KIND ...          draw dynamics, learning curves or connectivity (PNG/SVG/PDF)\n"
     "  report RUN_DIR         write RUN_DIR/report.html: config, metrics, figures\n"
+    "  demo synapse ...       single-synapse e-prop traces (ALIF, STDP-ALIF, Izhikevich) as CSV\n"
     "  help                   this text\n"
     "\n"
     "Configs: configs/*.json; every key is documented in docs/CONFIG.md.\n";
@@ -824,6 +826,8 @@ int main(int argc, char **argv)
         return lsnn_cmd_inspect(argc - 2, argv + 2);
     if (strcmp(cmd, "plot") == 0)
         return lsnn_cmd_plot(argc - 2, argv + 2);
+    if (strcmp(cmd, "demo") == 0)
+        return lsnn_cmd_demo(argc - 2, argv + 2);
     if (strcmp(cmd, "report") == 0)
         return lsnn_cmd_report(argc - 2, argv + 2);
     return die("unknown command '%s' (see lsnn help)", cmd);

@@ -24,6 +24,7 @@ typedef struct lsnn_optim_config {
 } lsnn_optim_config;
 
 typedef struct lsnn_network_config {
+    char neuron[LSNN_NAME_MAX]; /* neuron model of every population: "alif" | "stdp_alif" | "izhikevich" */
     int n_regular;             /* LIF neurons (beta = 0) */
     int n_adaptive;            /* ALIF neurons */
     double dt;                 /* ms per step (1.0) */

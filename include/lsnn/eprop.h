@@ -68,4 +68,32 @@ lsnn_status lsnn_eprop_run(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch
  * W_out made at the start of each run. */
 lsnn_real *lsnn_eprop_feedback(lsnn_eprop *ep);
 
+/* Single-synapse demonstration (seed 004 Figures 2.3, 3.9-3.11): one pre-synaptic spike train
+ * drives one post-synaptic neuron through a weak plastic synapse, and an injected current makes
+ * the neuron fire at set times: a ramp over the 10 steps before each spike brings V towards the
+ * threshold, then a strong pulse makes it cross. In the first half each post-synaptic spike
+ * follows a pre-synaptic one by 6 ms, in the second half each pre-synaptic spike follows a
+ * post-synaptic one by 2 ms (inside the 5 ms refractory period); pairs are 40 ms apart. With a
+ * constant learning signal L = 1 and no readout filter, dw(t) is the weight change
+ * sum_{t' <= t} L e(t') that e-prop accumulates (positive: potentiation).
+ * Constants (dt = 1 ms, "plain" scaling): tau_m 20 ms, tau_a 200 ms, beta 0.1, v_th 1,
+ * refractory 5 steps, gamma 0.3, weight 0.05, ramp 0.075, pulse 1.2; Izhikevich: weight 2, ramp 3,
+ * pulse 200. */
+#define LSNN_DEMO_STEPS 400
+#define LSNN_DEMO_HALF 200
+#define LSNN_DEMO_PAIRS 4
+#define LSNN_DEMO_FIRST 40 /* first pre-synaptic spike; pair r at FIRST + GAP r (+ HALF) */
+#define LSNN_DEMO_GAP 40
+
+typedef struct lsnn_synapse_demo {
+    double pre[LSNN_DEMO_STEPS], post[LSNN_DEMO_STEPS];  /* spikes */
+    double v[LSNN_DEMO_STEPS], a[LSNN_DEMO_STEPS];      /* membrane, adaptation (Izhikevich: mV) */
+    double eps_v[LSNN_DEMO_STEPS], eps_a[LSNN_DEMO_STEPS]; /* eligibility vector */
+    double e[LSNN_DEMO_STEPS], dw[LSNN_DEMO_STEPS];      /* eligibility trace, accumulated dW */
+} lsnn_synapse_demo;
+
+/* neuron: "alif", "stdp_alif" or "izhikevich"; clip != 0 applies seed 004's clipping of the
+ * eligibility vector (|eps_v| <= 3, |eps_a| <= 0.005). */
+lsnn_status lsnn_eprop_synapse_demo(const char *neuron, int clip, lsnn_synapse_demo *out);
+
 #endif

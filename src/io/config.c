@@ -119,6 +119,12 @@ static const cfg_field fields[] = {
           "epoch; 0: off)."),
 
     /* network */
+    F_STR("network.neuron", network.neuron, "alif", "alif|stdp_alif|izhikevich",
+          "Neuron model of every population: `alif` (LIF when beta = 0; seed 000), `stdp_alif` "
+          "(hard reset at a spike and at the end of refractoriness, negative pseudo-derivative "
+          "while refractory; seed 004 eqs. 3.16-3.23) or `izhikevich` (built-in reset, seed 004 "
+          "eqs. 3.24-3.39; use input_scaling `plain`; tau_m, b0, beta and refractory do not "
+          "apply)."),
     F_INT("network.n_regular", network.n_regular, 20, R_IN, 0, MAX_NEURONS,
           "Regular LIF neurons (no threshold adaptation)."),
     F_INT("network.n_adaptive", network.n_adaptive, 20, R_IN, 0, MAX_NEURONS,

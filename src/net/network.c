@@ -349,7 +349,10 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
     net->train_noise = cfg->train_noise;
     net->max_delay = cfg->max_delay;
 
-    const lsnn_neuron_model *alif = lsnn_neuron_model_find("alif");
+    const char *mname = cfg->neuron[0] ? cfg->neuron : "alif";
+    const lsnn_neuron_model *alif = lsnn_neuron_model_find(mname);
+    if (!alif)
+        return lsnn_error(LSNN_ERR_CONFIG, "network.neuron: unknown neuron model '%s'", mname);
     lsnn__add_pops(net, "R", 0, cfg->n_regular, cfg->sign_regular, signed_init,
                    cfg->exc_fraction, seed, 0, alif);
     lsnn__add_pops(net, "A", cfg->n_regular, cfg->n_adaptive, cfg->sign_adaptive, signed_init,

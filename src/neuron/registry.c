@@ -4,9 +4,13 @@
 #include "lsnn/neuron.h"
 
 extern const lsnn_neuron_model lsnn_neuron_alif;
+extern const lsnn_neuron_model lsnn_neuron_stdp_alif;
+extern const lsnn_neuron_model lsnn_neuron_izhikevich;
 
 static const lsnn_neuron_model *const lsnn__models[] = {
     &lsnn_neuron_alif,
+    &lsnn_neuron_stdp_alif,
+    &lsnn_neuron_izhikevich,
 };
 
 const lsnn_neuron_model *lsnn_neuron_model_find(const char *name)

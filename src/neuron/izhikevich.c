@@ -1,0 +1,112 @@
+/* Izhikevich neurons with built-in reset (seed 004 section 3.2.2.2, eqs. 3.24-3.39).
+ *
+ * Euler steps of dt = 1 ms of v' = 0.04 v^2 + 5 v + 140 - a + I, a' = 0.004 v - 0.02 a, with the
+ * reset folded into the update (eqs. 3.26-3.29):
+ *   vr = v(t-1) - (v(t-1) + 65) z(t-1),   ar = a(t-1) + 2 z(t-1)
+ *   v(t) = vr + 0.04 vr^2 + 5 vr + 140 - ar + g_in I(t)
+ *   a(t) = ar + 0.004 vr - 0.02 ar
+ *   z(t) = H(v(t) - 30)
+ * pseudo-derivative psi = gamma exp((min(v, 30) - 30) / 30) (eq. 3.36), dz/da = 0.
+ * The state arrays hold v + 70 and a + 14 (the resting point of these equations is v = -70 mV,
+ * a = -14), so that the simulator's all-zero initial state is the neuron at rest. Refractory
+ * periods and the ALIF constants (tau_m, b0, beta, ...) do not apply; g_in scales the input
+ * ("plain" input scaling gives the seed's equations).
+ *
+ * e-prop (eq. 3.35) leaves out the reset's dependence on z; with reset_grad on it is included
+ * (dvr/dz = -(v + 65), dar/dz = 2). The eligibility vectors of these neurons grow large, which is
+ * why seed 004 clips them (eprop.clip_v = 3, eprop.clip_a = 0.005). */
+#include <math.h>
+
+#include "lsnn/neuron.h"
+
+#define IZH_V_REST (-70.0)
+#define IZH_A_REST (-14.0)
+#define IZH_PEAK 30.0
+
+static lsnn_real lsnn__izh_psi(lsnn_real v, lsnn_real gamma)
+{
+    lsnn_real m = v < IZH_PEAK ? v : (lsnn_real)IZH_PEAK;
+    return gamma * (lsnn_real)exp((m - IZH_PEAK) / 30.0);
+}
+
+static void lsnn__izh_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neuron_state *s,
+                           const lsnn_real *cur, lsnn_real gamma, int smooth)
+{
+    (void)gamma;
+    (void)smooth;
+    for (int j = lo; j < hi; j++) {
+        lsnn_real zp = s->z[j];
+        lsnn_real v = s->v[j] + (lsnn_real)IZH_V_REST, a = s->b[j] + (lsnn_real)IZH_A_REST;
+        lsnn_real vr = v - (v + 65) * zp, ar = a + 2 * zp;
+        lsnn_real vn = vr + (lsnn_real)0.04 * vr * vr + 5 * vr + 140 - ar + c->g_in[j] * cur[j];
+        lsnn_real an = ar + (lsnn_real)0.004 * vr - (lsnn_real)0.02 * ar;
+        s->v[j] = vn - (lsnn_real)IZH_V_REST;
+        s->b[j] = an - (lsnn_real)IZH_A_REST;
+        s->ref[j] = 0;
+        s->z[j] = vn >= (lsnn_real)IZH_PEAK ? 1 : 0;
+        if (s->hard)
+            s->hard[j] = (uint8_t)(s->z[j] != 0);
+    }
+}
+
+/* Partial derivatives of (v(t+1), a(t+1)) at the recorded state of step t. */
+typedef struct izh_partials {
+    lsnn_real vv, va, av, aa; /* with z(t) held fixed */
+    lsnn_real vz, az;         /* through z(t) (the reset) */
+    lsnn_real psi;
+} izh_partials;
+
+static izh_partials lsnn__izh_partials(lsnn_real vs, lsnn_real z, lsnn_real gamma)
+{
+    izh_partials p;
+    lsnn_real v = vs + (lsnn_real)IZH_V_REST;
+    lsnn_real vr = v - (v + 65) * z;
+    lsnn_real dv_dvr = 6 + (lsnn_real)0.08 * vr;
+    p.vv = (1 - z) * dv_dvr;
+    p.va = -1;
+    p.av = (lsnn_real)0.004 * (1 - z);
+    p.aa = (lsnn_real)0.98;
+    p.vz = -dv_dvr * (v + 65) - 2;
+    p.az = -(lsnn_real)0.004 * (v + 65) + (lsnn_real)0.98 * 2;
+    p.psi = lsnn__izh_psi(v, gamma);
+    return p;
+}
+
+static void lsnn__izh_backward(const lsnn_alif_consts *c, int lo, int hi, const lsnn_real *v,
+                               const lsnn_real *b, const lsnn_real *z, const lsnn_real *ref,
+                               const lsnn_real *gz, lsnn_neuron_adjoint *adj, lsnn_real gamma)
+{
+    (void)b;
+    (void)ref;
+    for (int j = lo; j < hi; j++) {
+        izh_partials p = lsnn__izh_partials(v[j], z[j], gamma);
+        lsnn_real gvn = adj->gv[j], gan = adj->gb[j];
+        lsnn_real gzt = gz[j] + c->reset_grad * (gvn * p.vz + gan * p.az);
+        adj->gv[j] = gvn * p.vv + gan * p.av + gzt * p.psi;
+        adj->gb[j] = gvn * p.va + gan * p.aa;
+    }
+}
+
+static void lsnn__izh_eligibility(const lsnn_alif_consts *c, int lo, int hi,
+                                  const lsnn_neuron_state *s, lsnn_real gamma, int reset_grad,
+                                  lsnn_eligibility_coeffs *o)
+{
+    (void)c;
+    const lsnn_real rg = reset_grad ? 1 : 0;
+    for (int j = lo; j < hi; j++) {
+        izh_partials p = lsnn__izh_partials(s->v[j], s->z[j], gamma);
+        o->jvv[j] = p.vv + rg * p.vz * p.psi;
+        o->jva[j] = p.va;
+        o->jav[j] = p.av + rg * p.az * p.psi;
+        o->jaa[j] = p.aa;
+        o->ev[j] = p.psi;
+        o->ea[j] = 0;
+    }
+}
+
+const lsnn_neuron_model lsnn_neuron_izhikevich = {
+    .name = "izhikevich",
+    .step = lsnn__izh_step,
+    .backward_step = lsnn__izh_backward,
+    .eligibility = lsnn__izh_eligibility,
+};
