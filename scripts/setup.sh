@@ -10,7 +10,7 @@ PACKAGES=(build-essential cmake pkg-config libopenblas-dev libcjson-dev libcmock
           libcairo2-dev libsndfile1-dev libfftw3-dev
           # speech: festival + English diphone voices build the synthetic corpus (lsnn data
           # synth-speech); python3-numpy runs the independent MFCC reference in the tests
-          festival festvox-kallpc16k festvox-kdlpc16k python3-numpy)
+          festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts python3-numpy)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

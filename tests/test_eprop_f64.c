@@ -22,6 +22,7 @@
 #include "lsnn/learn.h"
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
+#include "lsnn/task.h"
 
 enum { B = 5, T = 60, NIN = 4, NOUT = 3 };
 
@@ -287,6 +288,80 @@ static void test_random_feedback(void **state)
     lsnn_net_free(&net);
 }
 
+/* A streamed batch (inputs generated and consumed piece by piece) gives the same inputs and
+ * exactly the same e-prop gradient as the whole batch. */
+static void test_streamed(void **state)
+{
+    (void)state;
+    lsnn_config cfg;
+    lsnn_config_defaults(&cfg);
+    cfg.store_recall.n_symbols = 6;
+    cfg.store_recall.symbol_ms = 40;
+    cfg.store_recall.group_size = 3;
+    cfg.store_recall.p_command = 0.4;
+    const lsnn_task *task = lsnn_task_find("store_recall");
+    assert_non_null(task);
+    assert_true(task->streamed);
+    lsnn_task_shape sh;
+    assert_int_equal(task->shape(&cfg, &sh), LSNN_OK);
+    lsnn_network_config nc = cfg.network;
+    nc.n_regular = 5;
+    nc.n_adaptive = 5;
+    nc.max_delay = 3;
+    nc.tau_a = 100;
+    nc.w0 = 3;
+    lsnn_net net;
+    assert_int_equal(lsnn_net_init(&net, &nc, sh.n_in, sh.n_out, 4), LSNN_OK);
+    lsnn_batch whole, part;
+    const int nt = 37;
+    assert_int_equal(lsnn_batch_init(&whole, 4, sh.T, sh.n_in, sh.n_out, sh.loss, sh.max_windows),
+                     LSNN_OK);
+    assert_int_equal(lsnn_batch_init_streamed(&part, 4, sh.T, sh.n_in, sh.n_out, sh.loss,
+                                              sh.max_windows, nt + 2),
+                     LSNN_OK);
+    assert_int_equal(task->generate(NULL, &cfg, 9, 0, 100, &whole), LSNN_OK);
+    lsnn_eprop_opts eo = {0};
+    lsnn_eprop *a = lsnn_eprop_create(&net, 4, &eo, 1, NULL), *b = lsnn_eprop_create(&net, 4, &eo, 1, NULL);
+    assert_non_null(a);
+    assert_non_null(b);
+    lsnn_real *ga = malloc(sizeof(lsnn_real) * net.n_params), *gb = malloc(sizeof(lsnn_real) * net.n_params);
+    lsnn_loss_result la, lb;
+    assert_int_equal(lsnn_eprop_run(a, &net, &whole, ga, NULL, NULL, NULL, &la), LSNN_OK);
+    part.x_t0 = 0;
+    assert_int_equal(task->generate(NULL, &cfg, 9, 0, 100, &part), LSNN_OK);
+    assert_int_equal(lsnn_eprop_begin(b, &net, &part, 1), LSNN_OK);
+    long spikes = 0;
+    for (int t0 = 0; t0 < sh.T;) {
+        part.x_t0 = t0 >= 2 ? t0 - 2 : 0;
+        assert_int_equal(task->generate(NULL, &cfg, 9, 0, 100, &part), LSNN_OK);
+        int t1 = part.x_t0 + part.x_nt < sh.T ? part.x_t0 + part.x_nt : sh.T;
+        for (int g = 0; g < 4; g++)
+            for (int t = part.x_t0; t < t1; t++)
+                for (int i = 0; i < sh.n_in; i++) {
+                    assert_true(lsnn_batch_x(&part, g, t)[i] == lsnn_batch_x(&whole, g, t)[i]);
+                    spikes += lsnn_batch_x(&part, g, t)[i] != 0;
+                }
+        assert_int_equal(lsnn_eprop_advance(b, &net, &part, t1, NULL, NULL), LSNN_OK);
+        t0 = t1;
+    }
+    assert_true(spikes > 50);
+    assert_int_equal(lsnn_eprop_end(b, &net, &part, gb, NULL, &lb), LSNN_OK);
+    assert_true(la.loss == lb.loss);
+    for (size_t k = 0; k < net.n_params; k++)
+        assert_true(ga[k] == gb[k]);
+    /* Steps whose delayed inputs the batch no longer holds: refused. */
+    assert_int_equal(lsnn_eprop_begin(b, &net, &part, 1), LSNN_OK);
+    part.x_t0 = 10;
+    assert_int_equal(lsnn_eprop_advance(b, &net, &part, 20, NULL, NULL), LSNN_ERR_ARG);
+    free(ga);
+    free(gb);
+    lsnn_eprop_free(a);
+    lsnn_eprop_free(b);
+    lsnn_batch_free(&whole);
+    lsnn_batch_free(&part);
+    lsnn_net_free(&net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_alif_plain_mse),     cmocka_unit_test(test_alif_no_reset_grad),
         cmocka_unit_test(test_smooth_noise),       cmocka_unit_test(test_random_feedback),
         cmocka_unit_test(test_stdp_alif),          cmocka_unit_test(test_izhikevich),
+        cmocka_unit_test(test_streamed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,6 +64,17 @@ lsnn_status lsnn_eprop_run(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch
                            lsnn_real *grad, lsnn_real *y, double *spike_count, int *pred,
                            lsnn_loss_result *out);
 
+/* The same pass in pieces, for streamed batches (lsnn_batch_init_streamed): begin (the
+ * batch's windows or MSE weights must be complete), then advance to step t1 as many times as
+ * needed (each call needs the inputs of steps t_prev - max_delay + 1 .. t1 - 1 in the batch),
+ * then end at t1 = T. lsnn_eprop_run is begin + advance(T) + end. */
+lsnn_status lsnn_eprop_begin(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch *batch,
+                             int learn);
+lsnn_status lsnn_eprop_advance(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch *batch,
+                               int t1, lsnn_real *y, int *pred);
+lsnn_status lsnn_eprop_end(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch *batch,
+                           lsnn_real *grad, double *spike_count, lsnn_loss_result *out);
+
 /* The feedback matrix B (n, n_out), laid out like net->w_out. For "symmetric" it is a copy of
  * W_out made at the start of each run. */
 lsnn_real *lsnn_eprop_feedback(lsnn_eprop *ep);

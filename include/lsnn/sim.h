@@ -31,7 +31,9 @@ typedef enum lsnn_loss_kind {
 typedef struct lsnn_batch {
     int B, T, n_in, n_out;
     lsnn_loss_kind loss;
-    lsnn_real *x;            /* (B, T, n_in) input values: spikes (0/1) or analog */
+    lsnn_real *x;            /* (B, x_nt, n_in) input values of steps x_t0 .. x_t0 + x_nt - 1:
+                              * spikes (0/1) or analog */
+    int x_t0, x_nt;          /* the steps x holds: 0 and T, except in a streamed batch */
     int max_windows;
     int *n_windows;          /* (B) */
     lsnn_window *windows;    /* (B, max_windows) */
@@ -42,6 +44,17 @@ typedef struct lsnn_batch {
 
 lsnn_status lsnn_batch_init(lsnn_batch *b, int B, int T, int n_in, int n_out,
                             lsnn_loss_kind loss, int max_windows);
+/* A streamed batch: x holds x_nt < T steps at a time (the task fills the steps from b->x_t0 on,
+ * see lsnn_task.streamed), so the memory of a run need not grow with the sequence length.
+ * Only the forward step and e-prop read streamed batches; BPTT needs the whole sequence. */
+lsnn_status lsnn_batch_init_streamed(lsnn_batch *b, int B, int T, int n_in, int n_out,
+                                     lsnn_loss_kind loss, int max_windows, int x_nt);
+
+/* The inputs of sequence g at step t (which must lie in the steps the batch holds). */
+static inline const lsnn_real *lsnn_batch_x(const lsnn_batch *b, int g, int t)
+{
+    return b->x + ((size_t)g * b->x_nt + (size_t)(t - b->x_t0)) * b->n_in;
+}
 void lsnn_batch_free(lsnn_batch *b);
 
 /* Recorded traces of sequence 0 (for `lsnn simulate` and the plots): each (T, n). */

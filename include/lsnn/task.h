@@ -36,6 +36,11 @@ typedef struct lsnn_task {
     /* Number of sequences in a stream (validation/test sets of a data set), or 0 when the task
      * generates as many as asked (the config's val_size then applies). May be NULL. */
     long (*stream_size)(const void *state, const lsnn_config *cfg, uint64_t stream);
+    /* 1: generate honours streamed batches (lsnn_batch_init_streamed): it fills x for steps
+     * b->x_t0 .. b->x_t0 + b->x_nt - 1 only (zero past T), the same values as in a whole batch,
+     * while windows and targets always cover the whole sequence. e-prop then runs in memory
+     * independent of the sequence length. */
+    int streamed;
 } lsnn_task;
 
 /* Task by name, or NULL. */

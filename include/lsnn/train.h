@@ -41,6 +41,7 @@ typedef struct lsnn_trainer {
     long iteration;            /* iterations completed */
     lsnn_batch batch;
     int use_eprop;             /* cfg.learning == "eprop": ep instead of the BPTT workspace */
+    int streamed;              /* e-prop on a streamed batch (memory independent of T) */
     lsnn_eprop *ep;
     lsnn_sim *sim;             /* BPTT / forward workspace (NULL under e-prop until prepared) */
     lsnn_real *y, *gy, *gz, *grad; /* y, gy: (B, T, n_out), allocated with sim */

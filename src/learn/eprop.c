@@ -52,6 +52,8 @@ struct lsnn_eprop {
     ep_chunk *ch;
     lsnn_real *fb; /* (n, n_out) feedback weights B */
     lsnn_real *fb0, *wout0; /* "adaptive": B's random start and W_out when the workspace was made */
+    double norm;   /* loss normaliser of the batch in progress */
+    int learn, nch, t_next; /* batch in progress: gradients wanted, chunks, next step */
     void *mem;
 };
 
@@ -379,14 +381,29 @@ static void ep_readout(lsnn_eprop *ep, const lsnn_net *net, ep_chunk *c, lsnn__c
         memset(c->zacc + (size_t)s * n, 0, sizeof(lsnn_real) * n);
 }
 
-static void ep_chunk_run(lsnn_eprop *ep, const lsnn_net *net, int ci, const lsnn_batch *batch,
-                         double norm, lsnn_real *y, int *pred, int learn)
+static void ep_chunk_begin(lsnn_eprop *ep, const lsnn_net *net, int ci)
+{
+    ep_chunk *c = &ep->ch[ci];
+    lsnn__chunk_reset(ep->sim, &ep->sim->ch[ci]);
+    ep_chunk_reset(ep, net, c);
+    memset(c->count, 0, sizeof(double) * net->n);
+    memset(c->regsum, 0, sizeof(double) * net->n);
+    memset(c->grad, 0, sizeof(lsnn_real) * ep->n_params);
+    c->loss = 0;
+    c->correct = c->total = 0;
+}
+
+/* Steps [t0, t1) of chunk ci. */
+static void ep_chunk_steps(lsnn_eprop *ep, const lsnn_net *net, int ci, const lsnn_batch *batch,
+                           int t0, int t1, lsnn_real *y, int *pred)
 {
     ep_chunk *c = &ep->ch[ci];
     lsnn__chunk *sc = &ep->sim->ch[ci];
-    const int n = net->n, R = ep->R, T = batch->T, n_in = batch->n_in;
+    const int n = net->n, R = ep->R;
     const int g0 = ci * ep->CH;
     const int bc = batch->B - g0 < ep->CH ? batch->B - g0 : ep->CH;
+    const int learn = ep->learn;
+    const double norm = ep->norm;
     const int has_noise = lsnn__net_has_noise(net);
     const int noise_elig = learn && has_noise && net->train_noise;
     const lsnn_real kappa = net->kappa;
@@ -395,14 +412,7 @@ static void ep_chunk_run(lsnn_eprop *ep, const lsnn_net *net, int ci, const lsnn
     const double f0 = ep->opts.rate_target_hz * net->dt / 1000.0;
     const size_t CHn = (size_t)ep->CH * n;
 
-    lsnn__chunk_reset(ep->sim, sc);
-    ep_chunk_reset(ep, net, c);
-    memset(c->count, 0, sizeof(double) * n);
-    memset(c->regsum, 0, sizeof(double) * n);
-    memset(c->grad, 0, sizeof(lsnn_real) * ep->n_params);
-    c->loss = 0;
-    c->correct = c->total = 0;
-    for (int t = 0; t < T; t++) {
+    for (int t = t0; t < t1; t++) {
         lsnn__chunk_step(ep->sim, net, sc, batch, g0, bc, t, NULL, c->count, has_noise);
         const ep_coef_set *cur = &c->coef[t % 2], *prev = &c->coef[(t + 1) % 2];
         for (int s = 0; s < bc; s++) {
@@ -440,10 +450,10 @@ static void ep_chunk_run(lsnn_eprop *ep, const lsnn_net *net, int ci, const lsnn
                         const uint8_t *d = pr->delay ? pr->delay + (size_t)i * nd : NULL;
                         if (pr->src_is_input) {
                             /* input at t' reaches V(t' + d - 1): pre(t) = x(t - d + 1) */
-                            const lsnn_real *xc = batch->x + (size_t)g * T * n_in + pr->src_off + i;
+                            const int si = pr->src_off + i;
                             for (int j = 0; j < nd; j++) {
                                 int tt = t - (d ? d[j] : 1) + 1;
-                                c->pre[j] = tt >= 0 ? xc[(size_t)tt * n_in] : 0;
+                                c->pre[j] = tt >= 0 ? lsnn_batch_x(batch, g, tt)[si] : 0;
                             }
                         } else {
                             /* spike at t' reaches V(t' + d): pre(t) = z(t - d) */
@@ -486,11 +496,9 @@ static void ep_chunk_run(lsnn_eprop *ep, const lsnn_net *net, int ci, const lsnn
     }
 }
 
-lsnn_status lsnn_eprop_run(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch *batch,
-                           lsnn_real *grad, lsnn_real *y, double *spike_count, int *pred,
-                           lsnn_loss_result *out)
+lsnn_status lsnn_eprop_begin(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch *batch,
+                             int learn)
 {
-    memset(out, 0, sizeof *out);
     if (batch->B > ep->Bmax || net->n != ep->n || net->n_out != ep->n_out ||
         batch->n_in != net->n_in || batch->n_out != net->n_out || net->n_params != ep->n_params)
         return lsnn_error(LSNN_ERR_SHAPE,
@@ -525,12 +533,44 @@ lsnn_status lsnn_eprop_run(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch
          * function of the parameters, which a resumed run therefore recovers exactly. */
         for (size_t k = 0; k < nfb; k++)
             ep->fb[k] = ep->fb0[k] + (net->w_out[k] - ep->wout0[k]);
-    const int nch = (batch->B + ep->CH - 1) / ep->CH;
-    const int learn = grad != NULL;
+    ep->norm = norm;
+    ep->learn = learn != 0;
+    ep->nch = (batch->B + ep->CH - 1) / ep->CH;
+    ep->t_next = 0;
+    for (int ci = 0; ci < ep->nch; ci++)
+        ep_chunk_begin(ep, net, ci);
+    return LSNN_OK;
+}
+
+lsnn_status lsnn_eprop_advance(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch *batch,
+                               int t1, lsnn_real *y, int *pred)
+{
+    const int t0 = ep->t_next;
+    /* The inputs of steps t0 - max_delay + 1 .. t1 - 1 must be in the batch. */
+    int need0 = t0 - net->max_delay + 1;
+    need0 = need0 < 0 ? 0 : need0;
+    if (t1 <= t0 || t1 > batch->T || batch->x_t0 > need0 || t1 > batch->x_t0 + batch->x_nt)
+        return lsnn_error(LSNN_ERR_ARG,
+                          "e-prop: steps %d..%d need the inputs of steps %d..%d, the batch holds "
+                          "%d..%d",
+                          t0, t1 - 1, need0, t1 - 1, batch->x_t0, batch->x_t0 + batch->x_nt - 1);
+    const int nch = ep->nch;
 #pragma omp parallel for schedule(dynamic, 1)
     for (int ci = 0; ci < nch; ci++)
-        ep_chunk_run(ep, net, ci, batch, norm, y, pred, learn);
+        ep_chunk_steps(ep, net, ci, batch, t0, t1, y, pred);
+    ep->t_next = t1;
+    return LSNN_OK;
+}
 
+lsnn_status lsnn_eprop_end(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch *batch,
+                           lsnn_real *grad, double *spike_count, lsnn_loss_result *out)
+{
+    memset(out, 0, sizeof *out);
+    if (ep->t_next != batch->T)
+        return lsnn_error(LSNN_ERR_ARG, "e-prop: the batch ended at step %d of %d", ep->t_next,
+                          batch->T);
+    const int nch = ep->nch, learn = ep->learn && grad;
+    const double norm = ep->norm;
     /* Deterministic reduction in chunk order. */
     double loss = 0, regsum_scale = ep->opts.rate_reg / batch->B;
     for (int ci = 0; ci < nch; ci++) {
@@ -579,4 +619,17 @@ lsnn_status lsnn_eprop_run(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch
         }
     }
     return LSNN_OK;
+}
+
+lsnn_status lsnn_eprop_run(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch *batch,
+                           lsnn_real *grad, lsnn_real *y, double *spike_count, int *pred,
+                           lsnn_loss_result *out)
+{
+    memset(out, 0, sizeof *out);
+    lsnn_status st = lsnn_eprop_begin(ep, net, batch, grad != NULL);
+    if (!st)
+        st = lsnn_eprop_advance(ep, net, batch, batch->T, y, pred);
+    if (!st)
+        st = lsnn_eprop_end(ep, net, batch, grad, spike_count, out);
+    return st;
 }

@@ -7,6 +7,8 @@
 #include "lsnn/eprop.h"
 #include "lsnn/train.h"
 
+#define LSNN__STREAM_STEPS 256
+
 lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
 {
     memset(tr, 0, sizeof *tr);
@@ -68,8 +70,17 @@ lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
             goto fail;
         tr->use_deepr = 1;
     }
-    if ((st = lsnn_batch_init(&tr->batch, cfg->batch_size, tr->shape.T, tr->shape.n_in,
-                              tr->shape.n_out, tr->shape.loss, tr->shape.max_windows)))
+    /* e-prop on a task that can stream its inputs holds LSNN__STREAM_STEPS steps of them at a
+     * time (plus the longest delay), so its memory does not grow with the sequence length. */
+    tr->streamed = tr->use_eprop && tr->task->streamed && tr->shape.T > LSNN__STREAM_STEPS;
+    if (tr->streamed)
+        st = lsnn_batch_init_streamed(&tr->batch, cfg->batch_size, tr->shape.T, tr->shape.n_in,
+                                      tr->shape.n_out, tr->shape.loss, tr->shape.max_windows,
+                                      LSNN__STREAM_STEPS + cfg->network.max_delay - 1);
+    else
+        st = lsnn_batch_init(&tr->batch, cfg->batch_size, tr->shape.T, tr->shape.n_in,
+                             tr->shape.n_out, tr->shape.loss, tr->shape.max_windows);
+    if (st)
         goto fail;
     if (tr->use_eprop) {
         /* e-prop needs neither the BPTT workspace nor the (B, T, n_out) readout: its memory does
@@ -102,10 +113,48 @@ fail:
     return st;
 }
 
+/* One e-prop pass over the batch of `stream` starting at sequence `first` (generated here;
+ * piece by piece when the batch is streamed). grad NULL: evaluation only. */
+static lsnn_status lsnn__eprop_pass(lsnn_trainer *tr, uint64_t stream, uint64_t first,
+                                    lsnn_real *grad, int *pred, lsnn_loss_result *lr)
+{
+    const lsnn_config *cfg = &tr->cfg;
+    lsnn_batch *b = &tr->batch;
+    lsnn_status st;
+    b->x_t0 = 0;
+    if ((st = tr->task->generate(tr->task_state, cfg, cfg->seed, stream, first, b)))
+        return st;
+    if (!tr->streamed)
+        return lsnn_eprop_run(tr->ep, &tr->net, b, grad, NULL, tr->count, pred, lr);
+    if ((st = lsnn_eprop_begin(tr->ep, &tr->net, b, grad != NULL)))
+        return st;
+    for (int t0 = 0; t0 < b->T;) {
+        int need0 = t0 - tr->net.max_delay + 1;
+        need0 = need0 < 0 ? 0 : need0;
+        if (need0 != b->x_t0) {
+            b->x_t0 = need0;
+            if ((st = tr->task->generate(tr->task_state, cfg, cfg->seed, stream, first, b)))
+                return st;
+        }
+        int t1 = b->x_t0 + b->x_nt < b->T ? b->x_t0 + b->x_nt : b->T;
+        if ((st = lsnn_eprop_advance(tr->ep, &tr->net, b, t1, NULL, pred)))
+            return st;
+        t0 = t1;
+    }
+    return lsnn_eprop_end(tr->ep, &tr->net, b, grad, tr->count, lr);
+}
+
 lsnn_status lsnn_trainer_prepare_forward(lsnn_trainer *tr)
 {
     const lsnn_config *cfg = &tr->cfg;
     lsnn_status st = LSNN_OK;
+    if (tr->streamed) { /* the whole-sequence tools need whole inputs */
+        lsnn_batch_free(&tr->batch);
+        tr->streamed = 0;
+        if ((st = lsnn_batch_init(&tr->batch, cfg->batch_size, tr->shape.T, tr->shape.n_in,
+                                  tr->shape.n_out, tr->shape.loss, tr->shape.max_windows)))
+            return st;
+    }
     if (tr->is_ann && !tr->aw)
         tr->aw = lsnn_ann_work_create(&tr->ann, cfg->batch_size, tr->shape.T, &st);
     else if (!tr->is_ann && !tr->sim)
@@ -177,14 +226,14 @@ lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats)
     lsnn_batch *b = &tr->batch;
     lsnn_status st;
     uint64_t first = (uint64_t)tr->iteration * (uint64_t)cfg->batch_size;
-    if ((st = tr->task->generate(tr->task_state, cfg, cfg->seed, LSNN_STREAM_TRAIN, first, b)))
-        return st;
     lsnn_loss_result lr;
     double reg = 0;
     if (tr->use_eprop) {
-        if ((st = lsnn_eprop_run(tr->ep, &tr->net, b, tr->grad, NULL, tr->count, NULL, &lr)))
+        if ((st = lsnn__eprop_pass(tr, LSNN_STREAM_TRAIN, first, tr->grad, NULL, &lr)))
             return lsnn_error(st, "iteration %ld: %s", tr->iteration + 1, lsnn_last_error());
     } else {
+        if ((st = tr->task->generate(tr->task_state, cfg, cfg->seed, LSNN_STREAM_TRAIN, first, b)))
+            return st;
         if ((st = lsnn__forward(tr, b)))
             return st;
         if ((st = lsnn_loss_compute(b, tr->y, tr->gy, &lr)))
@@ -253,12 +302,13 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
         lsnn_batch *b = &tr->batch;
         int full = b->B;
         b->B = count - done < full ? count - done : full;
-        st = tr->task->generate(tr->task_state, cfg, cfg->seed, stream, (uint64_t)done, b);
         lsnn_loss_result lr = {0};
-        if (!st && tr->use_eprop) {
-            st = lsnn_eprop_run(tr->ep, &tr->net, b, NULL, NULL, tr->count, pred, &lr);
-        } else if (!st) {
-            st = lsnn__forward(tr, b);
+        if (tr->use_eprop) {
+            st = lsnn__eprop_pass(tr, stream, (uint64_t)done, NULL, pred, &lr);
+        } else {
+            st = tr->task->generate(tr->task_state, cfg, cfg->seed, stream, (uint64_t)done, b);
+            if (!st)
+                st = lsnn__forward(tr, b);
             if (!st)
                 st = lsnn_loss_compute(b, tr->y, NULL, &lr);
             if (!st && confusion)

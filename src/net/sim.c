@@ -10,8 +10,14 @@
 lsnn_status lsnn_batch_init(lsnn_batch *b, int B, int T, int n_in, int n_out,
                             lsnn_loss_kind loss, int max_windows)
 {
+    return lsnn_batch_init_streamed(b, B, T, n_in, n_out, loss, max_windows, T);
+}
+
+lsnn_status lsnn_batch_init_streamed(lsnn_batch *b, int B, int T, int n_in, int n_out,
+                                     lsnn_loss_kind loss, int max_windows, int x_nt)
+{
     memset(b, 0, sizeof *b);
-    if (B < 1 || T < 1 || n_in < 1 || n_out < 1 || max_windows < 0)
+    if (B < 1 || T < 1 || n_in < 1 || n_out < 1 || max_windows < 0 || x_nt < 1 || x_nt > T)
         return lsnn_error(LSNN_ERR_ARG, "batch: invalid shape B=%d T=%d n_in=%d n_out=%d", B, T,
                           n_in, n_out);
     b->B = B;
@@ -20,7 +26,9 @@ lsnn_status lsnn_batch_init(lsnn_batch *b, int B, int T, int n_in, int n_out,
     b->n_out = n_out;
     b->loss = loss;
     b->max_windows = max_windows;
-    b->x = calloc((size_t)B * T * n_in, sizeof(lsnn_real));
+    b->x_t0 = 0;
+    b->x_nt = x_nt;
+    b->x = calloc((size_t)B * x_nt * n_in, sizeof(lsnn_real));
     b->n_windows = calloc((size_t)B, sizeof(int));
     b->windows = calloc((size_t)B * (max_windows > 0 ? max_windows : 1), sizeof(lsnn_window));
     int ok = b->x && b->n_windows && b->windows;
@@ -226,7 +234,7 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
         const size_t so = (size_t)s * n;
         lsnn_neuron_state st = {c->v + so, c->b + so, c->z + so, c->hard + so, c->ref + so};
         /* (a) inputs presented at t: delay d delivers into step t + d - 1. */
-        const lsnn_real *x = batch->x + ((size_t)g * batch->T + t) * n_in;
+        const lsnn_real *x = lsnn_batch_x(batch, g, t);
         int nx = lsnn__nonzero(x, n_in, idx);
         for (int p = 0; p < net->n_proj; p++) {
             const lsnn_projection *pr = &net->proj[p];
@@ -291,6 +299,8 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
 lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
                              lsnn_real *y, double *spike_count, lsnn_trace *trace)
 {
+    if (batch->x_nt != batch->T)
+        return lsnn_error(LSNN_ERR_ARG, "simulation: a streamed batch cannot be simulated whole");
     if (batch->B > sim->Bmax || batch->T != sim->T || net->n != sim->n ||
         net->n_out != sim->n_out || batch->n_in != net->n_in || batch->n_out != net->n_out)
         return lsnn_error(LSNN_ERR_SHAPE,

@@ -6,7 +6,9 @@
  * recall, value 0, ..., value V-1) is a group of group_size Poisson neurons firing at rate_hz while
  * active. During every recall period the network must output the value shown at the last store:
  * the readout averaged over the recall period is classified (one window per recall).
- * Input channels: [store group][recall group][value 0 group]...[value V-1 group]. */
+ * Input channels: [store group][recall group][value 0 group]...[value V-1 group].
+ * The Poisson spikes of period p of a sequence come from a random stream of their own, so any
+ * range of steps can be generated alone (streamed batches, lsnn_task.streamed). */
 #include <string.h>
 
 #include "lsnn/task.h"
@@ -52,7 +54,8 @@ static lsnn_status lsnn__sr_generate(const void *state, const lsnn_config *cfg, 
     int cmd[4096], val[4096];
     if (P > 4096)
         return lsnn_error(LSNN_ERR_CONFIG, "store_recall.n_symbols: at most 4096");
-    memset(b->x, 0, sizeof(lsnn_real) * (size_t)b->B * b->T * b->n_in);
+    memset(b->x, 0, sizeof(lsnn_real) * (size_t)b->B * b->x_nt * b->n_in);
+    const int x0 = b->x_t0, x1 = b->x_t0 + b->x_nt < b->T ? b->x_t0 + b->x_nt : b->T;
     for (int s = 0; s < b->B; s++) {
         lsnn_rng rng;
         lsnn_rng_derive(&rng, seed, 0x5703e, stream, first + (uint64_t)s);
@@ -77,14 +80,23 @@ static lsnn_status lsnn__sr_generate(const void *state, const lsnn_config *cfg, 
                 w->t1 = (p + 1) * S;
                 w->label = stored;
             }
+            if ((p + 1) * S <= x0 || p * S >= x1)
+                continue;
             int groups[2] = {2 + val[p], cmd[p] ? cmd[p] - 1 : -1};
+            lsnn_rng prng;
+            lsnn_rng_derive(&prng, seed, 0x5703f, stream, ((first + (uint64_t)s) << 12) | (uint64_t)p);
             for (int gi = 0; gi < 2; gi++) {
                 if (groups[gi] < 0)
                     continue;
                 for (int t = p * S; t < (p + 1) * S; t++) {
-                    lsnn_real *x = b->x + ((size_t)s * b->T + t) * b->n_in + groups[gi] * G;
+                    if (t < x0 || t >= x1) { /* not held: draw the same numbers, store nothing */
+                        for (int i = 0; i < G; i++)
+                            (void)lsnn_rng_uniform(&prng);
+                        continue;
+                    }
+                    lsnn_real *x = b->x + ((size_t)s * b->x_nt + (t - x0)) * b->n_in + groups[gi] * G;
                     for (int i = 0; i < G; i++)
-                        x[i] = lsnn_rng_uniform(&rng) < p_spike ? 1 : 0;
+                        x[i] = lsnn_rng_uniform(&prng) < p_spike ? 1 : 0;
                 }
             }
         }
@@ -102,4 +114,5 @@ const lsnn_task lsnn_task_store_recall = {
     .close = NULL,
     .generate = lsnn__sr_generate,
     .stream_size = NULL,
+    .streamed = 1,
 };
