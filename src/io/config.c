@@ -81,7 +81,7 @@ typedef struct cfg_field {
 
 static const cfg_field fields[] = {
     /* top level */
-    F_STR("task", task, "store_recall", "store_recall|smnist", "Task to train on."),
+    F_STR("task", task, "store_recall", "store_recall|smnist|timit", "Task to train on."),
     F_STR("model", model, "lsnn", "lsnn|lstm|rnn",
           "Network: the spiking LSNN, or a non-spiking LSTM / tanh RNN baseline."),
     F_STR("learning", learning, "bptt", "bptt|eprop",
@@ -125,10 +125,14 @@ static const cfg_field fields[] = {
           "while refractory; seed 004 eqs. 3.16-3.23) or `izhikevich` (built-in reset, seed 004 "
           "eqs. 3.24-3.39; use input_scaling `plain`; tau_m, b0, beta and refractory do not "
           "apply)."),
+    F_INT("network.layers", network.layers, 1, R_IN, 1, 4,
+          "Recurrent layers (seed 004 eqs. 3.11-3.15), each of n_regular + n_adaptive neurons with "
+          "its own recurrent weights; layer 1 receives the input, layer r the spikes of layer r-1 "
+          "of the same step; the readout sees all layers."),
     F_INT("network.n_regular", network.n_regular, 20, R_IN, 0, MAX_NEURONS,
-          "Regular LIF neurons (no threshold adaptation)."),
+          "Regular LIF neurons (no threshold adaptation), per layer."),
     F_INT("network.n_adaptive", network.n_adaptive, 20, R_IN, 0, MAX_NEURONS,
-          "Adaptive ALIF neurons."),
+          "Adaptive ALIF neurons, per layer."),
     F_DBL("network.dt", network.dt, 1.0, R_GT0, 0, 0, "Simulation time step, ms."),
     F_DBL("network.tau_m", network.tau_m, 20, R_GT0, 0, 0, "Membrane time constant, ms."),
     F_DBL("network.tau_a", network.tau_a, 1200, R_GT0, 0, 0,
@@ -263,6 +267,21 @@ static const cfg_field fields[] = {
           "slice)."),
     F_INT("smnist.val_size", smnist.val_size, 5000, R_IN, 1, 30000,
           "Validation slice: the last val_size images of the training file (never trained on)."),
+
+    /* timit */
+    F_PATH("timit.dir", timit.dir, "data/timit-features",
+           "Feature cache (train, valid and test .safetensors) written by `lsnn data timit CORPUS "
+           "DIR`."),
+    F_INT("timit.frame_steps", timit.frame_steps, 10, R_IN, 1, 100,
+          "Steps each 10 ms feature frame is held; its classification window covers them (seed "
+          "000: 10 steps of 1 ms)."),
+    F_INT("timit.max_frames", timit.max_frames, 800, R_IN, 1, 100000,
+          "Frames per sequence (T = max_frames * frame_steps): a longer sentence is cut into "
+          "consecutive pieces, each a sequence of its own; a shorter one is padded with silent "
+          "steps that carry no window. 800 frames (8 s) are meant to keep TIMIT sentences "
+          "whole; `lsnn data timit` prints the longest sentence of each split."),
+    F_INT("timit.val_size", timit.val_size, 0, R_IN, 0, 1000000,
+          "Validation sequences evaluated, from the start of the validation split (0: all)."),
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
@@ -287,6 +306,10 @@ static const struct cfg_section {
     {"smnist",
      "Sequential MNIST / Fashion-MNIST: the 784 pixels of an image are shown one by one, then the "
      "readout is classified (seed 000 section 4)."},
+    {"timit",
+     "Framewise phone classification (seed 000 section 4, TIMIT setup): 39 MFCC channels from the "
+     "cache of `lsnn data timit`, one classification window over the steps of each frame, 61 "
+     "phone classes."},
 };
 #define N_SECTIONS (sizeof sections / sizeof sections[0])
 

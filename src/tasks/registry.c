@@ -5,10 +5,12 @@
 
 extern const lsnn_task lsnn_task_store_recall;
 extern const lsnn_task lsnn_task_smnist;
+extern const lsnn_task lsnn_task_timit;
 
 static const lsnn_task *const lsnn__tasks[] = {
     &lsnn_task_store_recall,
     &lsnn_task_smnist,
+    &lsnn_task_timit,
 };
 
 const lsnn_task *lsnn_task_find(const char *name)
