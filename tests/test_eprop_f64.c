@@ -35,6 +35,8 @@ typedef struct setup {
     double w0;          /* 0: the default for the scaling */
 } setup;
 
+static int g_layers = 1; /* network.layers of the next build() */
+
 static double rel_err(const lsnn_real *a, const lsnn_real *b, size_t n, double *norm)
 {
     double num = 0, den = 0;
@@ -67,6 +69,7 @@ static void build(const setup *su, lsnn_net *net, lsnn_batch *batch)
     nc.noise_std = su->noise;
     nc.train_noise = su->noise > 0;
     nc.readout_tau = 5;
+    nc.layers = g_layers;
     assert_int_equal(lsnn_net_init(net, &nc, NIN, NOUT, 11), LSNN_OK);
     net->smooth = su->smooth;
     for (int k = 0; k < NOUT; k++)
@@ -235,6 +238,20 @@ static void test_smooth_noise(void **state)
     check(&su);
 }
 
+/* Multi-layer networks: e-prop treats the spikes from the layer below like recurrent ones, as
+ * inputs whose own dependence on the weights is ignored; the reference cuts them too. */
+static void test_multilayer(void **state)
+{
+    (void)state;
+    g_layers = 2;
+    setup su = {"plain", 3, 5, 2, 0, 0, 0, 0, NULL, 0};
+    check(&su);
+    g_layers = 3;
+    setup su2 = {"leaky", 4, 4, 1, 0, 0, 1, 1, "stdp_alif", 12};
+    check(&su2);
+    g_layers = 1;
+}
+
 /* The other neuron models: their BPTT adjoints and their e-prop coefficients are written
  * separately (src/neuron/stdp_alif.c, izhikevich.c), so agreement checks both. */
 static void test_stdp_alif(void **state)
@@ -369,7 +386,7 @@ int main(void)
         cmocka_unit_test(test_alif_plain_mse),     cmocka_unit_test(test_alif_no_reset_grad),
         cmocka_unit_test(test_smooth_noise),       cmocka_unit_test(test_random_feedback),
         cmocka_unit_test(test_stdp_alif),          cmocka_unit_test(test_izhikevich),
-        cmocka_unit_test(test_streamed),
+        cmocka_unit_test(test_streamed),          cmocka_unit_test(test_multilayer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

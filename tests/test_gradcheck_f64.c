@@ -64,6 +64,8 @@ static double loss_of(fixture *f, double *active_frac, int *hard_spikes)
     return L;
 }
 
+static int g_layers = 1; /* network.layers of the next run_check */
+
 static void run_check(const char *scaling, double noise, int max_delay)
 {
     fixture f;
@@ -86,6 +88,7 @@ static void run_check(const char *scaling, double noise, int max_delay)
     nc.noise_std = noise;
     nc.train_noise = noise > 0;
     nc.readout_tau = 5;
+    nc.layers = g_layers;
     assert_int_equal(lsnn_net_init(&f.net, &nc, NIN, NOUT, 7), LSNN_OK);
     f.net.smooth = 1;
     for (size_t k = 0; k < (size_t)f.net.n_out; k++)
@@ -128,7 +131,7 @@ static void run_check(const char *scaling, double noise, int max_delay)
         const char *name;
         lsnn_real *p;
         size_t count;
-    } tensors[8];
+    } tensors[LSNN_MAX_PROJ + 3];
     int nt = 0;
     for (int p = 0; p < f.net.n_proj; p++) {
         tensors[nt].name = f.net.proj[p].name;
@@ -201,6 +204,18 @@ static void test_noise(void **state)
     run_check("leaky", 0.05, 1);
 }
 
+/* Multi-layer networks (seed 004 eqs. 3.11-3.15): feed-forward synapses of the same step between
+ * layers, recurrent synapses within each, the readout from all. */
+static void test_two_layers(void **state)
+{
+    (void)state;
+    g_layers = 2;
+    run_check("leaky", 0, 2);
+    g_layers = 3;
+    run_check("plain", 0, 1);
+    g_layers = 1;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_leaky_no_delay),
         cmocka_unit_test(test_plain),
         cmocka_unit_test(test_noise),
+        cmocka_unit_test(test_two_layers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

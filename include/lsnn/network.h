@@ -7,6 +7,12 @@
  * "frozen" flag (a frozen projection gets no gradient: embedding a trained module, seed 003
  * section 4.2). Every neuron projects to the leaky readout (kappa, bias).
  *
+ * Multi-layer networks (seed 004 eqs. 3.11-3.15, network.layers = L): layer r (neurons
+ * [r m, (r+1) m), m = n_regular + n_adaptive, populations "R", "A" then "R2", "A2", ...) has its
+ * own recurrent projection ("w_rec", "w_rec2", ...); layer 1 receives the input ("w_in") and
+ * layer r > 1 the spikes of layer r-1 of the same step ("w_ff2", ...; max_delay 0). The readout
+ * sees every layer. Within a step the layers are simulated in order.
+ *
  * Timing convention (one step = dt): an input value presented at step t with delay d is
  * integrated into V(t + d - 1) (delay 1 = the same step, as in seed 004 eq. 2.4); a spike emitted
  * at step t with delay d is integrated into V(t + d). The readout is
@@ -37,8 +43,9 @@
 #include "lsnn/neuron.h"
 #include "lsnn/status.h"
 
-#define LSNN_MAX_POP 8
+#define LSNN_MAX_POP 16
 #define LSNN_MAX_PROJ 16
+#define LSNN_MAX_LAYERS 4
 
 typedef enum lsnn_sign {
     LSNN_SIGN_NONE = 0,  /* unsigned */
@@ -51,6 +58,7 @@ typedef struct lsnn_population {
     int off, count;            /* neuron range [off, off+count) */
     const lsnn_neuron_model *model;
     lsnn_sign sign;
+    int layer;                 /* 0-based layer of a multi-layer network (seed 004 eq. 3.11) */
 } lsnn_population;
 
 typedef struct lsnn_projection {
@@ -58,7 +66,8 @@ typedef struct lsnn_projection {
     int src_is_input;          /* 1: source = input channels; 0: source = neurons */
     int src_off, n_src;        /* source range */
     int dst_off, n_dst;        /* target neuron range */
-    int max_delay;             /* 1 = every synapse has delay 1 */
+    int max_delay;             /* 1 = every synapse has delay 1; 0 = a feed-forward projection
+                                * between layers: spikes arrive in the same step (eq. 3.15) */
     int no_self;               /* diagonal (same neuron index) kept at zero */
     int frozen;                /* 1: excluded from training */
     lsnn_real *w;              /* (n_src, n_dst) source-major, points into params */
@@ -70,6 +79,7 @@ typedef struct lsnn_projection {
 typedef struct lsnn_net {
     int n_in, n, n_out;
     int n_pop, n_proj;
+    int n_layers;              /* layers of n_regular + n_adaptive neurons each (1) */
     lsnn_population pop[LSNN_MAX_POP];
     lsnn_projection proj[LSNN_MAX_PROJ];
     int max_delay;             /* over all projections */

@@ -71,6 +71,41 @@ static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, l
     }
 }
 
+/* Feed-forward projection pr between layers (spikes of step t arrive in step t): adjoint into
+ * gz of its sources from dL/dI(t) of its targets, and weight gradients. */
+static void lsnn__ff_backward(const lsnn_projection *pr, const lsnn_sim *sim, lsnn__chunk *c,
+                              int bc, int t, const lsnn_real *z /* (CH, n) at t */)
+{
+    const int n = sim->n;
+    const lsnn_real *g0 = c->gI + (size_t)(t % sim->R) * sim->CH * n;
+    if (!sim->cut_recurrent)
+        LSNN_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, bc, pr->n_src, pr->n_dst, 1,
+                  g0 + pr->dst_off, n, pr->w, pr->n_dst, 1, c->gz + pr->src_off, n);
+    if (pr->frozen)
+        return;
+    lsnn_real *dW = c->grad + pr->param_off;
+    for (int s = 0; s < bc; s++) {
+        const lsnn_real *zs = z + (size_t)s * n + pr->src_off;
+        const lsnn_real *gs = g0 + (size_t)s * n + pr->dst_off;
+        int ns = lsnn__nonzero(zs, pr->n_src, c->idx);
+        for (int e = 0; e < ns; e++) {
+            lsnn_real *restrict row = dW + (size_t)c->idx[e] * pr->n_dst;
+            const lsnn_real zi = zs[c->idx[e]];
+            for (int j = 0; j < pr->n_dst; j++)
+                row[j] += zi * gs[j];
+        }
+    }
+}
+
+/* Layer of neuron j. */
+static int lsnn__layer_of(const lsnn_net *net, int j)
+{
+    for (int p = 0; p < net->n_pop; p++)
+        if (j >= net->pop[p].off && j < net->pop[p].off + net->pop[p].count)
+            return net->pop[p].layer;
+    return 0;
+}
+
 /* Input projection pr: weight gradients dW_ij += x_i(t) gI_j(t + d - 1). */
 static void lsnn__in_backward(const lsnn_projection *pr, const lsnn_sim *sim, lsnn__chunk *c,
                               const lsnn_batch *batch, int g0, int bc, int t)
@@ -174,32 +209,44 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
             }
             /* 2. Synapses leaving the neurons. */
             for (int p = 0; p < net->n_proj; p++)
-                if (!net->proj[p].src_is_input)
+                if (!net->proj[p].src_is_input && net->proj[p].max_delay > 0)
                     lsnn__rec_backward(&net->proj[p], sim, c, bc, t, rz);
-            /* 3. Neuron adjoints; 4. dL/dI(t); 5. noise std. */
+            /* 3. Neuron adjoints and 4. dL/dI(t), layer by layer from the top: a layer's dL/dI(t)
+             * reaches the layer below through the feed-forward synapses of the same step. */
             lsnn_real *gIt = c->gI + (size_t)(t % R) * CHn;
-            for (int s = 0; s < bc; s++) {
+            for (int L = net->n_layers - 1; L >= 0; L--) {
+                for (int p = 0; p < net->n_proj && L + 1 < net->n_layers; p++) {
+                    const lsnn_projection *pr = &net->proj[p];
+                    if (pr->max_delay == 0 && lsnn__layer_of(net, pr->dst_off) == L + 1)
+                        lsnn__ff_backward(pr, sim, c, bc, t, rz);
+                }
+                for (int s = 0; s < bc; s++) {
+                    const size_t so = (size_t)s * n;
+                    lsnn_neuron_adjoint adj = {c->gv + so, c->gb + so};
+                    for (int p = 0; p < net->n_pop; p++) {
+                        const lsnn_population *po = &net->pop[p];
+                        if (po->layer != L)
+                            continue;
+                        po->model->backward_step(&net->k, po->off, po->off + po->count,
+                                                 c->rec_v + o + so, c->rec_b + o + so, rz + so,
+                                                 c->rec_ref + o + so, c->gz + so, &adj,
+                                                 net->gamma);
+                        lsnn_real *restrict gi = gIt + so;
+                        const lsnn_real *restrict gv = c->gv + so, *restrict gin = net->k.g_in;
+                        for (int j = po->off; j < po->off + po->count; j++)
+                            gi[j] = gin[j] * gv[j];
+                    }
+                }
+            }
+            /* 5. noise std. */
+            for (int s = 0; s < bc && has_noise; s++) {
                 const size_t so = (size_t)s * n;
-                lsnn_neuron_adjoint adj = {c->gv + so, c->gb + so};
-                for (int p = 0; p < net->n_pop; p++) {
-                    const lsnn_population *po = &net->pop[p];
-                    po->model->backward_step(&net->k, po->off, po->off + po->count,
-                                             c->rec_v + o + so, c->rec_b + o + so, rz + so,
-                                             c->rec_ref + o + so, c->gz + so, &adj, net->gamma);
-                }
-                {
-                    lsnn_real *restrict gi = gIt + so;
-                    const lsnn_real *restrict gv = c->gv + so, *restrict gin = net->k.g_in;
-                    for (int j = 0; j < n; j++)
-                        gi[j] = gin[j] * gv[j];
-                }
-                if (has_noise)
-                    for (int j = 0; j < n; j++)
-                        if (net->noise_std[j] != 0)
-                            dnoise[j] += gIt[so + j] *
-                                         (lsnn_real)lsnn_hash_normal(batch->noise_key,
-                                                                     (uint64_t)(g0 + s),
-                                                                     (uint64_t)t, (uint64_t)j);
+                for (int j = 0; j < n; j++)
+                    if (net->noise_std[j] != 0)
+                        dnoise[j] += gIt[so + j] *
+                                     (lsnn_real)lsnn_hash_normal(batch->noise_key,
+                                                                 (uint64_t)(g0 + s), (uint64_t)t,
+                                                                 (uint64_t)j);
             }
             /* 6. Input synapses. */
             for (int p = 0; p < net->n_proj; p++)

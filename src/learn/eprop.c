@@ -455,6 +455,11 @@ static void ep_chunk_steps(lsnn_eprop *ep, const lsnn_net *net, int ci, const ls
                                 int tt = t - (d ? d[j] : 1) + 1;
                                 c->pre[j] = tt >= 0 ? lsnn_batch_x(batch, g, tt)[si] : 0;
                             }
+                        } else if (pr->max_delay == 0) {
+                            /* feed-forward between layers: pre(t) = z_src(t) */
+                            const lsnn_real zi = sc->z[so + pr->src_off + i];
+                            for (int j = 0; j < nd; j++)
+                                c->pre[j] = zi;
                         } else {
                             /* spike at t' reaches V(t' + d): pre(t) = z(t - d) */
                             const lsnn_real *h = c->hist + so + pr->src_off + i;

@@ -105,6 +105,7 @@ static void lsnn__add_pop(lsnn_net *net, const char *name, int off, int count,
                           const lsnn_neuron_model *model, lsnn_sign s)
 {
     lsnn_population *P = &net->pop[net->n_pop++];
+    P->layer = net->n_layers - 1;
     snprintf(P->name, sizeof P->name, "%s", name);
     P->off = off;
     P->count = count;
@@ -326,8 +327,12 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
                           uint64_t seed)
 {
     memset(net, 0, sizeof *net);
-    int n = cfg->n_regular + cfg->n_adaptive;
-    if (n < 1)
+    const int layers = cfg->layers < 1 ? 1 : cfg->layers;
+    if (layers > LSNN_MAX_LAYERS)
+        return lsnn_error(LSNN_ERR_CONFIG, "network.layers: at most %d", LSNN_MAX_LAYERS);
+    const int m = cfg->n_regular + cfg->n_adaptive; /* neurons per layer */
+    int n = layers * m;
+    if (m < 1)
         return lsnn_error(LSNN_ERR_CONFIG, "network: n_regular + n_adaptive must be >= 1");
     if (n_in < 1 || n_out < 1)
         return lsnn_error(LSNN_ERR_ARG, "network: the task needs >= 1 input and output");
@@ -353,13 +358,27 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
     const lsnn_neuron_model *alif = lsnn_neuron_model_find(mname);
     if (!alif)
         return lsnn_error(LSNN_ERR_CONFIG, "network.neuron: unknown neuron model '%s'", mname);
-    lsnn__add_pops(net, "R", 0, cfg->n_regular, cfg->sign_regular, signed_init,
-                   cfg->exc_fraction, seed, 0, alif);
-    lsnn__add_pops(net, "A", cfg->n_regular, cfg->n_adaptive, cfg->sign_adaptive, signed_init,
-                   cfg->exc_fraction, seed, 1, alif);
-
-    lsnn__add_proj(net, "w_in", 1, 0, n_in, 0, n, cfg->max_delay, 0);
-    lsnn__add_proj(net, "w_rec", 0, 0, n, 0, n, cfg->max_delay, 1);
+    /* Layer 1 keeps the single-layer names (and random streams) of earlier versions. */
+    for (int r = 0; r < layers; r++) {
+        char rn[16], an[16];
+        snprintf(rn, sizeof rn, r ? "R%d" : "R", r + 1);
+        snprintf(an, sizeof an, r ? "A%d" : "A", r + 1);
+        net->n_layers = r + 1;
+        lsnn__add_pops(net, rn, r * m, cfg->n_regular, cfg->sign_regular, signed_init,
+                       cfg->exc_fraction, seed, 2 * (uint64_t)r + (r ? 16 : 0), alif);
+        lsnn__add_pops(net, an, r * m + cfg->n_regular, cfg->n_adaptive, cfg->sign_adaptive,
+                       signed_init, cfg->exc_fraction, seed, 2 * (uint64_t)r + 1 + (r ? 16 : 0),
+                       alif);
+    }
+    lsnn__add_proj(net, "w_in", 1, 0, n_in, 0, m, cfg->max_delay, 0);
+    lsnn__add_proj(net, "w_rec", 0, 0, m, 0, m, cfg->max_delay, 1);
+    for (int r = 1; r < layers; r++) {
+        char nm[LSNN_NAME_MAX];
+        snprintf(nm, sizeof nm, "w_ff%d", r + 1);
+        lsnn__add_proj(net, nm, 0, (r - 1) * m, m, r * m, m, 0, 0);
+        snprintf(nm, sizeof nm, "w_rec%d", r + 1);
+        lsnn__add_proj(net, nm, 0, r * m, m, r * m, m, cfg->max_delay, 1);
+    }
 
     size_t off = 0;
     for (int p = 0; p < net->n_proj; p++) {
@@ -381,7 +400,7 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
 
     int plain = strcmp(cfg->input_scaling, "plain") == 0;
     for (int j = 0; j < n; j++) {
-        int adaptive = j >= cfg->n_regular;
+        int adaptive = j % m >= cfg->n_regular;
         net->tau_m[j] = (lsnn_real)cfg->tau_m;
         net->tau_a[j] = (lsnn_real)cfg->tau_a;
         net->k.beta[j] = adaptive ? (lsnn_real)cfg->beta : 0;

@@ -254,11 +254,23 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
                     cur[j] += net->noise_std[j] *
                               (lsnn_real)lsnn_hash_normal(batch->noise_key, (uint64_t)g,
                                                           (uint64_t)t, (uint64_t)j);
-        /* (c) neuron dynamics, population by population. */
+        /* (c) neuron dynamics, population by population; when a layer is complete its spikes
+         * reach the next layer in this same step (feed-forward projections, max_delay 0). */
         for (int p = 0; p < net->n_pop; p++) {
             const lsnn_population *po = &net->pop[p];
             po->model->step(&net->k, po->off, po->off + po->count, &st, cur, net->gamma,
                             net->smooth);
+            if (net->n_layers < 2 || (p + 1 < net->n_pop && net->pop[p + 1].layer == po->layer))
+                continue;
+            for (int q = 0; q < net->n_proj; q++) {
+                const lsnn_projection *pr = &net->proj[q];
+                if (pr->max_delay != 0 || pr->src_off + pr->n_src != po->off + po->count)
+                    continue;
+                const lsnn_real *zs = st.z + pr->src_off;
+                int nf = lsnn__nonzero(zs, pr->n_src, idx);
+                for (int e = 0; e < nf; e++)
+                    lsnn__scatter(pr, idx[e], zs[idx[e]], c->ring, slot_stride, R, t - 1, so);
+            }
         }
         /* (d) the slot is consumed. */
         memset(cur, 0, sizeof(lsnn_real) * n);
@@ -267,7 +279,7 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
         int nz = lsnn__nonzero(z, n, idx);
         for (int p = 0; p < net->n_proj; p++) {
             const lsnn_projection *pr = &net->proj[p];
-            if (pr->src_is_input)
+            if (pr->src_is_input || pr->max_delay == 0)
                 continue;
             for (int e = 0; e < nz; e++) {
                 int i = idx[e] - pr->src_off;
