@@ -203,6 +203,79 @@ static void test_ce_gradient(void **state)
     lsnn_batch_free(&b);
 }
 
+/* The seed-000 TIMIT loss: -log of the softmax averaged over the window. Value against an
+ * independent double-precision computation, gradient against finite differences, prediction
+ * from the averaged softmax (which can differ from the softmax of the averaged readout). */
+static double ref_softmax_ce(const lsnn_batch *b, const lsnn_real *y, int *pred_out)
+{
+    double sum = 0;
+    int n = 0;
+    for (int g = 0; g < CB; g++)
+        for (int wi = 0; wi < b->n_windows[g]; wi++) {
+            const lsnn_window *w = &b->windows[(size_t)g * b->max_windows + wi];
+            double pm[CO] = {0};
+            for (int t = w->t0; t < w->t1; t++) {
+                double z = 0, e[CO];
+                for (int k = 0; k < CO; k++)
+                    z += e[k] = exp((double)y[((size_t)g * CT + t) * CO + k]);
+                for (int k = 0; k < CO; k++)
+                    pm[k] += e[k] / z / (w->t1 - w->t0);
+            }
+            int best = 0;
+            for (int k = 1; k < CO; k++)
+                best = pm[k] > pm[best] ? k : best;
+            if (pred_out)
+                pred_out[n] = best;
+            sum += -log(pm[w->label]);
+            n++;
+        }
+    return sum / n;
+}
+
+static void test_ce_softmax_average(void **state)
+{
+    (void)state;
+    lsnn_batch b;
+    make_ce_batch(&b);
+    b.loss = LSNN_LOSS_CE_WINDOW_SOFTMAX;
+    const int ny = CB * CT * CO;
+    lsnn_real y[CB * CT * CO], gy[CB * CT * CO];
+    fill_y(y);
+    lsnn_loss_result r, r2;
+    assert_int_equal(lsnn_loss_compute(&b, y, gy, &r), LSNN_OK);
+    int ref_pred[3];
+    CHECK_CLOSE(r.loss, ref_softmax_ce(&b, y, ref_pred), 1e-9);
+    lsnn_batch bm = b;
+    bm.loss = LSNN_LOSS_CE_WINDOW;
+    assert_int_equal(lsnn_loss_compute(&bm, y, NULL, &r2), LSNN_OK);
+    assert_true(fabs(r.loss - r2.loss) > 1e-3); /* a different loss, not the same one renamed */
+    const float eps = 1e-3f;
+    double max_abs = 0;
+    for (int i = 0; i < ny; i++) {
+        lsnn_real keep = y[i];
+        y[i] = keep + eps;
+        double yp = y[i];
+        assert_int_equal(lsnn_loss_compute(&b, y, NULL, &r2), LSNN_OK);
+        double Lp = r2.loss;
+        y[i] = keep - eps;
+        double ym = y[i];
+        assert_int_equal(lsnn_loss_compute(&b, y, NULL, &r2), LSNN_OK);
+        y[i] = keep;
+        double fd = (Lp - r2.loss) / (yp - ym);
+        CHECK_CLOSE(gy[i], fd, 1e-4);
+        max_abs = fabs(gy[i]) > max_abs ? fabs(gy[i]) : max_abs;
+    }
+    assert_true(max_abs > 0.02);
+    int pred[CB * CMW];
+    lsnn_loss_predict(&b, y, pred);
+    assert_int_equal(pred[0], ref_pred[0]);
+    assert_int_equal(pred[1], ref_pred[1]);
+    assert_int_equal(pred[CMW], ref_pred[2]);
+    long correct = (ref_pred[0] == 2) + (ref_pred[1] == 0) + (ref_pred[2] == 1);
+    assert_int_equal(r.correct, correct);
+    lsnn_batch_free(&b);
+}
+
 /* Two overlapping windows in one sequence: gradients add. */
 static void test_ce_overlap(void **state)
 {
@@ -402,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_ce_value),    cmocka_unit_test(test_ce_gradient),
         cmocka_unit_test(test_ce_overlap),  cmocka_unit_test(test_mse),
         cmocka_unit_test(test_predict),     cmocka_unit_test(test_rate_reg),
+        cmocka_unit_test(test_ce_softmax_average),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

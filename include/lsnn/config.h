@@ -98,6 +98,7 @@ typedef struct lsnn_timit_config {
     int frame_steps;           /* steps each 10 ms feature frame is held (10) */
     int max_frames;            /* frames per sequence; longer sentences are cut (800) */
     int val_size;              /* validation sequences evaluated (0 = all) */
+    char average[LSNN_NAME_MAX]; /* "softmax" (seed 000) | "readout": what a frame's window averages */
 } lsnn_timit_config;
 
 typedef struct lsnn_config {

@@ -20,6 +20,8 @@ typedef struct lsnn_loss_result {
 
 /* Task loss. gy (B, T, n_out) receives dL/dy (may be NULL for evaluation only).
  * CE_WINDOW: L = mean over all windows of -log softmax(mean_{t in window} y(t))[label].
+ * CE_WINDOW_SOFTMAX: L = mean over all windows of -log mean_{t in window} softmax(y(t))[label],
+ *   and the prediction is the arg-max of the averaged softmax.
  * MSE: L = sum_{b,t,k} w(b,t) (y - y*)^2 / (n_out sum w). */
 lsnn_status lsnn_loss_compute(const lsnn_batch *batch, const lsnn_real *y, lsnn_real *gy,
                               lsnn_loss_result *out);

@@ -282,6 +282,10 @@ static const cfg_field fields[] = {
           "whole; `lsnn data timit` prints the longest sentence of each split."),
     F_INT("timit.val_size", timit.val_size, 0, R_IN, 0, 1000000,
           "Validation sequences evaluated, from the start of the validation split (0: all)."),
+    F_STR("timit.average", timit.average, "softmax", "softmax|readout",
+          "What a frame's window averages over its steps: the softmax output (seed 000; the "
+          "loss is -log of the averaged probability of the phone) or the readout (the softmax "
+          "of the averaged readout; needed by e-prop when frame_steps > 1)."),
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 

@@ -867,7 +867,7 @@ static lsnn_status lsnn__draw_readout(cairo_t *cr, lsnn__dyn_layout *L,
     if (!v)
         return lsnn_error(LSNN_ERR_NOMEM, "plot dynamics: out of memory");
     double *col = v + (size_t)T * K;
-    int ce = d->loss == LSNN_LOSS_CE_WINDOW;
+    int ce = d->loss != LSNN_LOSS_MSE;
     double lo = INFINITY, hi = -INFINITY;
     for (int t = 0; t < T; t++) {
         const lsnn_real *y = d->y + (size_t)t * K;

@@ -550,11 +550,13 @@ lsnn_status lsnn_eprop_begin(lsnn_eprop *ep, const lsnn_net *net, const lsnn_bat
             const lsnn_window *w = &batch->windows[(size_t)g * batch->max_windows];
             for (int k = 0; k < batch->n_windows[g]; k++) {
                 if (w[k].t0 < 0 || w[k].t1 > batch->T || w[k].t1 <= w[k].t0 ||
-                    (k > 0 && w[k].t0 < w[k - 1].t1))
+                    (k > 0 && w[k].t0 < w[k - 1].t1) ||
+                    (batch->loss == LSNN_LOSS_CE_WINDOW_SOFTMAX && w[k].t1 - w[k].t0 != 1))
                     return lsnn_error(LSNN_ERR_ARG,
                                       "e-prop: sequence %d: window %d [%d, %d) is empty, out of "
                                       "range, or overlaps the previous one (e-prop needs sorted, "
-                                      "disjoint windows)",
+                                      "disjoint windows; with the averaged-softmax loss, windows "
+                                      "of one step: its learning signal is not known online)",
                                       g, k, w[k].t0, w[k].t1);
             }
             norm += batch->n_windows[g];

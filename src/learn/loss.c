@@ -22,6 +22,35 @@ static void lsnn__window_mean(const lsnn_batch *batch, const lsnn_real *y, int b
         logits[k] /= (w->t1 - w->t0);
 }
 
+/* Softmax of y (n) into p. */
+static void lsnn__softmax(const lsnn_real *y, int n, double *p)
+{
+    double mx = y[0], z = 0;
+    for (int k = 1; k < n; k++)
+        mx = y[k] > mx ? y[k] : mx;
+    for (int k = 0; k < n; k++)
+        z += (p[k] = exp(y[k] - mx));
+    for (int k = 0; k < n; k++)
+        p[k] /= z;
+}
+
+/* Softmax of the readout averaged over the window, into pm (n_out). */
+static void lsnn__window_softmax(const lsnn_batch *batch, const lsnn_real *y, int b,
+                                 const lsnn_window *w, double *pm)
+{
+    const int n_out = batch->n_out;
+    double p[LSNN__MAX_OUT];
+    for (int k = 0; k < n_out; k++)
+        pm[k] = 0;
+    for (int t = w->t0; t < w->t1; t++) {
+        lsnn__softmax(y + ((size_t)b * batch->T + t) * n_out, n_out, p);
+        for (int k = 0; k < n_out; k++)
+            pm[k] += p[k];
+    }
+    for (int k = 0; k < n_out; k++)
+        pm[k] /= (w->t1 - w->t0);
+}
+
 static int lsnn__argmax(const double *x, int n)
 {
     int best = 0;
@@ -74,6 +103,24 @@ lsnn_status lsnn_loss_compute(const lsnn_batch *batch, const lsnn_real *y, lsnn_
     for (int b = 0; b < B; b++) {
         for (int wi = 0; wi < batch->n_windows[b]; wi++) {
             const lsnn_window *w = &batch->windows[(size_t)b * batch->max_windows + wi];
+            if (batch->loss == LSNN_LOSS_CE_WINDOW_SOFTMAX) {
+                /* P = mean_t p_t[label], L = -log P,
+                 * dL/dy_t[k] = -p_t[label] (delta_{k,label} - p_t[k]) / (len P) */
+                lsnn__window_softmax(batch, y, b, w, p);
+                const double P = p[w->label], len = w->t1 - w->t0;
+                acc += -log(P);
+                out->correct += lsnn__argmax(p, n_out) == w->label;
+                if (!gy)
+                    continue;
+                for (int t = w->t0; t < w->t1; t++) {
+                    lsnn__softmax(y + ((size_t)b * T + t) * n_out, n_out, logits);
+                    const double c = -logits[w->label] / (len * P * total);
+                    lsnn_real *g = gy + ((size_t)b * T + t) * n_out;
+                    for (int k = 0; k < n_out; k++)
+                        g[k] += (lsnn_real)(c * ((k == w->label) - logits[k]));
+                }
+                continue;
+            }
             lsnn__window_mean(batch, y, b, w, logits);
             double mx = logits[lsnn__argmax(logits, n_out)], z = 0;
             for (int k = 0; k < n_out; k++)
@@ -104,7 +151,10 @@ void lsnn_loss_predict(const lsnn_batch *batch, const lsnn_real *y, int *pred)
     for (int b = 0; b < batch->B; b++)
         for (int wi = 0; wi < batch->n_windows[b]; wi++) {
             const lsnn_window *w = &batch->windows[(size_t)b * batch->max_windows + wi];
-            lsnn__window_mean(batch, y, b, w, logits);
+            if (batch->loss == LSNN_LOSS_CE_WINDOW_SOFTMAX)
+                lsnn__window_softmax(batch, y, b, w, logits);
+            else
+                lsnn__window_mean(batch, y, b, w, logits);
             pred[(size_t)b * batch->max_windows + wi] = lsnn__argmax(logits, batch->n_out);
         }
 }

@@ -8,10 +8,11 @@
  * frames of the cross-entropy and the accuracy counts frames: the frame error rate is
  * 1 - accuracy.
  *
- * Seed 000 averages the softmax output over the 10 steps of a frame. The loss of this library
- * (src/learn/loss.c, LSNN_LOSS_CE_WINDOW) takes the softmax of the readout averaged over the
- * window instead; the window and its label are the same, only where the average is taken
- * differs.
+ * Seed 000 averages the softmax output over the 10 steps of a frame (timit.average "softmax",
+ * LSNN_LOSS_CE_WINDOW_SOFTMAX, the default); timit.average "readout" takes the softmax of the
+ * readout averaged over the frame instead (LSNN_LOSS_CE_WINDOW), which e-prop needs when a frame
+ * lasts more than one step (its learning signal is then known online). With frame_steps = 1 the
+ * two are the same.
  *
  * Sequences: a batch has a fixed length T = timit.max_frames * frame_steps. A sentence of up to
  * max_frames frames is one sequence, padded after its end with zero input and no windows; a
@@ -54,7 +55,8 @@ static lsnn_status lsnn__sp_shape(const lsnn_config *cfg, lsnn_task_shape *out)
     out->n_out = LSNN_TIMIT_PHONES;
     out->T = c->max_frames * c->frame_steps;
     out->max_windows = c->max_frames;
-    out->loss = LSNN_LOSS_CE_WINDOW;
+    out->loss = strcmp(c->average, "readout") == 0 ? LSNN_LOSS_CE_WINDOW
+                                                   : LSNN_LOSS_CE_WINDOW_SOFTMAX;
     out->metric = "accuracy";
     return LSNN_OK;
 }
