@@ -136,6 +136,21 @@ static int cmd_timit(int argc, char **argv)
             if (lsnn_speech_path(pos[1], s, path, sizeof path) == LSNN_OK)
                 printf("wrote %s: %d sentences, %ld frames, the longest %ld frames\n", path,
                        sum.sentences[s], sum.frames[s], sum.longest[s]);
+            /* The majority-class baseline a classifier must beat. */
+            lsnn_speech_split sp;
+            if (lsnn_speech_load(pos[1], s, &sp) != LSNN_OK)
+                return die_status();
+            long count[LSNN_TIMIT_PHONES] = {0};
+            for (long f = 0; f < sp.n_frames; f++)
+                count[sp.labels[f]]++;
+            int best = 0;
+            for (int k = 1; k < LSNN_TIMIT_PHONES; k++)
+                best = count[k] > count[best] ? k : best;
+            double frac = sp.n_frames ? (double)count[best] / sp.n_frames : 0;
+            printf("  majority phone '%s': %.1f%% of the frames (always guessing it: frame error "
+                   "rate %.1f%%)\n",
+                   lsnn_timit_phone(best), 100 * frac, 100 * (1 - frac));
+            lsnn_speech_free(&sp);
         }
     return 0;
 }
