@@ -23,6 +23,7 @@
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
 #include "lsnn/task.h"
+#include "lsnn/train.h"
 
 enum { B = 5, T = 60, NIN = 4, NOUT = 3 };
 
@@ -379,6 +380,113 @@ static void test_streamed(void **state)
     lsnn_net_free(&net);
 }
 
+/* Online rate regularisation (seed 004 eqs. 3.40-3.44): the gradient it adds to every existing
+ * incoming synapse of neuron j is c_reg / B sum_t (f_j(t) - f_target), f_j(t) = spikes of j up to
+ * t / (t + 1), recomputed here from the spike trains the simulator records. */
+static void test_online_rate_reg(void **state)
+{
+    (void)state;
+    setup su = {"plain", 4, 4, 2, 0, 0, 0, 0, NULL, 0};
+    lsnn_net net;
+    lsnn_batch batch;
+    build(&su, &net, &batch);
+    batch.B = 1; /* the simulator records the trace of sequence 0 */
+    lsnn_eprop_opts plain = {0}, reg = {0};
+    reg.rate_reg = 0.7;
+    reg.rate_target_hz = 20;
+    lsnn_eprop *a = lsnn_eprop_create(&net, 1, &plain, 1, NULL), *b = lsnn_eprop_create(&net, 1, &reg, 1, NULL);
+    const size_t np = net.n_params;
+    lsnn_real *ga = malloc(sizeof(lsnn_real) * np), *gb = malloc(sizeof(lsnn_real) * np);
+    lsnn_loss_result la, lb;
+    assert_int_equal(lsnn_eprop_run(a, &net, &batch, ga, NULL, NULL, NULL, &la), LSNN_OK);
+    assert_int_equal(lsnn_eprop_run(b, &net, &batch, gb, NULL, NULL, NULL, &lb), LSNN_OK);
+    lsnn_sim *sim = lsnn_sim_create(&net, 1, T, NULL);
+    lsnn_trace tr;
+    tr.v = malloc(sizeof(lsnn_real) * T * net.n);
+    tr.thr = malloc(sizeof(lsnn_real) * T * net.n);
+    tr.z = malloc(sizeof(lsnn_real) * T * net.n);
+    lsnn_real *y = malloc(sizeof(lsnn_real) * T * NOUT);
+    assert_int_equal(lsnn_sim_forward(sim, &net, &batch, y, NULL, &tr), LSNN_OK);
+    double *expect = calloc((size_t)net.n, sizeof(double)), f0 = 20 * 1.0 / 1000;
+    for (int j = 0; j < net.n; j++) {
+        double cum = 0;
+        for (int t = 0; t < T; t++) {
+            cum += tr.z[(size_t)t * net.n + j];
+            expect[j] += cum / (t + 1) - f0;
+        }
+        expect[j] *= 0.7; /* c_reg / B with B = 1 */
+    }
+    int checked = 0;
+    for (int p = 0; p < net.n_proj; p++) {
+        const lsnn_projection *pr = &net.proj[p];
+        for (int i = 0; i < pr->n_src; i++)
+            for (int j = 0; j < pr->n_dst; j++) {
+                size_t q = pr->param_off + (size_t)i * pr->n_dst + j;
+                int self = !pr->src_is_input && pr->src_off + i == pr->dst_off + j;
+                double d = gb[q] - ga[q], e = self ? 0 : expect[pr->dst_off + j];
+                assert_true(fabs(d - e) <= 1e-9 * (1 + fabs(e)));
+                checked += e != 0;
+            }
+    }
+    assert_true(checked > 50);
+    /* The readout gets nothing from it. */
+    size_t o = (size_t)(net.w_out - net.params);
+    for (size_t k = o; k < np; k++)
+        assert_true(gb[k] == ga[k]);
+    free(expect);
+    free(y);
+    free(tr.v);
+    free(tr.thr);
+    free(tr.z);
+    lsnn_sim_free(sim);
+    free(ga);
+    free(gb);
+    lsnn_eprop_free(a);
+    lsnn_eprop_free(b);
+    batch.B = B;
+    lsnn_batch_free(&batch);
+    lsnn_net_free(&net);
+}
+
+/* loss.l2 (seed 004 eq. 3.45) adds l2 * W to the gradient of the input and recurrent weights, with
+ * either learning rule, and nothing to the readout. */
+static void test_l2(void **state)
+{
+    (void)state;
+    const char *rules[2] = {"bptt", "eprop"};
+    for (int r = 0; r < 2; r++) {
+        lsnn_config cfg;
+        lsnn_config_defaults(&cfg);
+        snprintf(cfg.learning, sizeof cfg.learning, "%s", rules[r]);
+        cfg.batch_size = 4;
+        cfg.store_recall.n_symbols = 4;
+        cfg.store_recall.symbol_ms = 30;
+        cfg.store_recall.group_size = 2;
+        cfg.store_recall.p_command = 0.5;
+        cfg.network.n_regular = cfg.network.n_adaptive = 4;
+        lsnn_trainer t0, t1;
+        assert_int_equal(lsnn_trainer_init(&t0, &cfg), LSNN_OK);
+        cfg.loss.l2 = 0.25;
+        assert_int_equal(lsnn_trainer_init(&t1, &cfg), LSNN_OK);
+        const size_t np = t0.n_params;
+        lsnn_real *w = malloc(sizeof(lsnn_real) * np);
+        memcpy(w, t0.params, sizeof(lsnn_real) * np);
+        assert_int_equal(lsnn_trainer_step(&t0, NULL), LSNN_OK);
+        assert_int_equal(lsnn_trainer_step(&t1, NULL), LSNN_OK);
+        size_t ro = (size_t)(t0.net.w_out - t0.net.params);
+        double wsum = 0;
+        for (size_t k = 0; k < np; k++) {
+            double want = k < ro ? 0.25 * w[k] : 0;
+            assert_true(fabs((t1.grad[k] - t0.grad[k]) - want) <= 1e-12);
+            wsum += fabs(want);
+        }
+        assert_true(wsum > 0);
+        free(w);
+        lsnn_trainer_free(&t0);
+        lsnn_trainer_free(&t1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_smooth_noise),       cmocka_unit_test(test_random_feedback),
         cmocka_unit_test(test_stdp_alif),          cmocka_unit_test(test_izhikevich),
         cmocka_unit_test(test_streamed),          cmocka_unit_test(test_multilayer),
+        cmocka_unit_test(test_online_rate_reg),   cmocka_unit_test(test_l2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
