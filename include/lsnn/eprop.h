@@ -18,8 +18,11 @@
  * the batch and the network, not on the sequence length.
  *
  * Online firing-rate regularisation (seed 004 eqs. 3.40-3.44): every incoming weight of neuron
- * j receives c_reg / B * sum_t (f_j(t) - f_target), f_j(t) = spikes of j since the start of the
- * sequence / (t + 1) (per step). (Eq. 3.43 as printed has the opposite sign, which would push the
+ * j receives c_reg / (B T) * sum_{sequences, t} (f_j(t) - f_target), f_j(t) = spikes of j since
+ * the start of the sequence / (t + 1) (per step). The seed sums both this term and L e over the
+ * steps; the task loss here is a mean over the frames (windows) of the batch, so the rate term is
+ * a mean over its steps and sequences, which keeps the seed's ratio between the two when every
+ * step is a frame (its TIMIT setup). (Eq. 3.43 as printed has the opposite sign, which would push the
  * rates away from the target; the gradient of eq. 3.40 has this one.) */
 #ifndef LSNN_EPROP_H
 #define LSNN_EPROP_H

@@ -221,8 +221,9 @@ static const cfg_field fields[] = {
            "where dV(t+1)/dV(t) = alpha. On: e-prop equals BPTT with the recurrent spikes cut."),
     F_DBL("eprop.rate_reg", eprop.rate_reg, 0, R_GE, 0, 0,
           "e-prop online firing-rate regularisation c_reg (seed 004 eqs. 3.40-3.44): each "
-          "incoming weight of neuron j receives c_reg (f_j(t) - f_target) per step, f_j(t) the "
-          "neuron's rate since the start of the sequence, f_target = `loss.rate_target`."),
+          "incoming weight of neuron j receives c_reg (f_j(t) - f_target) averaged over the "
+          "steps and sequences of the batch, f_j(t) the neuron's rate (spikes per step) since "
+          "the start of its sequence, f_target = `loss.rate_target`."),
     F_DBL("eprop.clip_v", eprop.clip_v, 0, R_GE, 0, 0,
           "Clip the voltage component of every eligibility vector to [-clip_v, clip_v] "
           "(seed 004 section 3.2.2.2: 3 for Izhikevich neurons; 0: off)."),

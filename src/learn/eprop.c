@@ -609,7 +609,7 @@ lsnn_status lsnn_eprop_end(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch
     const int nch = ep->nch, learn = ep->learn && grad;
     const double norm = ep->norm;
     /* Deterministic reduction in chunk order. */
-    double loss = 0, regsum_scale = ep->opts.rate_reg / batch->B;
+    double loss = 0, regsum_scale = ep->opts.rate_reg / ((double)batch->B * batch->T);
     for (int ci = 0; ci < nch; ci++) {
         loss += ep->ch[ci].loss;
         out->correct += ep->ch[ci].correct;
@@ -634,7 +634,7 @@ lsnn_status lsnn_eprop_end(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch
             grad[k] += g[k];
     }
     if (ep->opts.rate_reg > 0) {
-        /* Every existing incoming synapse of neuron j: c_reg / B sum (f_j(t) - f_target). */
+        /* Every existing incoming synapse of neuron j: c_reg / (B T) sum (f_j(t) - f_target). */
         double *rs = ep->ch[0].regsum;
         for (int ci = 1; ci < nch; ci++)
             for (int j = 0; j < net->n; j++)
