@@ -23,7 +23,7 @@ awk -F, 'NR > 1 && ($6 > 3 || $6 < -3 || $7 > 0.005 || $7 < -0.005) { bad = 1 } 
 
 # e-prop training: 6 iterations, then 3 + resume 3 must give the same model file.
 CFG="$SRC/configs/store_recall_eprop.json"
-SET="--set batch_size=16 --set store_recall.n_symbols=4 --set store_recall.val_size=16 --set eval_every=0"
+SET="--set batch_size=16 --set store_recall.n_symbols=4 --set store_recall.symbol_ms=50 --set store_recall.group_size=4 --set store_recall.val_size=16 --set eval_every=0"
 "$LSNN" train "$CFG" $SET --set iterations=6 --out "$WORK/a" > "$WORK/a.out" 2>&1 || fail "train exited $?"
 grep -q '^result: ' "$WORK/a.out" && pass "e-prop train ran" || fail "no result: $(tail -3 "$WORK/a.out")"
 "$LSNN" train "$CFG" $SET --set iterations=3 --out "$WORK/b" > /dev/null 2>&1 || fail "train 3 exited"
