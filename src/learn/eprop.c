@@ -2,13 +2,14 @@
  *
  * The forward dynamics are the simulator's own (lsnn__chunk_step of src/net/sim.c, on a workspace
  * created for one step: checkpoints are never used), so e-prop and BPTT see bit-identical spikes.
- * After each step, per chunk of sequences:
- *   1. the neuron models write their e-prop coefficients for step t (Jacobian J(t), dz/dh(t));
- *   2. the readout, the online loss and the learning signal L_j(t) of each sequence;
- *   3. every trainable synapse updates eps_V, eps_a, ebar (and the window sum), and its gradient;
- *   4. the spikes of t enter a ring of the last R steps (pre-synaptic values of delayed synapses).
+ * Per chunk of sequences the steps are processed in blocks of EP_K:
+ *   1. for each step of the block: the forward step; the neuron models' e-prop coefficients
+ *      (Jacobian J(t), dz/dh(t)); the readout, the online loss and the learning signal L_j(t) of
+ *      each sequence; the spikes into a ring of the last EP_K + R steps;
+ *   2. every trainable synapse advances through the block: eps_V, eps_a, the filtered trace ebar,
+ *      the window sum and its gradient (ep_sweep).
  * Synapse arrays are (CH, n_src, n_dst): one contiguous row of targets per (sequence, source), so
- * the update of step 3 is a vector loop over targets. */
+ * the update is a vector loop over targets, and the row stays in the L1 cache for the block. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
