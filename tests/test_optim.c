@@ -47,6 +47,8 @@ static const float grads[STEPS][N] = {
 static const uint8_t mask[N] = {1, 1, 0, 1, 1, 1};
 
 /* Textbook Adam (Kingma & Ba, Algorithm 1) in double. */
+static int g_eps_in_sqrt; /* seed 004 eq. 3.52: m_hat / sqrt(v_hat + eps) */
+
 static void ref_adam(double *p, const double *lr, double b1, double b2, double eps, int steps)
 {
     double m[N] = {0}, v[N] = {0};
@@ -58,7 +60,7 @@ static void ref_adam(double *p, const double *lr, double b1, double b2, double e
             m[k] = b1 * m[k] + (1 - b1) * g;
             v[k] = b2 * v[k] + (1 - b2) * g * g;
             double mh = m[k] / (1 - pow(b1, s + 1)), vh = v[k] / (1 - pow(b2, s + 1));
-            p[k] -= lr[s] * mh / (sqrt(vh) + eps);
+            p[k] -= g_eps_in_sqrt ? lr[s] * mh / sqrt(vh + eps) : lr[s] * mh / (sqrt(vh) + eps);
         }
 }
 
@@ -67,6 +69,7 @@ static void run_adam(double eps, double b1, double b2)
     lsnn_optim_config cfg = make_cfg("adam", eps);
     cfg.beta1 = b1;
     cfg.beta2 = b2;
+    cfg.epsilon_in_sqrt = g_eps_in_sqrt;
     lsnn_optim o;
     assert_int_equal(lsnn_optim_init(&o, &cfg, N), LSNN_OK);
     assert_int_equal(o.kind, LSNN_OPTIM_ADAM);
@@ -119,6 +122,32 @@ static void test_adam_large_eps(void **state)
     (void)state;
     run_adam(1e-2, 0.9, 0.999);
     run_adam(3e-2, 0.8, 0.99);
+}
+
+/* Seed 004's Adam (eqs. 3.48-3.52), epsilon inside the root: with eps = 1e-5 it differs from
+ * the textbook form wherever v_hat is not much larger than eps. */
+static void test_adam_eps_in_sqrt(void **state)
+{
+    (void)state;
+    g_eps_in_sqrt = 1;
+    run_adam(1e-5, 0.9, 0.999);
+    run_adam(1e-3, 0.8, 0.99);
+    g_eps_in_sqrt = 0;
+}
+
+/* Linear warm-up: iteration it uses (it + 1) / warmup of the rate, then the rate itself. */
+static void test_warmup(void **state)
+{
+    (void)state;
+    lsnn_optim_config cfg = make_cfg("adam", 1e-8);
+    cfg.warmup = 4;
+    CHECK_CLOSE(lsnn_lr_at(0.01, &cfg, 0), 0.0025, 1e-15);
+    CHECK_CLOSE(lsnn_lr_at(0.01, &cfg, 2), 0.0075, 1e-15);
+    CHECK_CLOSE(lsnn_lr_at(0.01, &cfg, 3), 0.01, 1e-15);
+    CHECK_CLOSE(lsnn_lr_at(0.01, &cfg, 40), 0.01, 1e-15);
+    cfg.lr_decay = 0.5;
+    cfg.lr_decay_every = 2;
+    CHECK_CLOSE(lsnn_lr_at(0.01, &cfg, 3), 0.005, 1e-15); /* decay and warm-up multiply */
 }
 
 /* First Adam step with tiny epsilon is lr * sign(g), whatever the gradient magnitude. */
@@ -255,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_adam_first_step_sign), cmocka_unit_test(test_sgd),
         cmocka_unit_test(test_lr_decay),       cmocka_unit_test(test_grad_clip),
         cmocka_unit_test(test_init_errors),
+        cmocka_unit_test(test_adam_eps_in_sqrt), cmocka_unit_test(test_warmup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
