@@ -607,21 +607,28 @@ static int cmd_simulate(int argc, char **argv)
 static const char *BENCH_HELP =
     "usage: lsnn bench [options]\n"
     "\n"
-    "Times the forward pass and a full training iteration (forward + BPTT + Adam) of the\n"
-    "sequential-MNIST LSNN of seed 000 (80 inputs, 100 ALIF + 120 LIF, 10 outputs, T = 784,\n"
-    "fully connected) on random input spikes, and prints seconds per iteration (median),\n"
-    "neuron-steps/s, synaptic events/s and the peak resident memory.\n"
+    "Times the forward pass and a full training iteration (forward + BPTT + Adam, then the DEEP R\n"
+    "step when deepr.enabled, and lsnn_net_apply_masks) of the sequential-MNIST LSNN of seed 000\n"
+    "(80 inputs, 100 ALIF + 120 LIF, 10 outputs, T = 784, fully connected) on random input\n"
+    "spikes, and prints seconds per iteration (median), neuron-steps/s, synaptic events/s and the\n"
+    "peak resident memory.\n"
     "The cost of event-driven propagation grows with the firing rate, which is printed: a fresh\n"
     "network with the default w0 = 1 fires at about 280 Hz; --set network.w0=0.3 gives about\n"
     "30 Hz, the regime of trained networks (docs/PERFORMANCE.md reports both).\n"
+    "A sparse network (--set network.connectivity=0.12 --set network.init=signed, e.g. with\n"
+    "--set deepr.enabled=true) is timed on the dense and on the sparse kernels (lsnn/sparse.h),\n"
+    "their iterations interleaved so that both see the same machine load, and the speed-up of\n"
+    "the sparse kernels is printed.\n"
     "\n"
     "options:\n"
     "  --batch LIST      batch sizes, comma-separated (default 32,256)\n"
     "  --steps T         sequence length (default 784)\n"
     "  --input-rate P    probability that an input channel spikes in a step (default 0.05)\n"
     "  --repeat N        timed repetitions, the median is reported (default 3)\n"
+    "  --kernels K       sparse networks: both (default), dense, sparse or auto (the choice\n"
+    "                    training makes: sparse below a density of 0.2, lsnn/sparse.h)\n"
     "  --threads N       OpenMP threads (default: all cores)\n"
-    "  --set KEY=VALUE   override a network key (e.g. network.n_adaptive=350)\n"
+    "  --set KEY=VALUE   override a config key (e.g. network.n_adaptive=350, deepr.enabled=true)\n"
     "  -h, --help        this text\n";
 
 static int cmp_double(const void *a, const void *b)
@@ -633,7 +640,7 @@ static int cmp_double(const void *a, const void *b)
 static int cmd_bench(int argc, char **argv)
 {
     common_opts co = {0};
-    const char *batches = "32,256";
+    const char *batches = "32,256", *kernels = "both";
     int T = 784, repeat = 3, err = 0;
     double input_rate = 0.05;
     for (int i = 0; i < argc; i++) {
@@ -652,6 +659,11 @@ static int cmd_bench(int argc, char **argv)
         } else if (i + 1 < argc && strcmp(a, "--repeat") == 0) {
             if (parse_int_arg(a, argv[++i], 1, 1000, &repeat))
                 return 1;
+        } else if (i + 1 < argc && strcmp(a, "--kernels") == 0) {
+            kernels = argv[++i];
+            if (strcmp(kernels, "both") && strcmp(kernels, "dense") && strcmp(kernels, "sparse") &&
+                strcmp(kernels, "auto"))
+                return die("--kernels: expected both, dense, sparse or auto, got '%s'", kernels);
         } else if (i + 1 < argc && strcmp(a, "--input-rate") == 0) {
             char *end;
             input_rate = strtod(argv[++i], &end);
@@ -673,12 +685,23 @@ static int cmd_bench(int argc, char **argv)
     if (lsnn_config_validate(&cfg, "bench"))
         return die_status();
     const int n_in = 80, n_out = 10;
+    /* The kernels to time: a dense network has only the dense ones. */
+    const int masked = cfg.network.connectivity < 1;
+    int n_paths = 1;
+    lsnn_sparse_mode modes[2] = {LSNN_SPARSE_OFF, LSNN_SPARSE_ON};
+    if (masked && strcmp(kernels, "both") == 0)
+        n_paths = 2;
+    else if (masked && strcmp(kernels, "sparse") == 0)
+        modes[0] = LSNN_SPARSE_ON;
+    else if (strcmp(kernels, "auto") == 0)
+        modes[0] = LSNN_SPARSE_AUTO;
     printf("lsnn bench: %d inputs (spike probability %.3f per step), %d LIF + %d ALIF, %d outputs,"
-           " T = %d, %d threads, %s\n",
+           " T = %d, %d threads, %s, connectivity %g%s\n",
            n_in, input_rate, cfg.network.n_regular, cfg.network.n_adaptive, n_out, T,
-           omp_get_max_threads(), LSNN_REAL_IS_DOUBLE ? "float64" : "float32");
-    printf("%6s %12s %12s %14s %14s %12s %10s\n", "batch", "fwd s/it", "train s/it",
-           "neuron-steps/s", "syn-events/s", "rate Hz", "peak MB");
+           omp_get_max_threads(), LSNN_REAL_IS_DOUBLE ? "float64" : "float32",
+           cfg.network.connectivity, cfg.deepr.enabled ? ", DEEP R" : "");
+    printf("%6s %8s %12s %12s %14s %14s %12s %10s\n", "batch", "kernels", "fwd s/it",
+           "train s/it", "neuron-steps/s", "syn-events/s", "rate Hz", "peak MB");
     char *list = strdup(batches);
     int rc = 0;
     for (char *tok = strtok(list, ","); tok && !rc; tok = strtok(NULL, ",")) {
@@ -687,26 +710,55 @@ static int cmd_bench(int argc, char **argv)
             rc = 1;
             break;
         }
-        lsnn_net net;
+        /* One network, optimizer, DEEP R state and workspace per kernel choice, all starting
+         * from the same initialisation; the batch is shared. */
+        struct bench_path {
+            lsnn_net net;
+            lsnn_optim opt;
+            lsnn_deepr dr;
+            lsnn_sim *sim;
+            lsnn_real *y, *gy, *grad;
+            uint8_t *mask;
+            double *count, *tf, *tt, spikes;
+            int net_ok, opt_ok, dr_ok;
+        } path[2];
+        memset(path, 0, sizeof path);
         lsnn_batch batch;
-        lsnn_optim opt;
-        if (lsnn_net_init(&net, &cfg.network, n_in, n_out, 1)) {
-            rc = die_status();
-            break;
-        }
         lsnn_status st = lsnn_batch_init(&batch, B, T, n_in, n_out, LSNN_LOSS_CE_WINDOW, 1);
-        if (!st)
-            st = lsnn_optim_init(&opt, &cfg.optim, net.n_params);
-        lsnn_sim *sim = st ? NULL : lsnn_sim_create(&net, B, T, &st);
         size_t ny = (size_t)B * T * n_out;
-        lsnn_real *y = malloc(sizeof(lsnn_real) * ny), *gy = malloc(sizeof(lsnn_real) * ny);
-        lsnn_real *grad = malloc(sizeof(lsnn_real) * net.n_params);
-        uint8_t *mask = malloc(net.n_params);
-        double *count = malloc(sizeof(double) * net.n);
-        if (st || !y || !gy || !grad || !mask || !count) {
-            rc = st ? die_status() : die("bench: out of memory");
+        for (int k = 0; k < n_paths && !st; k++) {
+            struct bench_path *P = &path[k];
+            if ((st = lsnn_net_init(&P->net, &cfg.network, n_in, n_out, 1)))
+                break;
+            P->net_ok = 1;
+            lsnn_net_set_sparse(&P->net, modes[k]);
+            if ((st = lsnn_optim_init(&P->opt, &cfg.optim, P->net.n_params)))
+                break;
+            P->opt_ok = 1;
+            if (cfg.deepr.enabled) {
+                if ((st = lsnn_deepr_init(&P->dr, &cfg.deepr, &P->net,
+                                          cfg.network.global_connectivity, 1)))
+                    break;
+                P->dr_ok = 1;
+            }
+            if (!(P->sim = lsnn_sim_create(&P->net, B, T, &st)))
+                break;
+            P->y = malloc(sizeof(lsnn_real) * ny);
+            P->gy = malloc(sizeof(lsnn_real) * ny);
+            P->grad = malloc(sizeof(lsnn_real) * P->net.n_params);
+            P->mask = malloc(P->net.n_params);
+            P->count = malloc(sizeof(double) * P->net.n);
+            P->tf = malloc(sizeof(double) * repeat);
+            P->tt = malloc(sizeof(double) * repeat);
+            if (!P->y || !P->gy || !P->grad || !P->mask || !P->count || !P->tf || !P->tt) {
+                st = lsnn_error(LSNN_ERR_NOMEM, "bench: out of memory");
+                break;
+            }
+            lsnn_net_trainable_mask(&P->net, P->mask);
+        }
+        if (st) {
+            rc = die_status();
         } else {
-            lsnn_net_trainable_mask(&net, mask);
             lsnn_rng rng;
             lsnn_rng_seed(&rng, 5);
             for (size_t k = 0; k < (size_t)B * T * n_in; k++)
@@ -715,56 +767,78 @@ static int cmd_bench(int argc, char **argv)
                 batch.n_windows[b] = 1;
                 batch.windows[b] = (lsnn_window){T > 56 ? T - 56 : 0, T, b % n_out};
             }
-            double *tf = malloc(sizeof(double) * repeat), *tt = malloc(sizeof(double) * repeat);
-            double spikes = 0, in_events = 0;
+            double in_events = 0;
             for (size_t k = 0; k < (size_t)B * T * n_in; k++)
                 in_events += batch.x[k] != 0;
-            /* One untimed warm-up iteration, then the timed ones. */
+            /* One untimed warm-up iteration, then the timed ones; the kernel choices take turns
+             * within each repetition, so that both see the same load of a shared machine. */
             for (int r = -1; r < repeat && !rc; r++) {
-                double t0 = now_s();
-                st = lsnn_sim_forward(sim, &net, &batch, y, count, NULL);
-                double t1 = now_s();
-                lsnn_loss_result lr;
-                if (!st)
-                    st = lsnn_loss_compute(&batch, y, gy, &lr);
-                if (!st)
-                    st = lsnn_bptt_backward(sim, &net, &batch, gy, NULL, grad);
-                if (!st)
-                    lsnn_optim_step(&opt, net.params, grad, mask, 1e-6);
-                double t2 = now_s();
-                if (st)
-                    rc = die_status();
-                if (r >= 0) {
-                    tf[r] = t1 - t0;
-                    tt[r] = t2 - t0;
+                for (int k = 0; k < n_paths && !rc; k++) {
+                    struct bench_path *P = &path[k];
+                    double t0 = now_s();
+                    st = lsnn_sim_forward(P->sim, &P->net, &batch, P->y, P->count, NULL);
+                    double t1 = now_s();
+                    lsnn_loss_result lr;
+                    if (!st)
+                        st = lsnn_loss_compute(&batch, P->y, P->gy, &lr);
+                    if (!st)
+                        st = lsnn_bptt_backward(P->sim, &P->net, &batch, P->gy, NULL, P->grad);
+                    if (!st) {
+                        lsnn_optim_step(&P->opt, P->net.params, P->grad, P->mask, 1e-6);
+                        if (P->dr_ok)
+                            lsnn_deepr_step(&P->dr, &P->net, &P->opt, P->mask, 1e-6, r + 1);
+                        lsnn_net_apply_masks(&P->net);
+                    }
+                    double t2 = now_s();
+                    if (st)
+                        rc = die_status();
+                    if (r >= 0) {
+                        P->tf[r] = t1 - t0;
+                        P->tt[r] = t2 - t0;
+                    }
+                    P->spikes = 0;
+                    for (int j = 0; j < P->net.n; j++)
+                        P->spikes += P->count[j];
                 }
-                spikes = 0;
-                for (int j = 0; j < net.n; j++)
-                    spikes += count[j];
             }
-            if (!rc) {
-                qsort(tf, repeat, sizeof(double), cmp_double);
-                qsort(tt, repeat, sizeof(double), cmp_double);
-                double f = tf[repeat / 2], t = tt[repeat / 2];
-                double nsteps = (double)B * T * net.n;
-                double events = spikes * (net.n + n_out) + in_events * net.n;
-                printf("%6d %12.4f %12.4f %14.3e %14.3e %12.1f %10.1f\n", B, f, t, nsteps / f,
-                       events / f, spikes / nsteps * 1000.0, peak_rss_kb() / 1024.0);
-                fflush(stdout);
+            double med_f[2] = {0, 0}, med_t[2] = {0, 0};
+            for (int k = 0; k < n_paths && !rc; k++) {
+                struct bench_path *P = &path[k];
+                qsort(P->tf, repeat, sizeof(double), cmp_double);
+                qsort(P->tt, repeat, sizeof(double), cmp_double);
+                double f = med_f[k] = P->tf[repeat / 2], t = med_t[k] = P->tt[repeat / 2];
+                double nsteps = (double)B * T * P->net.n;
+                double events = P->spikes * (P->net.n + n_out) + in_events * P->net.n;
+                int sparse = 0;
+                for (int p = 0; p < P->net.n_proj; p++)
+                    sparse |= P->net.proj[p].sparse.use;
+                printf("%6d %8s %12.4f %12.4f %14.3e %14.3e %12.1f %10.1f\n", B,
+                       sparse ? "sparse" : "dense", f, t, nsteps / f, events / f,
+                       P->spikes / nsteps * 1000.0, peak_rss_kb() / 1024.0);
             }
-            free(tf);
-            free(tt);
+            if (n_paths == 2 && !rc)
+                printf("%6d speed-up of the sparse kernels: forward %.2fx, training %.2fx\n", B,
+                       med_f[0] / med_f[1], med_t[0] / med_t[1]);
+            fflush(stdout);
         }
-        free(y);
-        free(gy);
-        free(grad);
-        free(mask);
-        free(count);
-        lsnn_sim_free(sim);
-        if (!st)
-            lsnn_optim_free(&opt);
+        for (int k = 0; k < 2; k++) {
+            struct bench_path *P = &path[k];
+            free(P->y);
+            free(P->gy);
+            free(P->grad);
+            free(P->mask);
+            free(P->count);
+            free(P->tf);
+            free(P->tt);
+            lsnn_sim_free(P->sim);
+            if (P->dr_ok)
+                lsnn_deepr_free(&P->dr);
+            if (P->opt_ok)
+                lsnn_optim_free(&P->opt);
+            if (P->net_ok)
+                lsnn_net_free(&P->net);
+        }
         lsnn_batch_free(&batch);
-        lsnn_net_free(&net);
     }
     free(list);
     return rc;

@@ -31,7 +31,9 @@
  * Sparse connectivity: when network.connectivity < 1, w_in and w_rec have a mask (n_src, n_dst)
  * and the readout a mask w_out_mask (n, n_out); 1 = the synapse exists. Absent synapses have
  * weight 0, so the dense kernels compute the sparse network exactly. DEEP R (lsnn/deepr.h)
- * changes the masks during training. */
+ * changes the masks during training. A masked projection also keeps a compressed-row index of its
+ * synapses (lsnn/sparse.h), with which the kernels skip absent synapses below a density
+ * threshold. */
 #ifndef LSNN_NETWORK_H
 #define LSNN_NETWORK_H
 
@@ -41,6 +43,7 @@
 #include "lsnn/config.h"
 #include "lsnn/core.h"
 #include "lsnn/neuron.h"
+#include "lsnn/sparse.h"
 #include "lsnn/status.h"
 
 #define LSNN_MAX_POP 16
@@ -73,6 +76,7 @@ typedef struct lsnn_projection {
     lsnn_real *w;              /* (n_src, n_dst) source-major, points into params */
     uint8_t *delay;            /* (n_src, n_dst) delays 1..max_delay, NULL if max_delay == 1 */
     uint8_t *mask;             /* (n_src, n_dst) 1 = synapse exists, NULL = all (minus diagonal) */
+    lsnn_sparse sparse;        /* index of the existing synapses (masked projections only) */
     size_t param_off;          /* offset of w in params */
 } lsnn_projection;
 
@@ -88,6 +92,7 @@ typedef struct lsnn_net {
     int smooth;                /* gradient-check mode: smooth spike function (never in training) */
     int train_noise;           /* noise std receives gradients */
     int readout_frozen;        /* W_out and b_out receive no gradients */
+    int sparse_mode;           /* lsnn_sparse_mode: dense or sparse kernels (default automatic) */
 
     /* Per-neuron parameters (not trained) and the constants derived from them. */
     lsnn_real *tau_m, *tau_a;  /* (n) ms */
@@ -137,7 +142,9 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
                           uint64_t seed);
 void lsnn_net_free(lsnn_net *net);
 
-/* Recomputes the per-neuron constants (alpha, rho, ...) after tau_m/tau_a changed. */
+/* Recomputes what is derived from the parameters and the structure: the per-neuron constants
+ * (alpha, rho, ...) after tau_m/tau_a changed, and the sparse index after the masks changed
+ * (lsnn_checkpoint_load calls it after reading them). */
 void lsnn_net_update_constants(lsnn_net *net);
 
 /* Number of parameters: whole tensors (active_only = 0, as Table S1 counts "full") or existing
@@ -146,7 +153,7 @@ size_t lsnn_net_count_params(const lsnn_net *net, int active_only);
 
 /* Enforces the structural constraints on the weights: zeros (masks, no self-connections) and
  * the sign of each neuron's and input channel's outgoing weights (a weight that crossed zero is
- * set to zero). */
+ * set to zero). Also rebuilds the sparse index from the masks: call it after changing a mask. */
 void lsnn_net_apply_masks(lsnn_net *net);
 
 /* 1 where parameter k may change during training (not frozen, not masked, not a diagonal). */

@@ -9,7 +9,12 @@
  *   gI_j(t) = g_in,j dL/dV_j(t),
  * from which the weight gradients follow: dW_ij += x_i(t) gI_j(t + d - 1) for inputs and
  * dW_ij += z_i(t) gI_j(t + d) for recurrent synapses, summed only over non-zero sources (spikes
- * are sparse). The dense adjoint product gz(t) += W gI(t+1) goes through BLAS over the chunk. */
+ * are sparse). The dense adjoint product gz(t) += W gI(t+1) goes through BLAS over the chunk.
+ *
+ * Projections on the sparse kernels (lsnn/sparse.h) instead run over their existing synapses:
+ * the adjoint as a sparse-times-dense product over the chunk's sequences (see
+ * lsnn__syn_backward_sparse), the weight gradients only for the existing synapses of sources
+ * that spiked. */
 #include <cblas.h>
 #include <string.h>
 
@@ -22,10 +27,111 @@
 #define LSNN_GEMM cblas_sgemm
 #endif
 
+/* First slot of the ring for synapses whose delay d counts from step t: (t + d) % R is then
+ * tb + d, minus R when it reaches R (t may be -1; 1 <= d < R). */
+static inline int lsnn__slot0(int t, int R)
+{
+    return (t % R + R) % R;
+}
+
+/* Sparse lsnn__rec_backward (delays > 0) and lsnn__ff_backward (delay 0, arrival in step t):
+ * gz[:, i] += sum over the synapses i -> j of w_ij gI(t + d_ij)[:, j] for every source i, and
+ * the weight gradients of the existing synapses of the sources that spiked, into the packed
+ * c->sp_g. The weights and delays are the packed ones of the workspace.
+ *
+ * The adjoint is a sparse-times-dense product over the chunk's sequences: it reads dL/dI from
+ * the transposed copy c->gIT ((n, CHP) per slot), where the sequences of one target neuron are
+ * contiguous, so that each synapse updates LSNN__SPB sequences at once in vector registers.
+ * (Gathering dL/dI of each sequence at a source's targets instead, even restricted to the
+ * sources whose pseudo-derivative is non-zero, costs a scalar load and a dependent addition per
+ * synapse and sequence, and was slower than the dense product: docs/PERFORMANCE.md.) dW sums in
+ * the dense path's order (sequences, then sources, each synapse once per spike). */
+static void lsnn__syn_backward_sparse(const lsnn_projection *pr, const lsnn_sim *sim,
+                                      lsnn__chunk *c, int bc, int t, const lsnn_real *z)
+{
+    const int n = sim->n, R = sim->R, n_src = pr->n_src, CHP = sim->CHP;
+    const size_t slot = (size_t)sim->CH * n, slot_t = (size_t)n * CHP;
+    const int32_t *restrict row = pr->sparse.row, *restrict col = pr->sparse.col;
+    const lsnn_real *restrict val = sim->sp_w + pr->param_off;
+    const uint8_t *restrict dly = sim->sp_d + pr->param_off;
+    lsnn_real *restrict dW = c->sp_g + pr->param_off;
+    const int delayed = pr->delay != NULL;
+    /* Delay-free synapses read one slot: t + 1 for recurrent ones, t for feed-forward ones. */
+    const int t_nd = pr->max_delay == 0 ? t : t + 1;
+    const int tb = lsnn__slot0(t, R);
+    if (!sim->cut_recurrent) {
+        const lsnn_real *gT = c->gIT + (size_t)pr->dst_off * CHP;
+        const lsnn_real *gT_nd = gT + (size_t)(t_nd % R) * slot_t;
+        for (int i = 0; i < n_src; i++) {
+            const int32_t k0 = row[i], k1 = row[i + 1];
+            if (k0 == k1)
+                continue;
+            lsnn_real *gz = c->gz + pr->src_off + i;
+            for (int sb = 0; sb < bc; sb += LSNN__SPB) {
+                lsnn_real acc[LSNN__SPB] = {0};
+                if (!delayed) {
+                    for (int32_t k = k0; k < k1; k++) {
+                        const lsnn_real w = val[k];
+                        const lsnn_real *restrict g = gT_nd + (size_t)col[k] * CHP + sb;
+                        for (int u = 0; u < LSNN__SPB; u++)
+                            acc[u] += w * g[u];
+                    }
+                } else {
+                    for (int32_t k = k0; k < k1; k++) {
+                        int sl = tb + dly[k];
+                        sl -= sl >= R ? R : 0;
+                        const lsnn_real w = val[k];
+                        const lsnn_real *restrict g =
+                            gT + (size_t)sl * slot_t + (size_t)col[k] * CHP + sb;
+                        for (int u = 0; u < LSNN__SPB; u++)
+                            acc[u] += w * g[u];
+                    }
+                }
+                const int ub = bc - sb < LSNN__SPB ? bc - sb : LSNN__SPB;
+                for (int u = 0; u < ub; u++)
+                    gz[(size_t)(sb + u) * n] += acc[u];
+            }
+        }
+    }
+    if (pr->frozen)
+        return;
+    for (int s = 0; s < bc; s++) {
+        const size_t so = (size_t)s * n;
+        const lsnn_real *restrict g1 = c->gI + (size_t)(t_nd % R) * slot + so + pr->dst_off;
+        const lsnn_real *restrict gb = c->gI + so + pr->dst_off;
+        const lsnn_real *zs = z + so + pr->src_off;
+        const int ns = lsnn__nonzero(zs, n_src, c->idx);
+        for (int e = 0; e < ns; e++) {
+            const int i = c->idx[e];
+            const lsnn_real zi = zs[i];
+            if (!delayed) {
+                for (int32_t k = row[i]; k < row[i + 1]; k++)
+                    dW[k] += zi * g1[col[k]];
+            } else {
+                for (int32_t k = row[i]; k < row[i + 1]; k++) {
+                    int sl = tb + dly[k];
+                    sl -= sl >= R ? R : 0;
+                    dW[k] += zi * gb[(size_t)sl * slot + col[k]];
+                }
+            }
+        }
+    }
+}
+
+/* Whether projection pr runs on the sparse kernels in this backward pass. */
+static int lsnn__sparse_on(const lsnn_projection *pr, const lsnn_sim *sim)
+{
+    return pr->sparse.use && sim->packed;
+}
+
 /* Recurrent projection pr: adjoint into gz of its sources, and weight gradients. */
 static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, lsnn__chunk *c,
                                int bc, int t, const lsnn_real *z /* (CH, n) at t */)
 {
+    if (lsnn__sparse_on(pr, sim)) {
+        lsnn__syn_backward_sparse(pr, sim, c, bc, t, z);
+        return;
+    }
     const int n = sim->n, R = sim->R;
     const size_t slot = (size_t)sim->CH * n;
     lsnn_real *dW = c->grad + pr->param_off;
@@ -76,6 +182,10 @@ static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, l
 static void lsnn__ff_backward(const lsnn_projection *pr, const lsnn_sim *sim, lsnn__chunk *c,
                               int bc, int t, const lsnn_real *z /* (CH, n) at t */)
 {
+    if (lsnn__sparse_on(pr, sim)) {
+        lsnn__syn_backward_sparse(pr, sim, c, bc, t, z);
+        return;
+    }
     const int n = sim->n;
     const lsnn_real *g0 = c->gI + (size_t)(t % sim->R) * sim->CH * n;
     if (!sim->cut_recurrent)
@@ -120,6 +230,30 @@ static void lsnn__in_backward(const lsnn_projection *pr, const lsnn_sim *sim, ls
         const lsnn_real *x = batch->x + ((size_t)(g0 + s) * batch->T + t) * batch->n_in +
                              pr->src_off;
         int nx = lsnn__nonzero(x, pr->n_src, c->idx);
+        if (lsnn__sparse_on(pr, sim)) {
+            /* The same over the existing synapses (lsnn/sparse.h), into the packed c->sp_g. */
+            const int32_t *restrict rw = pr->sparse.row, *restrict col = pr->sparse.col;
+            const uint8_t *restrict dly = sim->sp_d + pr->param_off;
+            lsnn_real *restrict dw = c->sp_g + pr->param_off;
+            const lsnn_real *restrict g = c->gI + (size_t)(t % R) * slot + so + pr->dst_off;
+            const lsnn_real *restrict gb = c->gI + so + pr->dst_off;
+            const int tb = lsnn__slot0(t - 1, R);
+            for (int e = 0; e < nx; e++) {
+                const int i = c->idx[e];
+                const lsnn_real xi = x[i];
+                if (!pr->delay) {
+                    for (int32_t k = rw[i]; k < rw[i + 1]; k++)
+                        dw[k] += xi * g[col[k]];
+                    continue;
+                }
+                for (int32_t k = rw[i]; k < rw[i + 1]; k++) {
+                    int sl = tb + dly[k];
+                    sl -= sl >= R ? R : 0;
+                    dw[k] += xi * gb[(size_t)sl * slot + col[k]];
+                }
+            }
+            continue;
+        }
         for (int e = 0; e < nx; e++) {
             const int i = c->idx[e];
             lsnn_real xi = x[i];
@@ -145,6 +279,18 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
     const size_t CHn = (size_t)sim->CH * n;
     const lsnn_real kappa = net->kappa, omk = 1 - net->kappa;
     const int has_noise = lsnn__net_has_noise(net);
+    /* The sparse adjoint reads the transposed dL/dI (lsnn__syn_backward_sparse). */
+    int need_t = 0;
+    for (int p = 0; p < net->n_proj; p++) {
+        const lsnn_projection *pr = &net->proj[p];
+        if (!lsnn__sparse_on(pr, sim))
+            continue;
+        need_t |= !pr->src_is_input && !sim->cut_recurrent;
+        memset(c->sp_g + pr->param_off, 0, sizeof(lsnn_real) * (size_t)pr->sparse.nnz);
+    }
+    const size_t slot_t = (size_t)n * sim->CHP;
+    if (need_t)
+        memset(c->gIT, 0, sizeof(lsnn_real) * slot_t * R);
     lsnn_real *dWout = c->grad + (net->w_out - net->params);
     lsnn_real *dbout = c->grad + (net->b_out - net->params);
     lsnn_real *dnoise = c->grad + (net->noise_std - net->params);
@@ -235,6 +381,11 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
                         const lsnn_real *restrict gv = c->gv + so, *restrict gin = net->k.g_in;
                         for (int j = po->off; j < po->off + po->count; j++)
                             gi[j] = gin[j] * gv[j];
+                        if (!need_t)
+                            continue;
+                        lsnn_real *restrict gt = c->gIT + (size_t)(t % R) * slot_t + s;
+                        for (int j = po->off; j < po->off + po->count; j++)
+                            gt[(size_t)j * sim->CHP] = gi[j];
                     }
                 }
             }
@@ -254,6 +405,17 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
                     lsnn__in_backward(&net->proj[p], sim, c, batch, g0, bc, t);
         }
     }
+    /* The packed weight gradients of the sparse projections into their dense places. */
+    for (int p = 0; p < net->n_proj; p++) {
+        const lsnn_projection *pr = &net->proj[p];
+        if (!lsnn__sparse_on(pr, sim) || pr->frozen)
+            continue;
+        const lsnn_real *restrict g = c->sp_g + pr->param_off;
+        lsnn_real *restrict dW = c->grad + pr->param_off;
+        for (int i = 0; i < pr->n_src; i++)
+            for (int32_t k = pr->sparse.row[i]; k < pr->sparse.row[i + 1]; k++)
+                dW[(size_t)i * pr->n_dst + pr->sparse.col[k]] = g[k];
+    }
 }
 
 lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
@@ -262,12 +424,14 @@ lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_ba
     if (sim->fwd_batch != batch)
         return lsnn_error(LSNN_ERR_ARG, "bptt: lsnn_sim_forward must run on this batch first");
     const int nch = (batch->B + sim->CH - 1) / sim->CH;
+    lsnn__sparse_pack(sim, net);
 #pragma omp parallel for schedule(dynamic, 1)
     for (int ci = 0; ci < nch; ci++) {
         const int g0 = ci * sim->CH;
         const int bc = batch->B - g0 < sim->CH ? batch->B - g0 : sim->CH;
         lsnn__chunk_backward(sim, net, &sim->ch[ci], batch, g0, bc, gy, gz_const);
     }
+    sim->packed = 0;
     /* Deterministic reduction: chunk order is fixed whatever the number of threads. */
     const size_t np = net->n_params;
     memcpy(grad, sim->ch[0].grad, sizeof(lsnn_real) * np);

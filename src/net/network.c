@@ -34,6 +34,10 @@ static void lsnn__layout(lsnn_net *net, lsnn__arena *a, const lsnn__net_shape *s
         size_t sz = (size_t)pr->n_src * pr->n_dst;
         pr->delay = pr->max_delay > 1 ? lsnn__take(a, sz) : NULL;
         pr->mask = sh->masks ? lsnn__take(a, sz) : NULL;
+        /* The sparse index (lsnn/sparse.h) at its largest: every position a synapse. */
+        const int indexed = sh->masks && sz <= INT32_MAX;
+        pr->sparse.row = indexed ? lsnn__take(a, sizeof(int32_t) * ((size_t)pr->n_src + 1)) : NULL;
+        pr->sparse.col = indexed ? lsnn__take(a, sizeof(int32_t) * sz) : NULL;
     }
     net->w_out_mask = sh->masks ? lsnn__take(a, (size_t)n * net->n_out) : NULL;
     net->sign = lsnn__take(a, (size_t)n);
@@ -56,6 +60,7 @@ static void lsnn__point_params(lsnn_net *net)
 
 void lsnn_net_update_constants(lsnn_net *net)
 {
+    lsnn_sparse_rebuild(net);
     net->k.reset_grad = 1;
     for (int j = 0; j < net->n; j++) {
         net->k.alpha[j] = (lsnn_real)exp(-net->dt / net->tau_m[j]);
@@ -522,6 +527,7 @@ void lsnn_net_apply_masks(lsnn_net *net)
                 net->w_out[q] = lsnn__clip_sign(net->w_out[q], s);
         }
     }
+    lsnn_sparse_rebuild(net);
 }
 
 void lsnn_net_trainable_mask(const lsnn_net *net, uint8_t *out)

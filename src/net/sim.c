@@ -65,6 +65,8 @@ static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
 {
     size_t CH = s->CH, n = (size_t)s->n, no = (size_t)s->n_out, R = (size_t)s->R;
     size_t K = (size_t)s->K, ncp = (size_t)s->ncp, rs = sizeof(lsnn_real);
+    s->sp_w = s->sp_cap ? lsnn__take(a, rs * s->sp_cap) : NULL;
+    s->sp_d = s->sp_cap ? lsnn__take(a, s->sp_cap) : NULL;
     for (int i = 0; i < s->nchunks; i++) {
         lsnn__chunk *c = &s->ch[i];
         c->v = lsnn__take(a, rs * CH * n);
@@ -90,6 +92,8 @@ static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
         c->grad = lsnn__take(a, rs * (size_t)s->n_params);
         c->count = lsnn__take(a, sizeof(double) * n);
         c->idx = lsnn__take(a, sizeof(int) * (size_t)(s->n > s->n_in ? s->n : s->n_in));
+        c->gIT = s->sp_cap ? lsnn__take(a, rs * R * n * (size_t)s->CHP) : NULL;
+        c->sp_g = s->sp_cap ? lsnn__take(a, rs * s->sp_cap) : NULL;
     }
 }
 
@@ -109,6 +113,7 @@ lsnn_sim *lsnn_sim_create(const lsnn_net *net, int B, int T, lsnn_status *status
     }
     s->Bmax = B;
     s->CH = lsnn_chunk_size(B);
+    s->CHP = (s->CH + LSNN__SPB - 1) / LSNN__SPB * LSNN__SPB;
     s->T = T;
     s->n = net->n;
     s->n_out = net->n_out;
@@ -121,6 +126,9 @@ lsnn_sim *lsnn_sim_create(const lsnn_net *net, int B, int T, lsnn_status *status
     s->ncp = (T + s->K - 1) / s->K;
     s->nchunks = (B + s->CH - 1) / s->CH;
     s->cp_reals = (size_t)s->CH * net->n * (3 + s->R) + (size_t)s->CH * net->n_out;
+    for (int p = 0; p < net->n_proj; p++)
+        if (net->proj[p].sparse.row)
+            s->sp_cap = (size_t)(net->w_out - net->params);
     s->ch = calloc((size_t)s->nchunks, sizeof *s->ch);
     lsnn__arena a = {0};
     if (s->ch) {
@@ -203,11 +211,77 @@ int lsnn__net_has_noise(const lsnn_net *net)
     return 0;
 }
 
+void lsnn__sparse_pack(lsnn_sim *sim, const lsnn_net *net)
+{
+    sim->packed = 0;
+    if (!sim->sp_cap || (size_t)(net->w_out - net->params) != sim->sp_cap)
+        return;
+    for (int p = 0; p < net->n_proj; p++) {
+        const lsnn_projection *pr = &net->proj[p];
+        if (!pr->sparse.use)
+            continue;
+        lsnn_real *restrict val = sim->sp_w + pr->param_off;
+        uint8_t *restrict dly = sim->sp_d + pr->param_off;
+        const int32_t *restrict row = pr->sparse.row, *restrict col = pr->sparse.col;
+        for (int i = 0; i < pr->n_src; i++) {
+            const size_t o = (size_t)i * pr->n_dst;
+            for (int32_t k = row[i]; k < row[i + 1]; k++) {
+                val[k] = pr->w[o + col[k]];
+                dly[k] = pr->delay ? pr->delay[o + col[k]] : 1;
+            }
+        }
+    }
+    sim->packed = 1;
+}
+
+/* lsnn__scatter over the existing synapses of source i only (lsnn/sparse.h), with the packed
+ * weights and delays val, dly of the projection when the workspace holds them, else with w and
+ * delay read through the index. */
+static void lsnn__scatter_sparse(const lsnn_projection *pr, const lsnn_real *val,
+                                 const uint8_t *dly, int i, lsnn_real value, lsnn_real *ring,
+                                 size_t slot_stride, int R, int t_base, size_t sample_off)
+{
+    const int32_t k0 = pr->sparse.row[i], k1 = pr->sparse.row[i + 1];
+    const int32_t *restrict col = pr->sparse.col;
+    const size_t o = (size_t)i * pr->n_dst;
+    if (!pr->delay) {
+        lsnn_real *restrict dst = ring + (size_t)((t_base + 1) % R) * slot_stride + sample_off +
+                                  pr->dst_off;
+        if (val) {
+            for (int32_t k = k0; k < k1; k++)
+                dst[col[k]] += value * val[k];
+        } else {
+            const lsnn_real *restrict w = pr->w + o;
+            for (int32_t k = k0; k < k1; k++)
+                dst[col[k]] += value * w[col[k]];
+        }
+        return;
+    }
+    /* t_base may be -1 (inputs of step 0); slot = (t_base + d) % R without a division per
+     * synapse: 0 <= tb + d < 2R since d <= max_delay < R. */
+    const int tb = (t_base % R + R) % R;
+    lsnn_real *base = ring + sample_off + pr->dst_off;
+    for (int32_t k = k0; k < k1; k++) {
+        const int j = col[k];
+        int slot = tb + (val ? dly[k] : pr->delay[o + j]);
+        slot -= slot >= R ? R : 0;
+        base[(size_t)slot * slot_stride + j] += value * (val ? val[k] : pr->w[o + j]);
+    }
+}
+
 /* Adds value * (row i of the projection) to the current rings: the synapse i -> j with delay d
  * delivers into slot (t_arrive_base + d) % R. Event-driven: called only for non-zero sources. */
-static void lsnn__scatter(const lsnn_projection *pr, int i, lsnn_real value, lsnn_real *ring,
-                          size_t slot_stride, int R, int t_base, size_t sample_off)
+static void lsnn__scatter(const lsnn_sim *sim, const lsnn_projection *pr, int i, lsnn_real value,
+                          lsnn_real *ring, size_t slot_stride, int R, int t_base,
+                          size_t sample_off)
 {
+    if (pr->sparse.use) {
+        const int pk = sim->packed;
+        lsnn__scatter_sparse(pr, pk ? sim->sp_w + pr->param_off : NULL,
+                             pk ? sim->sp_d + pr->param_off : NULL, i, value, ring, slot_stride,
+                             R, t_base, sample_off);
+        return;
+    }
     const lsnn_real *restrict w = pr->w + (size_t)i * pr->n_dst;
     if (!pr->delay) {
         lsnn_real *restrict dst = ring + (size_t)((t_base + 1) % R) * slot_stride + sample_off + pr->dst_off;
@@ -243,7 +317,7 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
             for (int e = 0; e < nx; e++) {
                 int i = idx[e] - pr->src_off;
                 if (i >= 0 && i < pr->n_src)
-                    lsnn__scatter(pr, i, x[idx[e]], c->ring, slot_stride, R, t - 1, so);
+                    lsnn__scatter(sim, pr, i, x[idx[e]], c->ring, slot_stride, R, t - 1, so);
             }
         }
         /* (b) the current of step t, plus noise regenerated from its key. */
@@ -269,7 +343,7 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
                 const lsnn_real *zs = st.z + pr->src_off;
                 int nf = lsnn__nonzero(zs, pr->n_src, idx);
                 for (int e = 0; e < nf; e++)
-                    lsnn__scatter(pr, idx[e], zs[idx[e]], c->ring, slot_stride, R, t - 1, so);
+                    lsnn__scatter(sim, pr, idx[e], zs[idx[e]], c->ring, slot_stride, R, t - 1, so);
             }
         }
         /* (d) the slot is consumed. */
@@ -284,7 +358,7 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
             for (int e = 0; e < nz; e++) {
                 int i = idx[e] - pr->src_off;
                 if (i >= 0 && i < pr->n_src)
-                    lsnn__scatter(pr, i, z[idx[e]], c->ring, slot_stride, R, t, so);
+                    lsnn__scatter(sim, pr, i, z[idx[e]], c->ring, slot_stride, R, t, so);
             }
         }
         /* (f) readout, also event-driven. */
@@ -323,6 +397,7 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
     const int nch = (batch->B + sim->CH - 1) / sim->CH;
     const int n = net->n;
     const int has_noise = lsnn__net_has_noise(net);
+    lsnn__sparse_pack(sim, net);
 #pragma omp parallel for schedule(dynamic, 1)
     for (int ci = 0; ci < nch; ci++) {
         lsnn__chunk *c = &sim->ch[ci];
@@ -344,6 +419,7 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
             }
         }
     }
+    sim->packed = 0;
     if (spike_count) {
         memset(spike_count, 0, sizeof(double) * n);
         for (int ci = 0; ci < nch; ci++)

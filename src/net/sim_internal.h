@@ -24,27 +24,52 @@ typedef struct lsnn__chunk {
     lsnn_real *grad;           /* (n_params) this chunk's gradient */
     double *count;             /* (n) this chunk's spike counts */
     int *idx;                  /* (max(n, n_in)) scratch list of non-zero entries */
+    lsnn_real *gIT;            /* (R, n, CHP) gI transposed, for the sparse adjoint; NULL when
+                                * sp_cap == 0 */
+    lsnn_real *sp_g;           /* (sp_cap) weight gradients of the sparse projections, packed as
+                                * sp_w; NULL when sp_cap == 0 */
 } lsnn__chunk;
 
 struct lsnn_sim {
     int Bmax, T, n, n_in, n_out, n_params;
     int CH;                    /* sequences per chunk (lsnn_chunk_size(Bmax)) */
+    int CHP;                   /* CH rounded up to a multiple of LSNN__SPB */
     int R;                     /* ring length: max_delay + 1 */
     int K;                     /* steps between checkpoints */
     int ncp;                   /* checkpoints per sequence */
     int nchunks;
     int cut_recurrent;         /* see lsnn_sim_set_cut_recurrent */
     size_t cp_reals;           /* reals per checkpoint */
+    /* The weights and delays of the projections on the sparse kernels (lsnn/sparse.h), packed in
+     * the order of their index from each projection's param_off, so that the synapses of one
+     * source are contiguous (read from w through the index, they touch as many cache lines as
+     * the dense row). Copied by lsnn__sparse_pack at the start of lsnn_sim_forward and
+     * lsnn_bptt_backward, and valid (packed = 1) only until they return: the weights may change
+     * between calls, and e-prop runs lsnn__chunk_step on its own, which then reads w directly.
+     * sp_cap = 0 (no packing) when the network of lsnn_sim_create had no masks. */
+    lsnn_real *sp_w;           /* (sp_cap) */
+    uint8_t *sp_d;             /* (sp_cap) delays */
+    size_t sp_cap;             /* the projections' weights: param_off of w_out */
+    int packed;
     lsnn__chunk *ch;
     void *mem;
     const lsnn_batch *fwd_batch; /* batch of the last forward pass (for the backward check) */
 };
+
+/* Sequences that the sparse adjoint (src/learn/bptt.c) updates at once: four SSE registers of
+ * float32. */
+#define LSNN__SPB 16
 
 /* Restores the live state of chunk c from checkpoint k / saves it there. */
 void lsnn__chunk_save(lsnn_sim *sim, lsnn__chunk *c, int k);
 void lsnn__chunk_restore(lsnn_sim *sim, lsnn__chunk *c, int k);
 /* Resets the live state to the initial state (everything zero). */
 void lsnn__chunk_reset(lsnn_sim *sim, lsnn__chunk *c);
+
+/* Packs the weights and delays of net's sparse projections into sim->sp_w, sp_d and sets
+ * sim->packed (0 when the workspace has no room for them). Not thread-safe: call it outside the
+ * parallel loops, and clear sim->packed when the call that packed returns. */
+void lsnn__sparse_pack(lsnn_sim *sim, const lsnn_net *net);
 
 /* One forward step t for sequences g0 .. g0+bc-1 of the batch. y (B, T, n_out) may be NULL (no
  * readout computed), count (n) may be NULL. */
