@@ -2,14 +2,13 @@
  *
  * The forward dynamics are the simulator's own (lsnn__chunk_step of src/net/sim.c, on a workspace
  * created for one step: checkpoints are never used), so e-prop and BPTT see bit-identical spikes.
- * Per chunk of sequences the steps are processed in blocks of EP_K:
- *   1. for each step of the block: the forward step; the neuron models' e-prop coefficients
- *      (Jacobian J(t), dz/dh(t)); the readout, the online loss and the learning signal L_j(t) of
- *      each sequence; the spikes into a ring of the last EP_K + R steps;
- *   2. every trainable synapse advances through the block: eps_V, eps_a, the filtered trace ebar,
- *      the window sum and its gradient (ep_sweep).
+ * After each step, per chunk of sequences:
+ *   1. the neuron models write their e-prop coefficients for step t (Jacobian J(t), dz/dh(t));
+ *   2. the readout, the online loss and the learning signal L_j(t) of each sequence;
+ *   3. every trainable synapse updates eps_V, eps_a, ebar (and the window sum), and its gradient;
+ *   4. the spikes of t enter a ring of the last R steps (pre-synaptic values of delayed synapses).
  * Synapse arrays are (CH, n_src, n_dst): one contiguous row of targets per (sequence, source), so
- * the update is a vector loop over targets, and the row stays in the L1 cache for the block. */
+ * the update of step 3 is a vector loop over targets. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -23,11 +22,6 @@
 
 enum { EP_NONE = 0, EP_STEP = 1, EP_WINDOW = 2, EP_WINDOW_END = 3 };
 
-/* Steps per block: the forward dynamics of EP_K steps run first and record what the synapses
- * need (coefficients, learning signals, spikes), then every synapse advances EP_K steps at once,
- * its state staying in the L1 cache instead of streaming through memory once per step. */
-#define EP_K 32
-
 typedef struct ep_coef_set {
     lsnn_real *jvv, *jva, *jav, *jaa, *ev, *ea; /* (CH, n) */
 } ep_coef_set;
@@ -35,18 +29,17 @@ typedef struct ep_coef_set {
 typedef struct ep_chunk {
     lsnn_real *ev[LSNN_MAX_PROJ], *ea[LSNN_MAX_PROJ], *eb[LSNN_MAX_PROJ], *acc[LSNN_MAX_PROJ];
     lsnn_real *nv, *na, *nb, *nacc; /* (CH, n) eligibility of the noise std (trainable noise) */
-    ep_coef_set coef[EP_K + 1];     /* [k]: coefficients of step tb + k - 1 of the block at tb */
-    lsnn_real *hist;                /* (EP_K + R, CH, n) spikes, step t in slot t % (EP_K + R) */
+    ep_coef_set coef[2];            /* [t % 2]: coefficients of step t; the other: of t - 1 */
+    lsnn_real *hist;                /* (R, CH, n) spikes of the last R steps */
     lsnn_real *zeta, *zacc;         /* (CH, n) filtered spikes; their sum over the window */
-    lsnn_real *L;                   /* (EP_K, CH, n) (1 - kappa) times the learning signal */
+    lsnn_real *L;                   /* (CH, n) (1 - kappa) times the learning signal */
     lsnn_real *ysum;                /* (CH, n_out) readout summed over the current window */
     lsnn_real *pre;                 /* (max n_dst) pre-synaptic values of one row */
     double *ztot;                   /* (CH, n) spikes since the start of each sequence */
     double *regsum;                 /* (n) sum over sequences and steps of f_j(t) - f_target */
     double *count;                  /* (n) spikes */
     lsnn_real *grad;                /* (n_params) */
-    int *mode;                      /* (EP_K, CH) what step tb + k does with the traces */
-    int *wi;                        /* (CH) next window of each sequence */
+    int *mode, *wi;                 /* (CH) */
     double loss;
     long correct, total;
 } ep_chunk;
@@ -111,7 +104,7 @@ static void ep_layout(lsnn_eprop *ep, const lsnn_net *net, lsnn__arena *a)
         c->na = lsnn__take(a, rs * CH * n);
         c->nb = lsnn__take(a, rs * CH * n);
         c->nacc = lsnn__take(a, rs * CH * n);
-        for (int k = 0; k <= EP_K; k++) {
+        for (int k = 0; k < 2; k++) {
             ep_coef_set *cs = &c->coef[k];
             cs->jvv = lsnn__take(a, rs * CH * n);
             cs->jva = lsnn__take(a, rs * CH * n);
@@ -120,17 +113,17 @@ static void ep_layout(lsnn_eprop *ep, const lsnn_net *net, lsnn__arena *a)
             cs->ev = lsnn__take(a, rs * CH * n);
             cs->ea = lsnn__take(a, rs * CH * n);
         }
-        c->hist = lsnn__take(a, rs * (size_t)(EP_K + ep->R) * CH * n);
+        c->hist = lsnn__take(a, rs * (size_t)ep->R * CH * n);
         c->zeta = lsnn__take(a, rs * CH * n);
         c->zacc = lsnn__take(a, rs * CH * n);
-        c->L = lsnn__take(a, rs * EP_K * CH * n);
+        c->L = lsnn__take(a, rs * CH * n);
         c->ysum = lsnn__take(a, rs * CH * (size_t)ep->n_out);
         c->pre = lsnn__take(a, rs * max_dst);
         c->ztot = lsnn__take(a, sizeof(double) * CH * n);
         c->regsum = lsnn__take(a, sizeof(double) * n);
         c->count = lsnn__take(a, sizeof(double) * n);
         c->grad = lsnn__take(a, rs * ep->n_params);
-        c->mode = lsnn__take(a, sizeof(int) * EP_K * CH);
+        c->mode = lsnn__take(a, sizeof(int) * CH);
         c->wi = lsnn__take(a, sizeof(int) * CH);
     }
     ep->fb = lsnn__take(a, rs * n * (size_t)ep->n_out);
@@ -272,16 +265,16 @@ static void ep_chunk_reset(lsnn_eprop *ep, const lsnn_net *net, ep_chunk *c)
         memset(c->eb[p], 0, m);
         memset(c->acc[p], 0, m);
     }
-    lsnn_real *zero_n[] = {c->nv, c->na, c->nb, c->nacc, c->zeta, c->zacc};
+    lsnn_real *zero_n[] = {c->nv, c->na, c->nb, c->nacc, c->zeta, c->zacc, c->L};
     for (size_t k = 0; k < sizeof zero_n / sizeof zero_n[0]; k++)
         memset(zero_n[k], 0, rs * CH * n);
-    for (int k = 0; k <= EP_K; k++) {
+    for (int k = 0; k < 2; k++) {
         ep_coef_set *cs = &c->coef[k];
         lsnn_real *arr[] = {cs->jvv, cs->jva, cs->jav, cs->jaa, cs->ev, cs->ea};
         for (size_t q = 0; q < 6; q++)
             memset(arr[q], 0, rs * CH * n);
     }
-    memset(c->hist, 0, rs * (size_t)(EP_K + ep->R) * CH * n);
+    memset(c->hist, 0, rs * (size_t)ep->R * CH * n);
     memset(c->ysum, 0, rs * CH * (size_t)ep->n_out);
     memset(c->ztot, 0, sizeof(double) * CH * n);
     memset(c->wi, 0, sizeof(int) * CH);
@@ -290,7 +283,7 @@ static void ep_chunk_reset(lsnn_eprop *ep, const lsnn_net *net, ep_chunk *c)
 /* Readout, online loss and learning signal of sequence s (batch index g) at step t. */
 static void ep_readout(lsnn_eprop *ep, const lsnn_net *net, ep_chunk *c, lsnn__chunk *sc,
                        const lsnn_batch *batch, int s, int g, int t, double norm, lsnn_real *y,
-                       int *pred, int learn, lsnn_real *L, int *mode_out)
+                       int *pred, int learn)
 {
     const int n = net->n, n_out = net->n_out, T = batch->T;
     const lsnn_real kappa = net->kappa, omk = 1 - net->kappa;
@@ -367,10 +360,11 @@ static void ep_readout(lsnn_eprop *ep, const lsnn_net *net, ep_chunk *c, lsnn__c
             }
         }
     }
-    *mode_out = learn ? mode : EP_NONE;
+    c->mode[s] = learn ? mode : EP_NONE;
     if (!learn || (mode != EP_STEP && mode != EP_WINDOW_END))
         return;
     /* Exact readout gradients, and the learning signal L_j = (1 - kappa) sum_k B_jk g_k. */
+    lsnn_real *L = c->L + (size_t)s * n;
     for (int k = 0; k < n_out; k++)
         gb[k] += (lsnn_real)(gk[k] * bscale);
     for (int j = 0; j < n; j++) {
@@ -399,136 +393,111 @@ static void ep_chunk_begin(lsnn_eprop *ep, const lsnn_net *net, int ci)
     c->correct = c->total = 0;
 }
 
-/* The synapses of projection p (or, with p < 0, the noise "synapses") of chunk c over the nk
- * steps of the block at tb. */
-static void ep_sweep(lsnn_eprop *ep, const lsnn_net *net, ep_chunk *c, int p,
-                     const lsnn_batch *batch, int g0, int bc, int tb, int nk)
-{
-    const int n = net->n, HR = EP_K + ep->R;
-    const size_t CHn = (size_t)ep->CH * n;
-    const lsnn_real kappa = net->kappa;
-    const lsnn_real cv = ep->opts.clip_v > 0 ? (lsnn_real)ep->opts.clip_v : FLT_MAX;
-    const lsnn_real ca = ep->opts.clip_a > 0 ? (lsnn_real)ep->opts.clip_a : FLT_MAX;
-    if (p < 0) {
-        /* dV_j(t)/d sigma_j = g_in xi_j(t): a synapse whose pre-synaptic value is the neuron's
-         * own noise sample. */
-        lsnn_real *G = c->grad + (net->noise_std - net->params);
-        for (int s = 0; s < bc; s++) {
-            const size_t so = (size_t)s * n;
-            for (int k = 0; k < nk; k++) {
-                const int t = tb + k;
-                for (int j = 0; j < n; j++)
-                    c->pre[j] = net->noise_std[j] != 0
-                                    ? (lsnn_real)lsnn_hash_normal(batch->noise_key,
-                                                                  (uint64_t)(g0 + s), (uint64_t)t,
-                                                                  (uint64_t)j)
-                                    : 0;
-                const ep_coef_set *pv = &c->coef[k], *cu = &c->coef[k + 1];
-                ep_row(n, c->pre, net->k.g_in, pv->jvv + so, pv->jva + so, pv->jav + so,
-                       pv->jaa + so, cu->ev + so, cu->ea + so, c->nv + so, c->na + so,
-                       c->nb + so, c->nacc + so, G, c->L + k * CHn + so, kappa,
-                       c->mode[k * ep->CH + s], cv, ca);
-            }
-        }
-        return;
-    }
-    const lsnn_projection *pr = &net->proj[p];
-    const int nd = pr->n_dst, ns = pr->n_src, jo = pr->dst_off;
-    lsnn_real *G = c->grad + pr->param_off;
-    for (int s = 0; s < bc; s++) {
-        const size_t so = (size_t)s * n;
-        const int g = g0 + s;
-        for (int i = 0; i < ns; i++) {
-            const uint8_t *d = pr->delay ? pr->delay + (size_t)i * nd : NULL;
-            const size_t ro = ((size_t)s * ns + i) * nd;
-            for (int k = 0; k < nk; k++) {
-                const int t = tb + k;
-                if (pr->src_is_input) {
-                    /* input at t' reaches V(t' + d - 1): pre(t) = x(t - d + 1) */
-                    const int si = pr->src_off + i;
-                    for (int j = 0; j < nd; j++) {
-                        int tt = t - (d ? d[j] : 1) + 1;
-                        c->pre[j] = tt >= 0 ? lsnn_batch_x(batch, g, tt)[si] : 0;
-                    }
-                } else {
-                    /* a spike at t' reaches V(t' + d); feed-forward between layers: d = 0 */
-                    const lsnn_real *h = c->hist + so + pr->src_off + i;
-                    const int d0 = pr->max_delay == 0 ? 0 : 1;
-                    for (int j = 0; j < nd; j++) {
-                        int tt = t - (d ? d[j] : d0);
-                        c->pre[j] = tt >= 0 ? h[(size_t)(tt % HR) * CHn] : 0;
-                    }
-                }
-                const ep_coef_set *pv = &c->coef[k], *cu = &c->coef[k + 1];
-                ep_row(nd, c->pre, net->k.g_in + jo, pv->jvv + so + jo, pv->jva + so + jo,
-                       pv->jav + so + jo, pv->jaa + so + jo, cu->ev + so + jo, cu->ea + so + jo,
-                       c->ev[p] + ro, c->ea[p] + ro, c->eb[p] + ro, c->acc[p] + ro,
-                       G + (size_t)i * nd, c->L + k * CHn + so + jo, kappa,
-                       c->mode[k * ep->CH + s], cv, ca);
-            }
-        }
-    }
-}
-
-/* Steps [t0, t1) of chunk ci, in blocks of EP_K steps. */
+/* Steps [t0, t1) of chunk ci. */
 static void ep_chunk_steps(lsnn_eprop *ep, const lsnn_net *net, int ci, const lsnn_batch *batch,
                            int t0, int t1, lsnn_real *y, int *pred)
 {
     ep_chunk *c = &ep->ch[ci];
     lsnn__chunk *sc = &ep->sim->ch[ci];
-    const int n = net->n, HR = EP_K + ep->R;
+    const int n = net->n, R = ep->R;
     const int g0 = ci * ep->CH;
     const int bc = batch->B - g0 < ep->CH ? batch->B - g0 : ep->CH;
     const int learn = ep->learn;
     const double norm = ep->norm;
     const int has_noise = lsnn__net_has_noise(net);
+    const int noise_elig = learn && has_noise && net->train_noise;
+    const lsnn_real kappa = net->kappa;
+    const lsnn_real cv = ep->opts.clip_v > 0 ? (lsnn_real)ep->opts.clip_v : FLT_MAX;
+    const lsnn_real ca = ep->opts.clip_a > 0 ? (lsnn_real)ep->opts.clip_a : FLT_MAX;
     const double f0 = ep->opts.rate_target_hz * net->dt / 1000.0;
     const size_t CHn = (size_t)ep->CH * n;
 
-    for (int tb = t0; tb < t1; tb += EP_K) {
-        const int nk = t1 - tb < EP_K ? t1 - tb : EP_K;
-        /* 1. Dynamics, coefficients, readout and learning signals of the block's steps. */
-        for (int k = 0; k < nk; k++) {
-            const int t = tb + k;
-            lsnn__chunk_step(ep->sim, net, sc, batch, g0, bc, t, NULL, c->count, has_noise);
-            const ep_coef_set *cur = &c->coef[k + 1];
-            for (int s = 0; s < bc; s++) {
-                const size_t so = (size_t)s * n;
-                lsnn_neuron_state st = {sc->v + so, sc->b + so, sc->z + so, sc->hard + so,
-                                        sc->ref + so};
-                lsnn_eligibility_coeffs out = {cur->jvv + so, cur->jva + so, cur->jav + so,
-                                               cur->jaa + so, cur->ev + so,  cur->ea + so};
-                /* The models write entries [lo, hi) of arrays indexed like the state. */
-                for (int p = 0; p < net->n_pop; p++) {
-                    const lsnn_population *po = &net->pop[p];
-                    po->model->eligibility(&net->k, po->off, po->off + po->count, &st,
-                                           net->gamma, ep->opts.reset_grad, &out);
+    for (int t = t0; t < t1; t++) {
+        lsnn__chunk_step(ep->sim, net, sc, batch, g0, bc, t, NULL, c->count, has_noise);
+        const ep_coef_set *cur = &c->coef[t % 2], *prev = &c->coef[(t + 1) % 2];
+        for (int s = 0; s < bc; s++) {
+            const size_t so = (size_t)s * n;
+            lsnn_neuron_state st = {sc->v + so, sc->b + so, sc->z + so, sc->hard + so,
+                                    sc->ref + so};
+            lsnn_eligibility_coeffs out = {cur->jvv + so, cur->jva + so, cur->jav + so,
+                                           cur->jaa + so, cur->ev + so,  cur->ea + so};
+            /* The models write entries [lo, hi) of arrays indexed like the state. */
+            for (int p = 0; p < net->n_pop; p++) {
+                const lsnn_population *po = &net->pop[p];
+                po->model->eligibility(&net->k, po->off, po->off + po->count, &st, net->gamma,
+                                       ep->opts.reset_grad, &out);
+            }
+            ep_readout(ep, net, c, sc, batch, s, g0 + s, t, norm, y, pred, learn);
+            if (ep->opts.rate_reg > 0) {
+                double *zt = c->ztot + so;
+                for (int j = 0; j < n; j++) {
+                    zt[j] += st.z[j];
+                    c->regsum[j] += zt[j] / (t + 1) - f0;
                 }
-                ep_readout(ep, net, c, sc, batch, s, g0 + s, t, norm, y, pred, learn,
-                           c->L + k * CHn + so, &c->mode[k * ep->CH + s]);
-                if (ep->opts.rate_reg > 0) {
-                    double *zt = c->ztot + so;
-                    for (int j = 0; j < n; j++) {
-                        zt[j] += st.z[j];
-                        c->regsum[j] += zt[j] / (t + 1) - f0;
+            }
+        }
+        if (learn) {
+            for (int p = 0; p < net->n_proj; p++) {
+                const lsnn_projection *pr = &net->proj[p];
+                if (!c->ev[p])
+                    continue;
+                const int nd = pr->n_dst, ns = pr->n_src, jo = pr->dst_off;
+                lsnn_real *G = c->grad + pr->param_off;
+                for (int s = 0; s < bc; s++) {
+                    const size_t so = (size_t)s * n;
+                    const int g = g0 + s;
+                    for (int i = 0; i < ns; i++) {
+                        const uint8_t *d = pr->delay ? pr->delay + (size_t)i * nd : NULL;
+                        if (pr->src_is_input) {
+                            /* input at t' reaches V(t' + d - 1): pre(t) = x(t - d + 1) */
+                            const int si = pr->src_off + i;
+                            for (int j = 0; j < nd; j++) {
+                                int tt = t - (d ? d[j] : 1) + 1;
+                                c->pre[j] = tt >= 0 ? lsnn_batch_x(batch, g, tt)[si] : 0;
+                            }
+                        } else if (pr->max_delay == 0) {
+                            /* feed-forward between layers: pre(t) = z_src(t) */
+                            const lsnn_real zi = sc->z[so + pr->src_off + i];
+                            for (int j = 0; j < nd; j++)
+                                c->pre[j] = zi;
+                        } else {
+                            /* spike at t' reaches V(t' + d): pre(t) = z(t - d) */
+                            const lsnn_real *h = c->hist + so + pr->src_off + i;
+                            for (int j = 0; j < nd; j++) {
+                                int tt = t - (d ? d[j] : 1);
+                                c->pre[j] = tt >= 0 ? h[(size_t)(tt % R) * CHn] : 0;
+                            }
+                        }
+                        const size_t ro = ((size_t)s * ns + i) * nd;
+                        ep_row(nd, c->pre, net->k.g_in + jo, prev->jvv + so + jo,
+                               prev->jva + so + jo, prev->jav + so + jo, prev->jaa + so + jo,
+                               cur->ev + so + jo, cur->ea + so + jo, c->ev[p] + ro, c->ea[p] + ro,
+                               c->eb[p] + ro, c->acc[p] + ro, G + (size_t)i * nd,
+                               c->L + so + jo, kappa, c->mode[s], cv, ca);
                     }
                 }
             }
-            /* The spikes of t join the ring of the last EP_K + R steps. */
-            memcpy(c->hist + (size_t)(t % HR) * CHn, sc->z, sizeof(lsnn_real) * bc * n);
+            if (noise_elig) {
+                /* dV_j(t)/d sigma_j = g_in xi_j(t): a synapse whose pre-synaptic value is the
+                 * neuron's own noise sample. */
+                lsnn_real *G = c->grad + (net->noise_std - net->params);
+                for (int s = 0; s < bc; s++) {
+                    const size_t so = (size_t)s * n;
+                    for (int j = 0; j < n; j++)
+                        c->pre[j] = net->noise_std[j] != 0
+                                        ? (lsnn_real)lsnn_hash_normal(batch->noise_key,
+                                                                      (uint64_t)(g0 + s),
+                                                                      (uint64_t)t, (uint64_t)j)
+                                        : 0;
+                    ep_row(n, c->pre, net->k.g_in, prev->jvv + so, prev->jva + so,
+                           prev->jav + so, prev->jaa + so, cur->ev + so, cur->ea + so, c->nv + so,
+                           c->na + so, c->nb + so, c->nacc + so, G, c->L + so, kappa, c->mode[s],
+                           cv, ca);
+                }
+            }
         }
-        /* 2. Every synapse advances through the block. */
-        if (learn) {
-            for (int p = 0; p < net->n_proj; p++)
-                if (c->ev[p])
-                    ep_sweep(ep, net, c, p, batch, g0, bc, tb, nk);
-            if (has_noise && net->train_noise)
-                ep_sweep(ep, net, c, -1, batch, g0, bc, tb, nk);
-        }
-        /* 3. The last step's coefficients start the next block. */
-        ep_coef_set tmp = c->coef[0];
-        c->coef[0] = c->coef[nk];
-        c->coef[nk] = tmp;
+        /* The spikes of t join the ring of the last R steps. */
+        memcpy(c->hist + (size_t)(t % R) * CHn, sc->z, sizeof(lsnn_real) * bc * n);
     }
 }
 
