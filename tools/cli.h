@@ -13,4 +13,10 @@ int die(const char *fmt, ...)
 /* die() with the library's last error message, which already names the file or key. */
 int die_status(void);
 
+/* 1 for "-h" or "--help". */
+int cli_is_help(const char *arg);
+
+/* fsync of a file or directory by path (opened read-only); 0 or -1 with errno set. */
+int cli_fsync_path(const char *path);
+
 #endif

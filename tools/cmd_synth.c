@@ -239,18 +239,6 @@ static int make_parents(const char *path)
     return make_dir(p);
 }
 
-static int sync_path(const char *path)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return -1;
-    int r = fsync(fd);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return r;
-}
-
 /* Removes path and, for a directory, everything in it; never follows symbolic links. */
 static int remove_tree(const char *path)
 {
@@ -927,7 +915,7 @@ static int write_wav(const char *path, const short *x, long frames)
     int bad = w != frames;
     if (sf_close(f) != 0 || bad)
         return die("%s: cannot write the audio", path);
-    if (sync_path(path) != 0)
+    if (cli_fsync_path(path) != 0)
         return die("%s: cannot sync: %s", path, strerror(errno));
     return 0;
 }
@@ -1070,7 +1058,7 @@ static int finish_speaker(corpus *c, speaker *sp, int rc)
     for (int i = 0; i < sp->n_sent; i++)
         if (make_utterance(c, sp, sp->sent[i]))
             return 1;
-    if (sync_path(sp->out_dir) != 0)
+    if (cli_fsync_path(sp->out_dir) != 0)
         return die("%s: cannot sync: %s", sp->out_dir, strerror(errno));
     if (remove_tree(sp->work_dir) != 0)
         return die("%s: cannot remove: %s", sp->work_dir, strerror(errno));
@@ -1528,7 +1516,7 @@ static int sync_dirs(const corpus *c)
     char p[PATH_CAP];
     static const char *const dirs[] = {"TRAIN/DR1", "TEST/DR1", "TRAIN", "TEST", "."};
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-        if (path_join(p, c->tmp, dirs[i]) || sync_path(p) != 0)
+        if (path_join(p, c->tmp, dirs[i]) || cli_fsync_path(p) != 0)
             return die("%s: cannot sync: %s", p, strerror(errno));
     return 0;
 }
@@ -1563,7 +1551,7 @@ static int publish(corpus *c, int replace)
         *slash = '\0';
     else
         snprintf(parent, sizeof parent, ".");
-    sync_path(parent);
+    cli_fsync_path(parent);
     if (replace && remove_tree(old) != 0)
         fprintf(stderr, "lsnn: warning: could not remove the old corpus moved to %s: %s\n", old,
                 strerror(errno));
