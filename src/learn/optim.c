@@ -79,25 +79,17 @@ void lsnn_optim_step(lsnn_optim *o, lsnn_real *params, const lsnn_real *grad,
     const lsnn_real a = (lsnn_real)(lr * sqrt(c2) / c1);
     const lsnn_real eps = (lsnn_real)(o->epsilon * sqrt(c2));
     const lsnn_real fb1 = (lsnn_real)b1, fb2 = (lsnn_real)b2;
-    if (o->eps_in_sqrt) {
-        /* Seed 004 eqs. 3.48-3.52: M / (1 - b1^i) / sqrt(V / (1 - b2^i) + eps). */
-        const double ic1 = 1 / c1, ic2 = 1 / c2;
-        for (size_t k = 0; k < o->n; k++) {
-            if (!mask[k])
-                continue;
-            lsnn_real g = grad[k];
-            o->m[k] = fb1 * o->m[k] + (1 - fb1) * g;
-            o->v[k] = fb2 * o->v[k] + (1 - fb2) * g * g;
-            params[k] -= (lsnn_real)(lr * o->m[k] * ic1 / sqrt(o->v[k] * ic2 + o->epsilon));
-        }
-        return;
-    }
+    /* Seed 004 eqs. 3.48-3.52 put epsilon inside the root: m_hat / sqrt(v_hat + eps), which is
+     * a m / sqrt(v + eps c2) with the same folded step size. */
+    const int in_sqrt = o->eps_in_sqrt;
+    const lsnn_real eps2 = (lsnn_real)(o->epsilon * c2);
     for (size_t k = 0; k < o->n; k++) {
         if (!mask[k])
             continue;
         lsnn_real g = grad[k];
         o->m[k] = fb1 * o->m[k] + (1 - fb1) * g;
         o->v[k] = fb2 * o->v[k] + (1 - fb2) * g * g;
-        params[k] -= a * o->m[k] / (sqrtf((float)o->v[k]) + eps);
+        lsnn_real den = in_sqrt ? sqrtf((float)(o->v[k] + eps2)) : sqrtf((float)o->v[k]) + eps;
+        params[k] -= a * o->m[k] / den;
     }
 }
