@@ -296,6 +296,10 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
     lsnn_real *dnoise = c->grad + (net->noise_std - net->params);
 
     memset(c->grad, 0, sizeof(lsnn_real) * net->n_params);
+    /* Layer of each feed-forward projection's targets (-1: not feed-forward), once per pass. */
+    int ff_layer[LSNN_MAX_PROJ];
+    for (int p = 0; p < net->n_proj; p++)
+        ff_layer[p] = net->proj[p].max_delay == 0 ? lsnn__layer_of(net, net->proj[p].dst_off) : -1;
     memset(c->gv, 0, sizeof(lsnn_real) * CHn);
     memset(c->gb, 0, sizeof(lsnn_real) * CHn);
     memset(c->gI, 0, sizeof(lsnn_real) * CHn * R);
@@ -363,7 +367,7 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
             for (int L = net->n_layers - 1; L >= 0; L--) {
                 for (int p = 0; p < net->n_proj && L + 1 < net->n_layers; p++) {
                     const lsnn_projection *pr = &net->proj[p];
-                    if (pr->max_delay == 0 && lsnn__layer_of(net, pr->dst_off) == L + 1)
+                    if (ff_layer[p] == L + 1)
                         lsnn__ff_backward(pr, sim, c, bc, t, rz);
                 }
                 for (int s = 0; s < bc; s++) {
