@@ -79,11 +79,6 @@ lsnn_status lsnn_eprop_opts_from_config(const lsnn_config *cfg, lsnn_eprop_opts 
     return LSNN_OK;
 }
 
-static int ep_trainable(const lsnn_projection *pr)
-{
-    return !pr->frozen;
-}
-
 static void ep_layout(lsnn_eprop *ep, const lsnn_net *net, lsnn__arena *a)
 {
     const size_t CH = (size_t)ep->CH, n = (size_t)ep->n, rs = sizeof(lsnn_real);
@@ -92,7 +87,7 @@ static void ep_layout(lsnn_eprop *ep, const lsnn_net *net, lsnn__arena *a)
         ep_chunk *c = &ep->ch[i];
         for (int p = 0; p < net->n_proj; p++) {
             const lsnn_projection *pr = &net->proj[p];
-            if (!ep_trainable(pr))
+            if (pr->frozen)
                 continue;
             size_t m = CH * (size_t)pr->n_src * pr->n_dst;
             c->ev[p] = lsnn__take(a, rs * m);
@@ -448,26 +443,33 @@ static void ep_chunk_steps(lsnn_eprop *ep, const lsnn_net *net, int ci, const ls
                     const int g = g0 + s;
                     for (int i = 0; i < ns; i++) {
                         const uint8_t *d = pr->delay ? pr->delay + (size_t)i * nd : NULL;
+                        /* Without delays every target sees the same pre-synaptic value pre_s,
+                         * looked up once for the row. */
+                        lsnn_real pre_s = 0;
                         if (pr->src_is_input) {
                             /* input at t' reaches V(t' + d - 1): pre(t) = x(t - d + 1) */
                             const int si = pr->src_off + i;
-                            for (int j = 0; j < nd; j++) {
-                                int tt = t - (d ? d[j] : 1) + 1;
+                            if (!d)
+                                pre_s = lsnn_batch_x(batch, g, t)[si];
+                            for (int j = 0; d && j < nd; j++) {
+                                int tt = t - d[j] + 1;
                                 c->pre[j] = tt >= 0 ? lsnn_batch_x(batch, g, tt)[si] : 0;
                             }
                         } else if (pr->max_delay == 0) {
                             /* feed-forward between layers: pre(t) = z_src(t) */
-                            const lsnn_real zi = sc->z[so + pr->src_off + i];
-                            for (int j = 0; j < nd; j++)
-                                c->pre[j] = zi;
+                            pre_s = sc->z[so + pr->src_off + i];
                         } else {
                             /* spike at t' reaches V(t' + d): pre(t) = z(t - d) */
                             const lsnn_real *h = c->hist + so + pr->src_off + i;
-                            for (int j = 0; j < nd; j++) {
-                                int tt = t - (d ? d[j] : 1);
+                            if (!d)
+                                pre_s = t >= 1 ? h[(size_t)((t - 1) % R) * CHn] : 0;
+                            for (int j = 0; d && j < nd; j++) {
+                                int tt = t - d[j];
                                 c->pre[j] = tt >= 0 ? h[(size_t)(tt % R) * CHn] : 0;
                             }
                         }
+                        for (int j = 0; !d && j < nd; j++)
+                            c->pre[j] = pre_s;
                         const size_t ro = ((size_t)s * ns + i) * nd;
                         ep_row(nd, c->pre, net->k.g_in + jo, prev->jvv + so + jo,
                                prev->jva + so + jo, prev->jav + so + jo, prev->jaa + so + jo,
@@ -611,7 +613,7 @@ lsnn_status lsnn_eprop_end(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch
                 rs[j] += ep->ch[ci].regsum[j];
         for (int p = 0; p < net->n_proj; p++) {
             const lsnn_projection *pr = &net->proj[p];
-            if (!ep_trainable(pr))
+            if (pr->frozen)
                 continue;
             lsnn_real *G = grad + pr->param_off;
             for (int i = 0; i < pr->n_src; i++)
