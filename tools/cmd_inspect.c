@@ -152,6 +152,8 @@ int lsnn_cmd_inspect(int argc, char **argv)
                 int t = ro ? ng - 1 : group_of(g, ng, 0, pr->dst_off + j);
                 if (!ro && pr->no_self && !pr->src_is_input && src == pr->dst_off + j)
                     continue;
+                if (ro && !lsnn_net_readout_possible(&net, i, j)) /* across two directions */
+                    continue;
                 size_t k = (size_t)i * n_dst + j;
                 int on = !mask || mask[k];
                 act[p] += (size_t)on;
@@ -171,9 +173,11 @@ int lsnn_cmd_inspect(int argc, char **argv)
 
     printf("model: %s (task %s, iteration %ld, seed %llu)\n", path, cfg.task, iteration,
            cfg.seed);
-    printf("network: %d input channels, %d neurons, %d outputs; init %s, connectivity %g%s, "
+    printf("network: %d input channels, %d neurons, %d outputs%s; init %s, connectivity %g%s, "
            "DEEP R %s\n",
-           net.n_in, net.n, net.n_out, cfg.network.init, cfg.network.connectivity,
+           net.n_in, net.n, net.n_out,
+           net.n_dirs > 1 ? " (bidirectional: each direction has half of each)" : "",
+           cfg.network.init, cfg.network.connectivity,
            cfg.network.connectivity < 1
                ? (cfg.network.global_connectivity ? " (global)" : " (per matrix)")
                : "",

@@ -158,8 +158,7 @@ static lsnn_status make_dynamics(const char *model, const char *out, const dyn_o
         st = tr.task->generate(tr.task_state, &tr.cfg, tr.cfg.seed, LSNN_STREAM_VALID,
                                (uint64_t)o->sample, &tr.batch);
     if (!st)
-        st = tr.is_ann ? lsnn_ann_forward(tr.aw, &tr.ann, &tr.batch, tr.y)
-                       : lsnn_sim_forward(tr.sim, &tr.net, &tr.batch, tr.y, NULL, &trace);
+        st = lsnn_trainer_forward(&tr, tr.is_ann ? NULL : &trace);
     lsnn_plot_population pops[LSNN_PLOT_MAX_POP];
     const char *gnames[LSNN_PLOT_MAX_INPUT_GROUPS];
     char gbuf[LSNN_PLOT_MAX_INPUT_GROUPS][24];

@@ -304,10 +304,13 @@ static int cmd_train(int argc, char **argv)
                    cfg.network.n_hidden, lsnn_trainer_count_params(&tr, 0), cfg.batch_size,
                    omp_get_max_threads());
         else
-            printf("network: %d regular + %d adaptive neurons, %zu parameters (%zu active: "
+            printf("network: %d regular + %d adaptive neurons%s, %zu parameters (%zu active: "
                    "no self-connections, masks applied); "
                    "batch %d, %d threads\n",
                    cfg.network.n_regular, cfg.network.n_adaptive,
+                   cfg.network.bidirectional ? " in each of two directions (bidirectional)"
+                   : cfg.network.layers > 1  ? " per layer"
+                                             : "",
                    lsnn_trainer_count_params(&tr, 0), lsnn_trainer_count_params(&tr, 1),
                    cfg.batch_size, omp_get_max_threads());
         fflush(stdout);
@@ -543,7 +546,7 @@ static int cmd_simulate(int argc, char **argv)
         lsnn_trainer_free(&tr);
         return 1;
     }
-    int T = tr.shape.T, n = tr.net.n, n_out = tr.net.n_out, n_in = tr.net.n_in;
+    int T = tr.shape.T, n = tr.net.n, n_out = tr.shape.n_out, n_in = tr.shape.n_in;
     lsnn_trace trace;
     trace.v = malloc(sizeof(lsnn_real) * (size_t)T * n);
     trace.thr = malloc(sizeof(lsnn_real) * (size_t)T * n);
@@ -556,7 +559,7 @@ static int cmd_simulate(int argc, char **argv)
     if (!rc && tr.task->generate(tr.task_state, &tr.cfg, tr.cfg.seed, LSNN_STREAM_VALID, (uint64_t)index,
                                  &tr.batch))
         rc = die_status();
-    if (!rc && lsnn_sim_forward(tr.sim, &tr.net, &tr.batch, tr.y, NULL, &trace))
+    if (!rc && lsnn_trainer_forward(&tr, &trace))
         rc = die_status();
     char p[4200];
 #define WRITE_OR_FAIL(call)    \

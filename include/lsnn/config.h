@@ -50,6 +50,7 @@ typedef struct lsnn_network_config {
     double input_exc_fraction; /* "signed": fraction of excitatory input channels (0.75) */
     double connectivity;       /* connection probability of W_in, W_rec, W_out (1 = dense) */
     int global_connectivity;   /* 1: one level across the three matrices; 0: per matrix */
+    int bidirectional;         /* 1: a second, time-reversed network; readouts summed (BPTT) */
 } lsnn_network_config;
 
 typedef struct lsnn_deepr_config {

@@ -84,6 +84,7 @@ typedef struct lsnn_net {
     int n_in, n, n_out;
     int n_pop, n_proj;
     int n_layers;              /* layers of n_regular + n_adaptive neurons each (1) */
+    int n_dirs;                /* 2: bidirectional (see lsnn_net_init), else 1 */
     lsnn_population pop[LSNN_MAX_POP];
     lsnn_projection proj[LSNN_MAX_PROJ];
     int max_delay;             /* over all projections */
@@ -137,10 +138,24 @@ typedef struct lsnn_net {
  * first rows and columns are as good as uniformly chosen ones. The block's own columns are
  * balanced separately from the rest of the square matrix, so W's columns also sum to zero.
  *
- * In a hand-filled (zeroed) config, init "" means "gaussian" and connectivity 0 means 1. */
+ * In a hand-filled (zeroed) config, init "" means "gaussian" and connectivity 0 means 1.
+ *
+ * Bidirectional networks (cfg->bidirectional, seed 000 TIMIT): two directions of m = n_regular +
+ * n_adaptive neurons each, direction 0 = neurons [0, m) (populations "R", "A"), direction 1 =
+ * [m, 2m) ("R_bw", "A_bw"). The network then has 2 n_in input channels and 2 n_out outputs:
+ * direction 0 reads channels [0, n_in) through "w_in" and drives outputs [0, n_out); direction 1
+ * reads [n_in, 2 n_in) through "w_in_bw" and drives [n_out, 2 n_out); each has its own recurrent
+ * "w_rec" / "w_rec_bw" and nothing connects the two. The readout's block structure lives in
+ * w_out_mask (always present then); lsnn_net_readout_possible tells which positions may hold a
+ * synapse. Feeding direction 1 the time-reversed sequence and summing the two output blocks is the
+ * trainer's job (lsnn/train.h). The gaussian readout scale uses the m neurons of one direction. */
 lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_in, int n_out,
                           uint64_t seed);
 void lsnn_net_free(lsnn_net *net);
+
+/* 1 if the readout synapse neuron j -> output k may exist: always, except across the two
+ * directions of a bidirectional network. */
+int lsnn_net_readout_possible(const lsnn_net *net, int j, int k);
 
 /* Recomputes what is derived from the parameters and the structure: the per-neuron constants
  * (alpha, rho, ...) after tau_m/tau_a changed, and the sparse index after the masks changed

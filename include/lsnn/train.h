@@ -4,7 +4,15 @@
  * LSNN_STREAM_TRAIN starting at sequence i * batch_size, with current noise keyed by i, so a run
  * resumed from a checkpoint continues exactly as the uninterrupted run would have.
  * The model is the spiking network (cfg->model "lsnn") or a non-spiking baseline ("lstm",
- * "rnn"); both expose one flat parameter block (params, n_params) to the optimizer. */
+ * "rnn"); both expose one flat parameter block (params, n_params) to the optimizer.
+ *
+ * Bidirectional networks (network.bidirectional, lsnn/network.h): the trainer feeds direction 0
+ * the task's inputs and direction 1 the same sequence reversed over its supervised extent L (the
+ * end of its last window, or the step after its last weighted MSE target; T when it has none):
+ * direction 1 sees x(pi(t)) at step t with pi(t) = L - 1 - t for t < L and pi(t) = t after (pi is
+ * its own inverse). The task's readout is y(t) = y0(t) + y1(pi(t)), the sum of the two output
+ * blocks, and dL/dy reaches the blocks through the same permutation. The loss, metrics, plots and
+ * `lsnn simulate` see y; the network's own arrays (spike counts, traces) cover both directions. */
 #ifndef LSNN_TRAIN_H
 #define LSNN_TRAIN_H
 
@@ -48,6 +56,11 @@ typedef struct lsnn_trainer {
     double *count;
     uint8_t *mask;
     int *pred;                 /* (B, max_windows + 1) window predictions */
+    int bidir;                 /* network.bidirectional: the network runs on xbatch */
+    lsnn_batch xbatch;         /* (B, T, 2 n_in) inputs of both directions */
+    lsnn_real *y2;             /* (B, T, 2 n_out) readout of both blocks; dL/dy of them after the
+                                * loss */
+    int *extent;               /* (B) supervised extent L of each sequence */
 } lsnn_trainer;
 
 /* Builds the task, the network (initialised from cfg->seed) and the optimizer. */
@@ -57,6 +70,17 @@ void lsnn_trainer_free(lsnn_trainer *tr);
 /* Makes sure the forward workspace (sim or ann work) and the readout y exist: trainers built
  * for e-prop skip them, and tools that record a trajectory (simulate, plot) call this first. */
 lsnn_status lsnn_trainer_prepare_forward(lsnn_trainer *tr);
+
+/* Forward pass of the model on tr->batch (already generated, after
+ * lsnn_trainer_prepare_forward): the task's readout in tr->y
+ * (B, T, n_out), spike counts in tr->count, and when trace is non-NULL the network's traces of
+ * sequence 0 (lsnn_sim_forward). Handles bidirectional networks. */
+lsnn_status lsnn_trainer_forward(lsnn_trainer *tr, lsnn_trace *trace);
+
+/* BPTT on tr->batch as it stands (filled by the task or by hand): forward, loss into lr, the
+ * rate regularisation term into reg (0 when off), and the gradient of their sum into tr->grad,
+ * before L2, clipping and the optimizer. lsnn_trainer_step calls it after generating the batch. */
+lsnn_status lsnn_trainer_gradient(lsnn_trainer *tr, lsnn_loss_result *lr, double *reg);
 
 /* One iteration: data, forward, loss, backward, clipping, optimizer step, DEEP R step (when
  * enabled), structural masks. */

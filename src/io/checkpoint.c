@@ -331,6 +331,13 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
         st = lsnn_st_read_into(f, "w_out", LSNN__REAL_DTYPE, net->w_out, (size_t)n * net->n_out);
     if (!st)
         st = lsnn__load_mask(path, f, "w_out.mask", net->w_out_mask, n, net->n_out, 0);
+    for (int j = 0; !st && net->w_out_mask && j < n; j++)
+        for (int k = 0; !st && k < net->n_out; k++)
+            if (net->w_out_mask[(size_t)j * net->n_out + k] && !lsnn_net_readout_possible(net, j, k))
+                st = lsnn_error(LSNN_ERR_FORMAT,
+                                "%s: tensor 'w_out.mask': neuron %d of one direction of the "
+                                "bidirectional network reaches output %d of the other",
+                                path, j, k);
     if (!st)
         st = lsnn_st_read_into(f, "b_out", LSNN__REAL_DTYPE, net->b_out, net->n_out);
     if (!st)

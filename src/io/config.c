@@ -181,6 +181,11 @@ static const cfg_field fields[] = {
     F_DBL("network.connectivity", network.connectivity, 1.0, R_MIN | R_MIN_EXCL | R_MAX, 0, 1,
           "Connection probability: round(connectivity * possible) synapses of W_in, W_rec (no "
           "self-connections) and W_out exist, chosen uniformly (1: dense, no masks)."),
+    F_BOOL("network.bidirectional", network.bidirectional, 0,
+           "Bidirectional network (seed 000 TIMIT, BPTT only): a second network of the same size "
+           "reads each sequence backwards from its last supervised step, and the two readouts are "
+           "summed step by step. Each direction has its own `w_in`, `w_rec` and readout block "
+           "(`w_in_bw`, `w_rec_bw`, populations `R_bw`, `A_bw`); one layer only."),
     F_BOOL("network.global_connectivity", network.global_connectivity, 0,
            "Apply `network.connectivity` once across W_in, W_rec and W_out together (the "
            "paper's global connectivity level; DEEP R may then move synapses between the "
@@ -326,6 +331,8 @@ static const char *const cross_docs[] = {
     "`deepr.enabled` requires `network.init` = `signed` (DEEP R keeps each synapse's sign, so "
     "every neuron and input channel needs one) and `network.connectivity` < 1 (a dense network "
     "has no free positions to regrow synapses at).",
+    "`network.bidirectional` requires `learning` = `bptt`, `model` = `lsnn` and "
+    "`network.layers` = 1.",
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -1023,6 +1030,22 @@ lsnn_status lsnn_config_validate(const lsnn_config *cfg, const char *origin)
                           "%s: deepr.enabled: DEEP R rewires a sparse network: set "
                           "network.connectivity below 1 (e.g. 0.12)",
                           origin);
+    if (net->bidirectional && strcmp(cfg->learning, "bptt") != 0)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: network.bidirectional: the backward direction reads each sequence "
+                          "from its end, which an online rule cannot: set learning to \"bptt\" "
+                          "(got \"%s\")",
+                          origin, cfg->learning);
+    if (net->bidirectional && strcmp(cfg->model, "lsnn") != 0)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: network.bidirectional: only the spiking network (model \"lsnn\") "
+                          "has a bidirectional form (got \"%s\")",
+                          origin, cfg->model);
+    if (net->bidirectional && net->layers > 1)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: network.bidirectional: one layer per direction only (got "
+                          "network.layers = %d)",
+                          origin, net->layers);
     double p_spike = sr->rate_hz * net->dt / 1000.0;
     if (!(p_spike <= 1.0)) {
         char got[48];

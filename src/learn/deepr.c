@@ -12,6 +12,7 @@ typedef struct lsnn__dr_view {
     const int8_t *sign; /* (n_src) */
     int n_src, n_dst;
     int diag;           /* position (i, i) is never possible (W_rec) */
+    const lsnn_net *ro; /* the readout: positions across directions are never possible */
 } lsnn__dr_view;
 
 static lsnn__dr_view lsnn__view(const lsnn_net *net, int proj)
@@ -24,6 +25,7 @@ static lsnn__dr_view lsnn__view(const lsnn_net *net, int proj)
         v.n_src = net->n;
         v.n_dst = net->n_out;
         v.diag = 0;
+        v.ro = net;
         return v;
     }
     const lsnn_projection *pr = &net->proj[proj];
@@ -34,6 +36,7 @@ static lsnn__dr_view lsnn__view(const lsnn_net *net, int proj)
     v.n_src = pr->n_src;
     v.n_dst = pr->n_dst;
     v.diag = pr->no_self && !pr->src_is_input && pr->src_off == pr->dst_off;
+    v.ro = NULL;
     return v;
 }
 
@@ -157,7 +160,8 @@ long lsnn_deepr_step(lsnn_deepr *d, lsnn_net *net, lsnn_optim *opt, uint8_t *tra
             for (int i = 0; i < v.n_src; i++)
                 for (int j = 0; j < v.n_dst; j++) {
                     size_t q = (size_t)i * v.n_dst + j;
-                    if (!v.mask[q] && !(v.diag && i == j))
+                    if (!v.mask[q] && !(v.diag && i == j) &&
+                        !(v.ro && !lsnn_net_readout_possible(v.ro, i, j)))
                         d->cand[nc++] = off + q;
                 }
         }

@@ -169,6 +169,18 @@ lsnn_status lsnn_trainer_prepare_forward(lsnn_trainer *tr)
     if (!tr->y || !tr->gy)
         return lsnn_error(LSNN_ERR_NOMEM, "trainer: cannot allocate the readout of %d x %d steps",
                           cfg->batch_size, tr->shape.T);
+    tr->bidir = !tr->is_ann && tr->net.n_dirs > 1;
+    if (tr->bidir && !tr->y2) {
+        if ((st = lsnn_batch_init(&tr->xbatch, cfg->batch_size, tr->shape.T, tr->net.n_in,
+                                  tr->net.n_out, LSNN_LOSS_CE_WINDOW, 0)))
+            return st;
+        tr->y2 = malloc(sizeof(lsnn_real) * ny * 2);
+        tr->extent = malloc(sizeof(int) * (size_t)cfg->batch_size);
+        if (!tr->y2 || !tr->extent)
+            return lsnn_error(LSNN_ERR_NOMEM, "trainer: cannot allocate the readout of both "
+                                              "directions (%d x %d steps)",
+                              cfg->batch_size, tr->shape.T);
+    }
     return LSNN_OK;
 }
 
@@ -180,6 +192,9 @@ void lsnn_trainer_free(lsnn_trainer *tr)
     lsnn_eprop_free(tr->ep);
     lsnn_ann_work_free(tr->aw);
     lsnn_batch_free(&tr->batch);
+    lsnn_batch_free(&tr->xbatch);
+    free(tr->y2);
+    free(tr->extent);
     lsnn_optim_free(&tr->opt);
     lsnn_deepr_free(&tr->deepr);
     if (tr->is_ann)
@@ -196,20 +211,97 @@ void lsnn_trainer_free(lsnn_trainer *tr)
     memset(tr, 0, sizeof *tr);
 }
 
+/* Supervised extent of sequence q: the end of its last window, or the step after its last
+ * weighted MSE target; T when it has neither. */
+static int lsnn__extent(const lsnn_batch *b, int q)
+{
+    int L = 0;
+    if (b->loss == LSNN_LOSS_MSE) {
+        for (int t = b->T - 1; t >= 0 && !L; t--)
+            if (b->y_weight[(size_t)q * b->T + t] > 0)
+                L = t + 1;
+    } else {
+        for (int w = 0; w < b->n_windows[q]; w++) {
+            int t1 = b->windows[(size_t)q * b->max_windows + w].t1;
+            L = t1 > L ? t1 : L;
+        }
+    }
+    return L > 0 && L <= b->T ? L : b->T;
+}
+
+/* The permutation of a bidirectional network's time axis (lsnn/train.h): its own inverse. */
+static inline int lsnn__rev(int t, int L)
+{
+    return t < L ? L - 1 - t : t;
+}
+
+/* xbatch <- both directions' inputs: b's channels, then the same reversed over the extent. */
+static void lsnn__bidir_inputs(lsnn_trainer *tr, const lsnn_batch *b)
+{
+    lsnn_batch *xb = &tr->xbatch;
+    const int T = b->T, n_in = b->n_in;
+    xb->B = b->B;
+    xb->noise_key = b->noise_key;
+    for (int q = 0; q < b->B; q++) {
+        const int L = tr->extent[q] = lsnn__extent(b, q);
+        for (int t = 0; t < T; t++) {
+            lsnn_real *dst = xb->x + ((size_t)q * T + t) * 2 * n_in;
+            memcpy(dst, b->x + ((size_t)q * T + t) * n_in, sizeof(lsnn_real) * n_in);
+            memcpy(dst + n_in, b->x + ((size_t)q * T + lsnn__rev(t, L)) * n_in,
+                   sizeof(lsnn_real) * n_in);
+        }
+    }
+}
+
 /* Forward pass of whichever model the trainer holds; count (n) receives spike counts (zero for
  * the non-spiking baselines). */
-static lsnn_status lsnn__forward(lsnn_trainer *tr, const lsnn_batch *b)
+static lsnn_status lsnn__forward(lsnn_trainer *tr, const lsnn_batch *b, lsnn_trace *trace)
 {
     if (tr->is_ann)
         return lsnn_ann_forward(tr->aw, &tr->ann, b, tr->y);
-    return lsnn_sim_forward(tr->sim, &tr->net, b, tr->y, tr->count, NULL);
+    if (!tr->bidir)
+        return lsnn_sim_forward(tr->sim, &tr->net, b, tr->y, tr->count, trace);
+    lsnn__bidir_inputs(tr, b);
+    lsnn_status st = lsnn_sim_forward(tr->sim, &tr->net, &tr->xbatch, tr->y2, tr->count, trace);
+    if (st)
+        return st;
+    const int T = b->T, no = b->n_out;
+    for (int q = 0; q < b->B; q++)
+        for (int t = 0; t < T; t++) {
+            const lsnn_real *y0 = tr->y2 + ((size_t)q * T + t) * 2 * no;
+            const lsnn_real *y1 = tr->y2 + ((size_t)q * T + lsnn__rev(t, tr->extent[q])) * 2 * no;
+            lsnn_real *y = tr->y + ((size_t)q * T + t) * no;
+            for (int k = 0; k < no; k++)
+                y[k] = y0[k] + y1[no + k];
+        }
+    return LSNN_OK;
+}
+
+lsnn_status lsnn_trainer_forward(lsnn_trainer *tr, lsnn_trace *trace)
+{
+    if (!tr->y || (tr->is_ann ? !tr->aw : !tr->sim))
+        return lsnn_error(LSNN_ERR_ARG, "trainer: lsnn_trainer_prepare_forward must run before "
+                                        "lsnn_trainer_forward");
+    return lsnn__forward(tr, &tr->batch, trace);
 }
 
 static lsnn_status lsnn__backward(lsnn_trainer *tr, const lsnn_batch *b, const lsnn_real *gz)
 {
     if (tr->is_ann)
         return lsnn_ann_backward(tr->aw, &tr->ann, b, tr->gy, tr->grad);
-    return lsnn_bptt_backward(tr->sim, &tr->net, b, tr->gy, gz, tr->grad);
+    if (!tr->bidir)
+        return lsnn_bptt_backward(tr->sim, &tr->net, b, tr->gy, gz, tr->grad);
+    /* dL/dy0(t) = dL/dy(t), dL/dy1(s) = dL/dy(pi(s)); y2 is free after the forward pass. */
+    const int T = b->T, no = b->n_out;
+    for (int q = 0; q < b->B; q++)
+        for (int t = 0; t < T; t++) {
+            lsnn_real *g2 = tr->y2 + ((size_t)q * T + t) * 2 * no;
+            const lsnn_real *g0 = tr->gy + ((size_t)q * T + t) * no;
+            const lsnn_real *g1 = tr->gy + ((size_t)q * T + lsnn__rev(t, tr->extent[q])) * no;
+            memcpy(g2, g0, sizeof(lsnn_real) * no);
+            memcpy(g2 + no, g1, sizeof(lsnn_real) * no);
+        }
+    return lsnn_bptt_backward(tr->sim, &tr->net, &tr->xbatch, tr->y2, gz, tr->grad);
 }
 
 static double lsnn__mean_rate_hz(const double *count, int n, int B, int T, double dt)
@@ -218,6 +310,25 @@ static double lsnn__mean_rate_hz(const double *count, int n, int B, int T, doubl
     for (int j = 0; j < n; j++)
         s += count[j];
     return s / ((double)n * B * T) * 1000.0 / dt;
+}
+
+lsnn_status lsnn_trainer_gradient(lsnn_trainer *tr, lsnn_loss_result *lr, double *reg)
+{
+    const lsnn_config *cfg = &tr->cfg;
+    lsnn_batch *b = &tr->batch;
+    lsnn_status st;
+    if (tr->use_eprop || !tr->y)
+        return lsnn_error(LSNN_ERR_ARG, "trainer: lsnn_trainer_gradient needs a BPTT trainer");
+    *reg = 0;
+    if ((st = lsnn__forward(tr, b, NULL)) || (st = lsnn_loss_compute(b, tr->y, tr->gy, lr)))
+        return st;
+    const lsnn_real *gz = NULL;
+    if (cfg->loss.rate_reg > 0 && !tr->is_ann) {
+        *reg = lsnn_rate_reg(tr->count, tr->net.n, b->B, b->T, cfg->network.dt,
+                             cfg->loss.rate_target, cfg->loss.rate_reg, tr->gz);
+        gz = tr->gz;
+    }
+    return lsnn__backward(tr, b, gz);
 }
 
 lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats)
@@ -234,18 +345,8 @@ lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats)
     } else {
         if ((st = tr->task->generate(tr->task_state, cfg, cfg->seed, LSNN_STREAM_TRAIN, first, b)))
             return st;
-        if ((st = lsnn__forward(tr, b)))
-            return st;
-        if ((st = lsnn_loss_compute(b, tr->y, tr->gy, &lr)))
+        if ((st = lsnn_trainer_gradient(tr, &lr, &reg)))
             return lsnn_error(st, "iteration %ld: %s", tr->iteration + 1, lsnn_last_error());
-        const lsnn_real *gz = NULL;
-        if (cfg->loss.rate_reg > 0 && !tr->is_ann) {
-            reg = lsnn_rate_reg(tr->count, tr->net.n, b->B, b->T, cfg->network.dt,
-                                cfg->loss.rate_target, cfg->loss.rate_reg, tr->gz);
-            gz = tr->gz;
-        }
-        if ((st = lsnn__backward(tr, b, gz)))
-            return st;
     }
     if (cfg->loss.l2 > 0 && !tr->is_ann) /* seed 004 eq. 3.45: input and recurrent weights */
         for (int p = 0; p < tr->net.n_proj; p++) {
@@ -308,7 +409,7 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
         } else {
             st = tr->task->generate(tr->task_state, cfg, cfg->seed, stream, (uint64_t)done, b);
             if (!st)
-                st = lsnn__forward(tr, b);
+                st = lsnn__forward(tr, b, NULL);
             if (!st)
                 st = lsnn_loss_compute(b, tr->y, NULL, &lr);
             if (!st && confusion)

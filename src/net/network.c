@@ -169,11 +169,16 @@ static int lsnn__is_self(const lsnn_projection *pr, int i, int j)
     return pr->no_self && !pr->src_is_input && pr->src_off + i == pr->dst_off + j;
 }
 
+int lsnn_net_readout_possible(const lsnn_net *net, int j, int k)
+{
+    return net->n_dirs < 2 || j / (net->n / net->n_dirs) == k / (net->n_out / net->n_dirs);
+}
+
 /* Possible synapses of projection p (p == n_proj: the readout). */
 static uint64_t lsnn__possible(const lsnn_net *net, int p)
 {
     if (p == net->n_proj)
-        return (uint64_t)net->n * net->n_out;
+        return (uint64_t)net->n * net->n_out / (uint64_t)net->n_dirs;
     const lsnn_projection *pr = &net->proj[p];
     uint64_t all = (uint64_t)pr->n_src * pr->n_dst;
     if (pr->no_self && !pr->src_is_input)
@@ -205,8 +210,11 @@ static void lsnn__init_masks(lsnn_net *net, double p, int global, uint64_t seed)
             sel.left_pick = (uint64_t)llround(p * (double)poss);
         }
         if (q == P) {
-            for (size_t k = 0; k < (size_t)net->n * net->n_out; k++)
-                net->w_out_mask[k] = (uint8_t)lsnn__select_next(&sel);
+            for (int j = 0; j < net->n; j++)
+                for (int k = 0; k < net->n_out; k++)
+                    net->w_out_mask[(size_t)j * net->n_out + k] =
+                        lsnn_net_readout_possible(net, j, k) ? (uint8_t)lsnn__select_next(&sel)
+                                                             : 0;
             continue;
         }
         lsnn_projection *pr = &net->proj[q];
@@ -335,8 +343,11 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
     const int layers = cfg->layers < 1 ? 1 : cfg->layers;
     if (layers > LSNN_MAX_LAYERS)
         return lsnn_error(LSNN_ERR_CONFIG, "network.layers: at most %d", LSNN_MAX_LAYERS);
-    const int m = cfg->n_regular + cfg->n_adaptive; /* neurons per layer */
-    int n = layers * m;
+    const int dirs = cfg->bidirectional ? 2 : 1;
+    if (dirs > 1 && layers > 1)
+        return lsnn_error(LSNN_ERR_CONFIG, "network.bidirectional: one layer per direction only");
+    const int m = cfg->n_regular + cfg->n_adaptive; /* neurons per layer (and direction) */
+    int n = layers * dirs * m;
     if (m < 1)
         return lsnn_error(LSNN_ERR_CONFIG, "network: n_regular + n_adaptive must be >= 1");
     if (n_in < 1 || n_out < 1)
@@ -350,6 +361,9 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
     const int signed_init = strcmp(cfg->init, "signed") == 0;
     if (!signed_init && cfg->init[0] && strcmp(cfg->init, "gaussian") != 0)
         return lsnn_error(LSNN_ERR_CONFIG, "network.init: unknown initialisation '%s'", cfg->init);
+    n_in *= dirs;
+    n_out *= dirs;
+    net->n_dirs = dirs;
     net->n_in = n_in;
     net->n = n;
     net->n_out = n_out;
@@ -375,8 +389,18 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
                        signed_init, cfg->exc_fraction, seed, 2 * (uint64_t)r + 1 + (r ? 16 : 0),
                        alif);
     }
-    lsnn__add_proj(net, "w_in", 1, 0, n_in, 0, m, cfg->max_delay, 0);
+    if (dirs > 1) { /* direction 1: neurons [m, 2m), channels [n_in / 2, n_in) */
+        lsnn__add_pops(net, "R_bw", m, cfg->n_regular, cfg->sign_regular, signed_init,
+                       cfg->exc_fraction, seed, 40, alif);
+        lsnn__add_pops(net, "A_bw", m + cfg->n_regular, cfg->n_adaptive, cfg->sign_adaptive,
+                       signed_init, cfg->exc_fraction, seed, 41, alif);
+    }
+    lsnn__add_proj(net, "w_in", 1, 0, n_in / dirs, 0, m, cfg->max_delay, 0);
     lsnn__add_proj(net, "w_rec", 0, 0, m, 0, m, cfg->max_delay, 1);
+    if (dirs > 1) {
+        lsnn__add_proj(net, "w_in_bw", 1, n_in / 2, n_in / 2, m, m, cfg->max_delay, 0);
+        lsnn__add_proj(net, "w_rec_bw", 0, m, m, m, m, cfg->max_delay, 1);
+    }
     for (int r = 1; r < layers; r++) {
         char nm[LSNN_NAME_MAX];
         snprintf(nm, sizeof nm, "w_ff%d", r + 1);
@@ -392,7 +416,8 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
     }
     net->n_params = off + (size_t)n * n_out + n_out + n;
 
-    const lsnn__net_shape sh = {connectivity < 1, signed_init};
+    /* A bidirectional readout always has a mask: its block structure. */
+    const lsnn__net_shape sh = {connectivity < 1 || dirs > 1, signed_init};
     lsnn__arena a = {0};
     lsnn__layout(net, &a, &sh);
     a.base = calloc(1, a.used + 64);
@@ -470,7 +495,7 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
     } else {
         lsnn_rng rng;
         lsnn_rng_derive(&rng, seed, 0x1417, 0x0e7, 0);
-        double scale = cfg->w0_out / sqrt((double)n);
+        double scale = cfg->w0_out / sqrt((double)(n / dirs)); /* neurons of one direction */
         for (size_t k = 0; k < (size_t)n * n_out; k++)
             net->w_out[k] = (lsnn_real)(scale * lsnn_rng_normal(&rng));
         /* Neurons of a signed population start with |w| of their sign (seed 000 section 3). */
