@@ -46,14 +46,14 @@ static void small_config(lsnn_config *cfg)
         assert_int_equal(lsnn_config_set(cfg, sets[i]), LSNN_OK);
 }
 
-/* Random analog inputs and windows ending at T, at 25 and at 13 steps. */
+/* Random analog inputs and windows ending at 31 steps, at T = 40 and at 13. */
 static void fill_batch(lsnn_batch *b)
 {
     lsnn_rng rng;
     lsnn_rng_seed(&rng, 11);
     for (size_t k = 0; k < (size_t)b->B * b->T * b->n_in; k++)
         b->x[k] = lsnn_rng_uniform(&rng) < 0.5 ? 0 : lsnn_rng_uniform(&rng);
-    const int ends[NB] = {b->T, 25, 13};
+    const int ends[NB] = {31, b->T, 13};
     for (int q = 0; q < NB; q++) {
         lsnn_window *w = b->windows + (size_t)q * b->max_windows;
         w[0] = (lsnn_window){2, ends[q] / 2, q % 2};
@@ -124,12 +124,17 @@ static void test_sum_of_two_directions(void **state)
         tr.net.b_out[k] = 0.1 * (k + 1);
     lsnn_batch *b = &tr.batch;
     fill_batch(b);
-    assert_int_equal(lsnn_trainer_forward(&tr, NULL), LSNN_OK);
+    lsnn_trace trace[3]; /* [0]: the bidirectional network, [1 + d]: direction d on its own */
+    for (int i = 0; i < 3; i++) {
+        size_t sz = sizeof(lsnn_real) * b->T * (i ? 8 : 16);
+        trace[i] = (lsnn_trace){malloc(sz), malloc(sz), malloc(sz)};
+    }
+    assert_int_equal(lsnn_trainer_forward(&tr, &trace[0]), LSNN_OK);
 
     /* The two directions on their own. */
     lsnn_config uc = cfg;
     uc.network.bidirectional = 0;
-    const int T = b->T, n_in = b->n_in, no = b->n_out, L[NB] = {T, 25, 13};
+    const int T = b->T, n_in = b->n_in, no = b->n_out, L[NB] = {31, T, 13};
     lsnn_net u[2];
     lsnn_batch ub[2];
     lsnn_real *uy[2];
@@ -146,7 +151,8 @@ static void test_sum_of_two_directions(void **state)
         lsnn_sim *sim = lsnn_sim_create(&u[d], NB, T, NULL);
         assert_non_null(sim);
         uy[d] = malloc(sizeof(lsnn_real) * NB * T * no);
-        assert_int_equal(lsnn_sim_forward(sim, &u[d], &ub[d], uy[d], NULL, NULL), LSNN_OK);
+        assert_int_equal(lsnn_sim_forward(sim, &u[d], &ub[d], uy[d], NULL, &trace[1 + d]),
+                         LSNN_OK);
         lsnn_sim_free(sim);
     }
     double maxdiff = 0, maxabs = 0;
@@ -163,6 +169,23 @@ static void test_sum_of_two_directions(void **state)
            maxdiff, maxabs);
     assert_true(maxabs > 0.1);
     assert_true(maxdiff < 1e-12);
+    /* The traces of sequence 0 line up with the task's time: direction 1's step rev(t) at t. */
+    int spikes[2] = {0, 0};
+    for (int t = 0; t < T; t++)
+        for (int d = 0; d < 2; d++)
+            for (int j = 0; j < 8; j++) {
+                size_t got = (size_t)t * 16 + 8 * d + j, want = (size_t)(d ? rev(t, L[0]) : t) * 8 + j;
+                assert_true(trace[0].v[got] == trace[1 + d].v[want]);
+                assert_true(trace[0].thr[got] == trace[1 + d].thr[want]);
+                assert_true(trace[0].z[got] == trace[1 + d].z[want]);
+                spikes[d] += trace[0].z[got] != 0;
+            }
+    assert_true(spikes[0] > 0 && spikes[1] > 0);
+    for (int i = 0; i < 3; i++) {
+        free(trace[i].v);
+        free(trace[i].thr);
+        free(trace[i].z);
+    }
     /* Both directions spike. */
     double c0 = 0, c1 = 0;
     for (int j = 0; j < 8; j++) {

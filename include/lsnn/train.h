@@ -12,7 +12,9 @@
  * direction 1 sees x(pi(t)) at step t with pi(t) = L - 1 - t for t < L and pi(t) = t after (pi is
  * its own inverse). The task's readout is y(t) = y0(t) + y1(pi(t)), the sum of the two output
  * blocks, and dL/dy reaches the blocks through the same permutation. The loss, metrics, plots and
- * `lsnn simulate` see y; the network's own arrays (spike counts, traces) cover both directions. */
+ * `lsnn simulate` see y; the network's own arrays (spike counts, traces) cover both directions,
+ * and lsnn_trainer_forward puts direction 1's traces back into the task's time order (its step
+ * pi(t) shown at t), so that both directions line up with the input. */
 #ifndef LSNN_TRAIN_H
 #define LSNN_TRAIN_H
 

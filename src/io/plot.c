@@ -466,12 +466,14 @@ static double lsnn__legend_item(cairo_t *cr, double x, double y, double fs, lsnn
 static void lsnn__pop_label(const lsnn_plot_population *p, char *buf, size_t cap)
 {
     const char *s = p->sign == LSNN_SIGN_EXC ? "E" : p->sign == LSNN_SIGN_INH ? "I" : "";
+    /* The backward direction of a bidirectional network ("R_bw", "A_bw_E", ...). */
+    const char *bw = p->name && strstr(p->name, "_bw") ? " bw" : "";
     if (p->adaptive && *s)
-        snprintf(buf, cap, "A (%s)", s);
+        snprintf(buf, cap, "A%s (%s)", bw, s);
     else if (p->adaptive)
-        snprintf(buf, cap, "A");
+        snprintf(buf, cap, "A%s", bw);
     else
-        snprintf(buf, cap, "%s", *s ? s : "R");
+        snprintf(buf, cap, "%s%s", *s ? s : "R", bw);
 }
 
 static lsnn__rgb lsnn__pop_color(const lsnn_plot_population *p)

@@ -266,6 +266,18 @@ static lsnn_status lsnn__forward(lsnn_trainer *tr, const lsnn_batch *b, lsnn_tra
     if (st)
         return st;
     const int T = b->T, no = b->n_out;
+    if (trace) { /* direction 1's traces of sequence 0 back into the task's time order */
+        const int n = tr->net.n, L = tr->extent[0];
+        lsnn_real *arr[3] = {trace->v, trace->thr, trace->z};
+        for (int a = 0; a < 3; a++)
+            for (int t = 0; t < L / 2; t++)
+                for (int j = n / 2; j < n; j++) {
+                    lsnn_real *p = arr[a] + (size_t)t * n + j, *q = arr[a] + (size_t)(L - 1 - t) * n + j;
+                    lsnn_real tmp = *p;
+                    *p = *q;
+                    *q = tmp;
+                }
+    }
     for (int q = 0; q < b->B; q++)
         for (int t = 0; t < T; t++) {
             const lsnn_real *y0 = tr->y2 + ((size_t)q * T + t) * 2 * no;
