@@ -3,8 +3,8 @@
  * 1. Semantics: the trainer's readout equals, step by step, the sum of two separately built
  *    one-directional networks holding the same weights, one run on the inputs and one on the
  *    inputs reversed over each sequence's supervised extent (the reversal done here, not by the
- *    trainer), with y1 read at the reversed step. Sequences of three different extents, delays
- *    and refractoriness.
+ *    trainer), with y1 read at the reversed step; the recorded traces of direction 1 come back
+ *    in the task's time order. Sequences of three different extents, delays and refractoriness.
  * 2. Gradients: lsnn_trainer_gradient against central finite differences of the trainer's loss
  *    with the smooth spike function, for entries of every tensor of both directions.
  * 3. Structure: the readout blocks stay separate under DEEP R rewiring (which must never grow a
@@ -174,7 +174,8 @@ static void test_sum_of_two_directions(void **state)
     for (int t = 0; t < T; t++)
         for (int d = 0; d < 2; d++)
             for (int j = 0; j < 8; j++) {
-                size_t got = (size_t)t * 16 + 8 * d + j, want = (size_t)(d ? rev(t, L[0]) : t) * 8 + j;
+                size_t got = (size_t)t * 16 + 8 * d + j;
+                size_t want = (size_t)(d ? rev(t, L[0]) : t) * 8 + j;
                 assert_true(trace[0].v[got] == trace[1 + d].v[want]);
                 assert_true(trace[0].thr[got] == trace[1 + d].thr[want]);
                 assert_true(trace[0].z[got] == trace[1 + d].z[want]);

@@ -272,7 +272,8 @@ static lsnn_status lsnn__forward(lsnn_trainer *tr, const lsnn_batch *b, lsnn_tra
         for (int a = 0; a < 3; a++)
             for (int t = 0; t < L / 2; t++)
                 for (int j = n / 2; j < n; j++) {
-                    lsnn_real *p = arr[a] + (size_t)t * n + j, *q = arr[a] + (size_t)(L - 1 - t) * n + j;
+                    lsnn_real *p = arr[a] + (size_t)t * n + j;
+                    lsnn_real *q = arr[a] + (size_t)(L - 1 - t) * n + j;
                     lsnn_real tmp = *p;
                     *p = *q;
                     *q = tmp;
