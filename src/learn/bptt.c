@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "lsnn/sim.h"
+#include "core/simd.h"
 #include "net/sim_internal.h"
 
 #if LSNN_REAL_IS_DOUBLE
@@ -33,6 +34,109 @@ static inline int lsnn__slot0(int t, int R)
 {
     return (t % R + R) % R;
 }
+
+/* gz(s, i) += a(u) for the sequences s = sb + u < bc. */
+static inline void lsnn__acc_scatter(const lsnn_real *a, lsnn_real *gz, int n, int sb, int bc)
+{
+    const int ub = bc - sb < LSNN__SPB ? bc - sb : LSNN__SPB;
+    for (int u = 0; u < ub; u++)
+        gz[(size_t)(sb + u) * n] += a[u];
+}
+
+/* Where the synapse k of the sparse adjoint reads gIT, sequence offset excluded. */
+#define LSNN__SYN_G(k)                                                                         \
+    (delayed ? gT + (size_t)(tb + dly[k] - (tb + dly[k] >= R ? R : 0)) * slot_t +             \
+                   (size_t)col[k] * CHP                                                        \
+             : gT_nd + (size_t)col[k] * CHP)
+
+#define LSNN__SYN_ADJ_SETUP                                                                    \
+    const int n = sim->n, R = sim->R, n_src = pr->n_src, CHP = sim->CHP;                       \
+    const size_t slot_t = (size_t)n * CHP;                                                     \
+    const int32_t *restrict row = pr->sparse.row, *restrict col = pr->sparse.col;              \
+    const lsnn_real *restrict val = sim->sp_w + pr->param_off;                                 \
+    const uint8_t *restrict dly = sim->sp_d + pr->param_off;                                   \
+    const int delayed = pr->delay != NULL;                                                     \
+    /* Delay-free synapses read one slot: t + 1 for recurrent ones, t for feed-forward ones. */ \
+    const int t_nd = pr->max_delay == 0 ? t : t + 1;                                           \
+    const int tb = lsnn__slot0(t, R);                                                          \
+    const lsnn_real *gT = c->gIT + (size_t)pr->dst_off * CHP;                                  \
+    const lsnn_real *gT_nd = gT + (size_t)(t_nd % R) * slot_t
+
+/* The adjoint part of lsnn__syn_backward_sparse: gz[:, i] += sum over the synapses i -> j of
+ * w_ij gI(t + d_ij)[:, j], from the transposed gIT, LSNN__SPB sequences at a time; every
+ * sequence sums its synapses in index order. */
+static void lsnn__syn_adjoint_sparse(const lsnn_projection *pr, const lsnn_sim *sim,
+                                     lsnn__chunk *c, int bc, int t)
+{
+    LSNN__SYN_ADJ_SETUP;
+    for (int i = 0; i < n_src; i++) {
+        const int32_t k0 = row[i], k1 = row[i + 1];
+        if (k0 == k1)
+            continue;
+        for (int sb = 0; sb < bc; sb += LSNN__SPB) {
+            lsnn_real acc[LSNN__SPB] = {0};
+            for (int32_t k = k0; k < k1; k++) {
+                const lsnn_real w = val[k];
+                const lsnn_real *restrict g = LSNN__SYN_G(k) + sb;
+                for (int u = 0; u < LSNN__SPB; u++)
+                    acc[u] += w * g[u];
+            }
+            lsnn__acc_scatter(acc, c->gz + pr->src_off + i, n, sb, bc);
+        }
+    }
+}
+
+#if LSNN_X86_DISPATCH
+/* The same with AVX2 registers, two blocks of LSNN__SPB sequences at a time where the chunk has
+ * them (four independent float32 accumulators, each synapse's index and weight read once). The
+ * same products and sums per sequence in the same order, so the same results. */
+#define LSNN__VPB (LSNN__SPB / LSNN__VL) /* registers per block of sequences */
+
+__attribute__((target("avx2"))) static void
+lsnn__syn_adjoint_sparse_avx2(const lsnn_projection *pr, const lsnn_sim *sim, lsnn__chunk *c,
+                              int bc, int t)
+{
+    LSNN__SYN_ADJ_SETUP;
+    for (int i = 0; i < n_src; i++) {
+        const int32_t k0 = row[i], k1 = row[i + 1];
+        if (k0 == k1)
+            continue;
+        lsnn_real *gz = c->gz + pr->src_off + i;
+        int sb = 0;
+        for (; sb + LSNN__SPB < bc; sb += 2 * LSNN__SPB) {
+            lsnn__v a[2 * LSNN__VPB];
+            for (int r = 0; r < 2 * LSNN__VPB; r++)
+                a[r] = LSNN__V_ZERO();
+            for (int32_t k = k0; k < k1; k++) {
+                const lsnn__v w = LSNN__V_SET1(val[k]);
+                const lsnn_real *g = LSNN__SYN_G(k) + sb;
+                for (int r = 0; r < 2 * LSNN__VPB; r++)
+                    a[r] = LSNN__V_ADD(a[r], LSNN__V_MUL(w, LSNN__V_LOAD(g + r * LSNN__VL)));
+            }
+            lsnn_real out[2 * LSNN__SPB];
+            for (int r = 0; r < 2 * LSNN__VPB; r++)
+                LSNN__V_STORE(out + r * LSNN__VL, a[r]);
+            lsnn__acc_scatter(out, gz, n, sb, bc);
+            lsnn__acc_scatter(out + LSNN__SPB, gz, n, sb + LSNN__SPB, bc);
+        }
+        for (; sb < bc; sb += LSNN__SPB) {
+            lsnn__v a[LSNN__VPB];
+            for (int r = 0; r < LSNN__VPB; r++)
+                a[r] = LSNN__V_ZERO();
+            for (int32_t k = k0; k < k1; k++) {
+                const lsnn__v w = LSNN__V_SET1(val[k]);
+                const lsnn_real *g = LSNN__SYN_G(k) + sb;
+                for (int r = 0; r < LSNN__VPB; r++)
+                    a[r] = LSNN__V_ADD(a[r], LSNN__V_MUL(w, LSNN__V_LOAD(g + r * LSNN__VL)));
+            }
+            lsnn_real out[LSNN__SPB];
+            for (int r = 0; r < LSNN__VPB; r++)
+                LSNN__V_STORE(out + r * LSNN__VL, a[r]);
+            lsnn__acc_scatter(out, gz, n, sb, bc);
+        }
+    }
+}
+#endif
 
 /* Sparse lsnn__rec_backward (delays > 0) and lsnn__ff_backward (delay 0, arrival in step t):
  * gz[:, i] += sum over the synapses i -> j of w_ij gI(t + d_ij)[:, j] for every source i, and
@@ -49,49 +153,21 @@ static inline int lsnn__slot0(int t, int R)
 static void lsnn__syn_backward_sparse(const lsnn_projection *pr, const lsnn_sim *sim,
                                       lsnn__chunk *c, int bc, int t, const lsnn_real *z)
 {
-    const int n = sim->n, R = sim->R, n_src = pr->n_src, CHP = sim->CHP;
-    const size_t slot = (size_t)sim->CH * n, slot_t = (size_t)n * CHP;
+    const int n = sim->n, R = sim->R, n_src = pr->n_src;
+    const size_t slot = (size_t)sim->CH * n;
     const int32_t *restrict row = pr->sparse.row, *restrict col = pr->sparse.col;
-    const lsnn_real *restrict val = sim->sp_w + pr->param_off;
     const uint8_t *restrict dly = sim->sp_d + pr->param_off;
     lsnn_real *restrict dW = c->sp_g + pr->param_off;
     const int delayed = pr->delay != NULL;
-    /* Delay-free synapses read one slot: t + 1 for recurrent ones, t for feed-forward ones. */
     const int t_nd = pr->max_delay == 0 ? t : t + 1;
     const int tb = lsnn__slot0(t, R);
     if (!sim->cut_recurrent) {
-        const lsnn_real *gT = c->gIT + (size_t)pr->dst_off * CHP;
-        const lsnn_real *gT_nd = gT + (size_t)(t_nd % R) * slot_t;
-        for (int i = 0; i < n_src; i++) {
-            const int32_t k0 = row[i], k1 = row[i + 1];
-            if (k0 == k1)
-                continue;
-            lsnn_real *gz = c->gz + pr->src_off + i;
-            for (int sb = 0; sb < bc; sb += LSNN__SPB) {
-                lsnn_real acc[LSNN__SPB] = {0};
-                if (!delayed) {
-                    for (int32_t k = k0; k < k1; k++) {
-                        const lsnn_real w = val[k];
-                        const lsnn_real *restrict g = gT_nd + (size_t)col[k] * CHP + sb;
-                        for (int u = 0; u < LSNN__SPB; u++)
-                            acc[u] += w * g[u];
-                    }
-                } else {
-                    for (int32_t k = k0; k < k1; k++) {
-                        int sl = tb + dly[k];
-                        sl -= sl >= R ? R : 0;
-                        const lsnn_real w = val[k];
-                        const lsnn_real *restrict g =
-                            gT + (size_t)sl * slot_t + (size_t)col[k] * CHP + sb;
-                        for (int u = 0; u < LSNN__SPB; u++)
-                            acc[u] += w * g[u];
-                    }
-                }
-                const int ub = bc - sb < LSNN__SPB ? bc - sb : LSNN__SPB;
-                for (int u = 0; u < ub; u++)
-                    gz[(size_t)(sb + u) * n] += acc[u];
-            }
-        }
+#if LSNN_X86_DISPATCH
+        if (lsnn__have_avx2())
+            lsnn__syn_adjoint_sparse_avx2(pr, sim, c, bc, t);
+        else
+#endif
+            lsnn__syn_adjoint_sparse(pr, sim, c, bc, t);
     }
     if (pr->frozen)
         return;
@@ -271,6 +347,83 @@ static void lsnn__in_backward(const lsnn_projection *pr, const lsnn_sim *sim, ls
     }
 }
 
+/* gz(s, :) = gz_const + (1 - kappa) gyw(s, :) W_out^T for sequences s < bc: dL/dz through the
+ * regularisation and the readout. W_out^T (n_out, n) is copied once per backward pass; a matrix
+ * product with an inner dimension of a few outputs would spend its time packing operands. Blocks
+ * of LSNN__RB neurons are accumulated in registers over the outputs (in output order) and stored
+ * once, instead of one pass over gz per output. */
+#define LSNN__RB 16
+static void lsnn__readout_adjoint(int bc, int n, int n_out, lsnn_real omk,
+                                  const lsnn_real *gyw_all, const lsnn_real *wt,
+                                  const lsnn_real *gz_const, lsnn_real *gz_all)
+{
+    for (int s = 0; s < bc; s++) {
+        const lsnn_real *gyw = gyw_all + (size_t)s * n_out;
+        lsnn_real *restrict gz = gz_all + (size_t)s * n;
+        int j0 = 0;
+        for (; j0 + LSNN__RB <= n; j0 += LSNN__RB) {
+            lsnn_real acc[LSNN__RB];
+            for (int u = 0; u < LSNN__RB; u++)
+                acc[u] = gz_const ? gz_const[j0 + u] : 0;
+            for (int k = 0; k < n_out; k++) {
+                const lsnn_real a = omk * gyw[k];
+                const lsnn_real *restrict wk = wt + (size_t)k * n + j0;
+                for (int u = 0; u < LSNN__RB; u++)
+                    acc[u] += a * wk[u];
+            }
+            for (int u = 0; u < LSNN__RB; u++)
+                gz[j0 + u] = acc[u];
+        }
+        for (int j = j0; j < n; j++) {
+            lsnn_real acc = gz_const ? gz_const[j] : 0;
+            for (int k = 0; k < n_out; k++)
+                acc += omk * gyw[k] * wt[(size_t)k * n + j];
+            gz[j] = acc;
+        }
+    }
+}
+
+#if LSNN_X86_DISPATCH
+/* The same with AVX2 registers, the same operations per element. */
+__attribute__((target("avx2"))) static void
+lsnn__readout_adjoint_avx2(int bc, int n, int n_out, lsnn_real omk, const lsnn_real *gyw_all,
+                           const lsnn_real *wt, const lsnn_real *gz_const, lsnn_real *gz_all)
+{
+    enum { NV = LSNN__RB / LSNN__VL };
+    for (int s = 0; s < bc; s++) {
+        const lsnn_real *gyw = gyw_all + (size_t)s * n_out;
+        lsnn_real *gz = gz_all + (size_t)s * n;
+        int j0 = 0;
+        for (; j0 + LSNN__RB <= n; j0 += LSNN__RB) {
+            lsnn__v acc[NV];
+            for (int r = 0; r < NV; r++)
+                acc[r] = gz_const ? LSNN__V_LOAD(gz_const + j0 + r * LSNN__VL) : LSNN__V_ZERO();
+            for (int k = 0; k < n_out; k++) {
+                const lsnn__v a = LSNN__V_SET1(omk * gyw[k]);
+                const lsnn_real *wk = wt + (size_t)k * n + j0;
+                for (int r = 0; r < NV; r++)
+                    acc[r] = LSNN__V_ADD(acc[r], LSNN__V_MUL(a, LSNN__V_LOAD(wk + r * LSNN__VL)));
+            }
+            for (int r = 0; r < NV; r++)
+                LSNN__V_STORE(gz + j0 + r * LSNN__VL, acc[r]);
+        }
+        for (; j0 + LSNN__VL <= n; j0 += LSNN__VL) {
+            lsnn__v acc = gz_const ? LSNN__V_LOAD(gz_const + j0) : LSNN__V_ZERO();
+            for (int k = 0; k < n_out; k++)
+                acc = LSNN__V_ADD(acc, LSNN__V_MUL(LSNN__V_SET1(omk * gyw[k]),
+                                                   LSNN__V_LOAD(wt + (size_t)k * n + j0)));
+            LSNN__V_STORE(gz + j0, acc);
+        }
+        for (int j = j0; j < n; j++) {
+            lsnn_real acc = gz_const ? gz_const[j] : 0;
+            for (int k = 0; k < n_out; k++)
+                acc += omk * gyw[k] * wt[(size_t)k * n + j];
+            gz[j] = acc;
+        }
+    }
+}
+#endif
+
 static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
                                  const lsnn_batch *batch, int g0, int bc, const lsnn_real *gy,
                                  const lsnn_real *gz_const)
@@ -279,6 +432,9 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
     const size_t CHn = (size_t)sim->CH * n;
     const lsnn_real kappa = net->kappa, omk = 1 - net->kappa;
     const int has_noise = lsnn__net_has_noise(net);
+#if LSNN_X86_DISPATCH
+    const int avx2 = lsnn__have_avx2();
+#endif
     /* The sparse adjoint reads the transposed dL/dI (lsnn__syn_backward_sparse). */
     int need_t = 0;
     for (int p = 0; p < net->n_proj; p++) {
@@ -332,9 +488,6 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
                     gyw[k] = gys[k] + kappa * gyw[k];
                     dbout[k] += gys[k];
                 }
-                lsnn_real *restrict gz = c->gz + (size_t)s * n;
-                for (int j = 0; j < n; j++)
-                    gz[j] = gz_const ? gz_const[j] : 0;
                 const lsnn_real *zs = rz + (size_t)s * n;
                 int nz = lsnn__nonzero(zs, n, c->idx);
                 for (int e = 0; e < nz; e++) {
@@ -344,19 +497,12 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
                         dwo[k] += omk * zs[j] * gyw[k];
                 }
             }
-            /* gz += (1 - kappa) gyw W_out^T as n_out contiguous axpys per sequence (W_out^T is
-             * copied once per backward pass; a matrix product with an inner dimension of a few
-             * outputs would spend its time packing operands). */
-            for (int s = 0; s < bc; s++) {
-                lsnn_real *restrict gz = c->gz + (size_t)s * n;
-                const lsnn_real *gyw = c->gyw + (size_t)s * n_out;
-                for (int k = 0; k < n_out; k++) {
-                    const lsnn_real a = omk * gyw[k];
-                    const lsnn_real *restrict wk = c->w_out_t + (size_t)k * n;
-                    for (int j = 0; j < n; j++)
-                        gz[j] += a * wk[j];
-                }
-            }
+#if LSNN_X86_DISPATCH
+            if (avx2)
+                lsnn__readout_adjoint_avx2(bc, n, n_out, omk, c->gyw, c->w_out_t, gz_const, c->gz);
+            else
+#endif
+                lsnn__readout_adjoint(bc, n, n_out, omk, c->gyw, c->w_out_t, gz_const, c->gz);
             /* 2. Synapses leaving the neurons. */
             for (int p = 0; p < net->n_proj; p++)
                 if (!net->proj[p].src_is_input && net->proj[p].max_delay > 0)

@@ -203,6 +203,15 @@ void lsnn__chunk_restore(lsnn_sim *sim, lsnn__chunk *c, int k)
     memcpy(c->ref, c->cp_ref + k * CHn, sizeof(lsnn_real) * CHn);
 }
 
+#if defined(__SSE2__)
+/* For lsnn__nonzero: the positions of the set bits of each 4-bit mask, and their number. */
+_Alignas(16) const int32_t lsnn__nz_lut[16][4] = {
+    {0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0}, {2, 0, 0, 0}, {0, 2, 0, 0},
+    {1, 2, 0, 0}, {0, 1, 2, 0}, {3, 0, 0, 0}, {0, 3, 0, 0}, {1, 3, 0, 0}, {0, 1, 3, 0},
+    {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3}};
+const uint8_t lsnn__nz_cnt[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+#endif
+
 int lsnn__net_has_noise(const lsnn_net *net)
 {
     for (int j = 0; j < net->n; j++)

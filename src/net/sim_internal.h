@@ -5,6 +5,10 @@
 
 #include "lsnn/sim.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* One chunk of at most CH sequences. State arrays are (CH, n) row-major. */
 typedef struct lsnn__chunk {
     lsnn_real *v, *b, *z;      /* live state */
@@ -78,11 +82,35 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
                       double *count, int has_noise);
 
 /* Writes the indices of the non-zero entries of x (n) into idx and returns their number. Written
- * without a branch on the data: spikes are sparse and irregular, so a branch would mispredict. */
+ * without a branch on the data: spikes are sparse and irregular, so a branch would mispredict.
+ * With SSE2 (every x86-64), four entries at a time: their non-zero mask selects a row of
+ * lsnn__nz_lut (the positions of the mask's bits, padded), which is stored whole, and the count
+ * advances by the mask's population. The store writes idx[k .. k+3] with k <= j, so idx needs no
+ * more room than n entries. */
+#if defined(__SSE2__)
+extern const int32_t lsnn__nz_lut[16][4];
+extern const uint8_t lsnn__nz_cnt[16];
+#endif
+
 static inline int lsnn__nonzero(const lsnn_real *x, int n, int *idx)
 {
-    int k = 0;
-    for (int j = 0; j < n; j++) {
+    int k = 0, j = 0;
+#if defined(__SSE2__)
+    for (; j + 4 <= n; j += 4) {
+#if LSNN_REAL_IS_DOUBLE
+        const __m128d zero = _mm_setzero_pd();
+        const int m = _mm_movemask_pd(_mm_cmpneq_pd(_mm_loadu_pd(x + j), zero)) |
+                      _mm_movemask_pd(_mm_cmpneq_pd(_mm_loadu_pd(x + j + 2), zero)) << 2;
+#else
+        const int m = _mm_movemask_ps(_mm_cmpneq_ps(_mm_loadu_ps(x + j), _mm_setzero_ps()));
+#endif
+        const __m128i pos = _mm_add_epi32(_mm_load_si128((const __m128i *)lsnn__nz_lut[m]),
+                                          _mm_set1_epi32(j));
+        _mm_storeu_si128((__m128i *)(idx + k), pos);
+        k += lsnn__nz_cnt[m];
+    }
+#endif
+    for (; j < n; j++) {
         idx[k] = j;
         k += x[j] != 0;
     }

@@ -22,6 +22,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/simd.h"
 #include "lsnn/neuron.h"
 
 /* Integral of max(0, 1 - |v|) from -inf to v: the smooth spike used by gradient checks, whose
@@ -52,7 +53,9 @@ void lsnn_alif_pseudo(const lsnn_alif_consts *c, int j, lsnn_real v, lsnn_real b
 
 /* The hard-spike step and the adjoint step are written without branches on neuron state and
  * with every array passed as a restrict parameter, so that the compiler turns them into vector
- * code: they run for every neuron of every sequence at every step. */
+ * code: they run for every neuron of every sequence at every step. Both also have an AVX2
+ * variant, chosen at load time (src/core/simd.h). */
+LSNN_AVX2_CLONES
 static void lsnn__alif_step_hard(int lo, int hi, lsnn_real *restrict V, lsnn_real *restrict bb,
                                  lsnn_real *restrict z, lsnn_real *restrict ref,
                                  const lsnn_real *restrict cur, const lsnn_real *restrict alpha,
@@ -115,6 +118,7 @@ static void lsnn__alif_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neur
  * the derivative of the loss with respect to z(t) through every path that does not go through
  * this neuron's own state (readout, regularisation, recurrent synapses). On exit adj holds
  * dL/dV(t) and dL/db(t). v, b, z, ref are the recorded values of step t. */
+LSNN_AVX2_CLONES
 static void lsnn__alif_backward_kernel(int lo, int hi, const lsnn_real *restrict v,
                                        const lsnn_real *restrict b, const lsnn_real *restrict z,
                                        const lsnn_real *restrict ref, const lsnn_real *restrict gz,
