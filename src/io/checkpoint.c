@@ -309,6 +309,14 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
         lsnn_st_close(f);
         return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
     }
+    /* A bidirectional model has w_rec_bw (lsnn/network.h); say so rather than fail on a mask. */
+    const int file_bidir = lsnn_st_find(f, "w_rec_bw") != NULL;
+    if (!st && file_bidir != (net->n_dirs > 1))
+        st = lsnn_error(LSNN_ERR_FORMAT,
+                        "%s: the model is %sbidirectional but the config builds a %sbidirectional "
+                        "network (network.bidirectional = %s)",
+                        path, file_bidir ? "" : "not ", file_bidir ? "non-" : "",
+                        net->n_dirs > 1 ? "true" : "false");
     for (int p = 0; p < net->n_proj && !st; p++) {
         lsnn_projection *pr = &net->proj[p];
         size_t sz = (size_t)pr->n_src * pr->n_dst;
@@ -333,7 +341,8 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
         st = lsnn__load_mask(path, f, "w_out.mask", net->w_out_mask, n, net->n_out, 0);
     for (int j = 0; !st && net->w_out_mask && j < n; j++)
         for (int k = 0; !st && k < net->n_out; k++)
-            if (net->w_out_mask[(size_t)j * net->n_out + k] && !lsnn_net_readout_possible(net, j, k))
+            if (net->w_out_mask[(size_t)j * net->n_out + k] &&
+                !lsnn_net_readout_possible(net, j, k))
                 st = lsnn_error(LSNN_ERR_FORMAT,
                                 "%s: tensor 'w_out.mask': neuron %d of one direction of the "
                                 "bidirectional network reaches output %d of the other",

@@ -47,4 +47,13 @@ elif grep -q "network.bidirectional" "$WORK/ep.err"; then
 else
   fail "e-prop error does not name the key: $(cat "$WORK/ep.err")"
 fi
+# A checkpoint and a config that disagree on the direction count: one clear line, exit 1.
+"$LSNN" eval "$WORK/full/model.safetensors" --set network.bidirectional=false > /dev/null 2> "$WORK/mm.err"
+rc=$?
+if [ "$rc" -eq 1 ] && [ "$(wc -l < "$WORK/mm.err")" -eq 1 ] &&
+   grep -q "model is bidirectional.*network.bidirectional = false" "$WORK/mm.err"; then
+  pass "bidirectional model with a one-directional config: $(cat "$WORK/mm.err")"
+else
+  fail "mismatch not reported clearly (exit $rc): $(cat "$WORK/mm.err")"
+fi
 finish
