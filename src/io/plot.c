@@ -466,14 +466,21 @@ static double lsnn__legend_item(cairo_t *cr, double x, double y, double fs, lsnn
 static void lsnn__pop_label(const lsnn_plot_population *p, char *buf, size_t cap)
 {
     const char *s = p->sign == LSNN_SIGN_EXC ? "E" : p->sign == LSNN_SIGN_INH ? "I" : "";
-    /* The backward direction of a bidirectional network ("R_bw", "A_bw_E", ...). */
-    const char *bw = p->name && strstr(p->name, "_bw") ? " bw" : "";
+    /* The layer of a multi-layer network ("R2", "A3_E", ...) and the backward direction of a
+     * bidirectional one ("R_bw", "A_bw_E", ...). */
+    char tag[16] = "";
+    if (p->name && p->name[0] && p->name[1] >= '2' && p->name[1] <= '9')
+        snprintf(tag, sizeof tag, "%c", p->name[1]);
+    if (p->name && strstr(p->name, "_bw"))
+        snprintf(tag, sizeof tag, " bw");
     if (p->adaptive && *s)
-        snprintf(buf, cap, "A%s (%s)", bw, s);
+        snprintf(buf, cap, "A%s (%s)", tag, s);
     else if (p->adaptive)
-        snprintf(buf, cap, "A%s", bw);
+        snprintf(buf, cap, "A%s", tag);
+    else if (*s)
+        snprintf(buf, cap, "%s%s", s, tag);
     else
-        snprintf(buf, cap, "%s%s", *s ? s : "R", bw);
+        snprintf(buf, cap, "R%s", tag);
 }
 
 static lsnn__rgb lsnn__pop_color(const lsnn_plot_population *p)
@@ -1565,11 +1572,10 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
     double have[LSNN_PLOT_MAX_POP + 2][LSNN_PLOT_MAX_POP + 2];
     memset(poss, 0, sizeof poss);
     memset(have, 0, sizeof have);
-    const lsnn_projection *rec = NULL;
+    int n_rec = 0; /* projections between neurons: recurrent, feed-forward between layers */
     for (int q = 0; q < net->n_proj; q++) {
         const lsnn_projection *pr = &net->proj[q];
-        if (!pr->src_is_input && pr->n_src == net->n && pr->n_dst == net->n && !rec)
-            rec = pr;
+        n_rec += !pr->src_is_input;
         for (int i = 0; i < pr->n_src; i++) {
             int sp = pr->src_is_input ? -1 : lsnn__pop_of(net, pr->src_off + i);
             int s = pr->src_is_input ? 0 : sp >= 0 ? node_of_pop[sp] : -1;
@@ -1592,6 +1598,8 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
         if (s < 1)
             continue;
         for (int k = 0; k < net->n_out; k++) {
+            if (!lsnn_net_readout_possible(net, j, k)) /* across two directions */
+                continue;
             poss[s][N - 1] += 1;
             have[s][N - 1] += net->w_out[(size_t)j * net->n_out + k] != 0;
         }
@@ -1676,19 +1684,30 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
     lsnn__text(cr, dl, height - 0.4 * fs,
                "X: input channels, Y: readout; at arrows: fraction of non-zero weights", 0, 1);
 
-    /* Right: W_rec as an image. */
-    if (rec) {
-        const int ns = rec->n_src, nt = rec->n_dst;
+    /* Right: the weights between neurons as one (n, n) image: W_rec of a one-layer network, or
+     * every projection between neurons in its block (layers, the two directions). */
+    if (n_rec > 0) {
+        const int ns = net->n, nt = net->n;
         size_t sz = (size_t)ns * nt;
         double *mag = malloc(sizeof(double) * sz);
-        if (!mag) {
+        lsnn_real *wall = calloc(sz, sizeof(lsnn_real));
+        if (!mag || !wall) {
+            free(mag);
+            free(wall);
             lsnn__canvas_abort(&c);
             return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
         }
+        for (int q = 0; q < net->n_proj; q++) {
+            const lsnn_projection *pr = &net->proj[q];
+            for (int i = 0; !pr->src_is_input && i < pr->n_src; i++)
+                for (int j = 0; j < pr->n_dst; j++)
+                    wall[(size_t)(pr->src_off + i) * nt + pr->dst_off + j] =
+                        pr->w[(size_t)i * pr->n_dst + j];
+        }
         size_t nz = 0;
         for (size_t k = 0; k < sz; k++)
-            if (rec->w[k] != 0)
-                mag[nz++] = fabs((double)rec->w[k]);
+            if (wall[k] != 0)
+                mag[nz++] = fabs((double)wall[k]);
         /* Colour limit: the 99th percentile of |w|, so that a few large weights do not wash out
          * the rest (larger values take the end colour). */
         double vmax = 1;
@@ -1710,6 +1729,7 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
         cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, nt, ns);
         if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
             cairo_surface_destroy(img);
+            free(wall);
             lsnn__canvas_abort(&c);
             return lsnn_error(LSNN_ERR_NOMEM, "%s: cannot allocate a %d x %d image", path, nt, ns);
         }
@@ -1719,7 +1739,7 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
         for (int i = 0; i < ns; i++) {
             uint32_t *row = (uint32_t *)(px + (size_t)i * stride);
             for (int j = 0; j < nt; j++) {
-                lsnn__rgb col = lsnn__diverging(rec->w[(size_t)i * nt + j] / vmax);
+                lsnn__rgb col = lsnn__diverging(wall[(size_t)i * nt + j] / vmax);
                 row[j] = ((uint32_t)lround(col.r * 255) << 16) |
                          ((uint32_t)lround(col.g * 255) << 8) | (uint32_t)lround(col.b * 255);
             }
@@ -1735,6 +1755,7 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
         cairo_paint(cr);
         cairo_restore(cr);
         cairo_surface_destroy(img);
+        free(wall);
         /* Population boundaries and names. */
         cairo_set_source_rgb(cr, 0, 0, 0);
         cairo_set_line_width(cr, 1);
@@ -1745,10 +1766,10 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
                                       lsnn__pop_adaptive(net, p)};
             char lab[16];
             lsnn__pop_label(&q, lab, sizeof lab);
-            double b0 = a.x + a.w * (pp->off - rec->dst_off) / nt;
-            double b1 = a.x + a.w * (pp->off + pp->count - rec->dst_off) / nt;
-            double c0 = a.y + a.h * (pp->off - rec->src_off) / ns;
-            double c1 = a.y + a.h * (pp->off + pp->count - rec->src_off) / ns;
+            double b0 = a.x + a.w * pp->off / nt;
+            double b1 = a.x + a.w * (pp->off + pp->count) / nt;
+            double c0 = a.y + a.h * pp->off / ns;
+            double c1 = a.y + a.h * (pp->off + pp->count) / ns;
             if (p > 0) {
                 cairo_move_to(cr, round(b0) + 0.5, a.y);
                 cairo_line_to(cr, round(b0) + 0.5, a.y + a.h);
@@ -1794,7 +1815,10 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
         lsnn__ax_ylabel(cr, &a, fs, 2.4 * fs, "source neuron (presynaptic)");
         cairo_set_source_rgb(cr, 0, 0, 0);
         lsnn__font(cr, fs, 1);
-        lsnn__text(cr, a.x + a.w / 2, 0.6 * fs, "recurrent weights W_rec", 0.5, 0);
+        lsnn__text(cr, a.x + a.w / 2, 0.6 * fs,
+                   n_rec > 1 ? "weights between neurons (every projection)"
+                             : "recurrent weights W_rec",
+                   0.5, 0);
         /* Colour bar. */
         lsnn__axes cb = {a.x + a.w + 2.6 * fs, a.y, cbw, a.h, 0, 1, -vmax, vmax, 0};
         int steps = (int)cb.h;
