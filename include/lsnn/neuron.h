@@ -24,6 +24,11 @@ typedef struct lsnn_alif_consts {
     lsnn_real *refr;    /* the same as a real number, for branch-free vector loops */
     lsnn_real reset_grad; /* 1: gradients flow through the reset term's spike (default); 0: the
                            * reset is treated as a constant (e-prop reference tests) */
+    int32_t *run_end;   /* (n) or NULL: neurons [j, run_end[j]) share every constant above with
+                         * neuron j. The ALIF kernels then run [lo, hi) with scalar constants when
+                         * run_end[lo] >= hi (the same arithmetic, so the same results). Derived
+                         * like g_in: lsnn_net_update_constants recomputes it, and must run after
+                         * any change to the arrays above. */
 } lsnn_alif_consts;
 
 /* The state of one batch element at one time step, for neurons [0, n). */

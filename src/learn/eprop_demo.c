@@ -18,7 +18,7 @@ lsnn_status lsnn_eprop_synapse_demo(const char *neuron, int clip, lsnn_synapse_d
     lsnn_real alpha = (lsnn_real)exp(-1.0 / 20), rho = (lsnn_real)exp(-1.0 / 200), beta = 0.1,
               b0 = 1, g_in = 1, g_a = 1, plain = 1, refr = 5;
     int16_t refractory = 5;
-    lsnn_alif_consts k = {&alpha, &rho, &beta, &b0, &g_in, &g_a, &plain, &refractory, &refr, 1};
+    lsnn_alif_consts k = {&alpha, &rho, &beta, &b0, &g_in, &g_a, &plain, &refractory, &refr, 1, NULL};
     const lsnn_real gamma = (lsnn_real)0.3;
     const double weight = izh ? 2 : 0.05, teacher = izh ? 200 : 1.2;
     /* the ramp: 10 steps of this current before each post-synaptic spike (V -> about 0.6) */

@@ -28,6 +28,7 @@ static void lsnn__layout(lsnn_net *net, lsnn__arena *a, const lsnn__net_shape *s
     net->k.plain = lsnn__take(a, sizeof(lsnn_real) * n);
     net->k.refractory = lsnn__take(a, sizeof(int16_t) * n);
     net->k.refr = lsnn__take(a, sizeof(lsnn_real) * n);
+    net->k.run_end = lsnn__take(a, sizeof(int32_t) * n);
     net->params = lsnn__take(a, sizeof(lsnn_real) * net->n_params);
     for (int p = 0; p < net->n_proj; p++) {
         lsnn_projection *pr = &net->proj[p];
@@ -73,6 +74,16 @@ void lsnn_net_update_constants(lsnn_net *net)
             net->k.g_in[j] = 1 - net->k.alpha[j];
             net->k.g_a[j] = 1 - net->k.rho[j];
         }
+    }
+    /* Runs of neurons with identical constants (populations, unless a checkpoint says else). */
+    const lsnn_alif_consts *k = &net->k;
+    for (int j = net->n - 1; j >= 0; j--) {
+        int same = j + 1 < net->n && k->alpha[j] == k->alpha[j + 1] &&
+                   k->rho[j] == k->rho[j + 1] && k->beta[j] == k->beta[j + 1] &&
+                   k->b0[j] == k->b0[j + 1] && k->g_in[j] == k->g_in[j + 1] &&
+                   k->g_a[j] == k->g_a[j + 1] && k->plain[j] == k->plain[j + 1] &&
+                   k->refr[j] == k->refr[j + 1];
+        net->k.run_end[j] = same ? net->k.run_end[j + 1] : j + 1;
     }
 }
 

@@ -54,7 +54,33 @@ void lsnn_alif_pseudo(const lsnn_alif_consts *c, int j, lsnn_real v, lsnn_real b
 /* The hard-spike step and the adjoint step are written without branches on neuron state and
  * with every array passed as a restrict parameter, so that the compiler turns them into vector
  * code: they run for every neuron of every sequence at every step. Both also have an AVX2
- * variant, chosen at load time (src/core/simd.h). */
+ * variant, chosen at load time (src/core/simd.h). Each loop exists twice: with per-neuron
+ * constant arrays, and with scalar constants for a run of neurons that share them
+ * (lsnn_alif_consts.run_end), which loads only the state. Both call the same inline element
+ * function, so they compute the same values. */
+static inline void lsnn__alif_step_elem(int j, lsnn_real *restrict V, lsnn_real *restrict bb,
+                                        lsnn_real *restrict z, lsnn_real *restrict ref,
+                                        const lsnn_real *restrict cur, lsnn_real alpha,
+                                        lsnn_real rho, lsnn_real beta, lsnn_real b0,
+                                        lsnn_real g_in, lsnn_real g_a, lsnn_real plain,
+                                        lsnn_real rf)
+{
+    lsnn_real zp = z[j];
+    lsnn_real Bp = b0 + beta * bb[j];
+    lsnn_real reset = plain * b0 + (1 - plain) * Bp;
+    lsnn_real v = alpha * V[j] + g_in * cur[j] - reset * zp;
+    lsnn_real b = rho * bb[j] + g_a * zp;
+    lsnn_real rm = ref[j] - 1;
+    rm = rm > 0 ? rm : 0;
+    lsnn_real r = zp != 0 ? rf : rm;
+    lsnn_real B = b0 + beta * b;
+    V[j] = v;
+    bb[j] = b;
+    ref[j] = r;
+    lsnn_real spike = v > B ? 1 : 0;
+    z[j] = r == 0 ? spike : 0;
+}
+
 LSNN_AVX2_CLONES
 static void lsnn__alif_step_hard(int lo, int hi, lsnn_real *restrict V, lsnn_real *restrict bb,
                                  lsnn_real *restrict z, lsnn_real *restrict ref,
@@ -64,27 +90,31 @@ static void lsnn__alif_step_hard(int lo, int hi, lsnn_real *restrict V, lsnn_rea
                                  const lsnn_real *restrict g_a, const lsnn_real *restrict plain,
                                  const lsnn_real *restrict refr)
 {
-    for (int j = lo; j < hi; j++) {
-        lsnn_real zp = z[j];
-        lsnn_real Bp = b0[j] + beta[j] * bb[j];
-        lsnn_real reset = plain[j] * b0[j] + (1 - plain[j]) * Bp;
-        lsnn_real v = alpha[j] * V[j] + g_in[j] * cur[j] - reset * zp;
-        lsnn_real b = rho[j] * bb[j] + g_a[j] * zp;
-        lsnn_real rm = ref[j] - 1, rf = refr[j];
-        rm = rm > 0 ? rm : 0;
-        lsnn_real r = zp != 0 ? rf : rm;
-        lsnn_real B = b0[j] + beta[j] * b;
-        V[j] = v;
-        bb[j] = b;
-        ref[j] = r;
-        lsnn_real spike = v > B ? 1 : 0;
-        z[j] = r == 0 ? spike : 0;
-    }
+    for (int j = lo; j < hi; j++)
+        lsnn__alif_step_elem(j, V, bb, z, ref, cur, alpha[j], rho[j], beta[j], b0[j], g_in[j],
+                             g_a[j], plain[j], refr[j]);
+}
+
+LSNN_AVX2_CLONES
+static void lsnn__alif_step_hard_u(int lo, int hi, lsnn_real *restrict V, lsnn_real *restrict bb,
+                                   lsnn_real *restrict z, lsnn_real *restrict ref,
+                                   const lsnn_real *restrict cur, lsnn_real alpha, lsnn_real rho,
+                                   lsnn_real beta, lsnn_real b0, lsnn_real g_in, lsnn_real g_a,
+                                   lsnn_real plain, lsnn_real rf)
+{
+    for (int j = lo; j < hi; j++)
+        lsnn__alif_step_elem(j, V, bb, z, ref, cur, alpha, rho, beta, b0, g_in, g_a, plain, rf);
 }
 
 static void lsnn__alif_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neuron_state *s,
                             const lsnn_real *cur, lsnn_real gamma, int smooth)
 {
+    if (!smooth && c->run_end && lo < hi && c->run_end[lo] >= hi) {
+        lsnn__alif_step_hard_u(lo, hi, s->v, s->b, s->z, s->ref, cur, c->alpha[lo], c->rho[lo],
+                               c->beta[lo], c->b0[lo], c->g_in[lo], c->g_a[lo], c->plain[lo],
+                               c->refr[lo]);
+        return;
+    }
     if (!smooth) {
         lsnn__alif_step_hard(lo, hi, s->v, s->b, s->z, s->ref, cur, c->alpha, c->rho, c->beta,
                              c->b0, c->g_in, c->g_a, c->plain, c->refr);
@@ -117,7 +147,36 @@ static void lsnn__alif_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neur
 /* Adjoint of one step, neurons [lo, hi). On entry adj holds dL/dV(t+1) and dL/db(t+1); gz holds
  * the derivative of the loss with respect to z(t) through every path that does not go through
  * this neuron's own state (readout, regularisation, recurrent synapses). On exit adj holds
- * dL/dV(t) and dL/db(t). v, b, z, ref are the recorded values of step t. */
+ * dL/dV(t) and dL/db(t). v, b, z, ref are the recorded values of step t. One element: */
+static inline void lsnn__alif_adj_elem(int j, const lsnn_real *restrict v,
+                                       const lsnn_real *restrict b, const lsnn_real *restrict z,
+                                       const lsnn_real *restrict ref,
+                                       const lsnn_real *restrict gz, lsnn_real *restrict gv,
+                                       lsnn_real *restrict gb, lsnn_real alpha, lsnn_real rho,
+                                       lsnn_real beta, lsnn_real b0, lsnn_real g_a, lsnn_real pl,
+                                       lsnn_real gamma, lsnn_real rg)
+{
+    lsnn_real gvn = gv[j], gbn = gb[j];
+    lsnn_real B = b0 + beta * b[j];
+    /* z(t) also enters V(t+1) through the reset and b(t+1) through adaptation. */
+    lsnn_real reset = pl * b0 + (1 - pl) * B;
+    lsnn_real gzt = gz[j] - rg * reset * gvn + g_a * gbn;
+    /* Pseudo-derivative (see lsnn_alif_pseudo), zero while refractory; the normaliser is the
+     * reset value (b0 or B). (fmax would be a libm call here and stop vectorisation.) */
+    lsnn_real x = (v[j] - B) / reset;
+    lsnn_real tri = 1 - (x < 0 ? -x : x);
+    lsnn_real p = tri > 0 ? gamma * tri : 0;
+    p = ref[j] > 0 ? 0 : p;
+    lsnn_real invB = 1 / B;
+    lsnn_real dzdv = pl * p + (1 - pl) * p * invB;
+    lsnn_real dzdB = -(pl * p + (1 - pl) * p * v[j] * invB * invB);
+    /* The "leaky" reset subtracts B(t) z(t). */
+    lsnn_real gB = gzt * dzdB - (1 - pl) * z[j] * gvn;
+    gv[j] = alpha * gvn + gzt * dzdv;
+    gb[j] = rho * gbn + beta * gB;
+}
+
+/* With per-neuron constant arrays and with the scalar constants of a run (see the step). */
 LSNN_AVX2_CLONES
 static void lsnn__alif_backward_kernel(int lo, int hi, const lsnn_real *restrict v,
                                        const lsnn_real *restrict b, const lsnn_real *restrict z,
@@ -131,38 +190,37 @@ static void lsnn__alif_backward_kernel(int lo, int hi, const lsnn_real *restrict
                                        const lsnn_real *restrict plain, lsnn_real gamma,
                                        lsnn_real rg)
 {
-    for (int j = lo; j < hi; j++) {
-        lsnn_real gvn = gv[j], gbn = gb[j];
-        lsnn_real B = b0[j] + beta[j] * b[j];
-        lsnn_real pl = plain[j];
-        /* z(t) also enters V(t+1) through the reset and b(t+1) through adaptation. */
-        lsnn_real reset = pl * b0[j] + (1 - pl) * B;
-        lsnn_real gzt = gz[j] - rg * reset * gvn + g_a[j] * gbn;
-        /* Pseudo-derivative (see lsnn_alif_pseudo), zero while refractory; the normaliser is the
-         * reset value (b0 or B). (fmax would be a libm call here and stop vectorisation.) */
-        lsnn_real x = (v[j] - B) / reset;
-        lsnn_real tri = 1 - (x < 0 ? -x : x);
-        lsnn_real p = tri > 0 ? gamma * tri : 0;
-        p = ref[j] > 0 ? 0 : p;
-        lsnn_real invB = 1 / B;
-        lsnn_real dzdv = pl * p + (1 - pl) * p * invB;
-        lsnn_real dzdB = -(pl * p + (1 - pl) * p * v[j] * invB * invB);
-        /* The "leaky" reset subtracts B(t) z(t). */
-        lsnn_real gB = gzt * dzdB - (1 - pl) * z[j] * gvn;
-        gv[j] = alpha[j] * gvn + gzt * dzdv;
-        gb[j] = rho[j] * gbn + beta[j] * gB;
-    }
+    for (int j = lo; j < hi; j++)
+        lsnn__alif_adj_elem(j, v, b, z, ref, gz, gv, gb, alpha[j], rho[j], beta[j], b0[j],
+                            g_a[j], plain[j], gamma, rg);
 }
 
-/* Adjoint of one step, neurons [lo, hi). On entry adj holds dL/dV(t+1) and dL/db(t+1); gz holds
- * the derivative of the loss with respect to z(t) through every path that does not go through
- * this neuron's own state (readout, regularisation, recurrent synapses). On exit adj holds
- * dL/dV(t) and dL/db(t). v, b, z, ref are the recorded values of step t. */
+LSNN_AVX2_CLONES
+static void lsnn__alif_backward_kernel_u(int lo, int hi, const lsnn_real *restrict v,
+                                         const lsnn_real *restrict b,
+                                         const lsnn_real *restrict z,
+                                         const lsnn_real *restrict ref,
+                                         const lsnn_real *restrict gz, lsnn_real *restrict gv,
+                                         lsnn_real *restrict gb, lsnn_real alpha, lsnn_real rho,
+                                         lsnn_real beta, lsnn_real b0, lsnn_real g_a,
+                                         lsnn_real pl, lsnn_real gamma, lsnn_real rg)
+{
+    for (int j = lo; j < hi; j++)
+        lsnn__alif_adj_elem(j, v, b, z, ref, gz, gv, gb, alpha, rho, beta, b0, g_a, pl, gamma,
+                            rg);
+}
+
 static void lsnn__alif_backward_step(const lsnn_alif_consts *c, int lo, int hi,
                                      const lsnn_real *v, const lsnn_real *b, const lsnn_real *z,
                                      const lsnn_real *ref, const lsnn_real *gz,
                                      lsnn_neuron_adjoint *adj, lsnn_real gamma)
 {
+    if (c->run_end && lo < hi && c->run_end[lo] >= hi) {
+        lsnn__alif_backward_kernel_u(lo, hi, v, b, z, ref, gz, adj->gv, adj->gb, c->alpha[lo],
+                                     c->rho[lo], c->beta[lo], c->b0[lo], c->g_a[lo],
+                                     c->plain[lo], gamma, c->reset_grad);
+        return;
+    }
     lsnn__alif_backward_kernel(lo, hi, v, b, z, ref, gz, adj->gv, adj->gb, c->alpha, c->rho,
                                c->beta, c->b0, c->g_a, c->plain, gamma, c->reset_grad);
 }
