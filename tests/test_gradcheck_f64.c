@@ -65,6 +65,7 @@ static double loss_of(fixture *f, double *active_frac, int *hard_spikes)
 }
 
 static int g_layers = 1; /* network.layers of the next run_check */
+static int g_hetero = 0; /* 1: time constants differ from neuron to neuron */
 
 static void run_check(const char *scaling, double noise, int max_delay)
 {
@@ -91,6 +92,20 @@ static void run_check(const char *scaling, double noise, int max_delay)
     nc.layers = g_layers;
     assert_int_equal(lsnn_net_init(&f.net, &nc, NIN, NOUT, 7), LSNN_OK);
     f.net.smooth = 1;
+    if (g_hetero) {
+        for (int j = 0; j < f.net.n; j++) {
+            f.net.tau_m[j] = (lsnn_real)(6 + 2 * (j % 3));
+            f.net.tau_a[j] = (lsnn_real)(25 + 5 * (j % 2));
+        }
+        lsnn_net_update_constants(&f.net);
+    }
+    /* The ALIF kernels take their scalar-constant loop exactly for the uniform populations, so
+     * the two kinds of run check both loops against finite differences. */
+    for (int p = 0; p < f.net.n_pop; p++) {
+        const lsnn_population *po = &f.net.pop[p];
+        int uniform = f.net.k.run_end[po->off] >= po->off + po->count;
+        assert_int_equal(uniform, !g_hetero);
+    }
     for (size_t k = 0; k < (size_t)f.net.n_out; k++)
         f.net.b_out[k] = 0.1 * (double)(k + 1);
     assert_int_equal(lsnn_batch_init(&f.batch, B, T, NIN, NOUT, LSNN_LOSS_CE_WINDOW, 1), LSNN_OK);
@@ -216,6 +231,16 @@ static void test_two_layers(void **state)
     g_layers = 1;
 }
 
+/* Per-neuron time constants (as a checkpoint may hold): the kernels' per-neuron loop. */
+static void test_heterogeneous_constants(void **state)
+{
+    (void)state;
+    g_hetero = 1;
+    run_check("leaky", 0, 2);
+    run_check("plain", 0, 1);
+    g_hetero = 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_plain),
         cmocka_unit_test(test_noise),
         cmocka_unit_test(test_two_layers),
+        cmocka_unit_test(test_heterogeneous_constants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
