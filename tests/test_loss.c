@@ -147,6 +147,32 @@ static void test_ce_value(void **state)
     lsnn_batch_free(&b);
 }
 
+/* dL/dy of lsnn_loss_compute against central differences (step 1e-3 in float, divided by the
+ * step actually taken) for every entry of y; returns the largest |dL/dy|. */
+static double check_fd(const lsnn_batch *b, lsnn_real *y, const lsnn_real *gy, int ny)
+{
+    const float eps = 1e-3f;
+    double max_abs = 0;
+    lsnn_loss_result r;
+    for (int i = 0; i < ny; i++) {
+        lsnn_real keep = y[i];
+        y[i] = keep + eps;
+        double yp = y[i];
+        assert_int_equal(lsnn_loss_compute(b, y, NULL, &r), LSNN_OK);
+        double Lp = r.loss;
+        y[i] = keep - eps;
+        double ym = y[i];
+        assert_int_equal(lsnn_loss_compute(b, y, NULL, &r), LSNN_OK);
+        double Lm = r.loss;
+        y[i] = keep;
+        double fd = (Lp - Lm) / (yp - ym); /* the exact float step actually taken */
+        CHECK_CLOSE(gy[i], fd, 1e-4);
+        if (fabs(gy[i]) > max_abs)
+            max_abs = fabs(gy[i]);
+    }
+    return max_abs;
+}
+
 static void test_ce_gradient(void **state)
 {
     (void)state;
@@ -166,24 +192,7 @@ static void test_ce_gradient(void **state)
     assert_int_equal(lsnn_loss_compute(&b, y, NULL, &r2), LSNN_OK);
     CHECK_CLOSE(r2.loss, L0, 0);
 
-    const float eps = 1e-3f;
-    double max_abs = 0;
-    for (int i = 0; i < ny; i++) {
-        lsnn_real keep = y[i];
-        y[i] = keep + eps;
-        double yp = y[i];
-        assert_int_equal(lsnn_loss_compute(&b, y, NULL, &r2), LSNN_OK);
-        double Lp = r2.loss;
-        y[i] = keep - eps;
-        double ym = y[i];
-        assert_int_equal(lsnn_loss_compute(&b, y, NULL, &r2), LSNN_OK);
-        double Lm = r2.loss;
-        y[i] = keep;
-        double fd = (Lp - Lm) / (yp - ym); /* the exact float step actually taken */
-        CHECK_CLOSE(gy[i], fd, 1e-4);
-        if (fabs(gy[i]) > max_abs)
-            max_abs = fabs(gy[i]);
-    }
+    double max_abs = check_fd(&b, y, gy, ny);
     /* The check above is meaningful only if the gradient is not trivially small. */
     assert_true(max_abs > 0.02);
 
@@ -249,22 +258,7 @@ static void test_ce_softmax_average(void **state)
     bm.loss = LSNN_LOSS_CE_WINDOW;
     assert_int_equal(lsnn_loss_compute(&bm, y, NULL, &r2), LSNN_OK);
     assert_true(fabs(r.loss - r2.loss) > 1e-3); /* a different loss, not the same one renamed */
-    const float eps = 1e-3f;
-    double max_abs = 0;
-    for (int i = 0; i < ny; i++) {
-        lsnn_real keep = y[i];
-        y[i] = keep + eps;
-        double yp = y[i];
-        assert_int_equal(lsnn_loss_compute(&b, y, NULL, &r2), LSNN_OK);
-        double Lp = r2.loss;
-        y[i] = keep - eps;
-        double ym = y[i];
-        assert_int_equal(lsnn_loss_compute(&b, y, NULL, &r2), LSNN_OK);
-        y[i] = keep;
-        double fd = (Lp - r2.loss) / (yp - ym);
-        CHECK_CLOSE(gy[i], fd, 1e-4);
-        max_abs = fabs(gy[i]) > max_abs ? fabs(gy[i]) : max_abs;
-    }
+    double max_abs = check_fd(&b, y, gy, ny);
     assert_true(max_abs > 0.02);
     int pred[CB * CMW];
     lsnn_loss_predict(&b, y, pred);

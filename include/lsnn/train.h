@@ -58,8 +58,7 @@ typedef struct lsnn_trainer {
     double *count;
     uint8_t *mask;
     int *pred;                 /* (B, max_windows + 1) window predictions */
-    int bidir;                 /* network.bidirectional: the network runs on xbatch */
-    lsnn_batch xbatch;         /* (B, T, 2 n_in) inputs of both directions */
+    lsnn_batch xbatch;         /* (B, T, 2 n_in) inputs of both directions (net.n_dirs = 2) */
     lsnn_real *y2;             /* (B, T, 2 n_out) readout of both blocks; dL/dy of them after the
                                 * loss */
     int *extent;               /* (B) supervised extent L of each sequence */

@@ -169,8 +169,7 @@ lsnn_status lsnn_trainer_prepare_forward(lsnn_trainer *tr)
     if (!tr->y || !tr->gy)
         return lsnn_error(LSNN_ERR_NOMEM, "trainer: cannot allocate the readout of %d x %d steps",
                           cfg->batch_size, tr->shape.T);
-    tr->bidir = !tr->is_ann && tr->net.n_dirs > 1;
-    if (tr->bidir && !tr->y2) {
+    if (tr->net.n_dirs > 1 && !tr->y2) {
         if ((st = lsnn_batch_init(&tr->xbatch, cfg->batch_size, tr->shape.T, tr->net.n_in,
                                   tr->net.n_out, LSNN_LOSS_CE_WINDOW, 0)))
             return st;
@@ -259,7 +258,7 @@ static lsnn_status lsnn__forward(lsnn_trainer *tr, const lsnn_batch *b, lsnn_tra
 {
     if (tr->is_ann)
         return lsnn_ann_forward(tr->aw, &tr->ann, b, tr->y);
-    if (!tr->bidir)
+    if (tr->net.n_dirs < 2)
         return lsnn_sim_forward(tr->sim, &tr->net, b, tr->y, tr->count, trace);
     lsnn__bidir_inputs(tr, b);
     lsnn_status st = lsnn_sim_forward(tr->sim, &tr->net, &tr->xbatch, tr->y2, tr->count, trace);
@@ -302,7 +301,7 @@ static lsnn_status lsnn__backward(lsnn_trainer *tr, const lsnn_batch *b, const l
 {
     if (tr->is_ann)
         return lsnn_ann_backward(tr->aw, &tr->ann, b, tr->gy, tr->grad);
-    if (!tr->bidir)
+    if (tr->net.n_dirs < 2)
         return lsnn_bptt_backward(tr->sim, &tr->net, b, tr->gy, gz, tr->grad);
     /* dL/dy0(t) = dL/dy(t), dL/dy1(s) = dL/dy(pi(s)); y2 is free after the forward pass. */
     const int T = b->T, no = b->n_out;
