@@ -613,8 +613,9 @@ static const char *BENCH_HELP =
     "Times the forward pass and a full training iteration (forward + BPTT + Adam, then the DEEP R\n"
     "step when deepr.enabled, and lsnn_net_apply_masks) of the sequential-MNIST LSNN of seed 000\n"
     "(80 inputs, 100 ALIF + 120 LIF, 10 outputs, T = 784, fully connected) on random input\n"
-    "spikes, and prints seconds per iteration (median), neuron-steps/s, synaptic events/s and the\n"
-    "peak resident memory.\n"
+    "spikes, and prints seconds per iteration (median), neuron-steps/s, synaptic events/s (every\n"
+    "existing synapse, projections and readout, that a spike of the forward pass reaches) and the\n"
+    "peak resident memory. A masked network's synapse counts are printed first.\n"
     "The cost of event-driven propagation grows with the firing rate, which is printed: a fresh\n"
     "network with the default w0 = 1 fires at about 280 Hz; --set network.w0=0.3 gives about\n"
     "30 Hz, the regime of trained networks (docs/PERFORMANCE.md reports both).\n"
@@ -633,6 +634,45 @@ static const char *BENCH_HELP =
     "  --threads N       OpenMP threads (default: all cores)\n"
     "  --set KEY=VALUE   override a config key (e.g. network.n_adaptive=350, deepr.enabled=true)\n"
     "  -h, --help        this text\n";
+
+/* Existing synapses leaving source i of projection pr (the dense fan-out minus the diagonal when
+ * the projection has no mask). */
+static int bench_out_degree(const lsnn_projection *pr, int i)
+{
+    if (pr->mask) {
+        int d = 0;
+        for (int j = 0; j < pr->n_dst; j++)
+            d += pr->mask[(size_t)i * pr->n_dst + j] != 0;
+        return d;
+    }
+    const int self = pr->src_off + i - pr->dst_off;
+    return pr->n_dst - (pr->no_self && !pr->src_is_input && self >= 0 && self < pr->n_dst);
+}
+
+/* Synaptic events of one forward pass: every existing synapse (projections and readout) that a
+ * spike reaches, from the spike counts of the neurons (count) and of the input channels
+ * (in_count). */
+static double bench_events(const lsnn_net *net, const double *count, const double *in_count)
+{
+    double ev = 0;
+    for (int p = 0; p < net->n_proj; p++) {
+        const lsnn_projection *pr = &net->proj[p];
+        const double *c = pr->src_is_input ? in_count : count;
+        for (int i = 0; i < pr->n_src; i++)
+            if (c[pr->src_off + i] != 0)
+                ev += c[pr->src_off + i] * bench_out_degree(pr, i);
+    }
+    for (int j = 0; j < net->n; j++) {
+        int d = net->n_out;
+        if (net->w_out_mask) {
+            d = 0;
+            for (int k = 0; k < net->n_out; k++)
+                d += net->w_out_mask[(size_t)j * net->n_out + k] != 0;
+        }
+        ev += count[j] * d;
+    }
+    return ev;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -703,8 +743,7 @@ static int cmd_bench(int argc, char **argv)
            n_in, input_rate, cfg.network.n_regular, cfg.network.n_adaptive, n_out, T,
            omp_get_max_threads(), LSNN_REAL_IS_DOUBLE ? "float64" : "float32",
            cfg.network.connectivity, cfg.deepr.enabled ? ", DEEP R" : "");
-    printf("%6s %8s %12s %12s %14s %14s %12s %10s\n", "batch", "kernels", "fwd s/it",
-           "train s/it", "neuron-steps/s", "syn-events/s", "rate Hz", "peak MB");
+    int header = 0;
     char *list = strdup(batches);
     int rc = 0;
     for (char *tok = strtok(list, ","); tok && !rc; tok = strtok(NULL, ",")) {
@@ -770,9 +809,33 @@ static int cmd_bench(int argc, char **argv)
                 batch.n_windows[b] = 1;
                 batch.windows[b] = (lsnn_window){T > 56 ? T - 56 : 0, T, b % n_out};
             }
-            double in_events = 0;
+            double in_count[80] = {0}; /* n_in */
             for (size_t k = 0; k < (size_t)B * T * n_in; k++)
-                in_events += batch.x[k] != 0;
+                in_count[k % n_in] += batch.x[k] != 0;
+            if (!header && masked) {
+                /* The synapses of a masked network, once (DEEP R keeps their total). */
+                const lsnn_net *net = &path[0].net;
+                size_t syn = 0;
+                for (int p = 0; p < net->n_proj; p++) {
+                    size_t np = 0;
+                    for (int i = 0; i < net->proj[p].n_src; i++)
+                        np += bench_out_degree(&net->proj[p], i);
+                    printf("%s %s %zu", p ? "," : "synapses:", net->proj[p].name, np);
+                    syn += np;
+                }
+                size_t no = (size_t)net->n * n_out;
+                if (net->w_out_mask) {
+                    no = 0;
+                    for (size_t k = 0; k < (size_t)net->n * n_out; k++)
+                        no += net->w_out_mask[k] != 0;
+                }
+                printf(", w_out %zu; %zu in all\n", no, syn + no);
+            }
+            if (!header)
+                printf("%6s %8s %12s %12s %14s %14s %12s %10s\n", "batch", "kernels",
+                       "fwd s/it", "train s/it", "neuron-steps/s", "syn-events/s", "rate Hz",
+                       "peak MB");
+            header = 1;
             /* One untimed warm-up iteration, then the timed ones; the kernel choices take turns
              * within each repetition, so that both see the same load of a shared machine. */
             for (int r = -1; r < repeat && !rc; r++) {
@@ -811,7 +874,7 @@ static int cmd_bench(int argc, char **argv)
                 qsort(P->tt, repeat, sizeof(double), cmp_double);
                 double f = med_f[k] = P->tf[repeat / 2], t = med_t[k] = P->tt[repeat / 2];
                 double nsteps = (double)B * T * P->net.n;
-                double events = P->spikes * (P->net.n + n_out) + in_events * P->net.n;
+                double events = bench_events(&P->net, P->count, in_count);
                 int sparse = 0;
                 for (int p = 0; p < P->net.n_proj; p++)
                     sparse |= P->net.proj[p].sparse.use;
