@@ -262,15 +262,17 @@ static int cmd_train(int argc, char **argv)
         snprintf(outbuf, sizeof outbuf, "runs/%.*s", (int)strcspn(base, "."), base);
         out = outbuf;
     }
-    if (ensure_dir(out))
-        return 1;
-    if (lsnn_write_command_txt(out, "train", argc, argv))
-        return 1;
     set_threads(co.threads);
 
+    /* The run directory is made once the network and the data are ready, so that a config that
+     * cannot be built leaves nothing behind. */
     lsnn_trainer tr;
     if (lsnn_trainer_init(&tr, &cfg))
         return die("%s: %s", config_path, lsnn_last_error());
+    if (ensure_dir(out) || lsnn_write_command_txt(out, "train", argc, argv)) {
+        lsnn_trainer_free(&tr);
+        return 1;
+    }
     char model_path[4200], log_path[4200];
     snprintf(model_path, sizeof model_path, "%s/model.safetensors", out);
     snprintf(log_path, sizeof log_path, "%s/log.csv", out);

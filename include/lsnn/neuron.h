@@ -66,8 +66,9 @@ typedef struct lsnn_neuron_model {
      * (gradient checks only). */
     void (*step)(const lsnn_alif_consts *c, int lo, int hi, lsnn_neuron_state *s,
                  const lsnn_real *cur, lsnn_real gamma, int smooth);
-    /* One adjoint step for neurons [lo, hi). Inputs: the recorded state at t (v, b, z, ref>0)
-     * and the previous spike zprev... see src/neuron/lif_alif.c for the exact contract. */
+    /* One adjoint step for neurons [lo, hi). Inputs: the recorded state of step t (v, b, z, ref)
+     * and gz, dL/dz(t) through every path outside the neuron's own state; adj holds dL/dV and
+     * dL/db of step t+1 on entry and of step t on exit (src/neuron/lif_alif.c). */
     void (*backward_step)(const lsnn_alif_consts *c, int lo, int hi, const lsnn_real *v,
                           const lsnn_real *b, const lsnn_real *z, const lsnn_real *ref,
                           const lsnn_real *gz, lsnn_neuron_adjoint *adj, lsnn_real gamma);
