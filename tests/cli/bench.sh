@@ -27,6 +27,15 @@ if "$LSNN" bench "${B[@]}" --kernels sparse --input-rate 0 > "$WORK/zero.log" 2>
 else
   fail "no input spikes"; cat "$WORK/zero.log"
 fi
+# e-prop: the iteration is an e-prop pass, on both kernels.
+if "$LSNN" bench "${B[@]}" --set learning=eprop > "$WORK/eprop.log" 2>&1 &&
+   grep -q ", e-prop$" "$WORK/eprop.log" &&
+   awk '$2 == "dense" || $2 == "sparse" { n++; ok += ($4 > 0 && $7 > 0) } END { exit !(n == 2 && ok == 2) }' \
+     "$WORK/eprop.log"; then
+  pass "e-prop iterations timed on both kernels"
+else
+  fail "e-prop bench"; cat "$WORK/eprop.log"
+fi
 # A dense network prints no synapse line.
 if "$LSNN" bench --batch 2 --steps 20 --repeat 1 > "$WORK/dense.log" 2>&1 &&
    ! grep -q "^synapses:" "$WORK/dense.log" && grep -q "dense" "$WORK/dense.log"; then
