@@ -1611,13 +1611,28 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
     cairo_t *cr = c.cr;
     const double fs = lsnn__font_size(width, height);
 
-    /* Left: the diagram. X on the left, populations in a column, Y on the right. */
+    /* Left: the diagram. X on the left, Y on the right, the populations between them: in a
+     * column when there are one or two, else on a ring (a column of three or more crowds the
+     * arrows and labels between neighbours and runs arrows through the middle nodes). */
     double dl = fs, dr = round(width * 0.46), dtop = round(2.6 * fs), dbot = height - 1.5 * fs;
     cairo_set_source_rgb(cr, 0, 0, 0);
     lsnn__font(cr, fs, 1);
     lsnn__text(cr, (dl + dr) / 2, 0.6 * fs, "connection probability", 0.5, 0);
     lsnn__node nd[LSNN_PLOT_MAX_POP + 2];
+    const int ring = P >= 3;
     double rad = fmin((dr - dl) / 11, (dbot - dtop) / (3.2 * (P > 0 ? P : 1) + 0.8));
+    /* Ring: radii rx, ry and the angle of the first node, chosen so that no node sits on the
+     * line from X to Y; neighbours at least three node radii apart, room for the self-loops. */
+    double rx = 0, ry = 0, th0 = -LSNN__PI / 2;
+    if (ring) {
+        /* An ellipse over the free height, narrower between X and Y. */
+        rad = fmin((dr - dl) / 14, (dbot - dtop) / 11);
+        rx = (dr - dl) / 2 - 3.8 * rad;
+        ry = (dbot - dtop) / 2 - 2.2 * rad;
+        rad = fmin(rad, 2 * fmin(rx, ry) * sin(LSNN__PI / P) / 3);
+        if (P % 2 == 0 && (P / 2) % 2 == 0)
+            th0 += LSNN__PI / P;
+    }
     rad = fmax(rad, 2.4 * fs); /* room for the label and the count */
     for (int k = 0; k < N; k++) {
         lsnn__node *n = &nd[k];
@@ -1633,8 +1648,14 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
             const lsnn_population *pp = &net->pop[pop_of_node[k]];
             lsnn_plot_population q = {pp->name, pp->off, pp->count, pp->sign,
                                       lsnn__pop_adaptive(net, pop_of_node[k])};
-            n->x = (dl + dr) / 2;
-            n->y = dtop + (dbot - dtop) * (k - 0.5) / P;
+            if (ring) {
+                const double th = th0 + 2 * LSNN__PI * (k - 1) / P;
+                n->x = (dl + dr) / 2 + rx * cos(th);
+                n->y = (dtop + dbot) / 2 + ry * sin(th);
+            } else {
+                n->x = (dl + dr) / 2;
+                n->y = dtop + (dbot - dtop) * (k - 0.5) / P;
+            }
             lsnn__pop_label(&q, n->label, sizeof n->label);
             n->fill = lsnn__pop_color(&q);
             n->ink = pp->sign == LSNN_SIGN_INH ? (lsnn__rgb){0, 0, 0} : (lsnn__rgb){1, 1, 1};
@@ -1650,10 +1671,11 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
             if (p <= 0)
                 continue;
             if (s == t) {
-                /* Loops point away from the centre of the column (up for the top half). */
+                /* Loops point away from the centre of the ring, or of the column (up for the
+                 * top half). */
                 double ang = (s - 0.5) / P < 0.5 ? -LSNN__PI / 2 : LSNN__PI / 2;
-                if (P % 2 == 1 && s == (P + 1) / 2)
-                    ang = -LSNN__PI / 2 + 0.9;
+                if (ring)
+                    ang = th0 + 2 * LSNN__PI * (s - 1) / P;
                 lsnn__loop(cr, &nd[s], ang, p, fs);
             } else {
                 /* Two populations connected both ways: two curves bent to opposite sides. */
@@ -1720,7 +1742,21 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
         free(mag);
         double top = round(3.4 * fs), bot = round(height - 3.6 * fs);
         double x0 = round(width * 0.56), cbw = round(1.2 * fs);
-        double side = fmin(bot - top, width - x0 - 6.5 * fs - cbw);
+        /* The colour bar starts after the widest population name on the right ("R bw"). */
+        lsnn__font(cr, 0.85 * fs, 1);
+        double labw = 0;
+        for (int p = 0; p < P; p++) {
+            const lsnn_population *pp = &net->pop[p];
+            lsnn_plot_population q = {pp->name, pp->off, pp->count, pp->sign,
+                                      lsnn__pop_adaptive(net, p)};
+            char lab[16];
+            lsnn__pop_label(&q, lab, sizeof lab);
+            cairo_text_extents_t te;
+            cairo_text_extents(cr, lab, &te);
+            labw = fmax(labw, te.x_advance);
+        }
+        const double cb_off = fmax(2.6 * fs, 0.3 * fs + labw + 0.8 * fs);
+        double side = fmin(bot - top, width - x0 - cb_off - 3.9 * fs - cbw);
         side = floor(fmax(side, 20));
         lsnn__axes a = {x0, top, side, side, 0, nt, ns, 0, 0};
         /* Source 0 at the top: y0 = ns maps to the bottom edge, y1 = 0 to the top. */
@@ -1820,7 +1856,7 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
                              : "recurrent weights W_rec",
                    0.5, 0);
         /* Colour bar. */
-        lsnn__axes cb = {a.x + a.w + 2.6 * fs, a.y, cbw, a.h, 0, 1, -vmax, vmax, 0};
+        lsnn__axes cb = {a.x + a.w + cb_off, a.y, cbw, a.h, 0, 1, -vmax, vmax, 0};
         int steps = (int)cb.h;
         for (int k = 0; k < steps; k++) {
             double f = 1 - 2.0 * (k + 0.5) / steps;
