@@ -1745,12 +1745,13 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
         /* The colour bar starts after the widest population name on the right ("R bw"). */
         lsnn__font(cr, 0.85 * fs, 1);
         double labw = 0;
-        for (int p = 0; p < P; p++) {
+        char labs[LSNN_PLOT_MAX_POP][16];
+        for (int p = 0; p < net->n_pop; p++) {
             const lsnn_population *pp = &net->pop[p];
             lsnn_plot_population q = {pp->name, pp->off, pp->count, pp->sign,
                                       lsnn__pop_adaptive(net, p)};
-            char lab[16];
-            lsnn__pop_label(&q, lab, sizeof lab);
+            char *lab = labs[p];
+            lsnn__pop_label(&q, lab, sizeof labs[p]);
             cairo_text_extents_t te;
             cairo_text_extents(cr, lab, &te);
             labw = fmax(labw, te.x_advance);
@@ -1796,12 +1797,9 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
         cairo_set_source_rgb(cr, 0, 0, 0);
         cairo_set_line_width(cr, 1);
         lsnn__font(cr, 0.85 * fs, 1);
-        for (int p = 0; p < P; p++) {
+        for (int p = 0; p < net->n_pop; p++) {
             const lsnn_population *pp = &net->pop[p];
-            lsnn_plot_population q = {pp->name, pp->off, pp->count, pp->sign,
-                                      lsnn__pop_adaptive(net, p)};
-            char lab[16];
-            lsnn__pop_label(&q, lab, sizeof lab);
+            const char *lab = labs[p];
             double b0 = a.x + a.w * pp->off / nt;
             double b1 = a.x + a.w * (pp->off + pp->count) / nt;
             double c0 = a.y + a.h * pp->off / ns;
@@ -1814,7 +1812,7 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
                 cairo_stroke(cr);
             }
             if (pp->count > 0) {
-                lsnn__color(cr, q.sign == LSNN_SIGN_INH ? LSNN__ORANGE : (lsnn__rgb){0, 0, 0});
+                lsnn__color(cr, pp->sign == LSNN_SIGN_INH ? LSNN__ORANGE : (lsnn__rgb){0, 0, 0});
                 lsnn__text(cr, (b0 + b1) / 2, a.y - 0.3 * fs, lab, 0.5, 1);
                 lsnn__text(cr, a.x + a.w + 0.3 * fs, (c0 + c1) / 2, lab, 0, 0.5);
                 cairo_set_source_rgb(cr, 0, 0, 0);
