@@ -8,9 +8,9 @@
  *   3. every trainable synapse updates eps_V, eps_a, ebar (and the window sum), and its gradient;
  *   4. the spikes of t enter a ring of the last R steps (pre-synaptic values of delayed synapses).
  * Synapse arrays are (CH, n_src, n_dst): one contiguous row of targets per (sequence, source), so
- * the update of step 3 is a vector loop over targets. A projection on the sparse kernels
- * (lsnn/sparse.h) keeps instead (nnz, CHP) arrays in the order of its index, the sequences of one
- * synapse contiguous, and step 3 loops over its existing synapses only, vectorised over the
+ * the update of step 3 is a vector loop over targets. A masked projection keeps instead (nnz,
+ * CHP) arrays in the order of its index (lsnn/sparse.h), the sequences of one synapse
+ * contiguous, and step 3 loops over its existing synapses only, vectorised over the
  * sequences; the coefficients, learning signals and pre-synaptic values it reads are copied
  * neuron-major ((n, CHP)) once per step. Each synapse's eligibility is computed with the same
  * operations as on the dense path; only the sum over the sequences of the gradient runs in
@@ -106,7 +106,8 @@ static void ep_layout(lsnn_eprop *ep, const lsnn_net *net, lsnn__arena *a)
             const lsnn_projection *pr = &net->proj[p];
             if (pr->frozen)
                 continue;
-            size_t m = CH * (size_t)pr->n_src * pr->n_dst;
+            /* Room for either layout: (CH, n_src, n_dst) or (nnz <= n_src n_dst, CHP). */
+            size_t m = (size_t)ep->CHP * pr->n_src * pr->n_dst;
             c->ev[p] = lsnn__take(a, rs * m);
             c->ea[p] = lsnn__take(a, rs * m);
             c->eb[p] = lsnn__take(a, rs * m);
@@ -390,7 +391,7 @@ static void ep_chunk_reset(lsnn_eprop *ep, const lsnn_net *net, ep_chunk *c)
     for (int p = 0; p < net->n_proj; p++) {
         if (!c->ev[p])
             continue;
-        size_t m = rs * CH * (size_t)net->proj[p].n_src * net->proj[p].n_dst;
+        size_t m = rs * (size_t)ep->CHP * net->proj[p].n_src * net->proj[p].n_dst;
         memset(c->ev[p], 0, m);
         memset(c->ea[p], 0, m);
         memset(c->eb[p], 0, m);
@@ -700,13 +701,14 @@ lsnn_status lsnn_eprop_begin(lsnn_eprop *ep, const lsnn_net *net, const lsnn_bat
          * function of the parameters, which a resumed run therefore recovers exactly. */
         for (size_t k = 0; k < nfb; k++)
             ep->fb[k] = ep->fb0[k] + (net->w_out[k] - ep->wout0[k]);
-    /* The sparse layout for projections on the sparse kernels whose (nnz, CHP) arrays fit the
-     * dense ones' room (always below the density threshold). */
+    /* The sparse layout for every masked projection (it is faster than the dense rows at any
+     * density measured, up to 0.9: docs/PERFORMANCE.md), unless the network is held on the
+     * dense kernels (lsnn_net_set_sparse). */
     ep->any_sp = 0;
     for (int p = 0; p < net->n_proj; p++) {
         const lsnn_projection *pr = &net->proj[p];
-        ep->sp[p] = !pr->frozen && pr->sparse.use &&
-                    (size_t)pr->sparse.nnz * ep->CHP <= (size_t)ep->CH * pr->n_src * pr->n_dst;
+        ep->sp[p] = !pr->frozen && pr->mask && pr->sparse.row &&
+                    (pr->sparse.use || net->sparse_mode != LSNN_SPARSE_OFF);
         ep->any_sp |= ep->sp[p];
     }
     ep->norm = norm;
