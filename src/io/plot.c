@@ -1488,7 +1488,7 @@ static void lsnn__head_and_label(cairo_t *cr, double tx, double ty, double ux, d
 }
 
 static void lsnn__arrow(cairo_t *cr, const lsnn__node *a, const lsnn__node *b, double bend,
-                        double prob, double fs)
+                        double lpos, double prob, double fs)
 {
     double dx = b->x - a->x, dy = b->y - a->y, dist = hypot(dx, dy);
     if (dist < 1e-6)
@@ -1509,10 +1509,11 @@ static void lsnn__arrow(cairo_t *cr, const lsnn__node *a, const lsnn__node *b, d
     cairo_curve_to(cr, x0 + (mx - x0) * 2 / 3, y0 + (my - y0) * 2 / 3,
                    hx + (mx - hx) * 2 / 3, hy + (my - hy) * 2 / 3, hx, hy);
     cairo_stroke(cr);
-    /* Head along the direction of travel at the tip; label at the curve's midpoint
-     * ((start + 2 control + end) / 4). */
-    lsnn__head_and_label(cr, x1, y1, -ex / el, -ey / el, head, (x0 + 2 * mx + x1) / 4,
-                         (y0 + 2 * my + y1) / 4, prob, fs);
+    /* Head along the direction of travel at the tip; label at the fraction lpos of the curve
+     * (0.5: the midpoint, (start + 2 control + end) / 4). */
+    const double u = lpos, w0 = (1 - u) * (1 - u), w1 = 2 * u * (1 - u), w2 = u * u;
+    lsnn__head_and_label(cr, x1, y1, -ex / el, -ey / el, head, w0 * x0 + w1 * mx + w2 * x1,
+                         w0 * y0 + w1 * my + w2 * y1, prob, fs);
 }
 
 /* A self-loop on node a: a circle of radius R outside the node in direction ang (radians), drawn
@@ -1678,9 +1679,24 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
                     ang = th0 + 2 * LSNN__PI * (s - 1) / P;
                 lsnn__loop(cr, &nd[s], ang, p, fs);
             } else {
-                /* Two populations connected both ways: two curves bent to opposite sides. */
+                /* Two populations connected both ways: two curves bent to opposite sides. On
+                 * the ring, the labels of the long arrows from X and to Y sit nearer X and Y,
+                 * away from the middle, where the arrows between populations cross. */
                 double bend = (s >= 1 && t <= P) ? 0.18 : 0.0;
-                lsnn__arrow(cr, &nd[s], &nd[t], bend, p, fs);
+                double lpos = !ring ? 0.5 : s == 0 ? 0.3 : t == N - 1 ? 0.7 : 0.5;
+                /* On the ring, a straight arrow from X or to Y that would pass over another
+                 * population bends away from it. */
+                for (int o = 1; ring && bend == 0 && o <= P; o++) {
+                    if (o == s || o == t)
+                        continue;
+                    double dx = nd[t].x - nd[s].x, dy = nd[t].y - nd[s].y;
+                    double ox = nd[o].x - nd[s].x, oy = nd[o].y - nd[s].y;
+                    double len2 = dx * dx + dy * dy, u = (ox * dx + oy * dy) / len2;
+                    double cross = dx * oy - dy * ox;
+                    if (u > 0 && u < 1 && fabs(cross) / sqrt(len2) < 1.5 * nd[o].r)
+                        bend = cross > 0 ? -0.22 : 0.22;
+                }
+                lsnn__arrow(cr, &nd[s], &nd[t], bend, lpos, p, fs);
             }
         }
     for (int k = 0; k < N; k++) {
