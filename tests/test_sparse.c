@@ -98,7 +98,8 @@ static void fill_batch_mse(lsnn_batch *b, unsigned seed)
         }
 }
 
-/* Forward + BPTT (with a constant dL/dz term) of net on batch with the given kernels. */
+/* Forward + BPTT (with a constant dL/dz term), or an e-prop pass (g_eprop), of net on batch
+ * with the given kernels. */
 static void run(lsnn_net *net, const lsnn_batch *b, lsnn_sparse_mode mode, result *r)
 {
     lsnn_net_set_sparse(net, mode);
@@ -329,13 +330,14 @@ static void test_paths_agree_cut_frozen(void **state)
 /* e-prop on the sparse layout (src/learn/eprop.c: existing synapses only, vectorised over the
  * sequences) against its dense rows: the same spikes and readout, the same gradients up to the
  * order of the sum over sequences, and no gradient for absent synapses. Window and MSE losses,
- * delays 1 and 3, one and two layers, after a rewiring, and a frozen projection. */
+ * delays 1 and 3, one and two layers, 5% to 50% connectivity, after a rewiring, and a frozen
+ * projection. */
 static void test_eprop_paths_agree(void **state)
 {
     (void)state;
     g_eprop = 1;
-    const double conn[] = {0.05, 0.12};
-    for (int c = 0; c < 2; c++)
+    const double conn[] = {0.05, 0.12, 0.5}; /* e-prop takes the sparse layout at any density */
+    for (int c = 0; c < 3; c++)
         for (int layers = 1; layers <= 2; layers++)
             for (int d = 1; d <= 3; d += 2) {
                 lsnn_config cfg;
