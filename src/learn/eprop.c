@@ -29,6 +29,7 @@
 
 enum { EP_NONE = 0, EP_STEP = 1, EP_WINDOW = 2, EP_WINDOW_END = 3 };
 enum { EP_JVV, EP_JVA, EP_JAV, EP_JAA, EP_FV, EP_FA, EP_L, EP_TC };
+#define EP_MAX_RUN 8
 
 typedef struct ep_coef_set {
     lsnn_real *jvv, *jva, *jav, *jaa, *ev, *ea; /* (CH, n) */
@@ -66,6 +67,14 @@ struct lsnn_eprop {
     size_t n_params;
     uint8_t sp[LSNN_MAX_PROJ]; /* batch in progress: projection on the sparse layout */
     int any_sp;
+    /* Batch in progress: inert[j] = 1 for a neuron without adaptation (ALIF or STDP-ALIF with
+     * beta = 0), whose eps_a cannot reach its trace; each projection's targets as runs
+     * [run_lo[r], run_lo[r+1]) of equal inert flags (one run of 0 if there would be more than
+     * EP_MAX_RUN). */
+    uint8_t *inert;
+    int nrun[LSNN_MAX_PROJ];
+    int run_lo[LSNN_MAX_PROJ][EP_MAX_RUN + 1];
+    uint8_t run_lif[LSNN_MAX_PROJ][EP_MAX_RUN];
     ep_chunk *ch;
     lsnn_real *fb; /* (n, n_out) feedback weights B */
     lsnn_real *fb0, *wout0; /* "adaptive": B's random start and W_out when the workspace was made */
@@ -147,6 +156,7 @@ static void ep_layout(lsnn_eprop *ep, const lsnn_net *net, lsnn__arena *a)
         c->ma = lsnn__take(a, rs * CHP);
         c->mk = lsnn__take(a, rs * CHP);
     }
+    ep->inert = lsnn__take(a, n);
     ep->fb = lsnn__take(a, rs * n * (size_t)ep->n_out);
     ep->fb0 = lsnn__take(a, rs * n * (size_t)ep->n_out);
     ep->wout0 = lsnn__take(a, rs * n * (size_t)ep->n_out);
@@ -245,9 +255,17 @@ static void ep_row(int n, const lsnn_real *restrict pre, const lsnn_real *restri
                    const lsnn_real *restrict fv, const lsnn_real *restrict fa,
                    lsnn_real *restrict ev, lsnn_real *restrict ea, lsnn_real *restrict eb,
                    lsnn_real *restrict acc, lsnn_real *restrict G, const lsnn_real *restrict L,
-                   lsnn_real kappa, int mode, lsnn_real cv, lsnn_real ca)
+                   lsnn_real kappa, int mode, lsnn_real cv, lsnn_real ca, int lif)
 {
-    for (int j = 0; j < n; j++) {
+    /* Targets without adaptation (ep->inert): jva and fa are zero, so eps_a changes nothing;
+     * leaving it out gives the same values (up to the sign of a zero). */
+    for (int j = 0; lif && j < n; j++) {
+        lsnn_real v = jvv[j] * ev[j] + gin[j] * pre[j];
+        v = v > cv ? cv : v < -cv ? -cv : v;
+        ev[j] = v;
+        eb[j] = kappa * eb[j] + fv[j] * v;
+    }
+    for (int j = 0; !lif && j < n; j++) {
         lsnn_real v = jvv[j] * ev[j] + jva[j] * ea[j] + gin[j] * pre[j];
         lsnn_real a = jav[j] * ev[j] + jaa[j] * ea[j];
         v = v > cv ? cv : v < -cv ? -cv : v;
@@ -290,11 +308,17 @@ static inline lsnn_real ep_syn(int CHP, const lsnn_real *restrict pre, lsnn_real
                                const lsnn_real *restrict ma, const lsnn_real *restrict mk,
                                lsnn_real *restrict ev, lsnn_real *restrict ea,
                                lsnn_real *restrict eb, lsnn_real *restrict acc, lsnn_real kappa,
-                               lsnn_real cv, lsnn_real ca, int do_g, int do_acc)
+                               lsnn_real cv, lsnn_real ca, int do_g, int do_acc, int lif)
 {
-    /* ep_row's element loop, written out again: the same loop as a shared inline function of
+    /* ep_row's element loops, written out again: the same loop as a shared inline function of
      * scalars made the dense rows 4% slower (GCC vectorised it worse). */
-    for (int u = 0; u < CHP; u++) {
+    for (int u = 0; lif && u < CHP; u++) {
+        lsnn_real v = jvv[u] * ev[u] + gin * pre[u];
+        v = v > cv ? cv : v < -cv ? -cv : v;
+        ev[u] = v;
+        eb[u] = kappa * eb[u] + fv[u] * v;
+    }
+    for (int u = 0; !lif && u < CHP; u++) {
         lsnn_real v = jvv[u] * ev[u] + jva[u] * ea[u] + gin * pre[u];
         lsnn_real a = jav[u] * ev[u] + jaa[u] * ea[u];
         v = v > cv ? cv : v < -cv ? -cv : v;
@@ -329,7 +353,7 @@ static void ep_source_sparse(const lsnn_projection *pr, int i, int t, int R, int
                              const lsnn_real *gin, const lsnn_real *mg, const lsnn_real *ma,
                              const lsnn_real *mk, lsnn_real *ev, lsnn_real *ea, lsnn_real *eb,
                              lsnn_real *acc, lsnn_real *G, lsnn_real kappa, lsnn_real cv,
-                             lsnn_real ca, int do_g, int do_acc)
+                             lsnn_real ca, int do_g, int do_acc, const uint8_t *inert)
 {
     const int32_t *col = pr->sparse.col;
     const int nd = pr->n_dst;
@@ -343,7 +367,7 @@ static void ep_source_sparse(const lsnn_projection *pr, int i, int t, int R, int
         lsnn_real g = ep_syn(CHP, pre, gin[pr->dst_off + j], tc[EP_JVV] + jo, tc[EP_JVA] + jo,
                              tc[EP_JAV] + jo, tc[EP_JAA] + jo, tc[EP_FV] + jo, tc[EP_FA] + jo,
                              tc[EP_L] + jo, mg, ma, mk, ev + ko, ea + ko, eb + ko, acc + ko,
-                             kappa, cv, ca, do_g, do_acc);
+                             kappa, cv, ca, do_g, do_acc, inert[pr->dst_off + j]);
         if (do_g)
             G[j] += g;
     }
@@ -594,7 +618,7 @@ static void ep_chunk_steps(lsnn_eprop *ep, const lsnn_net *net, int ci, const ls
                         ep_source_sparse(pr, i, t, R, CHP, ring, slot, pr->src_off + i, c->tc,
                                          net->k.g_in, c->mg, c->ma, c->mk, c->ev[p], c->ea[p],
                                          c->eb[p], c->acc[p], G + (size_t)i * nd, kappa, cv, ca,
-                                         do_g, do_acc);
+                                         do_g, do_acc, ep->inert);
                     continue;
                 }
                 for (int s = 0; s < bc; s++) {
@@ -629,12 +653,17 @@ static void ep_chunk_steps(lsnn_eprop *ep, const lsnn_net *net, int ci, const ls
                         }
                         for (int j = 0; !d && j < nd; j++)
                             c->pre[j] = pre_s;
-                        const size_t ro = ((size_t)s * ns + i) * nd;
-                        ep_row(nd, c->pre, net->k.g_in + jo, prev->jvv + so + jo,
-                               prev->jva + so + jo, prev->jav + so + jo, prev->jaa + so + jo,
-                               cur->ev + so + jo, cur->ea + so + jo, c->ev[p] + ro, c->ea[p] + ro,
-                               c->eb[p] + ro, c->acc[p] + ro, G + (size_t)i * nd,
-                               c->L + so + jo, kappa, c->mode[s], cv, ca);
+                        /* One call per run of targets with and without adaptation. */
+                        for (int r = 0; r < ep->nrun[p]; r++) {
+                            const int lo = ep->run_lo[p][r], o = jo + lo;
+                            const size_t ro = ((size_t)s * ns + i) * nd + lo;
+                            ep_row(ep->run_lo[p][r + 1] - lo, c->pre + lo, net->k.g_in + o,
+                                   prev->jvv + so + o, prev->jva + so + o, prev->jav + so + o,
+                                   prev->jaa + so + o, cur->ev + so + o, cur->ea + so + o,
+                                   c->ev[p] + ro, c->ea[p] + ro, c->eb[p] + ro, c->acc[p] + ro,
+                                   G + (size_t)i * nd + lo, c->L + so + o, kappa, c->mode[s], cv,
+                                   ca, ep->run_lif[p][r]);
+                        }
                     }
                 }
             }
@@ -653,7 +682,7 @@ static void ep_chunk_steps(lsnn_eprop *ep, const lsnn_net *net, int ci, const ls
                     ep_row(n, c->pre, net->k.g_in, prev->jvv + so, prev->jva + so,
                            prev->jav + so, prev->jaa + so, cur->ev + so, cur->ea + so, c->nv + so,
                            c->na + so, c->nb + so, c->nacc + so, G, c->L + so, kappa, c->mode[s],
-                           cv, ca);
+                           cv, ca, 0);
                 }
             }
         }
@@ -710,6 +739,33 @@ lsnn_status lsnn_eprop_begin(lsnn_eprop *ep, const lsnn_net *net, const lsnn_bat
         ep->sp[p] = !pr->frozen && pr->mask && pr->sparse.row &&
                     (pr->sparse.use || net->sparse_mode != LSNN_SPARSE_OFF);
         ep->any_sp |= ep->sp[p];
+    }
+    const lsnn_neuron_model *alif = lsnn_neuron_model_find("alif"),
+                            *stdp = lsnn_neuron_model_find("stdp_alif");
+    for (int q = 0; q < net->n_pop; q++) {
+        const lsnn_population *po = &net->pop[q];
+        const int family = po->model == alif || po->model == stdp;
+        for (int j = po->off; j < po->off + po->count; j++)
+            ep->inert[j] = family && net->k.beta[j] == 0;
+    }
+    for (int p = 0; p < net->n_proj; p++) {
+        const lsnn_projection *pr = &net->proj[p];
+        int nr = 0;
+        for (int j = 0; j < pr->n_dst && nr <= EP_MAX_RUN; j++)
+            if (j == 0 || ep->inert[pr->dst_off + j] != ep->inert[pr->dst_off + j - 1]) {
+                if (nr < EP_MAX_RUN) {
+                    ep->run_lo[p][nr] = j;
+                    ep->run_lif[p][nr] = ep->inert[pr->dst_off + j];
+                }
+                nr++;
+            }
+        if (nr > EP_MAX_RUN) {
+            nr = 1;
+            ep->run_lo[p][0] = 0;
+            ep->run_lif[p][0] = 0;
+        }
+        ep->nrun[p] = nr;
+        ep->run_lo[p][nr] = pr->n_dst;
     }
     ep->norm = norm;
     ep->learn = learn != 0;
