@@ -246,6 +246,37 @@ lsnn_real *lsnn_eprop_feedback(lsnn_eprop *ep)
     return ep->fb;
 }
 
+/* The eligibility vectors (clipped to [-cv, cv] x [-ca, ca]) and filtered traces of n synapses
+ * at step t: J* are the targets' coefficients of step t-1, fv/fa those of step t, and the input
+ * term of synapse k is gin[k gs] pre[k] (gs = 1: one gain per synapse, a row of targets; gs = 0:
+ * one gain, one synapse's sequences). For targets without adaptation (lif, ep->inert) jva and fa
+ * are zero, so eps_a changes nothing; leaving it out gives the same values (up to the sign of a
+ * zero). Inlined with gs constant, both loops vectorise. */
+static inline void ep_elems(int n, const lsnn_real *restrict pre, const lsnn_real *restrict gin,
+                            const int gs, const lsnn_real *restrict jvv,
+                            const lsnn_real *restrict jva, const lsnn_real *restrict jav,
+                            const lsnn_real *restrict jaa, const lsnn_real *restrict fv,
+                            const lsnn_real *restrict fa, lsnn_real *restrict ev,
+                            lsnn_real *restrict ea, lsnn_real *restrict eb, lsnn_real kappa,
+                            lsnn_real cv, lsnn_real ca, int lif)
+{
+    for (int k = 0; lif && k < n; k++) {
+        lsnn_real v = jvv[k] * ev[k] + gin[k * gs] * pre[k];
+        v = v > cv ? cv : v < -cv ? -cv : v;
+        ev[k] = v;
+        eb[k] = kappa * eb[k] + fv[k] * v;
+    }
+    for (int k = 0; !lif && k < n; k++) {
+        lsnn_real v = jvv[k] * ev[k] + jva[k] * ea[k] + gin[k * gs] * pre[k];
+        lsnn_real a = jav[k] * ev[k] + jaa[k] * ea[k];
+        v = v > cv ? cv : v < -cv ? -cv : v;
+        a = a > ca ? ca : a < -ca ? -ca : a;
+        ev[k] = v;
+        ea[k] = a;
+        eb[k] = kappa * eb[k] + fv[k] * v + fa[k] * a;
+    }
+}
+
 /* One row of synapses (one sequence, one source, targets [0, n)): eligibility vectors, the
  * filtered trace and the gradient. J* are the targets' coefficients of step t-1, fv/fa those of
  * step t; pre the pre-synaptic value of each synapse at t; L the targets' learning signal. */
@@ -257,23 +288,7 @@ static void ep_row(int n, const lsnn_real *restrict pre, const lsnn_real *restri
                    lsnn_real *restrict acc, lsnn_real *restrict G, const lsnn_real *restrict L,
                    lsnn_real kappa, int mode, lsnn_real cv, lsnn_real ca, int lif)
 {
-    /* Targets without adaptation (ep->inert): jva and fa are zero, so eps_a changes nothing;
-     * leaving it out gives the same values (up to the sign of a zero). */
-    for (int j = 0; lif && j < n; j++) {
-        lsnn_real v = jvv[j] * ev[j] + gin[j] * pre[j];
-        v = v > cv ? cv : v < -cv ? -cv : v;
-        ev[j] = v;
-        eb[j] = kappa * eb[j] + fv[j] * v;
-    }
-    for (int j = 0; !lif && j < n; j++) {
-        lsnn_real v = jvv[j] * ev[j] + jva[j] * ea[j] + gin[j] * pre[j];
-        lsnn_real a = jav[j] * ev[j] + jaa[j] * ea[j];
-        v = v > cv ? cv : v < -cv ? -cv : v;
-        a = a > ca ? ca : a < -ca ? -ca : a;
-        ev[j] = v;
-        ea[j] = a;
-        eb[j] = kappa * eb[j] + fv[j] * v + fa[j] * a;
-    }
+    ep_elems(n, pre, gin, 1, jvv, jva, jav, jaa, fv, fa, ev, ea, eb, kappa, cv, ca, lif);
     switch (mode) {
     case EP_STEP:
         for (int j = 0; j < n; j++)
@@ -310,23 +325,7 @@ static inline lsnn_real ep_syn(int CHP, const lsnn_real *restrict pre, lsnn_real
                                lsnn_real *restrict eb, lsnn_real *restrict acc, lsnn_real kappa,
                                lsnn_real cv, lsnn_real ca, int do_g, int do_acc, int lif)
 {
-    /* ep_row's element loops, written out again: the same loop as a shared inline function of
-     * scalars made the dense rows 4% slower (GCC vectorised it worse). */
-    for (int u = 0; lif && u < CHP; u++) {
-        lsnn_real v = jvv[u] * ev[u] + gin * pre[u];
-        v = v > cv ? cv : v < -cv ? -cv : v;
-        ev[u] = v;
-        eb[u] = kappa * eb[u] + fv[u] * v;
-    }
-    for (int u = 0; !lif && u < CHP; u++) {
-        lsnn_real v = jvv[u] * ev[u] + jva[u] * ea[u] + gin * pre[u];
-        lsnn_real a = jav[u] * ev[u] + jaa[u] * ea[u];
-        v = v > cv ? cv : v < -cv ? -cv : v;
-        a = a > ca ? ca : a < -ca ? -ca : a;
-        ev[u] = v;
-        ea[u] = a;
-        eb[u] = kappa * eb[u] + fv[u] * v + fa[u] * a;
-    }
+    ep_elems(CHP, pre, &gin, 0, jvv, jva, jav, jaa, fv, fa, ev, ea, eb, kappa, cv, ca, lif);
     lsnn_real g = 0;
     if (do_g) {
         lsnn_real part[8] = {0};
