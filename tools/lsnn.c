@@ -303,19 +303,19 @@ static int cmd_train(int argc, char **argv)
         printf("task %s: %d inputs, %d outputs, %d steps per sequence\n", cfg.task, tr.shape.n_in,
                tr.shape.n_out, tr.shape.T);
         if (tr.is_ann)
-            printf("network: %s with %d units, %zu parameters; batch %d, %d threads\n", cfg.model,
-                   cfg.network.n_hidden, lsnn_trainer_count_params(&tr, 0), cfg.batch_size,
-                   omp_get_max_threads());
+            printf("network: %s with %d units, %zu parameters; batch %d, %d thread%s\n",
+                   cfg.model, cfg.network.n_hidden, lsnn_trainer_count_params(&tr, 0),
+                   cfg.batch_size, omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
         else
             printf("network: %d regular + %d adaptive neurons%s, %zu parameters (%zu active: "
                    "no self-connections, masks applied); "
-                   "batch %d, %d threads\n",
+                   "batch %d, %d thread%s\n",
                    cfg.network.n_regular, cfg.network.n_adaptive,
                    cfg.network.bidirectional ? " in each of two directions (bidirectional)"
                    : cfg.network.layers > 1  ? " per layer"
                                              : "",
                    lsnn_trainer_count_params(&tr, 0), lsnn_trainer_count_params(&tr, 1),
-                   cfg.batch_size, omp_get_max_threads());
+                   cfg.batch_size, omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
         fflush(stdout);
     }
     double t_start = now_s();
@@ -745,9 +745,10 @@ static int cmd_bench(int argc, char **argv)
     else if (strcmp(kernels, "auto") == 0)
         modes[0] = LSNN_SPARSE_AUTO;
     printf("lsnn bench: %d inputs (spike probability %.3f per step), %d LIF + %d ALIF, %d outputs,"
-           " T = %d, %d threads, %s, connectivity %g%s, %s\n",
+           " T = %d, %d thread%s, %s, connectivity %g%s, %s\n",
            n_in, input_rate, cfg.network.n_regular, cfg.network.n_adaptive, n_out, T,
-           omp_get_max_threads(), LSNN_REAL_IS_DOUBLE ? "float64" : "float32",
+           omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s",
+           LSNN_REAL_IS_DOUBLE ? "float64" : "float32",
            cfg.network.connectivity, cfg.deepr.enabled ? ", DEEP R" : "",
            eprop ? "e-prop" : "BPTT");
     int header = 0;
