@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The library as a user outside the project sees it (README "Using the library"):
+# - examples/train (built with the project) writes the same checkpoint bytes as `lsnn train` with
+#   the same config and overrides, and reports bad overrides with lsnn's message;
+# - examples/rate_compare (networks, batches and BPTT by hand) learns its task;
+# - `cmake --install` into a fresh prefix gives headers, liblsnn.a and lsnn.pc with which the
+#   example compiles outside the build tree (-Wall -Wextra -Werror -std=c11) and runs.
+. "$(dirname "$0")/lib.sh"
+BIN=${LSNN_BINARY_DIR:?LSNN_BINARY_DIR must name the build directory}
+EX=$BIN/examples
+cd "$SRC"
+
+# examples/train against lsnn train: byte-identical checkpoints.
+"$EX/train" configs/store_recall.json "$WORK/ex.safetensors" iterations=12 batch_size=8 \
+  store_recall.val_size=16 > "$WORK/ex.log" 2>&1 || fail "examples/train failed: $(tail -1 "$WORK/ex.log")"
+"$LSNN" train configs/store_recall.json --set iterations=12 --set batch_size=8 \
+  --set store_recall.val_size=16 --out "$WORK/cli" --quiet > "$WORK/cli.log" 2>&1 ||
+  fail "lsnn train failed: $(tail -1 "$WORK/cli.log")"
+if cmp -s "$WORK/ex.safetensors" "$WORK/cli/model.safetensors"; then
+  pass "examples/train writes the same checkpoint as lsnn train"
+else
+  fail "examples/train and lsnn train disagree"
+fi
+grep -q "^validation (16 sequences)" "$WORK/ex.log" && pass "examples/train evaluates" ||
+  fail "examples/train printed no validation line"
+
+# Bad input through the library: a message naming the key, exit 1; usage errors exit 2.
+"$EX/train" configs/store_recall.json "$WORK/x.safetensors" network.tau_m=-3 > "$WORK/bad.log" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && grep -q "tau_m" "$WORK/bad.log" && [ ! -e "$WORK/x.safetensors" ]; then
+  pass "a bad override is refused with its key named"
+else
+  fail "bad override: exit $rc, $(cat "$WORK/bad.log")"
+fi
+"$EX/train" > /dev/null 2>&1
+[ $? -eq 2 ] && pass "usage error exits 2" || fail "examples/train without arguments did not exit 2"
+
+# examples/rate_compare learns: validation loss falls below a quarter, accuracy >= 0.9.
+check_rate_compare() { # LOG LABEL
+  local before after acc
+  before=$(sed -n 's/^before: validation loss \([0-9.]*\).*/\1/p' "$1")
+  after=$(sed -n 's/^after:  validation loss \([0-9.]*\).*/\1/p' "$1")
+  acc=$(sed -n 's/^after: .*accuracy \([0-9.]*\)/\1/p' "$1")
+  if [ -n "$before" ] && [ -n "$after" ] && [ -n "$acc" ] &&
+     awk -v b="$before" -v a="$after" -v c="$acc" 'BEGIN { exit !(a < b / 4 && c >= 0.9) }'; then
+    pass "$2 learns (loss $before -> $after, accuracy $acc)"
+  else
+    fail "$2 did not learn: $(tr '\n' ' ' < "$1")"
+  fi
+}
+"$EX/rate_compare" 60 > "$WORK/rc.log" 2>&1 || fail "rate_compare failed: $(tail -1 "$WORK/rc.log")"
+check_rate_compare "$WORK/rc.log" "examples/rate_compare"
+
+# Installed tree: headers, library, pkg-config file; an outside program builds against it.
+PREFIX=$WORK/prefix
+if cmake --install "$BIN" --prefix "$PREFIX" > "$WORK/install.log" 2>&1; then
+  pass "cmake --install"
+else
+  fail "cmake --install: $(tail -3 "$WORK/install.log")"
+fi
+for f in bin/lsnn include/lsnn/train.h include/lsnn/sim.h; do
+  [ -e "$PREFIX/$f" ] || fail "not installed: $f"
+done
+# lib/ or lib/<multiarch>/, as GNUInstallDirs chose.
+PCDIR=$(dirname "$(find "$PREFIX" -name lsnn.pc | head -1)")
+[ -e "$PCDIR/lsnn.pc" ] && [ -e "$PCDIR/../liblsnn.a" ] || fail "lsnn.pc or liblsnn.a not installed"
+"$PREFIX/bin/lsnn" help > /dev/null 2>&1 || fail "the installed lsnn does not run"
+CFLAGS_EXTRA=()
+[ "${LSNN_SANITIZE:-0}" = 1 ] && CFLAGS_EXTRA=(-fsanitize=address,undefined -g)
+mkdir -p "$WORK/outside"
+cp examples/rate_compare.c "$WORK/outside/"
+if (cd "$WORK/outside" &&
+    cc -std=c11 -O2 -Wall -Wextra -Werror "${CFLAGS_EXTRA[@]}" rate_compare.c \
+      $(PKG_CONFIG_PATH="$PCDIR" pkg-config --cflags --libs lsnn) \
+      -o rate_compare) > "$WORK/cc.log" 2>&1; then
+  pass "an outside program compiles with pkg-config --cflags --libs lsnn"
+  "$WORK/outside/rate_compare" 60 > "$WORK/rc2.log" 2>&1 || fail "installed rate_compare failed"
+  check_rate_compare "$WORK/rc2.log" "rate_compare against the installed library"
+  cmp -s "$WORK/rc.log" "$WORK/rc2.log" && pass "same output as the in-tree build" ||
+    fail "installed and in-tree rate_compare differ"
+else
+  fail "compiling against the installed library: $(head -5 "$WORK/cc.log")"
+fi
+finish
