@@ -12,10 +12,7 @@
  * Exit status 0 on success; errors print lsnn's message and exit 1. */
 #include <stdio.h>
 
-#include "lsnn/config.h"
-#include "lsnn/status.h"
-#include "lsnn/task.h"
-#include "lsnn/train.h"
+#include "lsnn/lsnn.h" /* the whole API; the module headers can be included one by one too */
 
 static int fail(const char *what)
 {

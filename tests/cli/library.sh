@@ -10,6 +10,12 @@ BIN=${LSNN_BINARY_DIR:?LSNN_BINARY_DIR must name the build directory}
 EX=$BIN/examples
 cd "$SRC"
 
+# lsnn.h includes every module header (examples/train.c compiles with it alone).
+for h in include/lsnn/*.h; do
+  b=$(basename "$h")
+  [ "$b" = lsnn.h ] || grep -q "^#include \"lsnn/$b\"" include/lsnn/lsnn.h || fail "lsnn.h misses $b"
+done
+
 # examples/train against lsnn train: byte-identical checkpoints.
 "$EX/train" configs/store_recall.json "$WORK/ex.safetensors" iterations=12 batch_size=8 \
   store_recall.val_size=16 > "$WORK/ex.log" 2>&1 || fail "examples/train failed: $(tail -1 "$WORK/ex.log")"
