@@ -26,10 +26,14 @@ const char *lsnn_last_error(void)
 
 lsnn_status lsnn_error(lsnn_status s, const char *fmt, ...)
 {
+    /* Through a scratch buffer: an argument may be lsnn_last_error() itself (a message that
+     * wraps the previous one), and vsnprintf must not write the buffer it reads. */
+    char tmp[sizeof lsnn__errbuf];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(lsnn__errbuf, sizeof lsnn__errbuf, fmt, ap);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
+    memcpy(lsnn__errbuf, tmp, sizeof tmp);
     return s;
 }
 

@@ -343,6 +343,16 @@ lsnn_status lsnn_trainer_gradient(lsnn_trainer *tr, lsnn_loss_result *lr, double
     return lsnn__backward(tr, b, gz);
 }
 
+/* What a numerical failure in iteration tr->iteration + 1 points to: before the first update the
+ * settings (the weights have not moved), after it the weights that training produced. */
+static const char *lsnn__numeric_hint(const lsnn_trainer *tr)
+{
+    return tr->opt.step == 0
+               ? " (before any update: the network, loss or initialisation settings make the "
+                 "first pass overflow, e.g. network.w0, b0, beta, tau_a or loss weights)"
+               : " (the weights diverged: try a smaller lr or optimizer.clip_norm)";
+}
+
 lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats)
 {
     const lsnn_config *cfg = &tr->cfg;
@@ -353,12 +363,14 @@ lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats)
     double reg = 0;
     if (tr->use_eprop) {
         if ((st = lsnn__eprop_pass(tr, LSNN_STREAM_TRAIN, first, tr->grad, NULL, &lr)))
-            return lsnn_error(st, "iteration %ld: %s", tr->iteration + 1, lsnn_last_error());
+            return lsnn_error(st, "iteration %ld: %s%s", tr->iteration + 1, lsnn_last_error(),
+                              st == LSNN_ERR_NUMERIC ? lsnn__numeric_hint(tr) : "");
     } else {
         if ((st = tr->task->generate(tr->task_state, cfg, cfg->seed, LSNN_STREAM_TRAIN, first, b)))
             return st;
         if ((st = lsnn_trainer_gradient(tr, &lr, &reg)))
-            return lsnn_error(st, "iteration %ld: %s", tr->iteration + 1, lsnn_last_error());
+            return lsnn_error(st, "iteration %ld: %s%s", tr->iteration + 1, lsnn_last_error(),
+                              st == LSNN_ERR_NUMERIC ? lsnn__numeric_hint(tr) : "");
     }
     if (cfg->loss.l2 > 0 && !tr->is_ann) /* seed 004 eq. 3.45: input and recurrent weights */
         for (int p = 0; p < tr->net.n_proj; p++) {
@@ -369,9 +381,8 @@ lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats)
         }
     double norm = lsnn_grad_clip(tr->grad, tr->mask, tr->n_params, cfg->optim.clip_norm);
     if (!isfinite(norm))
-        return lsnn_error(LSNN_ERR_NUMERIC,
-                          "iteration %ld: the gradient is not finite (try a smaller lr)",
-                          tr->iteration + 1);
+        return lsnn_error(LSNN_ERR_NUMERIC, "iteration %ld: the gradient is not finite%s",
+                          tr->iteration + 1, lsnn__numeric_hint(tr));
     double lr_now = lsnn_lr_at(cfg->lr, &cfg->optim, tr->iteration);
     lsnn_optim_step(&tr->opt, tr->params, tr->grad, tr->mask, lr_now);
     long rewired = 0;
