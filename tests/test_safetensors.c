@@ -358,6 +358,25 @@ static void test_overlap(void **state)
     remove(p);
 }
 
+/* The tensors must tile the data area: a gap between two, or bytes after the last, mean the
+ * header and the data do not belong together. */
+static void test_data_coverage(void **state)
+{
+    (void)state;
+    const char *p = tmp_path("cover");
+    write_raw(p, "{" T("a", "\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]") "}", 12);
+    expect_format(p, "4 bytes after the last tensor's data (data area of 12 bytes, tensors use 8)");
+    write_raw(p, "{" T("a", "\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]") ","
+                 T("b", "\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]") "}", 12);
+    expect_format(p, "tensor 'b': data_offsets [8, 12] leave bytes 4..7 of the data area unused");
+    write_raw(p, "{" T("a", "\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]") "}", 8);
+    expect_format(p, "tensor 'a': data_offsets [4, 8] leave bytes 0..3");
+    /* Only empty tensors: an empty data area. */
+    write_raw(p, "{" T("e", "\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]") "}", 1);
+    expect_format(p, "1 byte after the last tensor's data");
+    remove(p);
+}
+
 static void test_bad_shape(void **state)
 {
     (void)state;
@@ -380,7 +399,7 @@ static void test_bad_shape(void **state)
     expect_format(p, "tensor 'w': shape [4294967296, 4294967296] overflows");
     /* A zero dimension makes the product 0 however large the others are. */
     write_raw(p, "{" T("w", "\"dtype\":\"F64\",\"shape\":[4294967296,4294967296,0],"
-                            "\"data_offsets\":[0,0]") "}", 8);
+                            "\"data_offsets\":[0,0]") "}", 0);
     lsnn_st_file *f = lsnn_st_open(p, 0, NULL);
     assert_non_null(f);
     assert_int_equal(lsnn_st_at(f, 0)->shape[1], 4294967296LL);
@@ -567,6 +586,7 @@ int main(void)
         cmocka_unit_test(test_header_length_lies),
         cmocka_unit_test(test_bad_offsets),
         cmocka_unit_test(test_overlap),
+        cmocka_unit_test(test_data_coverage),
         cmocka_unit_test(test_bad_shape),
         cmocka_unit_test(test_bad_dtype_and_json),
         cmocka_unit_test(test_read_into_errors),

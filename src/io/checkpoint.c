@@ -30,6 +30,31 @@ static void lsnn__tensor(lsnn_st_tensor *t, const char *name, lsnn_dtype dt, con
     t->nbytes = (size_t)d0 * (size_t)(d1 > 0 ? d1 : 1) * lsnn_dtype_size(dt);
 }
 
+/* Reads tensor `name` of the shape lsnn__tensor gives it: (d0, d1), or (d0) when d1 is 0. A
+ * tensor with the right number of elements in another shape (transposed, flattened) is refused:
+ * it was not written by lsnn for this network. */
+static lsnn_status lsnn__read(const char *path, const lsnn_st_file *f, const char *name,
+                              lsnn_dtype dt, void *dst, int64_t d0, int64_t d1)
+{
+    const lsnn_st_tensor *t = lsnn_st_find(f, name);
+    const int ndim = d1 > 0 ? 2 : 1;
+    if (t && t->dtype == dt &&
+        (t->ndim != ndim || t->shape[0] != d0 || (ndim == 2 && t->shape[1] != d1))) {
+        char want[64], got[160] = "";
+        if (ndim == 2)
+            snprintf(want, sizeof want, "[%lld, %lld]", (long long)d0, (long long)d1);
+        else
+            snprintf(want, sizeof want, "[%lld]", (long long)d0);
+        size_t len = 0;
+        for (int k = 0; k < t->ndim && len + 24 < sizeof got; k++)
+            len += (size_t)snprintf(got + len, sizeof got - len, "%s%lld", k ? ", " : "",
+                                    (long long)t->shape[k]);
+        return lsnn_error(LSNN_ERR_SHAPE, "%s: tensor '%s': expected shape %s, found [%s]", path,
+                          name, want, got);
+    }
+    return lsnn_st_read_into(f, name, dt, dst, (size_t)d0 * (size_t)(d1 > 0 ? d1 : 1));
+}
+
 /* Appends the optimizer moments and the metadata, then writes atomically. */
 static lsnn_status lsnn__write(const char *path, const lsnn_config *cfg, lsnn_st_tensor *t, int nt,
                                const lsnn_optim *opt, long iteration)
@@ -163,15 +188,29 @@ static lsnn_status lsnn__load_tail(const char *path, lsnn_st_file *f, lsnn_optim
 {
     lsnn_status st = LSNN_OK;
     if (opt && opt->m) {
-        st = lsnn_st_read_into(f, "optim.m", LSNN__REAL_DTYPE, opt->m, opt->n);
+        st = lsnn__read(path, f, "optim.m", LSNN__REAL_DTYPE, opt->m, (int64_t)opt->n, 0);
         if (!st)
-            st = lsnn_st_read_into(f, "optim.v", LSNN__REAL_DTYPE, opt->v, opt->n);
+            st = lsnn__read(path, f, "optim.v", LSNN__REAL_DTYPE, opt->v, (int64_t)opt->n, 0);
+        /* Adam's moments: m finite, v (a running mean of squares) finite and >= 0. */
+        for (size_t k = 0; !st && k < opt->n; k++)
+            if (!isfinite((double)opt->m[k]) || !isfinite((double)opt->v[k]) || opt->v[k] < 0)
+                st = lsnn_error(LSNN_ERR_FORMAT,
+                                "%s: tensor '%s': entry %zu is %g (the optimizer state must be "
+                                "finite, and optim.v >= 0)",
+                                path, isfinite((double)opt->m[k]) ? "optim.v" : "optim.m", k,
+                                (double)(isfinite((double)opt->m[k]) ? opt->v[k] : opt->m[k]));
     }
     long it = 0, step = 0;
     if (!st && (!lsnn__parse_long(lsnn_st_meta_get(f, "iteration"), &it) ||
                 !lsnn__parse_long(lsnn_st_meta_get(f, "optim_step"), &step)))
         st = lsnn_error(LSNN_ERR_FORMAT,
                         "%s: metadata 'iteration'/'optim_step' missing or not a count", path);
+    /* Iterations are counted in an int (config key iterations). */
+    if (!st && (it > 2147483647L || step > 2147483647L))
+        st = lsnn_error(LSNN_ERR_FORMAT,
+                        "%s: metadata 'iteration' = %ld / 'optim_step' = %ld: more than "
+                        "2147483647 iterations",
+                        path, it, step);
     if (!st) {
         if (iteration)
             *iteration = it;
@@ -191,8 +230,8 @@ lsnn_status lsnn_checkpoint_load_ann(const char *path, lsnn_ann *ann, lsnn_optim
     lsnn_ann_tensor at[LSNN_ANN_N_TENSORS];
     int nt = lsnn_ann_tensors(ann, at);
     for (int i = 0; i < nt && !st; i++)
-        st = lsnn_st_read_into(f, at[i].name, LSNN__REAL_DTYPE, at[i].data,
-                               (size_t)at[i].rows * at[i].cols);
+        st = lsnn__read(path, f, at[i].name, LSNN__REAL_DTYPE, at[i].data,
+                        at[i].rows > 1 ? at[i].rows : at[i].cols, at[i].rows > 1 ? at[i].cols : 0);
     for (size_t k = 0; !st && k < ann->n_params; k++)
         if (!isfinite((double)ann->params[k]))
             st = lsnn_error(LSNN_ERR_FORMAT, "%s: parameter %zu is not a finite number", path, k);
@@ -222,7 +261,7 @@ static lsnn_status lsnn__load_mask(const char *path, lsnn_st_file *f, const char
                           "(network.connectivity < 1) but the model has no connectivity mask",
                           path, name);
     size_t sz = (size_t)n_src * n_dst;
-    lsnn_status st = lsnn_st_read_into(f, name, LSNN_DTYPE_U8, mask, sz);
+    lsnn_status st = lsnn__read(path, f, name, LSNN_DTYPE_U8, mask, n_src, n_dst);
     for (size_t k = 0; !st && k < sz; k++)
         if (mask[k] > 1 || (diag && mask[k] && k / n_dst == k % n_dst))
             st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor '%s': entry %zu is %d (0 or 1 expected%s)",
@@ -246,7 +285,7 @@ static lsnn_status lsnn__load_signs(const char *path, lsnn_st_file *f, lsnn_net 
                           path);
     lsnn_status st = LSNN_OK;
     if (net->input_sign) {
-        st = lsnn_st_read_into(f, "input_sign", LSNN_DTYPE_I8, net->input_sign, net->n_in);
+        st = lsnn__read(path, f, "input_sign", LSNN_DTYPE_I8, net->input_sign, net->n_in, 0);
         for (int i = 0; !st && i < net->n_in; i++)
             if (net->input_sign[i] != 1 && net->input_sign[i] != -1)
                 st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor 'input_sign': entry %d is %d (1 or "
@@ -256,7 +295,7 @@ static lsnn_status lsnn__load_signs(const char *path, lsnn_st_file *f, lsnn_net 
         int8_t *sg = malloc((size_t)n);
         if (!sg)
             return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
-        st = lsnn_st_read_into(f, "neuron.sign", LSNN_DTYPE_I8, sg, (size_t)n);
+        st = lsnn__read(path, f, "neuron.sign", LSNN_DTYPE_I8, sg, n, 0);
         for (int j = 0; !st && j < n; j++)
             if (sg[j] != net->sign[j])
                 st = lsnn_error(LSNN_ERR_FORMAT,
@@ -295,6 +334,11 @@ static lsnn_status lsnn__load_signs(const char *path, lsnn_st_file *f, lsnn_net 
     return st;
 }
 
+static int lsnn__pos_finite(lsnn_real x)
+{
+    return isfinite((double)x) && x > 0;
+}
+
 lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *opt,
                                  long *iteration)
 {
@@ -320,10 +364,10 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
     for (int p = 0; p < net->n_proj && !st; p++) {
         lsnn_projection *pr = &net->proj[p];
         size_t sz = (size_t)pr->n_src * pr->n_dst;
-        st = lsnn_st_read_into(f, pr->name, LSNN__REAL_DTYPE, pr->w, sz);
+        st = lsnn__read(path, f, pr->name, LSNN__REAL_DTYPE, pr->w, pr->n_src, pr->n_dst);
         if (!st && pr->delay) {
             snprintf(name, sizeof name, "%s.delay", pr->name);
-            st = lsnn_st_read_into(f, name, LSNN_DTYPE_U8, pr->delay, sz);
+            st = lsnn__read(path, f, name, LSNN_DTYPE_U8, pr->delay, pr->n_src, pr->n_dst);
             for (size_t k = 0; !st && k < sz; k++)
                 if (pr->delay[k] < 1 || pr->delay[k] > pr->max_delay)
                     st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor '%s': delay %d outside 1..%d",
@@ -336,7 +380,7 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
         }
     }
     if (!st)
-        st = lsnn_st_read_into(f, "w_out", LSNN__REAL_DTYPE, net->w_out, (size_t)n * net->n_out);
+        st = lsnn__read(path, f, "w_out", LSNN__REAL_DTYPE, net->w_out, n, net->n_out);
     if (!st)
         st = lsnn__load_mask(path, f, "w_out.mask", net->w_out_mask, n, net->n_out, 0);
     for (int j = 0; !st && net->w_out_mask && j < n; j++)
@@ -348,26 +392,33 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
                                 "bidirectional network reaches output %d of the other",
                                 path, j, k);
     if (!st)
-        st = lsnn_st_read_into(f, "b_out", LSNN__REAL_DTYPE, net->b_out, net->n_out);
+        st = lsnn__read(path, f, "b_out", LSNN__REAL_DTYPE, net->b_out, net->n_out, 0);
     if (!st)
-        st = lsnn_st_read_into(f, "noise_std", LSNN__REAL_DTYPE, net->noise_std, n);
+        st = lsnn__read(path, f, "noise_std", LSNN__REAL_DTYPE, net->noise_std, n, 0);
     if (!st)
-        st = lsnn_st_read_into(f, "neuron.tau_m", LSNN__REAL_DTYPE, net->tau_m, n);
+        st = lsnn__read(path, f, "neuron.tau_m", LSNN__REAL_DTYPE, net->tau_m, n, 0);
     if (!st)
-        st = lsnn_st_read_into(f, "neuron.tau_a", LSNN__REAL_DTYPE, net->tau_a, n);
+        st = lsnn__read(path, f, "neuron.tau_a", LSNN__REAL_DTYPE, net->tau_a, n, 0);
     if (!st)
-        st = lsnn_st_read_into(f, "neuron.beta", LSNN__REAL_DTYPE, net->k.beta, n);
+        st = lsnn__read(path, f, "neuron.beta", LSNN__REAL_DTYPE, net->k.beta, n, 0);
     if (!st)
-        st = lsnn_st_read_into(f, "neuron.b0", LSNN__REAL_DTYPE, net->k.b0, n);
+        st = lsnn__read(path, f, "neuron.b0", LSNN__REAL_DTYPE, net->k.b0, n, 0);
     if (!st)
-        st = lsnn_st_read_into(f, "neuron.refractory", LSNN_DTYPE_I32, refr, n);
+        st = lsnn__read(path, f, "neuron.refractory", LSNN_DTYPE_I32, refr, n, 0);
     for (int j = 0; !st && j < n; j++) {
         if (refr[j] < 0 || refr[j] > 1000)
             st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor 'neuron.refractory': %d outside 0..1000",
                             path, refr[j]);
-        else if (!(net->tau_m[j] > 0) || !(net->tau_a[j] > 0) || !(net->k.b0[j] > 0))
+        else if (!lsnn__pos_finite(net->tau_m[j]) || !lsnn__pos_finite(net->tau_a[j]) ||
+                 !lsnn__pos_finite(net->k.b0[j]) || !isfinite((double)net->k.beta[j]) ||
+                 net->k.beta[j] < 0 || net->noise_std[j] < 0)
             st = lsnn_error(LSNN_ERR_FORMAT,
-                            "%s: neuron %d: tau_m, tau_a and b0 must be positive numbers", path, j);
+                            "%s: neuron %d: tau_m = %g, tau_a = %g, b0 = %g, beta = %g, noise_std "
+                            "= %g (tau_m, tau_a and b0 must be finite and > 0, beta finite and "
+                            ">= 0, noise_std >= 0)",
+                            path, j, (double)net->tau_m[j], (double)net->tau_a[j],
+                            (double)net->k.b0[j], (double)net->k.beta[j],
+                            (double)net->noise_std[j]);
         else
             net->k.refractory[j] = (int16_t)refr[j];
     }

@@ -400,6 +400,8 @@ static lsnn_status lsnn__parse_entries(lsnn_st_file *f, cJSON *root, const unsig
      * Empty tensors occupy no bytes and may sit anywhere. */
     if (!s && f->n > 1)
         qsort(ranges, (size_t)f->n, sizeof *ranges, lsnn__cmp_range);
+    /* As the format asks (and the reference implementation checks), the tensors tile the data
+     * area: no overlap, no gap, nothing after the last one. */
     const lsnn__range *prev = NULL;
     for (int k = 0; !s && k < f->n; k++) {
         if (ranges[k].begin == ranges[k].end)
@@ -408,8 +410,20 @@ static lsnn_status lsnn__parse_entries(lsnn_st_file *f, cJSON *root, const unsig
             s = lsnn__bad_tensor(f->path, f->tensors[ranges[k].idx].name, "data_offsets [%"
                                  PRIu64 ", %" PRIu64 "] overlap tensor '%s'", ranges[k].begin,
                                  ranges[k].end, f->tensors[prev->idx].name);
+        else if (ranges[k].begin != (prev ? prev->end : 0))
+            s = lsnn__bad_tensor(f->path, f->tensors[ranges[k].idx].name,
+                                 "data_offsets [%" PRIu64 ", %" PRIu64 "] leave bytes %" PRIu64
+                                 "..%" PRIu64 " of the data area unused",
+                                 ranges[k].begin, ranges[k].end, prev ? prev->end : 0,
+                                 ranges[k].begin - 1);
         prev = &ranges[k];
     }
+    const uint64_t used = prev ? prev->end : 0;
+    if (!s && used != dsize)
+        s = lsnn_error(LSNN_ERR_FORMAT,
+                       "%s: %" PRIu64 " byte%s after the last tensor's data (data area of %zu "
+                       "bytes, tensors use %" PRIu64 "): truncated header or trailing garbage",
+                       f->path, (uint64_t)dsize - used, dsize - used == 1 ? "" : "s", dsize, used);
     if (!s && meta)
         f->meta = cJSON_DetachItemViaPointer(root, meta);
     free(names);
