@@ -627,9 +627,23 @@ static int write_atomic(const char *path, const char *data, size_t len)
     return 0;
 }
 
-int lsnn_write_command_txt(const char *dir, const char *subcommand, int argc, char **argv)
+int lsnn_write_command_txt(const char *dir, const char *subcommand, int argc, char **argv,
+                           int append)
 {
     sbuf b = {0};
+    char path[PATH_CAP + 16];
+    snprintf(path, sizeof path, "%s/command.txt", dir);
+    /* Appending (a resumed run): the earlier commands first, so the file keeps the history. */
+    FILE *old = append ? fopen(path, "r") : NULL;
+    if (old) {
+        char chunk[4096];
+        size_t got;
+        while ((got = fread(chunk, 1, sizeof chunk - 1, old)) > 0) {
+            chunk[got] = '\0';
+            sb_add(&b, "%s", chunk);
+        }
+        fclose(old);
+    }
     sb_add(&b, "lsnn %s", subcommand);
     for (int i = 0; i < argc; i++) {
         sb_add(&b, " ");
@@ -640,8 +654,6 @@ int lsnn_write_command_txt(const char *dir, const char *subcommand, int argc, ch
         sb_add(&b, "\n# in %s\n", cwd);
     else
         sb_add(&b, "\n");
-    char path[PATH_CAP + 16];
-    snprintf(path, sizeof path, "%s/command.txt", dir);
     int rc = b.oom ? die("%s: out of memory", path) : write_atomic(path, b.s, b.n);
     free(b.s);
     return rc;

@@ -14,8 +14,10 @@ int lsnn_cmd_report(int argc, char **argv);
 int lsnn_report_write(const char *run_dir);
 
 /* Writes DIR/command.txt (atomically): the command line "lsnn SUBCOMMAND ARGS...", each argument
- * quoted for a POSIX shell where needed, and a second line "# in <working directory>". Returns 0,
- * or 1 after printing the error. */
-int lsnn_write_command_txt(const char *dir, const char *subcommand, int argc, char **argv);
+ * quoted for a POSIX shell where needed, and a second line "# in <working directory>"; with
+ * append != 0 after the commands the file already holds (a resumed run). Returns 0, or 1 after
+ * printing the error. */
+int lsnn_write_command_txt(const char *dir, const char *subcommand, int argc, char **argv,
+                           int append);
 
 #endif

@@ -2,6 +2,7 @@
  *
  * Only this file prints or exits; the library reports errors through lsnn_status and
  * lsnn_last_error(). Errors are printed as "lsnn: <context>: <what is wrong>". */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <omp.h>
@@ -116,7 +117,7 @@ static const char *TRAIN_HELP =
     "  -h, --help        this text\n";
 
 typedef struct common_opts {
-    const char *sets[LSNN_MAX_SETS];
+    const char *sets[LSNN_MAX_SETS + 1]; /* one more for an override a command adds itself */
     int n_sets;
     int threads;
 } common_opts;
@@ -154,6 +155,25 @@ static int common_option(int argc, char **argv, int *i, common_opts *co, int *er
 
 /* Prints the result line; with save_path, also writes the same JSON object there (atomically),
  * so that `lsnn report` can show the end-of-training validation. Returns 0 or die()'s status. */
+/* s as the body of a JSON string (quotes, backslashes and control characters escaped), cut to
+ * fit cap. */
+static void json_escape(const char *s, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (; *s && n + 7 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            buf[n++] = '\\';
+            buf[n++] = (char)c;
+        } else if (c < 0x20) {
+            n += (size_t)snprintf(buf + n, cap - n, "\\u%04x", c);
+        } else {
+            buf[n++] = (char)c;
+        }
+    }
+    buf[n] = '\0';
+}
+
 static int print_result(const char *task, const char *metric, double value, long iterations,
                         double seconds, const char *extra, const char *save_path)
 {
@@ -205,6 +225,62 @@ static int truncate_log(const char *path, long last)
         return die("%s: cannot rewrite: %s", path, strerror(errno));
     }
     return 0;
+}
+
+/* A fresh run into a directory that holds an earlier one: the earlier model, result and report
+ * go first, so that the directory never pairs this run's log with another run's model (also when
+ * this run fails early). */
+static int clear_old_run(const char *dir, int quiet)
+{
+    static const char *const names[] = {"model.safetensors", "result.json", "report.html",
+                                        "dynamics.png", "curves.png", "connectivity.png"};
+    char p[4300];
+    int had_model = 0;
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[k]);
+        if (remove(p) == 0)
+            had_model |= k == 0;
+        else if (errno != ENOENT && errno != ENOTDIR)
+            return die("%s: cannot remove the earlier run's file: %s", p, strerror(errno));
+    }
+    if (had_model && !quiet)
+        printf("%s held an earlier run: its model and results are replaced (--resume continues "
+               "a run instead)\n",
+               dir);
+    return 0;
+}
+
+/* Resuming with a config that differs from the checkpoint's (other than in the run length and
+ * logging): each changed key is named, since the continuation then differs from the run that
+ * was interrupted. */
+static void note_config_changes(const char *model_path, const lsnn_config *cfg)
+{
+    lsnn_config old;
+    if (lsnn_checkpoint_read_config(model_path, &old))
+        return;
+    char *a = lsnn_config_to_json(&old), *b = lsnn_config_to_json(cfg);
+    cJSON *ja = a ? cJSON_Parse(a) : NULL, *jb = b ? cJSON_Parse(b) : NULL;
+    for (const cJSON *sa = ja ? ja->child : NULL; sa; sa = sa->next) {
+        const cJSON *sb = cJSON_GetObjectItemCaseSensitive(jb, sa->string);
+        const int section = cJSON_IsObject(sa);
+        for (const cJSON *ka = section ? sa->child : sa; ka; ka = section ? ka->next : NULL) {
+            const cJSON *kb = section ? cJSON_GetObjectItemCaseSensitive(sb, ka->string) : sb;
+            if (!section && (!strcmp(ka->string, "iterations") || !strcmp(ka->string, "log_every") ||
+                             !strcmp(ka->string, "eval_every")))
+                continue;
+            if (!kb || !cJSON_Compare(ka, kb, 1)) {
+                char *vb = kb ? cJSON_PrintUnformatted(kb) : NULL;
+                printf("note: %s%s%s differs from the checkpoint's config (now %s)\n",
+                       section ? sa->string : "", section ? "." : "", ka->string,
+                       vb ? vb : "absent");
+                free(vb);
+            }
+        }
+    }
+    cJSON_Delete(ja);
+    cJSON_Delete(jb);
+    free(a);
+    free(b);
 }
 
 static int cmd_train(int argc, char **argv)
@@ -265,15 +341,12 @@ static int cmd_train(int argc, char **argv)
     }
     set_threads(co.threads);
 
-    /* The run directory is made once the network and the data are ready, so that a config that
-     * cannot be built leaves nothing behind. */
+    /* The run directory is touched only once the network and the data are ready and, when
+     * resuming, the checkpoint has loaded: a config that cannot be built or a checkpoint that
+     * cannot be read leaves the directory (or its absence) as it was. */
     lsnn_trainer tr;
     if (lsnn_trainer_init(&tr, &cfg))
         return die("%s: %s", config_path, lsnn_last_error());
-    if (ensure_dir(out) || lsnn_write_command_txt(out, "train", argc, argv)) {
-        lsnn_trainer_free(&tr);
-        return 1;
-    }
     char model_path[4200], log_path[4200];
     snprintf(model_path, sizeof model_path, "%s/model.safetensors", out);
     snprintf(log_path, sizeof log_path, "%s/log.csv", out);
@@ -282,8 +355,24 @@ static int cmd_train(int argc, char **argv)
             lsnn_trainer_free(&tr);
             return die_status();
         }
-        if (!quiet)
+        if (tr.iteration > cfg.iterations) {
+            const long at = tr.iteration;
+            lsnn_trainer_free(&tr);
+            return die("%s: the checkpoint is at iteration %ld, past iterations = %d: nothing to "
+                       "resume (raise iterations to train further)",
+                       model_path, at, cfg.iterations);
+        }
+        if (!quiet) {
             printf("resuming %s at iteration %ld\n", model_path, tr.iteration);
+            note_config_changes(model_path, &cfg);
+        }
+    } else if (clear_old_run(out, quiet)) {
+        lsnn_trainer_free(&tr);
+        return 1;
+    }
+    if (ensure_dir(out) || lsnn_write_command_txt(out, "train", argc, argv, resume)) {
+        lsnn_trainer_free(&tr);
+        return 1;
     }
     /* A resumed run continues the log after the checkpoint's iteration: rows written after the
      * last checkpoint of the interrupted run are dropped so that none appears twice. */
@@ -379,9 +468,10 @@ static int cmd_train(int argc, char **argv)
             printf("validation (%ld fresh sequences): loss %.4f  accuracy %.4f  rate %.1f Hz\n"
                    "model: %s\n",
                    ev.sequences, ev.loss, ev.metric, ev.rate_hz, model_path);
-        char extra[4400];
-        snprintf(extra, sizeof extra, ",\"val_loss\":%.6g,\"rate_hz\":%.4g,\"out\":\"%s\"", ev.loss,
-                 ev.rate_hz, out);
+        char extra[4400], out_json[4200];
+        json_escape(out, out_json, sizeof out_json);
+        snprintf(extra, sizeof extra, ",\"val_loss\":%.6g,\"rate_hz\":%.4g,\"out\":\"%s\"",
+                 ev.loss, ev.rate_hz, out_json);
         char result_path[4200];
         snprintf(result_path, sizeof result_path, "%s/result.json", out);
         rc = print_result(cfg.task, tr.shape.metric, ev.metric, tr.iteration, secs, extra,
@@ -534,8 +624,6 @@ static int cmd_simulate(int argc, char **argv)
     }
     if (!model || !out)
         return die("simulate: need MODEL.safetensors and --out DIR (see lsnn simulate --help)");
-    if (ensure_dir(out))
-        return 1;
     set_threads(1);
     /* One sequence: batch size 1. */
     co.sets[co.n_sets++] = "batch_size=1";
@@ -564,6 +652,9 @@ static int cmd_simulate(int argc, char **argv)
         rc = die_status();
     if (!rc && lsnn_trainer_forward(&tr, &trace))
         rc = die_status();
+    /* The directory is made once there is something to write into it. */
+    if (!rc && ensure_dir(out))
+        rc = 1;
     char p[4200];
 #define WRITE_OR_FAIL(call)    \
     do {                       \
@@ -732,6 +823,17 @@ static int cmd_bench(int argc, char **argv)
         return 1;
     if (lsnn_config_validate(&cfg, "bench"))
         return die_status();
+    /* bench times one network: the LSNN of seed 000's sMNIST on random spikes. */
+    if (strcmp(cfg.model, "lsnn") != 0)
+        return die("bench: --set model=%s: bench times the spiking network only (model lsnn)",
+                   cfg.model);
+    lsnn_config def;
+    lsnn_config_defaults(&def);
+    if (strcmp(cfg.task, def.task) != 0)
+        return die("bench: --set task=%s: bench runs on random input spikes, not on a task's data",
+                   cfg.task);
+    if (strspn(batches, ", ") == strlen(batches))
+        return die("--batch: expected batch sizes separated by commas, got '%s'", batches);
     const int eprop = strcmp(cfg.learning, "eprop") == 0;
     const int n_in = 80, n_out = 10;
     /* The kernels to time: a dense network has only the dense ones. */

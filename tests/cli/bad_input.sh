@@ -59,6 +59,51 @@ expect_error "unknown option" "unknown option" "$LSNN" train "$CFG" --frobnicate
 expect_error "unknown command" "unknown command" "$LSNN" frobnicate
 expect_error "bad thread count" "threads" "$LSNN" train "$CFG" --threads 0
 
+# Checkpoints that parse but do not hold what lsnn wrote (mutate SRC DST PYTHON: rewrites the
+# safetensors file; h is the header dict, d the data bytearray, put(name, index, value) writes one
+# float32 entry).
+mutate() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import json, struct, sys
+src, dst, code = sys.argv[1:]
+b = open(src, "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n]); d = bytearray(b[8 + n:])
+def put(name, i, v):
+    struct.pack_into("<f", d, h[name]["data_offsets"][0] + 4 * i, v)
+exec(code)
+hb = json.dumps(h).encode(); hb += b" " * (-len(hb) % 8)
+open(dst, "wb").write(struct.pack("<Q", len(hb)) + hb + bytes(d))
+PY
+}
+mutate "$M" "$WORK/transposed.safetensors" 'h["w_in"]["shape"] = h["w_in"]["shape"][::-1]'
+expect_error "transposed tensor" "tensor 'w_in': expected shape \[" "$LSNN" eval "$WORK/transposed.safetensors"
+mutate "$M" "$WORK/flat.safetensors" 's = h["w_rec"]["shape"]; h["w_rec"]["shape"] = [s[0] * s[1]]'
+expect_error "flattened tensor" "tensor 'w_rec': expected shape" "$LSNN" eval "$WORK/flat.safetensors"
+mutate "$M" "$WORK/beta.safetensors" 'put("neuron.beta", 0, float("nan"))'
+expect_error "NaN adaptation strength" "neuron 0: .*beta = nan" "$LSNN" eval "$WORK/beta.safetensors"
+mutate "$M" "$WORK/taum.safetensors" 'put("neuron.tau_m", 3, float("inf"))'
+expect_error "infinite tau_m" "neuron 3: tau_m = inf" "$LSNN" simulate "$WORK/taum.safetensors" --out "$WORK/sim_taum"
+[ -e "$WORK/sim_taum" ] && fail "simulate made its directory for a model it refused" || pass "no directory for a refused model"
+mutate "$M" "$WORK/trailing.safetensors" 'd += bytes(16)'
+expect_error "trailing bytes" "16 bytes after the last tensor's data" "$LSNN" inspect "$WORK/trailing.safetensors"
+# Resume reads the optimizer state: Adam's second moment must be finite and >= 0.
+mkdir -p "$WORK/rv"
+mutate "$M" "$WORK/rv/model.safetensors" 'put("optim.v", 5, -1.0)'
+expect_error "negative optim.v on resume" "tensor 'optim.v': entry 5 is -1" "$LSNN" train "$CFG" "${S[@]}" --set iterations=4 --out "$WORK/rv" --resume
+mkdir -p "$WORK/ri"
+mutate "$M" "$WORK/ri/model.safetensors" 'h["__metadata__"]["iteration"] = "9223372036854775807"'
+expect_error "absurd iteration count" "more than 2147483647 iterations" "$LSNN" train "$CFG" "${S[@]}" --out "$WORK/ri" --resume
+
+# A message that wraps another is not garbled (the error buffer is not its own argument).
+expect_error "diverging lr" "iteration 2: loss: the cross-entropy is not finite (the weights diverged" "$LSNN" train "$CFG" "${S[@]}" --set lr=1e308 --out "$WORK/div"
+expect_error "overflow before any update" "iteration 1: the gradient is not finite (before any update" "$LSNN" train "$CFG" "${S[@]}" --set network.tau_a=1.5 --out "$WORK/ovf"
+# As many --set options as allowed, plus the one simulate adds itself.
+SETS=(); for i in $(seq 64); do SETS+=(--set lr=0.01); done
+"$LSNN" simulate "$M" --out "$WORK/sim64" "${SETS[@]}" > /dev/null 2>&1 && pass "simulate with 64 --set options" || fail "simulate with 64 --set options"
+expect_error "bench without batch sizes" "expected batch sizes" "$LSNN" bench --batch ",,"
+expect_error "bench of an LSTM" "spiking network only" "$LSNN" bench --set model=lstm
+
 # Data sets: a missing directory says how to get the data; a lying IDX header is named.
 expect_error "missing MNIST" "lsnn data mnist" "$LSNN" train "$SRC/configs/smnist_lsnn.json" --set smnist.data_dir="$WORK/nomnist"
 mkdir -p "$WORK/badmnist"

@@ -30,6 +30,27 @@ cmp -s "$WORK/a/model.safetensors" "$WORK/b/model.safetensors" && pass "resumed 
 [ "$(wc -l < "$WORK/b/log.csv")" -eq 13 ] && pass "resumed log.csv continues" || fail "resumed log.csv wrong length"
 [ "$(cut -d, -f1 "$WORK/b/log.csv" | tail -n +2 | tr '\n' ' ')" = "1 2 3 4 5 6 7 8 9 10 11 12 " ] && pass "log rows 1..12 once each" || fail "log rows: $(cut -d, -f1 "$WORK/b/log.csv" | tr '\n' ' ')"
 
+# The run directory: a resume keeps the earlier commands, names changed config keys, and refuses
+# a checkpoint past the requested length; a resume without a checkpoint makes no directory.
+[ "$(grep -c '^lsnn train' "$WORK/b/command.txt")" -eq 2 ] && pass "command.txt keeps both commands" || fail "command.txt: $(cat "$WORK/b/command.txt")"
+"$LSNN" train "$CFG" "${SMALL[@]}" --set iterations=14 --set lr=0.02 --out "$WORK/b" --resume > "$WORK/b3.out" 2>&1 || fail "resume b3 exited $?"
+grep -q '^note: lr differs from the checkpoint' "$WORK/b3.out" && ! grep -q '^note: iterations' "$WORK/b3.out" &&
+  pass "resume names the changed key (lr), not iterations" || fail "resume notes: $(grep note "$WORK/b3.out")"
+"$LSNN" train "$CFG" "${SMALL[@]}" --set iterations=3 --out "$WORK/b" --resume > "$WORK/b4.out" 2>&1
+[ $? -eq 1 ] && grep -q "at iteration 14, past iterations = 3" "$WORK/b4.out" && pass "resume past the length refused" || fail "resume past the length: $(cat "$WORK/b4.out")"
+"$LSNN" train "$CFG" "${SMALL[@]}" --out "$WORK/none" --resume > /dev/null 2>&1
+[ $? -eq 1 ] && [ ! -e "$WORK/none" ] && pass "resume without a checkpoint makes no directory" || fail "resume without a checkpoint"
+# A fresh run into a used directory replaces the earlier run, even when it fails at once.
+cp -r "$WORK/a" "$WORK/d"
+"$LSNN" train "$CFG" "${SMALL[@]}" --set network.tau_a=1.5 --out "$WORK/d" > /dev/null 2>&1
+[ $? -eq 1 ] && [ ! -e "$WORK/d/model.safetensors" ] && [ ! -e "$WORK/d/result.json" ] && [ "$(wc -l < "$WORK/d/log.csv")" -eq 1 ] &&
+  pass "a failed fresh run leaves no earlier model beside its log" || fail "failed fresh run: $(ls "$WORK/d")"
+# result.json is JSON whatever the directory's name.
+Q="$WORK/q\"x\\y"
+"$LSNN" train "$CFG" "${SMALL[@]}" --set iterations=1 --set eval_every=0 --out "$Q" --quiet > /dev/null 2>&1 || fail "train into $Q"
+python3 -c 'import json, sys; assert json.load(open(sys.argv[1] + "/result.json"))["out"] == sys.argv[1]' "$Q" &&
+  pass "result.json escapes the directory name" || fail "result.json of $Q is not JSON with its name"
+
 # Thread count does not change the result.
 "$LSNN" train "$CFG" "${SMALL[@]}" --threads 1 --out "$WORK/c" > "$WORK/c.out" 2>&1 || fail "train c exited $?"
 cmp -s "$WORK/a/model.safetensors" "$WORK/c/model.safetensors" && pass "1 thread == 2 threads" || fail "thread count changed the model"
