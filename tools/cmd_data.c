@@ -531,7 +531,8 @@ static int cmd_fashion(int argc, char **argv)
 int lsnn_cmd_data(int argc, char **argv)
 {
     if (argc < 1)
-        return die("data: missing the data set: mnist or fashion (see lsnn data --help)");
+        return die("data: missing the data set: mnist, fashion, timit, mfcc or synth-speech (see "
+                   "lsnn data --help)");
     const char *what = argv[0];
     if (strcmp(what, "-h") == 0 || strcmp(what, "--help") == 0 || strcmp(what, "help") == 0) {
         fputs(DATA_HELP, stdout);
@@ -545,5 +546,7 @@ int lsnn_cmd_data(int argc, char **argv)
         return lsnn_cmd_speech(argc, argv);
     if (strcmp(what, "synth-speech") == 0)
         return lsnn_cmd_synth_speech(argc - 1, argv + 1);
-    return die("data: unknown data set '%s': mnist or fashion (see lsnn data --help)", what);
+    return die("data: unknown data set '%s': mnist, fashion, timit, mfcc or synth-speech (see lsnn "
+               "data --help)",
+               what);
 }

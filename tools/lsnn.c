@@ -74,7 +74,14 @@ static int parse_int_arg(const char *opt, const char *s, int lo, int hi, int *ou
 static int ensure_dir(const char *dir)
 {
     char buf[4096];
+    if (!dir[0])
+        return die("--out: the directory name is empty");
+    if (strlen(dir) >= sizeof buf)
+        return die("%.64s...: directory name longer than %zu characters", dir, sizeof buf - 1);
     snprintf(buf, sizeof buf, "%s", dir);
+    struct stat sb;
+    if (stat(buf, &sb) == 0 && !S_ISDIR(sb.st_mode))
+        return die("%s: exists and is not a directory", dir);
     for (char *p = buf + 1; *p; p++) {
         if (*p != '/')
             continue;
@@ -328,7 +335,8 @@ static int cmd_train(int argc, char **argv)
         char buf[128];
         snprintf(buf, sizeof buf, "seed=%s", seed);
         if (lsnn_config_set(&cfg, buf))
-            return die_status();
+            return die("--seed: expected a whole number from 0 to 18446744073709551615, got '%s'",
+                       seed);
     }
     if (lsnn_config_validate(&cfg, config_path))
         return die_status();

@@ -465,7 +465,9 @@ static lsnn_status lsnn__parse_file(lsnn_st_file *f, size_t size)
     for (int i = 7; i >= 0; i--)
         hlen = hlen << 8 | f->buf[i];
     if (hlen > size - 8)
-        return lsnn_error(LSNN_ERR_FORMAT, "%s: header length %" PRIu64 " exceeds file size %zu",
+        return lsnn_error(LSNN_ERR_FORMAT,
+                          "%s: not a safetensors file, or a truncated one: its first 8 bytes give "
+                          "a header length of %" PRIu64 ", beyond the file size %zu",
                           p, hlen, size);
     if (hlen > LSNN__HEADER_MAX)
         return lsnn_error(LSNN_ERR_FORMAT, "%s: header length %" PRIu64 " exceeds limit %" PRIu64,

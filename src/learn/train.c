@@ -476,6 +476,14 @@ lsnn_status lsnn_trainer_save(const lsnn_trainer *tr, const char *path)
 lsnn_status lsnn_trainer_load(lsnn_trainer *tr, const char *path, int with_optimizer)
 {
     lsnn_optim *opt = with_optimizer ? &tr->opt : NULL;
+    /* A model of another kind would fail on its first missing tensor: say what differs. */
+    lsnn_config stored;
+    if (lsnn_checkpoint_read_config(path, &stored) == LSNN_OK &&
+        strcmp(stored.model, tr->cfg.model) != 0)
+        return lsnn_error(LSNN_ERR_FORMAT,
+                          "%s: the checkpoint holds a '%s' model but the config builds a '%s' "
+                          "(key model)",
+                          path, stored.model, tr->cfg.model);
     if (tr->is_ann)
         return lsnn_checkpoint_load_ann(path, &tr->ann, opt, &tr->iteration);
     lsnn_status st = lsnn_checkpoint_load(path, &tr->net, opt, &tr->iteration);

@@ -101,6 +101,11 @@ expect_error "overflow before any update" "iteration 1: the gradient is not fini
 # As many --set options as allowed, plus the one simulate adds itself.
 SETS=(); for i in $(seq 64); do SETS+=(--set lr=0.01); done
 "$LSNN" simulate "$M" --out "$WORK/sim64" "${SETS[@]}" > /dev/null 2>&1 && pass "simulate with 64 --set options" || fail "simulate with 64 --set options"
+expect_error "model kind mismatch" "holds a 'lsnn' model but the config builds a 'lstm'" "$LSNN" eval "$M" --set model=lstm
+expect_error "config file given as a model" "not a safetensors file" "$LSNN" eval "$CFG"
+expect_error "--out names a file" "exists and is not a directory" "$LSNN" train "$CFG" "${S[@]}" --out "$CFG"
+expect_error "--out empty" "directory name is empty" "$LSNN" train "$CFG" "${S[@]}" --out ""
+expect_error "--seed not a number" "^lsnn: --seed: expected a whole number" "$LSNN" train "$CFG" --seed abc
 expect_error "bench without batch sizes" "expected batch sizes" "$LSNN" bench --batch ",,"
 expect_error "bench of an LSTM" "spiking network only" "$LSNN" bench --set model=lstm
 
