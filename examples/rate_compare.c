@@ -62,10 +62,14 @@ static int evaluate(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *b, lsn
 
 int main(int argc, char **argv)
 {
-    const int iterations = argc > 1 ? atoi(argv[1]) : 150;
-    if (iterations < 0) {
-        fprintf(stderr, "usage: rate_compare [ITERATIONS >= 0]\n");
-        return 2;
+    long iterations = 150;
+    if (argc > 1) {
+        char *end;
+        iterations = strtol(argv[1], &end, 10);
+        if (argc > 2 || *end || end == argv[1] || iterations < 0 || iterations > 1000000) {
+            fprintf(stderr, "usage: rate_compare [ITERATIONS: 0 to 1000000, default 150]\n");
+            return 2;
+        }
     }
     /* The network: the documented defaults with a few fields changed. */
     lsnn_config cfg;
@@ -108,7 +112,7 @@ int main(int argc, char **argv)
         return 1;
     printf("before: validation loss %.4f  accuracy %.3f\n", before.loss,
            (double)before.correct / (double)before.total);
-    for (int it = 0; it < iterations; it++) {
+    for (long it = 0; it < iterations; it++) {
         fill_batch(&train, 1, (uint64_t)it);
         /* Forward, dL/dy, BPTT (no rate regularisation: gz_const NULL), Adam, then the
          * structural constraints (no self-connections) on the updated weights. */
@@ -120,7 +124,7 @@ int main(int argc, char **argv)
         lsnn_optim_step(&opt, net.params, grad, trainable, cfg.lr);
         lsnn_net_apply_masks(&net);
         if ((it + 1) % 25 == 0)
-            printf("iter %4d  loss %.4f  accuracy %.3f\n", it + 1, r.loss,
+            printf("iter %4ld  loss %.4f  accuracy %.3f\n", it + 1, r.loss,
                    (double)r.correct / (double)r.total);
     }
     if (evaluate(sim, &net, &valid, y, &after))

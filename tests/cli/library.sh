@@ -40,6 +40,8 @@ else
 fi
 "$EX/train" > /dev/null 2>&1
 [ $? -eq 2 ] && pass "usage error exits 2" || fail "examples/train without arguments did not exit 2"
+"$EX/rate_compare" 12x > /dev/null 2>&1
+[ $? -eq 2 ] && pass "rate_compare refuses a non-number" || fail "rate_compare 12x did not exit 2"
 
 # examples/rate_compare learns: validation loss falls below a quarter, accuracy >= 0.9.
 check_rate_compare() { # LOG LABEL
