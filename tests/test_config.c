@@ -156,7 +156,7 @@ static void test_parse_nested(void **state)
                        "  \"optimizer\": {\"name\": \"sgd\", \"clip_norm\": 1.5},\n"
                        "  \"network\": {\"tau_m\": 30, \"n_adaptive\": 0, \"input_scaling\": "
                        "\"plain\", \"train_noise\": true, \"max_delay\": 5},\n"
-                       "  \"loss\": {\"rate_reg\": 0.25},\n"
+                       "  \"loss\": {\"rate_target\": 25}, \"eprop\": {\"rate_reg\": 0.25},\n"
                        "  \"store_recall\": {\"n_values\": 4, \"p_command\": 0.2}\n"
                        "}";
     assert_int_equal(lsnn_config_parse(&c, json, "cfg.json"), LSNN_OK);
@@ -170,7 +170,7 @@ static void test_parse_nested(void **state)
     assert_string_equal(c.network.input_scaling, "plain");
     assert_int_equal(c.network.train_noise, 1);
     assert_int_equal(c.network.max_delay, 5);
-    assert_true(c.loss.rate_reg == 0.25);
+    assert_true(c.loss.rate_target == 25 && c.eprop.rate_reg == 0.25);
     assert_int_equal(c.store_recall.n_values, 4);
     assert_true(c.store_recall.p_command == 0.2);
     /* untouched keys keep their values */
@@ -408,7 +408,6 @@ static void test_transactional(void **state)
     assert_int_equal(lsnn_config_parse(&c, "{\"lr\": 0.5,", "cfg.json"), LSNN_ERR_CONFIG);
     assert_int_equal(lsnn_config_set(&c, "network.tau_m=-1"), LSNN_ERR_CONFIG);
     assert_int_equal(lsnn_config_set(&c, "network.n_regular=0"), LSNN_OK);
-    assert_int_equal(lsnn_config_set(&c, "network.n_adaptive=0"), LSNN_ERR_CONFIG);
     assert_int_equal(lsnn_config_set(&c, "network.n_regular=20"), LSNN_OK);
 
     char path[1024];
@@ -425,6 +424,34 @@ static void test_transactional(void **state)
     assert_true(c.network.tau_m == 25);
     free(before);
     free(after);
+}
+
+/* An override checks its own key only; the constraints between keys wait for
+ * lsnn_config_validate, so that overrides may come in any order. */
+static void test_set_order(void **state)
+{
+    (void)state;
+    lsnn_config c;
+    lsnn_config_defaults(&c);
+    assert_int_equal(lsnn_config_set(&c, "network.n_regular=0"), LSNN_OK);
+    assert_int_equal(lsnn_config_set(&c, "network.n_adaptive=0"), LSNN_OK);
+    assert_int_equal(lsnn_config_validate(&c, "sets"), LSNN_ERR_CONFIG);
+    assert_non_null(strstr(lsnn_last_error(), "n_regular + n_adaptive must be >= 1"));
+    assert_int_equal(lsnn_config_set(&c, "network.n_regular=20"), LSNN_OK);
+    assert_int_equal(lsnn_config_set(&c, "deepr.enabled=true"), LSNN_OK);
+    assert_int_equal(lsnn_config_validate(&c, "sets"), LSNN_ERR_CONFIG);
+    assert_int_equal(lsnn_config_set(&c, "network.init=signed"), LSNN_OK);
+    assert_int_equal(lsnn_config_set(&c, "network.connectivity=0.12"), LSNN_OK);
+    assert_int_equal(lsnn_config_validate(&c, "sets"), LSNN_OK);
+    /* learning and the two rate regularisations */
+    assert_int_equal(lsnn_config_set(&c, "eprop.rate_reg=0.1"), LSNN_OK);
+    assert_int_equal(lsnn_config_validate(&c, "sets"), LSNN_ERR_CONFIG);
+    assert_non_null(strstr(lsnn_last_error(), "eprop.rate_reg: set for learning \"bptt\""));
+    assert_int_equal(lsnn_config_set(&c, "learning=eprop"), LSNN_OK);
+    assert_int_equal(lsnn_config_validate(&c, "sets"), LSNN_OK);
+    assert_int_equal(lsnn_config_set(&c, "loss.rate_reg=0.1"), LSNN_OK);
+    assert_int_equal(lsnn_config_validate(&c, "sets"), LSNN_ERR_CONFIG);
+    assert_non_null(strstr(lsnn_last_error(), "loss.rate_reg: the batch-wide"));
 }
 
 static void test_load(void **state)
@@ -579,6 +606,7 @@ int main(void)
         cmocka_unit_test(test_integers),     cmocka_unit_test(test_non_finite),
         cmocka_unit_test(test_ranges),       cmocka_unit_test(test_syntax_error),
         cmocka_unit_test(test_set),          cmocka_unit_test(test_transactional),
+        cmocka_unit_test(test_set_order),
         cmocka_unit_test(test_load),         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_docs),
     };

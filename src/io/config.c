@@ -333,6 +333,8 @@ static const char *const cross_docs[] = {
     "has no free positions to regrow synapses at).",
     "`network.bidirectional` requires `learning` = `bptt`, `model` = `lsnn` and "
     "`network.layers` = 1.",
+    "`loss.rate_reg` > 0 (batch-wide rate regularisation) requires `learning` = `bptt`; "
+    "`eprop.rate_reg` > 0 (its online form) requires `learning` = `eprop`.",
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -877,6 +879,8 @@ static bool is_space(char ch)
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
 }
 
+static lsnn_status check_field(const lsnn_config *cfg, const cfg_field *f, const char *origin);
+
 lsnn_status lsnn_config_set(lsnn_config *cfg, const char *assignment)
 {
     const char *origin = "--set";
@@ -935,7 +939,10 @@ lsnn_status lsnn_config_set(lsnn_config *cfg, const char *assignment)
     free(value);
     if (st != LSNN_OK)
         return st;
-    st = lsnn_config_validate(&tmp, origin);
+    /* Only this key's own range here: the constraints between keys wait for
+     * lsnn_config_validate, so that overrides may come in any order (deepr.enabled before
+     * network.init, say). */
+    st = check_field(&tmp, f, origin);
     if (st != LSNN_OK)
         return st;
     *cfg = tmp;
@@ -1030,6 +1037,17 @@ lsnn_status lsnn_config_validate(const lsnn_config *cfg, const char *origin)
                           "%s: deepr.enabled: DEEP R rewires a sparse network: set "
                           "network.connectivity below 1 (e.g. 0.12)",
                           origin);
+    const int eprop = strcmp(cfg->learning, "eprop") == 0;
+    if (eprop && cfg->loss.rate_reg > 0)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: loss.rate_reg: the batch-wide rate regularisation needs BPTT; with "
+                          "e-prop use the online eprop.rate_reg",
+                          origin);
+    if (!eprop && cfg->eprop.rate_reg > 0)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: eprop.rate_reg: set for learning \"%s\"; use loss.rate_reg with "
+                          "BPTT",
+                          origin, cfg->learning);
     if (net->bidirectional && strcmp(cfg->learning, "bptt") != 0)
         return lsnn_error(LSNN_ERR_CONFIG,
                           "%s: network.bidirectional: the backward direction reads each sequence "

@@ -25,14 +25,6 @@ lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
                           "learning: e-prop trains the spiking network (model \"lsnn\"), not the "
                           "%s baseline",
                           cfg->model);
-    if (tr->use_eprop && cfg->loss.rate_reg > 0)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "loss.rate_reg: the batch-wide rate regularisation needs BPTT; with "
-                          "e-prop use the online eprop.rate_reg");
-    if (!tr->use_eprop && cfg->eprop.rate_reg > 0)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "eprop.rate_reg: set for learning \"%s\"; use loss.rate_reg with BPTT",
-                          cfg->learning);
     tr->task = lsnn_task_find(cfg->task);
     if (!tr->task)
         return lsnn_error(LSNN_ERR_CONFIG, "task: unknown task '%s'", cfg->task);
