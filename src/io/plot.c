@@ -1128,7 +1128,10 @@ static lsnn_status lsnn__log_read(const char *dir, lsnn__log *g)
     char *fld[64];
     lsnn_status st = LSNN_OK;
     if (!fgets(line, sizeof line, f)) {
+        const int err = ferror(f) ? errno : 0;
         fclose(f);
+        if (err) /* a directory, say */
+            return lsnn_error(LSNN_ERR_IO, "%s: cannot read: %s", path, strerror(err));
         return lsnn_error(LSNN_ERR_FORMAT, "%s: empty file", path);
     }
     int nf = lsnn__split(line, fld, 64);
