@@ -160,8 +160,6 @@ static int common_option(int argc, char **argv, int *i, common_opts *co, int *er
     return 0;
 }
 
-/* Prints the result line; with save_path, also writes the same JSON object there (atomically),
- * so that `lsnn report` can show the end-of-training validation. Returns 0 or die()'s status. */
 /* s as the body of a JSON string (quotes, backslashes and control characters escaped), cut to
  * fit cap. */
 static void json_escape(const char *s, char *buf, size_t cap)
@@ -181,6 +179,8 @@ static void json_escape(const char *s, char *buf, size_t cap)
     buf[n] = '\0';
 }
 
+/* Prints the result line; with save_path, also writes the same JSON object there (atomically),
+ * so that `lsnn report` can show the end-of-training validation. Returns 0 or die()'s status. */
 static int print_result(const char *task, const char *metric, double value, long iterations,
                         double seconds, const char *extra, const char *save_path)
 {
