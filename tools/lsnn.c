@@ -234,6 +234,36 @@ static int truncate_log(const char *path, long last)
     return 0;
 }
 
+/* Progress of a long evaluation (lsnn_trainer.eval_progress): nothing for the first 10 s, then a
+ * line at most every 10 s. ctx points to the start time (now_s()). */
+static void eval_progress(void *ctx, long done, long total)
+{
+    double *t = ctx; /* t[0]: start, t[1]: last line */
+    const double now = now_s();
+    if (done >= total || now - t[0] < 10 || now - t[1] < 10)
+        return;
+    t[1] = now;
+    char eta[32];
+    fmt_duration((now - t[0]) / done * (total - done), eta, sizeof eta);
+    printf("  evaluating: %ld/%ld sequences (%.0f%%), ETA %s\n", done, total,
+           100.0 * done / total, eta);
+    fflush(stdout);
+}
+
+/* lsnn_trainer_evaluate on the whole of `stream`, with progress lines unless quiet. */
+static lsnn_status evaluate(lsnn_trainer *tr, uint64_t stream, lsnn_eval_result *ev, long *conf,
+                            int quiet)
+{
+    double t[2] = {now_s(), 0};
+    tr->eval_progress = quiet ? NULL : eval_progress;
+    tr->eval_progress_ctx = t;
+    lsnn_status st = lsnn_trainer_evaluate(tr, stream, lsnn_trainer_eval_count(tr, stream), ev,
+                                           conf);
+    tr->eval_progress = NULL;
+    tr->eval_progress_ctx = NULL;
+    return st;
+}
+
 /* A fresh run into a directory that holds an earlier one: the earlier model, result and report
  * go first, so that the directory never pairs this run's log with another run's model (also when
  * this run fails early). */
@@ -432,8 +462,7 @@ static int cmd_train(int argc, char **argv)
         int do_eval = cfg.eval_every > 0 && it % cfg.eval_every == 0 && it < cfg.iterations;
         double vl = NAN, vm = NAN;
         if (do_eval) {
-            if (lsnn_trainer_evaluate(&tr, LSNN_STREAM_VALID, lsnn_trainer_eval_count(&tr, LSNN_STREAM_VALID), &ev,
-                                      NULL)) {
+            if (evaluate(&tr, LSNN_STREAM_VALID, &ev, NULL, quiet)) {
                 rc = die_status();
                 break;
             }
@@ -467,7 +496,7 @@ static int cmd_train(int argc, char **argv)
             rc = die_status();
     }
     if (!rc) {
-        if (lsnn_trainer_evaluate(&tr, LSNN_STREAM_VALID, lsnn_trainer_eval_count(&tr, LSNN_STREAM_VALID), &ev, NULL))
+        if (evaluate(&tr, LSNN_STREAM_VALID, &ev, NULL, quiet))
             rc = die_status();
     }
     if (!rc) {
@@ -498,7 +527,8 @@ static const char *EVAL_HELP =
     "\n"
     "Re-evaluates a trained model on freshly generated validation data (the same stream that\n"
     "'lsnn train' reports at the end, so the value matches) and prints the confusion matrix\n"
-    "and one line 'result: {json}'.\n"
+    "and one line 'result: {json}'. An evaluation that runs longer than 10 s prints a progress\n"
+    "line every 10 s (also during 'lsnn train', unless --quiet).\n"
     "\n"
     "options:\n"
     "  --set KEY=VALUE   override a config key (e.g. store_recall.val_size=1024); keys that\n"
@@ -557,8 +587,7 @@ static int cmd_eval(int argc, char **argv)
     long *conf = calloc((size_t)n_out * n_out, sizeof(long));
     lsnn_eval_result ev;
     uint64_t stream = test ? LSNN_STREAM_TEST : LSNN_STREAM_VALID;
-    if (!conf || lsnn_trainer_evaluate(&tr, stream, lsnn_trainer_eval_count(&tr, stream), &ev,
-                                       conf)) {
+    if (!conf || evaluate(&tr, stream, &ev, conf, 0)) {
         free(conf);
         lsnn_trainer_free(&tr);
         return conf ? die_status() : die("eval: out of memory");

@@ -62,6 +62,10 @@ typedef struct lsnn_trainer {
     lsnn_real *y2;             /* (B, T, 2 n_out) readout of both blocks; dL/dy of them after the
                                 * loss */
     int *extent;               /* (B) supervised extent L of each sequence */
+    /* Optional: called by lsnn_trainer_evaluate after each batch with the sequences done so far
+     * and the total (a long evaluation can report progress). NULL (the default): not called. */
+    void (*eval_progress)(void *ctx, long done, long total);
+    void *eval_progress_ctx;
 } lsnn_trainer;
 
 /* Builds the task, the network (initialised from cfg->seed) and the optimizer. */

@@ -448,6 +448,8 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
             spikes += tr->count[j];
         steps += (double)bb * b->T;
         done += bb;
+        if (tr->eval_progress)
+            tr->eval_progress(tr->eval_progress_ctx, done, count);
     }
     if (st)
         return st;
