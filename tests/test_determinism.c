@@ -165,6 +165,46 @@ static void test_signed_populations(void **state)
     lsnn_trainer_free(&tr);
 }
 
+/* The evaluation's progress callback: once per batch, increasing, ending at the total; and the
+ * result does not depend on whether it is set. */
+typedef struct progress_log {
+    int calls;
+    long last, total;
+    int monotonic;
+} progress_log;
+
+static void log_progress(void *ctx, long done, long total)
+{
+    progress_log *p = ctx;
+    p->monotonic &= done > p->last && done <= total;
+    p->calls++;
+    p->last = done;
+    p->total = total;
+}
+
+static void test_eval_progress(void **state)
+{
+    (void)state;
+    lsnn_config cfg;
+    lsnn_config_defaults(&cfg);
+    cfg.store_recall.n_symbols = 3;
+    cfg.batch_size = 8;
+    lsnn_trainer tr;
+    assert_int_equal(lsnn_trainer_init(&tr, &cfg), LSNN_OK);
+    lsnn_eval_result a, b;
+    assert_int_equal(lsnn_trainer_evaluate(&tr, LSNN_STREAM_VALID, 27, &a, NULL), LSNN_OK);
+    progress_log p = {0, 0, 0, 1};
+    tr.eval_progress = log_progress;
+    tr.eval_progress_ctx = &p;
+    assert_int_equal(lsnn_trainer_evaluate(&tr, LSNN_STREAM_VALID, 27, &b, NULL), LSNN_OK);
+    assert_int_equal(p.calls, 4); /* 8 + 8 + 8 + 3 */
+    assert_true(p.monotonic);
+    assert_int_equal(p.last, 27);
+    assert_int_equal(p.total, 27);
+    assert_true(a.loss == b.loss && a.correct == b.correct && a.total == b.total);
+    lsnn_trainer_free(&tr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_repeatable),
         cmocka_unit_test(test_frozen_projection),
         cmocka_unit_test(test_signed_populations),
+        cmocka_unit_test(test_eval_progress),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
