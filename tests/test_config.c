@@ -253,8 +253,11 @@ static void test_integers(void **state)
     expect_parse_error("{\"batch_size\": 1.5}",
                        "cfg.json: batch_size: expected an integer, got 1.5");
     expect_parse_error("{\"iterations\": 1e10}",
-                       "cfg.json: iterations: expected an integer between -2147483648 and "
-                       "2147483647, got 10000000000");
+                       "cfg.json: iterations: expected an integer between 0 and 2147483647, "
+                       "got 10000000000");
+    expect_parse_error("{\"batch_size\": -1e10}",
+                       "cfg.json: batch_size: expected an integer between 1 and 65536, got "
+                       "-10000000000");
     /* integral values written with an exponent or a fraction of zero are fine */
     lsnn_config c;
     lsnn_config_defaults(&c);

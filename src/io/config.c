@@ -638,10 +638,17 @@ static lsnn_status apply_value(lsnn_config *c, const cfg_field *f, const cJSON *
         if (!isfinite(d) || d != floor(d))
             return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: expected an integer, got %s", origin,
                               f->key, describe_got(got, sizeof got, v, raw));
-        if (d < (double)INT_MIN || d > (double)INT_MAX)
+        if (d < (double)INT_MIN || d > (double)INT_MAX) {
+            /* The bounds: the key's own range within int's. */
+            double lo = INT_MIN, hi = INT_MAX;
+            if ((f->range & R_MIN) && f->min > lo)
+                lo = (f->range & R_MIN_EXCL) ? floor(f->min) + 1 : ceil(f->min);
+            if ((f->range & R_MAX) && f->max < hi)
+                hi = (f->range & R_MAX_EXCL) ? ceil(f->max) - 1 : floor(f->max);
             return lsnn_error(LSNN_ERR_CONFIG,
-                              "%s: %s: expected an integer between %d and %d, got %s", origin,
-                              f->key, INT_MIN, INT_MAX, describe_got(got, sizeof got, v, raw));
+                              "%s: %s: expected an integer between %.0f and %.0f, got %s", origin,
+                              f->key, lo, hi, describe_got(got, sizeof got, v, raw));
+        }
         *(int *)p = (int)d;
         return LSNN_OK;
     }
