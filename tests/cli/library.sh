@@ -89,4 +89,23 @@ if (cd "$WORK/outside" &&
 else
   fail "compiling against the installed library: $(head -5 "$WORK/cc.log")"
 fi
+
+# The same from a CMake project, through pkg_check_modules(... IMPORTED_TARGET lsnn).
+mkdir -p "$WORK/cmk"
+cp examples/rate_compare.c "$WORK/cmk/"
+cat > "$WORK/cmk/CMakeLists.txt" <<'EOF_CMAKE'
+cmake_minimum_required(VERSION 3.18)
+project(user C)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LSNN REQUIRED IMPORTED_TARGET lsnn)
+add_executable(rate_compare rate_compare.c)
+target_link_libraries(rate_compare PRIVATE PkgConfig::LSNN)
+EOF_CMAKE
+if (PKG_CONFIG_PATH="$PCDIR" cmake -S "$WORK/cmk" -B "$WORK/cmk/b" -DCMAKE_C_FLAGS="${CFLAGS_EXTRA[*]}" &&
+    cmake --build "$WORK/cmk/b") > "$WORK/cmk.log" 2>&1 &&
+   "$WORK/cmk/b/rate_compare" 60 > "$WORK/rc3.log" 2>&1 && cmp -s "$WORK/rc.log" "$WORK/rc3.log"; then
+  pass "a CMake project links PkgConfig::LSNN, same output"
+else
+  fail "CMake project against the installed library: $(tail -5 "$WORK/cmk.log")"
+fi
 finish
