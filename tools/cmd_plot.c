@@ -788,6 +788,9 @@ static const char *REPORT_CSS =
     "tab-size:4}"
     "code{font-size:0.95em}.err{color:#a00}";
 
+const char *const lsnn_report_files[LSNN_REPORT_NFILES] = {"report.html", "dynamics.png",
+                                                           "curves.png", "connectivity.png"};
+
 int lsnn_report_write(const char *run_dir)
 {
     char model[PATH_CAP + 32], logp[PATH_CAP + 32], p[PATH_CAP + 32];
@@ -805,14 +808,14 @@ int lsnn_report_write(const char *run_dir)
     /* Figures: a failure is reported on the page (and as a warning), not fatal. */
     char err[3][1024] = {"", "", ""};
     dyn_opts o = {0, 0, DYN_W, DYN_H, 1, {0}, 0};
-    snprintf(p, sizeof p, "%s/dynamics.png", run_dir);
+    snprintf(p, sizeof p, "%s/%s", run_dir, lsnn_report_files[1]);
     if (make_dynamics(model, p, &o))
         snprintf(err[0], sizeof err[0], "%s", lsnn_last_error());
     const char *runs[1] = {run_dir};
-    snprintf(p, sizeof p, "%s/curves.png", run_dir);
+    snprintf(p, sizeof p, "%s/%s", run_dir, lsnn_report_files[2]);
     if (lsnn_plot_curves(p, CURVES_W, CURVES_H, 1, runs, NULL))
         snprintf(err[1], sizeof err[1], "%s", lsnn_last_error());
-    snprintf(p, sizeof p, "%s/connectivity.png", run_dir);
+    snprintf(p, sizeof p, "%s/%s", run_dir, lsnn_report_files[3]);
     if (strcmp(cfg.model, "lsnn") != 0)
         snprintf(err[2], sizeof err[2], "the %s baseline has no populations or synapses to draw",
                  cfg.model);
@@ -910,17 +913,17 @@ int lsnn_report_write(const char *run_dir)
         sb_add(&b, "<p class=\"err\">No readable <code>log.csv</code> in the run directory.</p>\n");
     }
 
-    sb_figure(&b, "Learning curves", "curves.png",
+    sb_figure(&b, "Learning curves", lsnn_report_files[2],
               "Loss (log scale), accuracy and mean firing rate over the training iterations. "
               "Light: the training value of every iteration; line: its moving average; rings: "
               "validation.", err[1][0] ? err[1] : NULL);
-    sb_figure(&b, "Network dynamics", "dynamics.png",
+    sb_figure(&b, "Network dynamics", lsnn_report_files[1],
               "Validation sequence 0. Top to bottom: input spikes; spike rasters of 20 randomly "
               "chosen neurons per population (E/I: excitatory/inhibitory, R: regular LIF, A: "
               "adaptive ALIF); thresholds of the most active shown adaptive neurons; softmax of the "
               "readout, decision windows shaded with the target above each.",
               err[0][0] ? err[0] : NULL);
-    sb_figure(&b, "Connectivity", "connectivity.png",
+    sb_figure(&b, "Connectivity", lsnn_report_files[3],
               "Left: fraction of non-zero weights between input X, populations and readout Y. "
               "Right: recurrent weights (row: source, column: target).",
               err[2][0] ? err[2] : NULL);
@@ -977,7 +980,7 @@ int lsnn_report_write(const char *run_dir)
     cJSON_Delete(root);
     free(json);
     sb_add(&b, "</pre>\n</body>\n</html>\n");
-    snprintf(p, sizeof p, "%s/report.html", run_dir);
+    snprintf(p, sizeof p, "%s/%s", run_dir, lsnn_report_files[0]);
     int rc = b.oom ? die("%s: out of memory", p) : write_atomic(p, b.s, b.n);
     free(b.s);
     if (!rc)

@@ -9,6 +9,10 @@
 int lsnn_cmd_plot(int argc, char **argv);
 int lsnn_cmd_report(int argc, char **argv);
 
+/* The files lsnn_report_write puts into a run directory: the page and its three figures. */
+#define LSNN_REPORT_NFILES 4
+extern const char *const lsnn_report_files[LSNN_REPORT_NFILES];
+
 /* Writes RUN_DIR/report.html and the three figures it shows (RUN_DIR/dynamics.png, curves.png,
  * connectivity.png). Returns 0, or 1 after printing the error. */
 int lsnn_report_write(const char *run_dir);

@@ -269,8 +269,9 @@ static lsnn_status evaluate(lsnn_trainer *tr, uint64_t stream, lsnn_eval_result 
  * this run fails early). */
 static int clear_old_run(const char *dir, int quiet)
 {
-    static const char *const names[] = {"model.safetensors", "result.json", "report.html",
-                                        "dynamics.png", "curves.png", "connectivity.png"};
+    const char *names[2 + LSNN_REPORT_NFILES] = {"model.safetensors", "result.json"};
+    for (int k = 0; k < LSNN_REPORT_NFILES; k++)
+        names[2 + k] = lsnn_report_files[k];
     char p[4300];
     int had_model = 0;
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {

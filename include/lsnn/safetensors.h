@@ -80,4 +80,10 @@ const char *lsnn_st_meta_get(const lsnn_st_file *f, const char *key);
 lsnn_status lsnn_st_read_into(const lsnn_st_file *f, const char *name, lsnn_dtype dt, void *dst,
                               size_t count);
 
+/* lsnn_st_read_into with the shape checked too: the tensor must have exactly ndim dimensions of
+ * the given sizes (a transposed or flattened tensor is refused: "m.safetensors: tensor 'w_in':
+ * expected shape [100, 40], found [40, 100]"). */
+lsnn_status lsnn_st_read_shaped(const lsnn_st_file *f, const char *name, lsnn_dtype dt, void *dst,
+                                int ndim, const int64_t *shape);
+
 #endif

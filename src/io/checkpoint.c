@@ -33,26 +33,11 @@ static void lsnn__tensor(lsnn_st_tensor *t, const char *name, lsnn_dtype dt, con
 /* Reads tensor `name` of the shape lsnn__tensor gives it: (d0, d1), or (d0) when d1 is 0. A
  * tensor with the right number of elements in another shape (transposed, flattened) is refused:
  * it was not written by lsnn for this network. */
-static lsnn_status lsnn__read(const char *path, const lsnn_st_file *f, const char *name,
-                              lsnn_dtype dt, void *dst, int64_t d0, int64_t d1)
+static lsnn_status lsnn__read(const lsnn_st_file *f, const char *name, lsnn_dtype dt, void *dst,
+                              int64_t d0, int64_t d1)
 {
-    const lsnn_st_tensor *t = lsnn_st_find(f, name);
-    const int ndim = d1 > 0 ? 2 : 1;
-    if (t && t->dtype == dt &&
-        (t->ndim != ndim || t->shape[0] != d0 || (ndim == 2 && t->shape[1] != d1))) {
-        char want[64], got[160] = "";
-        if (ndim == 2)
-            snprintf(want, sizeof want, "[%lld, %lld]", (long long)d0, (long long)d1);
-        else
-            snprintf(want, sizeof want, "[%lld]", (long long)d0);
-        size_t len = 0;
-        for (int k = 0; k < t->ndim && len + 24 < sizeof got; k++)
-            len += (size_t)snprintf(got + len, sizeof got - len, "%s%lld", k ? ", " : "",
-                                    (long long)t->shape[k]);
-        return lsnn_error(LSNN_ERR_SHAPE, "%s: tensor '%s': expected shape %s, found [%s]", path,
-                          name, want, got);
-    }
-    return lsnn_st_read_into(f, name, dt, dst, (size_t)d0 * (size_t)(d1 > 0 ? d1 : 1));
+    const int64_t shape[2] = {d0, d1};
+    return lsnn_st_read_shaped(f, name, dt, dst, d1 > 0 ? 2 : 1, shape);
 }
 
 /* Appends the optimizer moments and the metadata, then writes atomically. */
@@ -188,9 +173,9 @@ static lsnn_status lsnn__load_tail(const char *path, lsnn_st_file *f, lsnn_optim
 {
     lsnn_status st = LSNN_OK;
     if (opt && opt->m) {
-        st = lsnn__read(path, f, "optim.m", LSNN__REAL_DTYPE, opt->m, (int64_t)opt->n, 0);
+        st = lsnn__read(f, "optim.m", LSNN__REAL_DTYPE, opt->m, (int64_t)opt->n, 0);
         if (!st)
-            st = lsnn__read(path, f, "optim.v", LSNN__REAL_DTYPE, opt->v, (int64_t)opt->n, 0);
+            st = lsnn__read(f, "optim.v", LSNN__REAL_DTYPE, opt->v, (int64_t)opt->n, 0);
         /* Adam's moments: m finite, v (a running mean of squares) finite and >= 0. */
         for (size_t k = 0; !st && k < opt->n; k++)
             if (!isfinite((double)opt->m[k]) || !isfinite((double)opt->v[k]) || opt->v[k] < 0)
@@ -230,7 +215,7 @@ lsnn_status lsnn_checkpoint_load_ann(const char *path, lsnn_ann *ann, lsnn_optim
     lsnn_ann_tensor at[LSNN_ANN_N_TENSORS];
     int nt = lsnn_ann_tensors(ann, at);
     for (int i = 0; i < nt && !st; i++)
-        st = lsnn__read(path, f, at[i].name, LSNN__REAL_DTYPE, at[i].data,
+        st = lsnn__read(f, at[i].name, LSNN__REAL_DTYPE, at[i].data,
                         at[i].rows > 1 ? at[i].rows : at[i].cols, at[i].rows > 1 ? at[i].cols : 0);
     for (size_t k = 0; !st && k < ann->n_params; k++)
         if (!isfinite((double)ann->params[k]))
@@ -261,7 +246,7 @@ static lsnn_status lsnn__load_mask(const char *path, lsnn_st_file *f, const char
                           "(network.connectivity < 1) but the model has no connectivity mask",
                           path, name);
     size_t sz = (size_t)n_src * n_dst;
-    lsnn_status st = lsnn__read(path, f, name, LSNN_DTYPE_U8, mask, n_src, n_dst);
+    lsnn_status st = lsnn__read(f, name, LSNN_DTYPE_U8, mask, n_src, n_dst);
     for (size_t k = 0; !st && k < sz; k++)
         if (mask[k] > 1 || (diag && mask[k] && k / n_dst == k % n_dst))
             st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor '%s': entry %zu is %d (0 or 1 expected%s)",
@@ -285,7 +270,7 @@ static lsnn_status lsnn__load_signs(const char *path, lsnn_st_file *f, lsnn_net 
                           path);
     lsnn_status st = LSNN_OK;
     if (net->input_sign) {
-        st = lsnn__read(path, f, "input_sign", LSNN_DTYPE_I8, net->input_sign, net->n_in, 0);
+        st = lsnn__read(f, "input_sign", LSNN_DTYPE_I8, net->input_sign, net->n_in, 0);
         for (int i = 0; !st && i < net->n_in; i++)
             if (net->input_sign[i] != 1 && net->input_sign[i] != -1)
                 st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor 'input_sign': entry %d is %d (1 or "
@@ -295,7 +280,7 @@ static lsnn_status lsnn__load_signs(const char *path, lsnn_st_file *f, lsnn_net 
         int8_t *sg = malloc((size_t)n);
         if (!sg)
             return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
-        st = lsnn__read(path, f, "neuron.sign", LSNN_DTYPE_I8, sg, n, 0);
+        st = lsnn__read(f, "neuron.sign", LSNN_DTYPE_I8, sg, n, 0);
         for (int j = 0; !st && j < n; j++)
             if (sg[j] != net->sign[j])
                 st = lsnn_error(LSNN_ERR_FORMAT,
@@ -364,10 +349,10 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
     for (int p = 0; p < net->n_proj && !st; p++) {
         lsnn_projection *pr = &net->proj[p];
         size_t sz = (size_t)pr->n_src * pr->n_dst;
-        st = lsnn__read(path, f, pr->name, LSNN__REAL_DTYPE, pr->w, pr->n_src, pr->n_dst);
+        st = lsnn__read(f, pr->name, LSNN__REAL_DTYPE, pr->w, pr->n_src, pr->n_dst);
         if (!st && pr->delay) {
             snprintf(name, sizeof name, "%s.delay", pr->name);
-            st = lsnn__read(path, f, name, LSNN_DTYPE_U8, pr->delay, pr->n_src, pr->n_dst);
+            st = lsnn__read(f, name, LSNN_DTYPE_U8, pr->delay, pr->n_src, pr->n_dst);
             for (size_t k = 0; !st && k < sz; k++)
                 if (pr->delay[k] < 1 || pr->delay[k] > pr->max_delay)
                     st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor '%s': delay %d outside 1..%d",
@@ -380,7 +365,7 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
         }
     }
     if (!st)
-        st = lsnn__read(path, f, "w_out", LSNN__REAL_DTYPE, net->w_out, n, net->n_out);
+        st = lsnn__read(f, "w_out", LSNN__REAL_DTYPE, net->w_out, n, net->n_out);
     if (!st)
         st = lsnn__load_mask(path, f, "w_out.mask", net->w_out_mask, n, net->n_out, 0);
     for (int j = 0; !st && net->w_out_mask && j < n; j++)
@@ -392,19 +377,19 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
                                 "bidirectional network reaches output %d of the other",
                                 path, j, k);
     if (!st)
-        st = lsnn__read(path, f, "b_out", LSNN__REAL_DTYPE, net->b_out, net->n_out, 0);
+        st = lsnn__read(f, "b_out", LSNN__REAL_DTYPE, net->b_out, net->n_out, 0);
     if (!st)
-        st = lsnn__read(path, f, "noise_std", LSNN__REAL_DTYPE, net->noise_std, n, 0);
+        st = lsnn__read(f, "noise_std", LSNN__REAL_DTYPE, net->noise_std, n, 0);
     if (!st)
-        st = lsnn__read(path, f, "neuron.tau_m", LSNN__REAL_DTYPE, net->tau_m, n, 0);
+        st = lsnn__read(f, "neuron.tau_m", LSNN__REAL_DTYPE, net->tau_m, n, 0);
     if (!st)
-        st = lsnn__read(path, f, "neuron.tau_a", LSNN__REAL_DTYPE, net->tau_a, n, 0);
+        st = lsnn__read(f, "neuron.tau_a", LSNN__REAL_DTYPE, net->tau_a, n, 0);
     if (!st)
-        st = lsnn__read(path, f, "neuron.beta", LSNN__REAL_DTYPE, net->k.beta, n, 0);
+        st = lsnn__read(f, "neuron.beta", LSNN__REAL_DTYPE, net->k.beta, n, 0);
     if (!st)
-        st = lsnn__read(path, f, "neuron.b0", LSNN__REAL_DTYPE, net->k.b0, n, 0);
+        st = lsnn__read(f, "neuron.b0", LSNN__REAL_DTYPE, net->k.b0, n, 0);
     if (!st)
-        st = lsnn__read(path, f, "neuron.refractory", LSNN_DTYPE_I32, refr, n, 0);
+        st = lsnn__read(f, "neuron.refractory", LSNN_DTYPE_I32, refr, n, 0);
     for (int j = 0; !st && j < n; j++) {
         if (refr[j] < 0 || refr[j] > 1000)
             st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor 'neuron.refractory': %d outside 0..1000",

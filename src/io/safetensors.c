@@ -572,3 +572,26 @@ lsnn_status lsnn_st_read_into(const lsnn_st_file *f, const char *name, lsnn_dtyp
         memcpy(dst, t->data, t->nbytes);
     return LSNN_OK;
 }
+
+lsnn_status lsnn_st_read_shaped(const lsnn_st_file *f, const char *name, lsnn_dtype dt, void *dst,
+                                int ndim, const int64_t *shape)
+{
+    if (!f || !name || !shape || ndim < 1 || ndim > LSNN_ST_MAX_DIMS)
+        return lsnn_error(LSNN_ERR_ARG, "lsnn_st_read_shaped: invalid arguments");
+    size_t count = 1;
+    int same = 1;
+    const lsnn_st_tensor *t = lsnn_st_find(f, name);
+    for (int k = 0; k < ndim; k++) {
+        count *= (size_t)shape[k];
+        same &= t && k < t->ndim && t->shape[k] == shape[k];
+    }
+    /* Missing tensors, other dtypes and element counts: lsnn_st_read_into's messages. */
+    if (t && t->dtype == dt && !(same && t->ndim == ndim)) {
+        char want[256], got[256];
+        lsnn__fmt_shape(want, sizeof want, shape, ndim);
+        lsnn__fmt_shape(got, sizeof got, t->shape, t->ndim);
+        return lsnn_error(LSNN_ERR_SHAPE, "%s: tensor '%s': expected shape %s, found %s",
+                          f->path, name, want, got);
+    }
+    return lsnn_st_read_into(f, name, dt, dst, count);
+}
