@@ -160,25 +160,6 @@ static int common_option(int argc, char **argv, int *i, common_opts *co, int *er
     return 0;
 }
 
-/* s as the body of a JSON string (quotes, backslashes and control characters escaped), cut to
- * fit cap. */
-static void json_escape(const char *s, char *buf, size_t cap)
-{
-    size_t n = 0;
-    for (; *s && n + 7 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            buf[n++] = '\\';
-            buf[n++] = (char)c;
-        } else if (c < 0x20) {
-            n += (size_t)snprintf(buf + n, cap - n, "\\u%04x", c);
-        } else {
-            buf[n++] = (char)c;
-        }
-    }
-    buf[n] = '\0';
-}
-
 /* Prints the result line; with save_path, also writes the same JSON object there (atomically),
  * so that `lsnn report` can show the end-of-training validation. Returns 0 or die()'s status. */
 static int print_result(const char *task, const char *metric, double value, long iterations,
@@ -506,10 +487,14 @@ static int cmd_train(int argc, char **argv)
             printf("validation (%ld fresh sequences): loss %.4f  accuracy %.4f  rate %.1f Hz\n"
                    "model: %s\n",
                    ev.sequences, ev.loss, ev.metric, ev.rate_hz, model_path);
-        char extra[4400], out_json[4200];
-        json_escape(out, out_json, sizeof out_json);
-        snprintf(extra, sizeof extra, ",\"val_loss\":%.6g,\"rate_hz\":%.4g,\"out\":\"%s\"",
-                 ev.loss, ev.rate_hz, out_json);
+        /* The directory name as a JSON string, escaped by cJSON. */
+        cJSON *js = cJSON_CreateString(out);
+        char *out_json = js ? cJSON_PrintUnformatted(js) : NULL;
+        char extra[4400];
+        snprintf(extra, sizeof extra, ",\"val_loss\":%.6g,\"rate_hz\":%.4g,\"out\":%s", ev.loss,
+                 ev.rate_hz, out_json ? out_json : "null");
+        free(out_json);
+        cJSON_Delete(js);
         char result_path[4200];
         snprintf(result_path, sizeof result_path, "%s/result.json", out);
         rc = print_result(cfg.task, tr.shape.metric, ev.metric, tr.iteration, secs, extra,
