@@ -243,65 +243,73 @@ void lsnn__sparse_pack(lsnn_sim *sim, const lsnn_net *net)
     sim->packed = 1;
 }
 
-/* lsnn__scatter over the existing synapses of source i only (lsnn/sparse.h), with the packed
- * weights and delays val, dly of the projection when the workspace holds them, else with w and
- * delay read through the index. */
-static void lsnn__scatter_sparse(const lsnn_projection *pr, const lsnn_real *val,
-                                 const uint8_t *dly, int i, lsnn_real value, lsnn_real *ring,
-                                 size_t slot_stride, int R, int t_base, size_t sample_off)
+/* Adds value * (row i of the projection) to the current rings for every non-zero source of a
+ * spike list: the synapse i -> j with delay d delivers into slot (t_base + d) % R. Event-driven:
+ * called once per projection and list, with the list's entries idx[e] (sources idx[e] - off,
+ * values vals[idx[e]]; entries outside the projection's sources are skipped), so that the slot,
+ * the kernel and the weights are chosen once per list rather than once per spike. Projections
+ * on the sparse kernels (lsnn/sparse.h) visit the existing synapses only, with the packed
+ * weights and delays of the workspace when it holds them, else with w and delay read through
+ * the index. Every target receives its terms in the order of the list, as one call per spike
+ * would add them. */
+static void lsnn__scatter_list(const lsnn_sim *sim, const lsnn_projection *pr, const int *idx,
+                               int cnt, int off, const lsnn_real *vals, lsnn_real *ring,
+                               size_t slot_stride, int R, int t_base, size_t sample_off)
 {
-    const int32_t k0 = pr->sparse.row[i], k1 = pr->sparse.row[i + 1];
-    const int32_t *restrict col = pr->sparse.col;
-    const size_t o = (size_t)i * pr->n_dst;
-    if (!pr->delay) {
-        lsnn_real *restrict dst = ring + (size_t)((t_base + 1) % R) * slot_stride + sample_off +
-                                  pr->dst_off;
-        if (val) {
-            for (int32_t k = k0; k < k1; k++)
-                dst[col[k]] += value * val[k];
-        } else {
-            const lsnn_real *restrict w = pr->w + o;
-            for (int32_t k = k0; k < k1; k++)
-                dst[col[k]] += value * w[col[k]];
-        }
-        return;
-    }
+    const int n_src = pr->n_src, n_dst = pr->n_dst;
     /* t_base may be -1 (inputs of step 0); slot = (t_base + d) % R without a division per
      * synapse: 0 <= tb + d < 2R since d <= max_delay < R. */
     const int tb = (t_base % R + R) % R;
     lsnn_real *base = ring + sample_off + pr->dst_off;
-    for (int32_t k = k0; k < k1; k++) {
-        const int j = col[k];
-        int slot = tb + (val ? dly[k] : pr->delay[o + j]);
-        slot -= slot >= R ? R : 0;
-        base[(size_t)slot * slot_stride + j] += value * (val ? val[k] : pr->w[o + j]);
-    }
-}
-
-/* Adds value * (row i of the projection) to the current rings: the synapse i -> j with delay d
- * delivers into slot (t_arrive_base + d) % R. Event-driven: called only for non-zero sources. */
-static void lsnn__scatter(const lsnn_sim *sim, const lsnn_projection *pr, int i, lsnn_real value,
-                          lsnn_real *ring, size_t slot_stride, int R, int t_base,
-                          size_t sample_off)
-{
+    lsnn_real *restrict dst1 = base + (size_t)(tb + 1 >= R ? tb + 1 - R : tb + 1) * slot_stride;
     if (pr->sparse.use) {
+        const int32_t *restrict row = pr->sparse.row, *restrict col = pr->sparse.col;
         const int pk = sim->packed;
-        lsnn__scatter_sparse(pr, pk ? sim->sp_w + pr->param_off : NULL,
-                             pk ? sim->sp_d + pr->param_off : NULL, i, value, ring, slot_stride,
-                             R, t_base, sample_off);
+        const lsnn_real *restrict val = pk ? sim->sp_w + pr->param_off : NULL;
+        const uint8_t *restrict dly = pk ? sim->sp_d + pr->param_off : NULL;
+        for (int e = 0; e < cnt; e++) {
+            const int i = idx[e] - off;
+            if (i < 0 || i >= n_src)
+                continue;
+            const lsnn_real value = vals[idx[e]];
+            const int32_t k0 = row[i], k1 = row[i + 1];
+            const size_t o = (size_t)i * n_dst;
+            if (!pr->delay && val) {
+                for (int32_t k = k0; k < k1; k++)
+                    dst1[col[k]] += value * val[k];
+            } else if (!pr->delay) {
+                const lsnn_real *restrict w = pr->w + o;
+                for (int32_t k = k0; k < k1; k++)
+                    dst1[col[k]] += value * w[col[k]];
+            } else {
+                for (int32_t k = k0; k < k1; k++) {
+                    const int j = col[k];
+                    int slot = tb + (val ? dly[k] : pr->delay[o + j]);
+                    slot -= slot >= R ? R : 0;
+                    base[(size_t)slot * slot_stride + j] += value * (val ? val[k] : pr->w[o + j]);
+                }
+            }
+        }
         return;
     }
-    const lsnn_real *restrict w = pr->w + (size_t)i * pr->n_dst;
-    if (!pr->delay) {
-        lsnn_real *restrict dst = ring + (size_t)((t_base + 1) % R) * slot_stride + sample_off + pr->dst_off;
-        for (int j = 0; j < pr->n_dst; j++)
-            dst[j] += value * w[j];
-        return;
+    for (int e = 0; e < cnt; e++) {
+        const int i = idx[e] - off;
+        if (i < 0 || i >= n_src)
+            continue;
+        const lsnn_real value = vals[idx[e]];
+        const lsnn_real *restrict w = pr->w + (size_t)i * n_dst;
+        if (!pr->delay) {
+            for (int j = 0; j < n_dst; j++)
+                dst1[j] += value * w[j];
+            continue;
+        }
+        const uint8_t *d = pr->delay + (size_t)i * n_dst;
+        for (int j = 0; j < n_dst; j++) {
+            int slot = tb + d[j];
+            slot -= slot >= R ? R : 0;
+            base[(size_t)slot * slot_stride + j] += value * w[j];
+        }
     }
-    const uint8_t *d = pr->delay + (size_t)i * pr->n_dst;
-    lsnn_real *base = ring + sample_off + pr->dst_off;
-    for (int j = 0; j < pr->n_dst; j++)
-        base[(size_t)((t_base + d[j]) % R) * slot_stride + j] += value * w[j];
 }
 
 void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
@@ -323,11 +331,8 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
             const lsnn_projection *pr = &net->proj[p];
             if (!pr->src_is_input)
                 continue;
-            for (int e = 0; e < nx; e++) {
-                int i = idx[e] - pr->src_off;
-                if (i >= 0 && i < pr->n_src)
-                    lsnn__scatter(sim, pr, i, x[idx[e]], c->ring, slot_stride, R, t - 1, so);
-            }
+            lsnn__scatter_list(sim, pr, idx, nx, pr->src_off, x, c->ring, slot_stride, R, t - 1,
+                               so);
         }
         /* (b) the current of step t, plus noise regenerated from its key. */
         lsnn_real *cur = c->ring + (size_t)(t % R) * slot_stride + so;
@@ -351,8 +356,7 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
                     continue;
                 const lsnn_real *zs = st.z + pr->src_off;
                 int nf = lsnn__nonzero(zs, pr->n_src, idx);
-                for (int e = 0; e < nf; e++)
-                    lsnn__scatter(sim, pr, idx[e], zs[idx[e]], c->ring, slot_stride, R, t - 1, so);
+                lsnn__scatter_list(sim, pr, idx, nf, 0, zs, c->ring, slot_stride, R, t - 1, so);
             }
         }
         /* (d) the slot is consumed. */
@@ -364,11 +368,7 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
             const lsnn_projection *pr = &net->proj[p];
             if (pr->src_is_input || pr->max_delay == 0)
                 continue;
-            for (int e = 0; e < nz; e++) {
-                int i = idx[e] - pr->src_off;
-                if (i >= 0 && i < pr->n_src)
-                    lsnn__scatter(sim, pr, i, z[idx[e]], c->ring, slot_stride, R, t, so);
-            }
+            lsnn__scatter_list(sim, pr, idx, nz, pr->src_off, z, c->ring, slot_stride, R, t, so);
         }
         /* (f) readout, also event-driven. */
         lsnn_real *yw = c->yw + (size_t)s * n_out;
