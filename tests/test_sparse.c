@@ -25,6 +25,7 @@
 #include "lsnn/sim.h"
 #include "lsnn/sparse.h"
 #include "lsnn/train.h"
+#include "test_batch.h"
 
 #if LSNN_REAL_IS_DOUBLE
 #define GRAD_TOL 1e-9
@@ -48,20 +49,9 @@ static void net_config(lsnn_config *cfg, double connectivity, int layers, int ma
     snprintf(cfg->network.init, sizeof cfg->network.init, "signed");
 }
 
-/* Random spikes, a few analog input values, one classification window per sequence. */
 static void fill_batch(lsnn_batch *b, unsigned seed)
 {
-    lsnn_rng rng;
-    lsnn_rng_seed(&rng, seed);
-    for (size_t k = 0; k < (size_t)B * T * N_IN; k++) {
-        double u = lsnn_rng_uniform(&rng);
-        b->x[k] = u < 0.12 ? 1 : u < 0.14 ? (lsnn_real)0.5 : 0;
-    }
-    for (int g = 0; g < B; g++) {
-        b->n_windows[g] = 1;
-        b->windows[g] = (lsnn_window){T - 20, T, g % N_OUT};
-    }
-    b->noise_key = 1234;
+    test_fill_batch(b, seed, 20, 1234);
 }
 
 typedef struct result {
@@ -129,18 +119,7 @@ static void run(lsnn_net *net, const lsnn_batch *b, lsnn_sparse_mode mode, resul
         lsnn_sim_free(sim);
         return;
     }
-    lsnn_real *gy = malloc(sizeof(lsnn_real) * ny);
-    lsnn_real *gz = malloc(sizeof(lsnn_real) * net->n);
-    assert_non_null(gy);
-    assert_non_null(gz);
-    for (int j = 0; j < net->n; j++)
-        gz[j] = (lsnn_real)(1e-3 * ((j % 7) - 3));
-    assert_int_equal(lsnn_sim_forward(sim, net, b, r->y, r->count, NULL), LSNN_OK);
-    lsnn_loss_result lr;
-    assert_int_equal(lsnn_loss_compute(b, r->y, gy, &lr), LSNN_OK);
-    assert_int_equal(lsnn_bptt_backward(sim, net, b, gy, gz, r->grad), LSNN_OK);
-    free(gy);
-    free(gz);
+    assert_int_equal(test_forward_backward(sim, net, b, 7, r->y, r->count, r->grad), 0);
     lsnn_sim_free(sim);
 }
 

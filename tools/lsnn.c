@@ -269,8 +269,9 @@ static int clear_old_run(const char *dir, int quiet)
     return 0;
 }
 
-/* Resuming with a config that differs from the checkpoint's (other than in the run length and
- * logging): each changed key is named, since the continuation then differs from the run that
+/* Resuming with a config that differs from the checkpoint's (other than in the run length,
+ * logging and the memory for BPTT's records, which leaves results alone): each changed key is
+ * named, since the continuation then differs from the run that
  * was interrupted. */
 static void note_config_changes(const char *model_path, const lsnn_config *cfg)
 {
@@ -285,7 +286,8 @@ static void note_config_changes(const char *model_path, const lsnn_config *cfg)
         for (const cJSON *ka = section ? sa->child : sa; ka; ka = section ? ka->next : NULL) {
             const cJSON *kb = section ? cJSON_GetObjectItemCaseSensitive(sb, ka->string) : sb;
             if (!section && (!strcmp(ka->string, "iterations") || !strcmp(ka->string, "log_every") ||
-                             !strcmp(ka->string, "eval_every")))
+                             !strcmp(ka->string, "eval_every") ||
+                             !strcmp(ka->string, "bptt_records_mb")))
                 continue;
             if (!kb || !cJSON_Compare(ka, kb, 1)) {
                 char *vb = kb ? cJSON_PrintUnformatted(kb) : NULL;
@@ -919,6 +921,14 @@ static int cmd_bench(int argc, char **argv)
             }
             if (!(P->sim = lsnn_sim_create(&P->net, B, T, &st)))
                 break;
+            if (!eprop) {
+                const int r = lsnn_sim_enable_records(P->sim, &P->net,
+                                                      (size_t)cfg.bptt_records_mb << 20);
+                if (r < 0) {
+                    st = (lsnn_status)r;
+                    break;
+                }
+            }
             if (eprop) {
                 lsnn_eprop_opts eo;
                 if ((st = lsnn_eprop_opts_from_config(&cfg, &eo)) ||

@@ -112,6 +112,7 @@ typedef struct lsnn_config {
     double lr;                     /* learning rate (0.01) */
     int log_every;                 /* progress line every N iterations (10) */
     int eval_every;                /* validation every N iterations (0 = only at the end) */
+    int bptt_records_mb;           /* memory for BPTT's records of the forward pass (256) */
     lsnn_optim_config optim;       /* JSON key "optimizer" */
     lsnn_network_config network;   /* JSON key "network" */
     lsnn_loss_config loss;         /* JSON key "loss" */

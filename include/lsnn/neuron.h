@@ -72,6 +72,13 @@ typedef struct lsnn_neuron_model {
     void (*backward_step)(const lsnn_alif_consts *c, int lo, int hi, const lsnn_real *v,
                           const lsnn_real *b, const lsnn_real *z, const lsnn_real *ref,
                           const lsnn_real *gz, lsnn_neuron_adjoint *adj, lsnn_real gamma);
+    /* Optional (NULL: the model has none). The hard-spike `step` with the membrane potential
+     * of step t given (v, from a record of the forward pass) instead of computed from the
+     * current: advances b, z and ref of s from step t-1 to t exactly as `step` does (the same
+     * operations, so the same values) and leaves s->v alone. BPTT uses it to rebuild a segment
+     * from recorded potentials without re-simulating the synapses (lsnn_sim_enable_records). */
+    void (*replay)(const lsnn_alif_consts *c, int lo, int hi, lsnn_neuron_state *s,
+                   const lsnn_real *v);
     /* e-prop: the coefficients above from the state s of step t (after `step`), into out
      * (arrays indexed like the state, entries [lo, hi) written). */
     void (*eligibility)(const lsnn_alif_consts *c, int lo, int hi, const lsnn_neuron_state *s,

@@ -4,7 +4,8 @@
  * and each writes its own partial results, which are summed in chunk order, so results do not
  * depend on the number of threads. The forward pass keeps the full network state only every K steps
  * (K ~ sqrt(T)); the backward pass recomputes one segment of K steps at a time from those
- * checkpoints, so memory grows as sqrt(T) instead of T. */
+ * checkpoints, so memory grows as sqrt(T) instead of T; with records (lsnn_sim_enable_records)
+ * it rebuilds the segment from the recorded membrane potentials instead, for B x T x n more reals. */
 #ifndef LSNN_SIM_H
 #define LSNN_SIM_H
 
@@ -80,6 +81,22 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
  * Writes the gradient of every parameter into grad (n_params), overwriting it. */
 lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
                                const lsnn_real *gy, const lsnn_real *gz_const, lsnn_real *grad);
+
+/* Records: the forward pass then also keeps the membrane potential of every step (4 or 8 bytes
+ * per neuron, step and sequence: lsnn_sim_records_bytes), and the backward pass rebuilds each
+ * segment from them with the neuron models' replay instead of re-simulating it (no spike
+ * propagation, no input scan, no readout), with the same results. Enabled only when every
+ * population's model has a replay and the records take at most max_bytes; returns 1 if enabled,
+ * 0 if not (the workspace then stays as it was), LSNN_ERR_NOMEM (< 0) if the allocation failed. Used
+ * only for hard spikes: in smooth mode the backward pass re-simulates as before. */
+size_t lsnn_sim_records_bytes(const lsnn_sim *sim);
+int lsnn_sim_enable_records(lsnn_sim *sim, const lsnn_net *net, size_t max_bytes);
+/* 1 if the workspace keeps records. */
+int lsnn_sim_has_records(const lsnn_sim *sim);
+/* With on = 0, forward passes leave the records alone (a pass that no backward pass follows,
+ * e.g. a validation, then does not pay for writing them) and the next backward pass
+ * re-simulates; on = 1 (the default once enabled) writes them again. */
+void lsnn_sim_set_recording(lsnn_sim *sim, int on);
 
 /* Truncated BPTT, the reference that e-prop must equal: with cut != 0 the backward pass treats
  * the recurrent spikes arriving at a neuron (z_i(t-d) -> V_j(t)) as constants, so no gradient

@@ -95,6 +95,11 @@ static const cfg_field fields[] = {
           "Print a progress line every this many iterations."),
     F_INT("eval_every", eval_every, 50, R_GE, 0, 0,
           "Validate every this many iterations (0: only at the end)."),
+    F_INT("bptt_records_mb", bptt_records_mb, 256, R_IN, 0, 1048576,
+          "BPTT: memory (MB) for records of the membrane potentials of every step of the forward "
+          "pass. When the batch's records fit, the backward pass rebuilds each segment from them "
+          "instead of simulating it again: the same gradients, faster. 0: always simulate again. "
+          "Only ALIF/LIF networks are recorded."),
 
     /* optimizer (C member `optim`) */
     F_STR("optimizer.name", optim.name, "adam", "adam|sgd", "Optimiser."),

@@ -1,7 +1,8 @@
 /* Backpropagation through time for the networks of lsnn/network.h (seed 000 section 3).
  *
  * The adjoint runs backwards over segments of K steps: each segment is first recomputed forward
- * from its checkpoint (src/net/sim.c), then traversed backwards. For every step t and neuron j:
+ * from its checkpoint (src/net/sim.c), or rebuilt from the records of the forward pass when the
+ * workspace has them (lsnn_sim_enable_records), then traversed backwards. For every step t and neuron j:
  *   gz_j(t) = dL/dz_j(t) through the readout, the regularisation and the synapses leaving j
  *   (dL/dI(t+d) of the targets), then the neuron model adds its own reset and adaptation paths and
  *   turns it into dL/dV(t), dL/db(t) with the dampened pseudo-derivative (src/neuron/lif_alif.c).
@@ -464,14 +465,31 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
         for (int k = 0; k < n_out; k++)
             c->w_out_t[(size_t)k * n + j] = net->w_out[(size_t)j * n_out + k];
 
+    /* With records of the forward pass (lsnn_sim_enable_records), a segment is rebuilt from its
+     * checkpoint and the recorded potentials by the models' replay; without, re-simulated. */
+    const int replay = sim->rec_valid && !net->smooth;
     for (int seg = sim->ncp - 1; seg >= 0; seg--) {
         const int t0 = seg * sim->K;
         const int t1 = t0 + sim->K < T ? t0 + sim->K : T;
         lsnn__chunk_restore(sim, c, seg);
+        const lsnn_real *rec_v = replay ? c->recv + (size_t)t0 * CHn : c->rec_v;
         for (int t = t0; t < t1; t++) {
-            lsnn__chunk_step(sim, net, c, batch, g0, bc, t, NULL, NULL, has_noise);
             size_t o = (size_t)(t - t0) * CHn;
-            memcpy(c->rec_v + o, c->v, sizeof(lsnn_real) * CHn);
+            if (replay) {
+                for (int s = 0; s < bc; s++) {
+                    const size_t so = (size_t)s * n;
+                    lsnn_neuron_state st = {c->v + so, c->b + so, c->z + so, c->hard + so,
+                                            c->ref + so};
+                    for (int p = 0; p < net->n_pop; p++) {
+                        const lsnn_population *po = &net->pop[p];
+                        po->model->replay(&net->k, po->off, po->off + po->count, &st,
+                                          rec_v + o + so);
+                    }
+                }
+            } else {
+                lsnn__chunk_step(sim, net, c, batch, g0, bc, t, NULL, NULL, has_noise);
+                memcpy(c->rec_v + o, c->v, sizeof(lsnn_real) * CHn);
+            }
             memcpy(c->rec_b + o, c->b, sizeof(lsnn_real) * CHn);
             memcpy(c->rec_z + o, c->z, sizeof(lsnn_real) * CHn);
             memcpy(c->rec_ref + o, c->ref, sizeof(lsnn_real) * CHn);
@@ -524,7 +542,7 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
                         if (po->layer != L)
                             continue;
                         po->model->backward_step(&net->k, po->off, po->off + po->count,
-                                                 c->rec_v + o + so, c->rec_b + o + so, rz + so,
+                                                 rec_v + o + so, c->rec_b + o + so, rz + so,
                                                  c->rec_ref + o + so, c->gz + so, &adj,
                                                  net->gamma);
                         lsnn_real *restrict gi = gIt + so;

@@ -153,6 +153,12 @@ lsnn_status lsnn_trainer_prepare_forward(lsnn_trainer *tr)
         tr->sim = lsnn_sim_create(&tr->net, cfg->batch_size, tr->shape.T, &st);
     if (st)
         return st;
+    if (tr->sim && !tr->use_eprop) {
+        const int r = lsnn_sim_enable_records(tr->sim, &tr->net,
+                                              (size_t)cfg->bptt_records_mb << 20);
+        if (r < 0)
+            return (lsnn_status)r;
+    }
     size_t ny = (size_t)cfg->batch_size * tr->shape.T * tr->shape.n_out;
     if (!tr->y)
         tr->y = malloc(sizeof(lsnn_real) * ny);
@@ -423,8 +429,12 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
             st = lsnn__eprop_pass(tr, stream, (uint64_t)done, NULL, pred, &lr);
         } else {
             st = tr->task->generate(tr->task_state, cfg, cfg->seed, stream, (uint64_t)done, b);
+            if (!st && tr->sim) /* no backward pass follows: no records */
+                lsnn_sim_set_recording(tr->sim, 0);
             if (!st)
                 st = lsnn__forward(tr, b, NULL);
+            if (tr->sim)
+                lsnn_sim_set_recording(tr->sim, 1);
             if (!st)
                 st = lsnn_loss_compute(b, tr->y, NULL, &lr);
             if (!st && confusion)

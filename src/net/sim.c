@@ -156,10 +156,48 @@ void lsnn_sim_set_cut_recurrent(lsnn_sim *sim, int cut)
     sim->cut_recurrent = cut != 0;
 }
 
+size_t lsnn_sim_records_bytes(const lsnn_sim *sim)
+{
+    return sizeof(lsnn_real) * (size_t)sim->nchunks * sim->T * sim->CH * sim->n;
+}
+
+int lsnn_sim_enable_records(lsnn_sim *sim, const lsnn_net *net, size_t max_bytes)
+{
+    if (sim->rec_mem)
+        return 1;
+    for (int p = 0; p < net->n_pop; p++)
+        if (!net->pop[p].model->replay)
+            return 0;
+    const size_t bytes = lsnn_sim_records_bytes(sim);
+    if (bytes > max_bytes)
+        return 0;
+    sim->rec_mem = malloc(bytes);
+    if (!sim->rec_mem)
+        return lsnn_error(LSNN_ERR_NOMEM, "simulation: cannot allocate %.1f MB of records",
+                          bytes / 1e6);
+    const size_t per_chunk = (size_t)sim->T * sim->CH * sim->n;
+    for (int i = 0; i < sim->nchunks; i++)
+        sim->ch[i].recv = sim->rec_mem + (size_t)i * per_chunk;
+    sim->recording = 1;
+    sim->rec_valid = 0;
+    return 1;
+}
+
+int lsnn_sim_has_records(const lsnn_sim *sim)
+{
+    return sim->rec_mem != NULL;
+}
+
+void lsnn_sim_set_recording(lsnn_sim *sim, int on)
+{
+    sim->recording = on != 0;
+}
+
 void lsnn_sim_free(lsnn_sim *sim)
 {
     if (!sim)
         return;
+    free(sim->rec_mem);
     free(sim->mem);
     free(sim->ch);
     free(sim);
@@ -406,6 +444,7 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
     const int nch = (batch->B + sim->CH - 1) / sim->CH;
     const int n = net->n;
     const int has_noise = lsnn__net_has_noise(net);
+    const int record = sim->rec_mem && sim->recording;
     lsnn__sparse_pack(sim, net);
 #pragma omp parallel for schedule(dynamic, 1)
     for (int ci = 0; ci < nch; ci++) {
@@ -418,6 +457,9 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
             if (t % sim->K == 0)
                 lsnn__chunk_save(sim, c, t / sim->K);
             lsnn__chunk_step(sim, net, c, batch, g0, bc, t, y, c->count, has_noise);
+            if (record)
+                memcpy(c->recv + (size_t)t * sim->CH * n, c->v,
+                       sizeof(lsnn_real) * (size_t)bc * n);
             if (trace && ci == 0) {
                 for (int j = 0; j < n; j++) {
                     size_t o = (size_t)t * n + j;
@@ -429,6 +471,7 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
         }
     }
     sim->packed = 0;
+    sim->rec_valid = record;
     if (spike_count) {
         memset(spike_count, 0, sizeof(double) * n);
         for (int ci = 0; ci < nch; ci++)

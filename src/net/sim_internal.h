@@ -32,6 +32,8 @@ typedef struct lsnn__chunk {
                                 * sp_cap == 0 */
     lsnn_real *sp_g;           /* (sp_cap) weight gradients of the sparse projections, packed as
                                 * sp_w; NULL when sp_cap == 0 */
+    lsnn_real *recv;           /* (T, CH, n) membrane potentials of every step of the forward
+                                * pass, or NULL (lsnn_sim_enable_records) */
 } lsnn__chunk;
 
 struct lsnn_sim {
@@ -57,6 +59,9 @@ struct lsnn_sim {
     int packed;
     lsnn__chunk *ch;
     void *mem;
+    lsnn_real *rec_mem;        /* the chunks' recv, one allocation; NULL: no records */
+    int recording;             /* forward passes write the records (lsnn_sim_set_recording) */
+    int rec_valid;             /* the last forward pass wrote them */
     const lsnn_batch *fwd_batch; /* batch of the last forward pass (for the backward check) */
 };
 

@@ -144,6 +144,38 @@ static void lsnn__alif_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neur
     }
 }
 
+/* The hard step with V(t) taken from v (see lsnn_neuron_model.replay): the same expressions as
+ * lsnn__alif_step_elem for b, ref and z. */
+LSNN_AVX2_CLONES
+static void lsnn__alif_replay_kernel(int lo, int hi, const lsnn_real *restrict v,
+                                     lsnn_real *restrict bb, lsnn_real *restrict z,
+                                     lsnn_real *restrict ref, const lsnn_real *restrict rho,
+                                     const lsnn_real *restrict beta,
+                                     const lsnn_real *restrict b0,
+                                     const lsnn_real *restrict g_a,
+                                     const lsnn_real *restrict refr)
+{
+    for (int j = lo; j < hi; j++) {
+        lsnn_real zp = z[j];
+        lsnn_real b = rho[j] * bb[j] + g_a[j] * zp;
+        lsnn_real rm = ref[j] - 1;
+        rm = rm > 0 ? rm : 0;
+        lsnn_real r = zp != 0 ? refr[j] : rm;
+        lsnn_real B = b0[j] + beta[j] * b;
+        bb[j] = b;
+        ref[j] = r;
+        lsnn_real spike = v[j] > B ? 1 : 0;
+        z[j] = r == 0 ? spike : 0;
+    }
+}
+
+static void lsnn__alif_replay(const lsnn_alif_consts *c, int lo, int hi, lsnn_neuron_state *s,
+                              const lsnn_real *v)
+{
+    lsnn__alif_replay_kernel(lo, hi, v, s->b, s->z, s->ref, c->rho, c->beta, c->b0, c->g_a,
+                             c->refr);
+}
+
 /* Adjoint of one step, neurons [lo, hi). On entry adj holds dL/dV(t+1) and dL/db(t+1); gz holds
  * the derivative of the loss with respect to z(t) through every path that does not go through
  * this neuron's own state (readout, regularisation, recurrent synapses). On exit adj holds
@@ -255,5 +287,6 @@ const lsnn_neuron_model lsnn_neuron_alif = {
     .name = "alif",
     .step = lsnn__alif_step,
     .backward_step = lsnn__alif_backward_step,
+    .replay = lsnn__alif_replay,
     .eligibility = lsnn__alif_eligibility,
 };
