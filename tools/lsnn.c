@@ -285,9 +285,9 @@ static void note_config_changes(const char *model_path, const lsnn_config *cfg)
         const int section = cJSON_IsObject(sa);
         for (const cJSON *ka = section ? sa->child : sa; ka; ka = section ? ka->next : NULL) {
             const cJSON *kb = section ? cJSON_GetObjectItemCaseSensitive(sb, ka->string) : sb;
-            if (!section && (!strcmp(ka->string, "iterations") || !strcmp(ka->string, "log_every") ||
-                             !strcmp(ka->string, "eval_every") ||
-                             !strcmp(ka->string, "bptt_records_mb")))
+            const char *k = ka->string;
+            if (!section && (!strcmp(k, "iterations") || !strcmp(k, "log_every") ||
+                             !strcmp(k, "eval_every") || !strcmp(k, "bptt_records_mb")))
                 continue;
             if (!kb || !cJSON_Compare(ka, kb, 1)) {
                 char *vb = kb ? cJSON_PrintUnformatted(kb) : NULL;
@@ -427,6 +427,20 @@ static int cmd_train(int argc, char **argv)
                                              : "",
                    lsnn_trainer_count_params(&tr, 0), lsnn_trainer_count_params(&tr, 1),
                    cfg.batch_size, omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
+        if (!tr.is_ann && !tr.use_eprop && tr.sim) {
+            const double mb = lsnn_sim_records_bytes(tr.sim) / 1e6;
+            if (lsnn_sim_has_records(tr.sim))
+                printf("bptt: records of the forward pass, %.1f MB (bptt_records_mb = %d)\n",
+                       mb, cfg.bptt_records_mb);
+            else if (mb > cfg.bptt_records_mb)
+                printf("bptt: the backward pass re-simulates each segment (records would take "
+                       "%.1f MB, bptt_records_mb = %d)\n",
+                       mb, cfg.bptt_records_mb);
+            else
+                printf("bptt: the backward pass re-simulates each segment (neuron model %s has "
+                       "no replay)\n",
+                       cfg.network.neuron);
+        }
         fflush(stdout);
     }
     double t_start = now_s();
@@ -744,6 +758,9 @@ static const char *BENCH_HELP =
     "--set deepr.enabled=true) is timed on the dense and on the sparse kernels (lsnn/sparse.h),\n"
     "their iterations interleaved so that both see the same machine load, and the speed-up of\n"
     "the sparse kernels is printed.\n"
+    "BPTT keeps records of the forward pass as training does (bptt_records_mb, 256 MB by\n"
+    "default; they count in the peak memory); --set bptt_records_mb=0 times the backward pass\n"
+    "that re-simulates each segment instead.\n"
     "\n"
     "options:\n"
     "  --batch LIST      batch sizes, comma-separated (default 32,256)\n"
@@ -923,7 +940,7 @@ static int cmd_bench(int argc, char **argv)
                 break;
             if (!eprop) {
                 const int r = lsnn_sim_enable_records(P->sim, &P->net,
-                                                      (size_t)cfg.bptt_records_mb << 20);
+                                                      (size_t)cfg.bptt_records_mb * 1000000);
                 if (r < 0) {
                     st = (lsnn_status)r;
                     break;

@@ -4,8 +4,9 @@
  * and each writes its own partial results, which are summed in chunk order, so results do not
  * depend on the number of threads. The forward pass keeps the full network state only every K steps
  * (K ~ sqrt(T)); the backward pass recomputes one segment of K steps at a time from those
- * checkpoints, so memory grows as sqrt(T) instead of T; with records (lsnn_sim_enable_records)
- * it rebuilds the segment from the recorded membrane potentials instead, for B x T x n more reals. */
+ * checkpoints, so memory grows as sqrt(T) instead of T. With records (lsnn_sim_enable_records)
+ * it rebuilds the segment from the recorded membrane potentials instead, for B x T x n more
+ * reals. */
 #ifndef LSNN_SIM_H
 #define LSNN_SIM_H
 
@@ -86,9 +87,9 @@ lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_ba
  * per neuron, step and sequence: lsnn_sim_records_bytes), and the backward pass rebuilds each
  * segment from them with the neuron models' replay instead of re-simulating it (no spike
  * propagation, no input scan, no readout), with the same results. Enabled only when every
- * population's model has a replay and the records take at most max_bytes; returns 1 if enabled,
- * 0 if not (the workspace then stays as it was), LSNN_ERR_NOMEM (< 0) if the allocation failed. Used
- * only for hard spikes: in smooth mode the backward pass re-simulates as before. */
+ * population's model has a replay and the records take at most max_bytes; returns 1 if
+ * enabled, 0 if not (the workspace then stays as it was), LSNN_ERR_NOMEM (< 0) if the allocation
+ * failed. Used only for hard spikes: in smooth mode the backward pass re-simulates as before. */
 size_t lsnn_sim_records_bytes(const lsnn_sim *sim);
 int lsnn_sim_enable_records(lsnn_sim *sim, const lsnn_net *net, size_t max_bytes);
 /* 1 if the workspace keeps records. */

@@ -2,7 +2,8 @@
  *
  * The adjoint runs backwards over segments of K steps: each segment is first recomputed forward
  * from its checkpoint (src/net/sim.c), or rebuilt from the records of the forward pass when the
- * workspace has them (lsnn_sim_enable_records), then traversed backwards. For every step t and neuron j:
+ * workspace has them (lsnn_sim_enable_records), then traversed backwards. For every step t and
+ * neuron j:
  *   gz_j(t) = dL/dz_j(t) through the readout, the regularisation and the synapses leaving j
  *   (dL/dI(t+d) of the targets), then the neuron model adds its own reset and adaptation paths and
  *   turns it into dL/dV(t), dL/db(t) with the dampened pseudo-derivative (src/neuron/lif_alif.c).

@@ -155,7 +155,7 @@ lsnn_status lsnn_trainer_prepare_forward(lsnn_trainer *tr)
         return st;
     if (tr->sim && !tr->use_eprop) {
         const int r = lsnn_sim_enable_records(tr->sim, &tr->net,
-                                              (size_t)cfg->bptt_records_mb << 20);
+                                              (size_t)cfg->bptt_records_mb * 1000000);
         if (r < 0)
             return (lsnn_status)r;
     }

@@ -18,13 +18,19 @@ v_eval=$(result_value "$WORK/eval.out")
 [ "$v_eval" = "$v_train" ] && pass "eval reproduces $v_train" || fail "eval gave '$v_eval', train '$v_train'"
 grep -q 'confusion matrix' "$WORK/eval.out" && pass "confusion matrix" || fail "no confusion matrix"
 
-# Interrupted after 7 iterations, then resumed to 12: same bytes as the uninterrupted run.
-"$LSNN" train "$CFG" "${SMALL[@]}" --set iterations=7 --out "$WORK/b" > "$WORK/b1.out" 2>&1 || fail "train b exited $?"
+# Interrupted after 7 iterations, then resumed to 12: same bytes as the uninterrupted run. Run b's
+# first 7 iterations go without BPTT's records (each segment re-simulated); its resumed
+# iterations and run a use them. The gradients are the same either way, and the setting is no
+# change worth a note.
+grep -q '^bptt: records of the forward pass' "$WORK/a.out" && pass "BPTT records by default" || fail "no records line: $(head -4 "$WORK/a.out")"
+"$LSNN" train "$CFG" "${SMALL[@]}" --set iterations=7 --set bptt_records_mb=0 --out "$WORK/b" > "$WORK/b1.out" 2>&1 || fail "train b exited $?"
+grep -q '^bptt: the backward pass re-simulates each segment (records would take' "$WORK/b1.out" && pass "bptt_records_mb=0 re-simulates" || fail "records line: $(head -4 "$WORK/b1.out")"
 # Pretend the run went on to iteration 9 after its checkpoint at 7 and then died.
 echo "8,0,0,0,nan,nan,0,0,0,0" >> "$WORK/b/log.csv"
 echo "9,0,0,0,nan,nan,0,0,0,0" >> "$WORK/b/log.csv"
 "$LSNN" train "$CFG" "${SMALL[@]}" --out "$WORK/b" --resume > "$WORK/b2.out" 2>&1 || fail "resume exited $?"
 grep -q 'resuming' "$WORK/b2.out" && pass "resume message" || fail "no resume message"
+! grep -q '^note:' "$WORK/b2.out" && pass "no note for bptt_records_mb" || fail "notes: $(grep note "$WORK/b2.out")"
 cmp -s "$WORK/a/model.safetensors" "$WORK/b/model.safetensors" && pass "resumed model identical" || fail "resumed model differs"
 [ "$(result_value "$WORK/b2.out")" = "$v_train" ] && pass "resumed result identical" || fail "resumed result differs"
 [ "$(wc -l < "$WORK/b/log.csv")" -eq 13 ] && pass "resumed log.csv continues" || fail "resumed log.csv wrong length"
