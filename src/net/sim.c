@@ -284,8 +284,9 @@ void lsnn__sparse_pack(lsnn_sim *sim, const lsnn_net *net)
 /* Adds value * (row i of the projection) to the current rings for every non-zero source of a
  * spike list: the synapse i -> j with delay d delivers into slot (t_base + d) % R. Event-driven:
  * called once per projection and list, with the list's entries idx[e] (sources idx[e] - off,
- * values vals[idx[e]]; entries outside the projection's sources are skipped), so that the slot,
- * the kernel and the weights are chosen once per list rather than once per spike. Projections
+ * values vals[idx[e]]; entries outside the projection's sources are skipped), so that the slot
+ * and the weights are found once per list rather than once per spike (the kernel's branch per
+ * spike tests values fixed for the list, so it is always predicted). Projections
  * on the sparse kernels (lsnn/sparse.h) visit the existing synapses only, with the packed
  * weights and delays of the workspace when it holds them, else with w and delay read through
  * the index. Every target receives its terms in the order of the list, as one call per spike
