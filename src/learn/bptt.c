@@ -140,6 +140,22 @@ lsnn__syn_adjoint_sparse_avx2(const lsnn_projection *pr, const lsnn_sim *sim, ls
 }
 #endif
 
+/* The spiking neurons of sequence s at the step being differentiated that lie in [lo, hi), from
+ * the list lsnn__chunk_backward builds once per step (c->zl, increasing): returns the first and
+ * sets *cnt. The entries are absolute neuron indices. */
+static inline const int *lsnn__zlist(const lsnn__chunk *c, int n, int s, int lo, int hi, int *cnt)
+{
+    const int *l = c->zl + (size_t)s * n;
+    int a = 0, m = c->zn[s];
+    while (a < m && l[a] < lo)
+        a++;
+    int e = a;
+    while (e < m && l[e] < hi)
+        e++;
+    *cnt = e - a;
+    return l + a;
+}
+
 /* Sparse lsnn__rec_backward (delays > 0) and lsnn__ff_backward (delay 0, arrival in step t):
  * gz[:, i] += sum over the synapses i -> j of w_ij gI(t + d_ij)[:, j] for every source i, and
  * the weight gradients of the existing synapses of the sources that spiked, into the packed
@@ -178,9 +194,10 @@ static void lsnn__syn_backward_sparse(const lsnn_projection *pr, const lsnn_sim 
         const lsnn_real *restrict g1 = c->gI + (size_t)(t_nd % R) * slot + so + pr->dst_off;
         const lsnn_real *restrict gb = c->gI + so + pr->dst_off;
         const lsnn_real *zs = z + so + pr->src_off;
-        const int ns = lsnn__nonzero(zs, n_src, c->idx);
+        int ns;
+        const int *zl = lsnn__zlist(c, n, s, pr->src_off, pr->src_off + n_src, &ns);
         for (int e = 0; e < ns; e++) {
-            const int i = c->idx[e];
+            const int i = zl[e] - pr->src_off;
             const lsnn_real zi = zs[i];
             if (!delayed) {
                 for (int32_t k = row[i]; k < row[i + 1]; k++)
@@ -224,9 +241,10 @@ static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, l
         for (int s = 0; s < bc; s++) {
             const lsnn_real *zs = z + (size_t)s * n + pr->src_off;
             const lsnn_real *gs = g1 + (size_t)s * n + pr->dst_off;
-            int ns = lsnn__nonzero(zs, pr->n_src, c->idx);
+            int ns;
+            const int *zl = lsnn__zlist(c, n, s, pr->src_off, pr->src_off + pr->n_src, &ns);
             for (int e = 0; e < ns; e++) {
-                const int i = c->idx[e];
+                const int i = zl[e] - pr->src_off;
                 lsnn_real *restrict row = dW + (size_t)i * pr->n_dst;
                 const lsnn_real zi = zs[i];
                 for (int j = 0; j < pr->n_dst; j++)
@@ -275,10 +293,12 @@ static void lsnn__ff_backward(const lsnn_projection *pr, const lsnn_sim *sim, ls
     for (int s = 0; s < bc; s++) {
         const lsnn_real *zs = z + (size_t)s * n + pr->src_off;
         const lsnn_real *gs = g0 + (size_t)s * n + pr->dst_off;
-        int ns = lsnn__nonzero(zs, pr->n_src, c->idx);
+        int ns;
+        const int *zl = lsnn__zlist(c, n, s, pr->src_off, pr->src_off + pr->n_src, &ns);
         for (int e = 0; e < ns; e++) {
-            lsnn_real *restrict row = dW + (size_t)c->idx[e] * pr->n_dst;
-            const lsnn_real zi = zs[c->idx[e]];
+            const int i = zl[e] - pr->src_off;
+            lsnn_real *restrict row = dW + (size_t)i * pr->n_dst;
+            const lsnn_real zi = zs[i];
             for (int j = 0; j < pr->n_dst; j++)
                 row[j] += zi * gs[j];
         }
@@ -498,6 +518,9 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
         for (int t = t1 - 1; t >= t0; t--) {
             const size_t o = (size_t)(t - t0) * CHn;
             const lsnn_real *rz = c->rec_z + o;
+            /* The spiking neurons of each sequence, once for the readout and every projection. */
+            for (int s = 0; s < bc; s++)
+                c->zn[s] = lsnn__nonzero(rz + (size_t)s * n, n, c->zl + (size_t)s * n);
             /* 1. Readout: y(t) = W_out^T zeta(t) + b, zeta(t) = kappa zeta(t-1) + (1-kappa) z(t).
              * gyw(t) = dL/dy(t) + kappa gyw(t+1) is the adjoint of the filtered readout. */
             for (int s = 0; s < bc; s++) {
@@ -508,9 +531,9 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
                     dbout[k] += gys[k];
                 }
                 const lsnn_real *zs = rz + (size_t)s * n;
-                int nz = lsnn__nonzero(zs, n, c->idx);
-                for (int e = 0; e < nz; e++) {
-                    const int j = c->idx[e];
+                const int *zl = c->zl + (size_t)s * n;
+                for (int e = 0; e < c->zn[s]; e++) {
+                    const int j = zl[e];
                     lsnn_real *restrict dwo = dWout + (size_t)j * n_out;
                     for (int k = 0; k < n_out; k++)
                         dwo[k] += omk * zs[j] * gyw[k];

@@ -92,6 +92,8 @@ static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
         c->grad = lsnn__take(a, rs * (size_t)s->n_params);
         c->count = lsnn__take(a, sizeof(double) * n);
         c->idx = lsnn__take(a, sizeof(int) * (size_t)(s->n > s->n_in ? s->n : s->n_in));
+        c->zl = lsnn__take(a, sizeof(int) * CH * n);
+        c->zn = lsnn__take(a, sizeof(int) * CH);
         c->gIT = s->sp_cap ? lsnn__take(a, rs * R * n * (size_t)s->CHP) : NULL;
         c->sp_g = s->sp_cap ? lsnn__take(a, rs * s->sp_cap) : NULL;
     }

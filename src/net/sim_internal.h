@@ -28,6 +28,9 @@ typedef struct lsnn__chunk {
     lsnn_real *grad;           /* (n_params) this chunk's gradient */
     double *count;             /* (n) this chunk's spike counts */
     int *idx;                  /* (max(n, n_in)) scratch list of non-zero entries */
+    int *zl;                   /* (CH, n) BPTT: the spiking neurons of each sequence at the
+                                * step being differentiated, in increasing order */
+    int *zn;                   /* (CH) their numbers */
     lsnn_real *gIT;            /* (R, n, CHP) gI transposed, for the sparse adjoint; NULL when
                                 * sp_cap == 0 */
     lsnn_real *sp_g;           /* (sp_cap) weight gradients of the sparse projections, packed as
