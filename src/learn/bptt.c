@@ -518,6 +518,8 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
         for (int t = t1 - 1; t >= t0; t--) {
             const size_t o = (size_t)(t - t0) * CHn;
             const lsnn_real *rz = c->rec_z + o;
+            for (int s = 0; s < bc && t > 0; s++)
+                lsnn__prefetch(lsnn_batch_x(batch, g0 + s, t - 1), sizeof(lsnn_real) * batch->n_in);
             /* The spiking neurons of each sequence, once for the readout and every projection. */
             for (int s = 0; s < bc; s++)
                 c->zn[s] = lsnn__nonzero(rz + (size_t)s * n, n, c->zl + (size_t)s * n);

@@ -89,6 +89,21 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
                       const lsnn_batch *batch, int g0, int bc, int t, lsnn_real *y,
                       double *count, int has_noise);
 
+/* Asks for the cache lines of p[0 .. bytes) ahead of their use. The input batch (B, T, n_in) is
+ * read one row per sequence and step, rows of different sequences T * n_in reals apart (and
+ * backwards in time in the backward pass), a pattern the hardware prefetchers miss: the
+ * passes fetch the next step's rows while they work on this one. */
+static inline void lsnn__prefetch(const void *p, size_t bytes)
+{
+#if defined(__GNUC__)
+    for (size_t o = 0; o < bytes; o += 64)
+        __builtin_prefetch((const char *)p + o);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 /* Writes the indices of the non-zero entries of x (n) into idx and returns their number. Written
  * without a branch on the data: spikes are sparse and irregular, so a branch would mispredict.
  * With SSE2 (every x86-64), four entries at a time: their non-zero mask selects a row of
