@@ -777,6 +777,20 @@ static lsnn_status apply_object(lsnn_config *c, const cJSON *obj, const char *se
  * Public API
  * ------------------------------------------------------------------------------------------- */
 
+/* Whether text holds the escape \u0000 (a backslash not itself escaped, then u0000). cJSON
+ * decodes it into a NUL byte and hands out C strings, which would silently end there. */
+static int has_nul_escape(const char *text)
+{
+    for (const char *q = strstr(text, "u0000"); q; q = strstr(q + 1, "u0000")) {
+        size_t bs = 0;
+        while (q - bs > text && q[-(ptrdiff_t)bs - 1] == '\\')
+            bs++;
+        if (bs % 2 == 1)
+            return 1;
+    }
+    return 0;
+}
+
 lsnn_status lsnn_config_parse(lsnn_config *cfg, const char *json_text, const char *origin)
 {
     origin = origin_or_default(origin);
@@ -785,6 +799,13 @@ lsnn_status lsnn_config_parse(lsnn_config *cfg, const char *json_text, const cha
 
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithOpts(json_text, &end, 1);
+    if (root && has_nul_escape(json_text)) {
+        cJSON_Delete(root);
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: a key or string holds the escape \\u0000 (a NUL character), "
+                          "which configs cannot contain",
+                          origin);
+    }
     if (!root) {
         if (!end)
             end = cJSON_GetErrorPtr();

@@ -333,7 +333,10 @@ static void lsnn__ax_xticks(cairo_t *cr, const lsnn__axes *a, double fs, int lab
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_set_line_width(cr, 1);
     lsnn__font(cr, fs * 0.85, 0);
-    for (double v = ceil(a->x0 / s - 1e-9) * s; v <= a->x1 + s * 1e-9; v += s) {
+    /* The cap keeps absurd ranges finite (a step below the spacing of doubles near x1, or an
+     * x1 near DBL_MAX whose bound overflows). */
+    int nt = 0;
+    for (double v = ceil(a->x0 / s - 1e-9) * s; v <= a->x1 + s * 1e-9 && nt < 100; v += s, nt++) {
         double px = round(lsnn__ax_x(a, v)) + 0.5;
         if (px > a->x + a->w)
             px -= 1;
@@ -360,6 +363,7 @@ static void lsnn__ax_yticks_to(cairo_t *cr, const lsnn__axes *a, double fs, doub
     char labs[64][32];
     int nv = 0;
     if (a->ylog) {
+        /* Callers keep 1e-300 <= y0 < y1 <= 1e300, so the decades fit an int. */
         int d0 = (int)floor(log10(a->y0) + 1e-9), d1 = (int)ceil(log10(a->y1) - 1e-9);
         /* Fewer than three powers of ten in range: label 2 and 5 times them too. */
         int decades = 0;
@@ -1364,6 +1368,10 @@ lsnn_status lsnn_plot_curves(const char *path, int width, int height, int n_runs
                 lo = 0.1;
                 hi = 1;
             }
+            /* A log axis within the normal doubles (a denormal loss would give a lower limit
+             * of 0, whose logarithm no tick loop survives). */
+            lo = fmin(fmax(lo, 1e-300), 1e299);
+            hi = fmin(fmax(hi, lo), 1e299);
             /* Limits on the 1-2-5 sequence around the data. */
             static const double m125[4] = {1, 2, 5, 10};
             double e0 = pow(10, floor(log10(lo))), e1 = pow(10, floor(log10(hi)));

@@ -116,4 +116,21 @@ printf '\x00\x00\x08\x03\x00\x00\xea\x60\x00\x00\x00\x1c\x00\x00\x00\x1c' > "$WO
 printf '\x00\x00\x08\x01\x00\x00\xea\x60' > "$WORK/badmnist/train-labels-idx1-ubyte"
 expect_error "truncated IDX" "train-images-idx3-ubyte" "$LSNN" train "$SRC/configs/smnist_lsnn.json" --set smnist.data_dir="$WORK/badmnist"
 expect_error "data: unknown set" "frobnicate" "$LSNN" data frobnicate "$WORK/x"
+
+# cJSON decodes \u0000 into a NUL that would cut the key or string short: refused, not truncated.
+printf '{"task": "store_recall\\u0000garbage"}' > "$WORK/nul.json"
+expect_error "NUL escape in a string" "nul.json: .*u0000" "$LSNN" train "$WORK/nul.json"
+printf '{"network\\u0000zz": {"n_regular": 5}}' > "$WORK/nulkey.json"
+expect_error "NUL escape in a key" "nulkey.json: .*u0000" "$LSNN" train "$WORK/nulkey.json"
+
+# Learning curves of absurd logs end (found by fuzzing: a denormal loss gave a log axis from 0,
+# an iteration of DBL_MAX an x tick loop that never ended).
+for case in "denormal 1 5e-324" "huge 1.7976931348623157e308 1"; do
+  set -- $case
+  mkdir -p "$WORK/curves_$1"
+  printf 'iteration,loss,reg,train_accuracy,val_loss,val_accuracy,rate_hz,grad_norm,lr,seconds\n%s,%s,0,0.5,nan,nan,10,1,0.01,0.1\n' "$2" "$3" > "$WORK/curves_$1/log.csv"
+  timeout 60 "$LSNN" plot curves "$WORK/curves_$1" --out "$WORK/curves_$1/c.png" > /dev/null 2>&1
+  rc=$?
+  [ "$rc" -eq 0 ] && [ -s "$WORK/curves_$1/c.png" ] && pass "plot curves of a log with a $1 value" || fail "plot curves of a log with a $1 value: exit status $rc"
+done
 finish
