@@ -89,10 +89,11 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
                       const lsnn_batch *batch, int g0, int bc, int t, lsnn_real *y,
                       double *count, int has_noise);
 
-/* Asks for the cache lines of p[0 .. bytes) ahead of their use. The input batch (B, T, n_in) is
- * read one row per sequence and step, rows of different sequences T * n_in reals apart (and
- * backwards in time in the backward pass), a pattern the hardware prefetchers miss: the
- * passes fetch the next step's rows while they work on this one. */
+/* Asks for the cache lines of p[0 .. bytes) ahead of their use. The backward pass reads the
+ * input batch (B, T, n_in) one row per sequence and step, backwards in time, rows of different
+ * sequences T * n_in reals apart: a pattern the hardware prefetchers miss, so it asks for the
+ * rows of the previous step while it works on this one. (The forward pass reads forwards in
+ * time, and prefetching there made it slower: docs/PERFORMANCE.md.) */
 static inline void lsnn__prefetch(const void *p, size_t bytes)
 {
 #if defined(__GNUC__)
