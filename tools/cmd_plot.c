@@ -165,6 +165,7 @@ static lsnn_status make_dynamics(const char *model, const char *out, const dyn_o
     int goff[LSNN_PLOT_MAX_INPUT_GROUPS + 1];
     char title[512];
     lsnn_plot_dynamics_data d;
+    lsnn_real *rate_target = NULL;
     memset(&d, 0, sizeof d);
     if (!st) {
         d.T = T;
@@ -175,6 +176,19 @@ static lsnn_status make_dynamics(const char *model, const char *out, const dyn_o
         d.y = tr.y;
         d.loss = tr.batch.loss;
         d.y_target = tr.batch.y_target;
+        if (lsnn_loss_has_window_targets(tr.batch.loss) && tr.batch.n_windows[0] > 0) {
+            /* Module tasks: the target rates of the first window, drawn over the whole sequence
+             * (kwta: a winner's at rate_one, a loser's at 0). */
+            rate_target = malloc(sizeof(lsnn_real) * (size_t)T * n_out);
+            if (rate_target) {
+                const int hinge = tr.batch.loss == LSNN_LOSS_RATE_HINGE;
+                for (int t = 0; t < T; t++)
+                    for (int k = 0; k < n_out; k++)
+                        rate_target[(size_t)t * n_out + k] =
+                            tr.batch.w_target[k] * (lsnn_real)(hinge ? tr.batch.rate_one : 1);
+                d.y_target = rate_target;
+            }
+        }
         d.n_windows = tr.batch.n_windows[0];
         d.windows = tr.batch.windows;
         d.neurons = (int)o->neurons;
@@ -207,6 +221,22 @@ static lsnn_status make_dynamics(const char *model, const char *out, const dyn_o
                 ng = g + 1;
             }
             goff[ng] = ng * c->group_size;
+        } else if (strcmp(tr.cfg.task, "softmax") == 0 || strcmp(tr.cfg.task, "kwta") == 0) {
+            const lsnn_module_config *c = &tr.cfg.module;
+            const int sg = strcmp(tr.cfg.task, "softmax") == 0 &&
+                           strcmp(c->mapping, "signed") == 0;
+            if (c->n_in <= LSNN_PLOT_MAX_INPUT_GROUPS) {
+                for (int g = 0; g < c->n_in; g++) {
+                    if (sg)
+                        snprintf(gbuf[g], sizeof gbuf[g], "x%d%c", g / 2, g % 2 ? '-' : '+');
+                    else
+                        snprintf(gbuf[g], sizeof gbuf[g], "x%d", g);
+                    gnames[g] = gbuf[g];
+                    goff[g] = g * c->group_size;
+                }
+                ng = c->n_in;
+                goff[ng] = ng * c->group_size;
+            }
         } else if (strcmp(tr.cfg.task, "smnist") == 0 && tr.cfg.smnist.cue && n_in > 1) {
             gnames[0] = "pixels";
             gnames[1] = "cue";
@@ -229,6 +259,7 @@ static lsnn_status make_dynamics(const char *model, const char *out, const dyn_o
     free(trace.v);
     free(trace.thr);
     free(trace.z);
+    free(rate_target);
     lsnn_trainer_free(&tr);
     return st;
 }

@@ -51,6 +51,8 @@ typedef struct lsnn_network_config {
     double connectivity;       /* connection probability of W_in, W_rec, W_out (1 = dense) */
     int global_connectivity;   /* 1: one level across the three matrices; 0: per matrix */
     int bidirectional;         /* 1: a second, time-reversed network; readouts summed (BPTT) */
+    char readout[LSNN_NAME_MAX]; /* "linear" (trained leaky readout) | "rate": fixed group rates */
+    int rate_group;            /* "rate": neurons per output group, the last n_out groups (10) */
 } lsnn_network_config;
 
 typedef struct lsnn_deepr_config {
@@ -64,6 +66,7 @@ typedef struct lsnn_loss_config {
     double rate_target;        /* firing-rate regularisation target, Hz (10) */
     double rate_reg;           /* weight of the rate regularisation (0 = off) */
     double l2;                 /* L2 weight decay of input and recurrent weights (seed 004 eq. 3.45) */
+    char rate_reg_neurons[LSNN_NAME_MAX]; /* "all" | "hidden" (outside the rate readout's groups) */
 } lsnn_loss_config;
 
 typedef struct lsnn_eprop_config {
@@ -94,6 +97,23 @@ typedef struct lsnn_smnist_config {
     int val_size;              /* validation slice: the last val_size training images (5000) */
 } lsnn_smnist_config;
 
+/* Spiking modules of seed 003 (tasks "softmax" and "kwta"): Poisson input groups coding a vector
+ * x, output groups whose rates must be rate_scale softmax(map(x)) or the K winners of x. */
+typedef struct lsnn_module_config {
+    int n_in;                  /* input values M (4) */
+    int n_out;                 /* outputs N (4) */
+    char mapping[LSNN_NAME_MAX]; /* softmax: "identity" | "random" | "signed" */
+    int group_size;            /* Poisson input neurons per input value (10) */
+    double rate_scale;         /* rho_scale, Hz (200) */
+    double exp_beta;           /* rate of the exponential distribution of x (0.5) */
+    int steps;                 /* steps per sequence T (300) */
+    int t_init;                /* steps before the output window (30) */
+    double map_mean, map_std;  /* "random": W_target ~ N(map_mean, map_std) (20, 5) */
+    int k;                     /* kwta: winners K (1) */
+    double rate_zero, rate_one; /* kwta: hinge borders, Hz (20, 50) */
+    int val_size;              /* validation sequences (1000) */
+} lsnn_module_config;
+
 typedef struct lsnn_timit_config {
     char dir[LSNN_PATH_MAX];   /* feature cache of `lsnn data timit` ("data/timit-features") */
     int frame_steps;           /* steps each 10 ms feature frame is held (10) */
@@ -103,7 +123,7 @@ typedef struct lsnn_timit_config {
 } lsnn_timit_config;
 
 typedef struct lsnn_config {
-    char task[LSNN_NAME_MAX];      /* "store_recall" | "smnist" | "timit" */
+    char task[LSNN_NAME_MAX];      /* "store_recall" | "smnist" | "timit" | "softmax" | "kwta" */
     char model[LSNN_NAME_MAX];     /* "lsnn" (spiking) | "lstm" | "rnn" (non-spiking baselines) */
     char learning[LSNN_NAME_MAX];  /* "bptt" | "eprop" */
     unsigned long long seed;       /* one seed drives everything (1) */
@@ -119,6 +139,7 @@ typedef struct lsnn_config {
     lsnn_store_recall_config store_recall; /* JSON key "store_recall" */
     lsnn_smnist_config smnist;     /* JSON key "smnist" */
     lsnn_timit_config timit;       /* JSON key "timit" */
+    lsnn_module_config module;     /* JSON key "module" */
     lsnn_deepr_config deepr;       /* JSON key "deepr" */
     lsnn_eprop_config eprop;       /* JSON key "eprop" */
 } lsnn_config;

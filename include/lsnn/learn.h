@@ -22,7 +22,12 @@ typedef struct lsnn_loss_result {
  * CE_WINDOW: L = mean over all windows of -log softmax(mean_{t in window} y(t))[label].
  * CE_WINDOW_SOFTMAX: L = mean over all windows of -log mean_{t in window} softmax(y(t))[label],
  *   and the prediction is the arg-max of the averaged softmax.
- * MSE: L = sum_{b,t,k} w(b,t) (y - y*)^2 / (n_out sum w). */
+ * MSE: L = sum_{b,t,k} w(b,t) (y - y*)^2 / (n_out sum w).
+ * RATE_MSE: L = mean over all windows of 1/2 sum_k (out_k - t_k)^2, out the window-averaged
+ *   readout and t the window's target (seed 003 eq. 4.4); correct when arg-max out = label.
+ * RATE_HINGE: L = mean over all windows of sum_k (1 - t_k) max(0, out_k - rate_zero)
+ *   + t_k max(0, rate_one - out_k) (seed 003 eq. 4.23); correct when every output lies on the
+ *   right side of rate_zero (out_k > rate_zero exactly where t_k = 1). */
 lsnn_status lsnn_loss_compute(const lsnn_batch *batch, const lsnn_real *y, lsnn_real *gy,
                               lsnn_loss_result *out);
 

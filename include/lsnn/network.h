@@ -5,7 +5,8 @@
  * with dense weights stored source-major (w[i * n_dst + j] is source i -> target j, so the weights
  * of one presynaptic spike are contiguous), optional per-synapse delays 1..max_delay and a
  * "frozen" flag (a frozen projection gets no gradient: embedding a trained module, seed 003
- * section 4.2). Every neuron projects to the leaky readout (kappa, bias).
+ * section 4.2). Every neuron projects to the leaky readout (kappa, bias), or, with the rate
+ * readout of seed 003 (rate_group > 0), the last n_out groups of neurons give the outputs' rates.
  *
  * Multi-layer networks (seed 004 eqs. 3.11-3.15, network.layers = L): layer r (neurons
  * [r m, (r+1) m), m = n_regular + n_adaptive, populations "R", "A" then "R2", "A2", ...) has its
@@ -93,6 +94,9 @@ typedef struct lsnn_net {
     int smooth;                /* gradient-check mode: smooth spike function (never in training) */
     int train_noise;           /* noise std receives gradients */
     int readout_frozen;        /* W_out and b_out receive no gradients */
+    int rate_group;            /* > 0: rate readout (network.readout "rate"): output k is the mean
+                                * rate in Hz of neurons [n - n_out G + k G, ... + G), G = rate_group;
+                                * W_out fixed at 1000 / (dt G) on them, b_out = 0, kappa = 0, frozen */
     int sparse_mode;           /* lsnn_sparse_mode: dense or sparse kernels (default automatic) */
 
     /* Per-neuron parameters (not trained) and the constants derived from them. */
@@ -170,6 +174,12 @@ size_t lsnn_net_count_params(const lsnn_net *net, int active_only);
  * the sign of each neuron's and input channel's outgoing weights (a weight that crossed zero is
  * set to zero). Also rebuilds the sparse index from the masks: call it after changing a mask. */
 void lsnn_net_apply_masks(lsnn_net *net);
+
+/* Rate readout: the output group of neuron j, or -1 (a hidden neuron, or a linear readout). */
+int lsnn_net_rate_neuron(const lsnn_net *net, int j);
+/* Rate readout: the fixed W_out (n, n_out) into w_out, and its group structure into mask (may be
+ * NULL). */
+void lsnn_net_rate_readout(const lsnn_net *net, lsnn_real *w_out, uint8_t *mask);
 
 /* 1 where parameter k may change during training (not frozen, not masked, not a diagonal). */
 void lsnn_net_trainable_mask(const lsnn_net *net, uint8_t *out /* (n_params) */);

@@ -60,8 +60,10 @@ typedef struct lsnn_plot_dynamics_data {
     int n_pop;
     const lsnn_plot_population *pop; /* (n_pop), ignored when z is NULL */
     const lsnn_real *y;        /* (T, n_out) readout */
-    lsnn_loss_kind loss;       /* LSNN_LOSS_CE_WINDOW: softmax of y is drawn; MSE: y itself */
-    const lsnn_real *y_target; /* (T, n_out) targets drawn dashed for MSE, or NULL */
+    lsnn_loss_kind loss;       /* LSNN_LOSS_CE_WINDOW: softmax of y is drawn; MSE: y itself;
+                                * RATE_MSE, RATE_HINGE: y's running mean over 20 ms (rates) */
+    const lsnn_real *y_target; /* (T, n_out) targets drawn dashed for MSE and the rate losses,
+                                * or NULL */
     int n_windows;
     const lsnn_window *windows; /* (n_windows) decision windows, shaded, with their label */
     /* Optional names of groups of input channels (e.g. store-recall's "store", "recall",

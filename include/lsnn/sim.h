@@ -27,9 +27,19 @@ typedef struct lsnn_window {
 typedef enum lsnn_loss_kind {
     LSNN_LOSS_CE_WINDOW = 0, /* softmax cross-entropy of the window-averaged readout */
     LSNN_LOSS_MSE = 1,       /* mean squared error against y_target, weighted by y_weight */
-    LSNN_LOSS_CE_WINDOW_SOFTMAX = 2 /* cross-entropy of the softmax averaged over the window
-                                     * (seed 000 TIMIT: the mean of the 10 steps' softmax) */
+    LSNN_LOSS_CE_WINDOW_SOFTMAX = 2, /* cross-entropy of the softmax averaged over the window
+                                      * (seed 000 TIMIT: the mean of the 10 steps' softmax) */
+    LSNN_LOSS_RATE_MSE = 3,  /* squared error of the window-averaged readout against the window's
+                              * target vector (seed 003 eq. 4.4) */
+    LSNN_LOSS_RATE_HINGE = 4 /* hinge loss of the window-averaged readout against 0/1 targets
+                              * with borders rate_zero, rate_one (seed 003 eq. 4.23) */
 } lsnn_loss_kind;
+
+/* 1 for the losses whose windows carry a target vector (w_target). */
+static inline int lsnn_loss_has_window_targets(lsnn_loss_kind k)
+{
+    return k == LSNN_LOSS_RATE_MSE || k == LSNN_LOSS_RATE_HINGE;
+}
 
 /* Inputs and targets of B sequences of T steps; allocated by lsnn_batch_init. */
 typedef struct lsnn_batch {
@@ -43,6 +53,10 @@ typedef struct lsnn_batch {
     lsnn_window *windows;    /* (B, max_windows) */
     lsnn_real *y_target;     /* (B, T, n_out) for MSE, else NULL */
     lsnn_real *y_weight;     /* (B, T) for MSE, else NULL */
+    lsnn_real *w_target;     /* (B, max_windows, n_out) target of each window for RATE_MSE and
+                              * RATE_HINGE (0/1 for the hinge), else NULL */
+    double rate_zero, rate_one; /* RATE_HINGE borders: a 0 target must stay <= rate_zero, a 1
+                                 * target reach rate_one */
     uint64_t noise_key;      /* key of the current-noise stream of this batch */
 } lsnn_batch;
 

@@ -306,7 +306,8 @@ static lsnn_status lsnn__load_signs(const char *path, lsnn_st_file *f, lsnn_net 
             }
         }
     }
-    for (int j = 0; !st && j < n; j++)
+    /* A rate readout is no synapse: lsnn_checkpoint_load checks it against its definition. */
+    for (int j = 0; !st && !net->rate_group && j < n; j++)
         for (int k = 0; !st && k < net->n_out; k++) {
             size_t q = (size_t)j * net->n_out + k;
             lsnn_real w = net->w_out[q];
@@ -378,6 +379,25 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
                                 path, j, k);
     if (!st)
         st = lsnn__read(f, "b_out", LSNN__REAL_DTYPE, net->b_out, net->n_out, 0);
+    if (!st && net->rate_group) { /* the rate readout is part of the structure, not trained */
+        for (size_t q = 0; !st && q < (size_t)n * net->n_out; q++) {
+            const int j = (int)(q / (size_t)net->n_out), k = (int)(q % (size_t)net->n_out);
+            const double want =
+                lsnn_net_rate_neuron(net, j) == k ? 1000.0 / (net->dt * net->rate_group) : 0;
+            if (net->w_out[q] != (lsnn_real)want ||
+                (net->w_out_mask && net->w_out_mask[q] != (want != 0)))
+                st = lsnn_error(LSNN_ERR_FORMAT,
+                                "%s: tensor 'w_out': entry (%d, %d) = %g is not the fixed rate "
+                                "readout of the config (network.readout \"rate\", rate_group %d: "
+                                "%g on the neurons of output group %d, else 0)",
+                                path, j, k, (double)net->w_out[q], net->rate_group, want, k);
+        }
+        for (int k = 0; !st && k < net->n_out; k++)
+            if (net->b_out[k] != 0)
+                st = lsnn_error(LSNN_ERR_FORMAT,
+                                "%s: tensor 'b_out': entry %d = %g, but the rate readout has no "
+                                "bias", path, k, (double)net->b_out[k]);
+    }
     if (!st)
         st = lsnn__read(f, "noise_std", LSNN__REAL_DTYPE, net->noise_std, n, 0);
     if (!st)

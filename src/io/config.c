@@ -81,7 +81,8 @@ typedef struct cfg_field {
 
 static const cfg_field fields[] = {
     /* top level */
-    F_STR("task", task, "store_recall", "store_recall|smnist|timit", "Task to train on."),
+    F_STR("task", task, "store_recall", "store_recall|smnist|timit|softmax|kwta",
+          "Task to train on."),
     F_STR("model", model, "lsnn", "lsnn|lstm|rnn",
           "Network: the spiking LSNN, or a non-spiking LSTM / tanh RNN baseline."),
     F_STR("learning", learning, "bptt", "bptt|eprop",
@@ -191,6 +192,14 @@ static const cfg_field fields[] = {
            "reads each sequence backwards from its last supervised step, and the two readouts are "
            "summed step by step. Each direction has its own `w_in`, `w_rec` and readout block "
            "(`w_in_bw`, `w_rec_bw`, populations `R_bw`, `A_bw`); one layer only."),
+    F_STR("network.readout", network.readout, "linear", "linear|rate",
+          "Readout: `linear`, the trained leaky readout of every neuron (seed 000); `rate`, the "
+          "mean firing rate in Hz of n_out groups of `network.rate_group` neurons, the last "
+          "neurons of the network (seed 003 eq. 4.3). The rate readout is fixed (not trained) and "
+          "unfiltered (`network.readout_tau` does not apply); the other neurons are the hidden "
+          "population."),
+    F_INT("network.rate_group", network.rate_group, 10, R_IN, 1, 100000,
+          "Readout `rate`: neurons per output group."),
     F_BOOL("network.global_connectivity", network.global_connectivity, 0,
            "Apply `network.connectivity` once across W_in, W_rec and W_out together (the "
            "paper's global connectivity level; DEEP R may then move synapses between the "
@@ -216,6 +225,9 @@ static const cfg_field fields[] = {
           "Target firing rate of the rate regularisation, Hz."),
     F_DBL("loss.rate_reg", loss.rate_reg, 0, R_GE, 0, 0,
           "Weight of the firing-rate regularisation (0: off)."),
+    F_STR("loss.rate_reg_neurons", loss.rate_reg_neurons, "all", "all|hidden",
+          "Neurons the rate regularisation covers: all, or the hidden ones (those outside the "
+          "groups of the `rate` readout; seed 003 eq. 4.10)."),
     F_DBL("loss.l2", loss.l2, 0, R_GE, 0, 0,
           "L2 regularisation: adds l2 * W to the gradient of every input and recurrent weight "
           "(seed 004 eq. 3.45; 0: off)."),
@@ -279,6 +291,42 @@ static const cfg_field fields[] = {
     F_INT("smnist.val_size", smnist.val_size, 5000, R_IN, 1, 30000,
           "Validation slice: the last val_size images of the training file (never trained on)."),
 
+    /* module */
+    F_INT("module.n_in", module.n_in, 4, R_IN, 1, 4096,
+          "Input values M, each coded by a group of `module.group_size` Poisson neurons."),
+    F_INT("module.n_out", module.n_out, 4, R_IN, 1, 4096,
+          "Outputs N: one group of `network.rate_group` neurons each. `identity` and `kwta` need "
+          "n_out = n_in, `signed` n_in = 2 n_out."),
+    F_STR("module.mapping", module.mapping, "identity", "identity|random|signed",
+          "Task `softmax`: the map applied before the softmax: none (seed 003 section 4.1.3), a "
+          "random matrix W_target (N x M) drawn once from the run's seed (section 4.1.5), or "
+          "differences of pairs of inputs x+ - x- (section 4.1.6)."),
+    F_INT("module.group_size", module.group_size, 10, R_IN, 1, 10000,
+          "Poisson input neurons per input value."),
+    F_DBL("module.rate_scale", module.rate_scale, 200, R_GT0, 0, 0,
+          "rho_scale, Hz: an input neuron of value x fires at rate_scale x (spike probability "
+          "per step capped at 1), and the softmax targets are rate_scale softmax(a)."),
+    F_DBL("module.exp_beta", module.exp_beta, 0.5, R_GT0, 0, 0,
+          "Rate beta of the exponential distribution the input values are drawn from (mean "
+          "1 / beta)."),
+    F_INT("module.steps", module.steps, 300, R_IN, 2, 1000000,
+          "Steps per sequence T (300 for softmax, 400 for kwta in seed 003)."),
+    F_INT("module.t_init", module.t_init, 30, R_IN, 0, 999999,
+          "Steps before the output window [t_init, steps) (30 for softmax, 100 for kwta)."),
+    F_DBL("module.map_mean", module.map_mean, 20, R_IN, -1e6, 1e6,
+          "Mapping `random`: mean of the entries of W_target."),
+    F_DBL("module.map_std", module.map_std, 5, R_GE, 0, 0,
+          "Mapping `random`: standard deviation of the entries of W_target."),
+    F_INT("module.k", module.k, 1, R_IN, 1, 4096,
+          "Task `kwta`: number of winners K (the outputs of the K largest inputs must fire)."),
+    F_DBL("module.rate_zero", module.rate_zero, 20, R_GE, 0, 0,
+          "Task `kwta`: rate (Hz) a losing output must stay at or below; also the border of the "
+          "accuracy."),
+    F_DBL("module.rate_one", module.rate_one, 50, R_GE, 0, 0,
+          "Task `kwta`: rate (Hz) a winning output must reach (hinge loss, seed 003 eq. 4.23)."),
+    F_INT("module.val_size", module.val_size, 1000, R_IN, 1, 1000000,
+          "Validation sequences (freshly generated)."),
+
     /* timit */
     F_PATH("timit.dir", timit.dir, "data/timit-features",
            "Feature cache (train, valid and test .safetensors) written by `lsnn data timit CORPUS "
@@ -321,6 +369,11 @@ static const struct cfg_section {
     {"smnist",
      "Sequential MNIST / Fashion-MNIST: the 784 pixels of an image are shown one by one, then the "
      "readout is classified (seed 000 section 4)."},
+    {"module",
+     "Spiking modules (seed 003 chapter 4), tasks `softmax` and `kwta`: an RSNN reads a vector x "
+     "coded by Poisson input groups and must output, as the firing rates of its output groups "
+     "(`network.readout` = `rate`), rate_scale softmax(map(x)) (mean squared error, eq. 4.4) or "
+     "the K winners of x (hinge loss, eq. 4.23)."},
     {"timit",
      "Framewise phone classification (seed 000 section 4, TIMIT setup): 39 MFCC channels from the "
      "cache of `lsnn data timit`, one classification window over the steps of each frame, 61 "
@@ -338,6 +391,13 @@ static const char *const cross_docs[] = {
     "has no free positions to regrow synapses at).",
     "`network.bidirectional` requires `learning` = `bptt`, `model` = `lsnn` and "
     "`network.layers` = 1.",
+    "`network.readout` = `rate` requires `network.rate_group * n_out` (n_out of the task) <= "
+    "the neurons of the last layer, one direction, and no `network.global_connectivity`; tasks "
+    "`softmax` and `kwta` require it, `learning` = `bptt` and `model` = `lsnn`; "
+    "`loss.rate_reg_neurons` = `hidden` requires it.",
+    "Task `softmax`: `module.mapping` `identity` requires `module.n_in` = `module.n_out`, "
+    "`signed` requires `module.n_in` = 2 `module.n_out`; task `kwta` requires `module.n_in` = "
+    "`module.n_out` and `module.k` < `module.n_out`. `module.t_init` < `module.steps`.",
     "`loss.rate_reg` > 0 (batch-wide rate regularisation) requires `learning` = `bptt`; "
     "`eprop.rate_reg` > 0 (its online form) requires `learning` = `eprop`.",
 };
@@ -1097,6 +1157,62 @@ lsnn_status lsnn_config_validate(const lsnn_config *cfg, const char *origin)
                           "%s: network.bidirectional: one layer per direction only (got "
                           "network.layers = %d)",
                           origin, net->layers);
+    const int rate_out = strcmp(net->readout, "rate") == 0;
+    const int module_task = strcmp(cfg->task, "softmax") == 0 || strcmp(cfg->task, "kwta") == 0;
+    if (rate_out && net->bidirectional)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: network.readout: the rate readout reads one network; it has no "
+                          "bidirectional form (set network.bidirectional to false)",
+                          origin);
+    if (rate_out && net->global_connectivity)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: network.readout: the rate readout is fixed, so it cannot share a "
+                          "global connectivity level with W_in and W_rec (set "
+                          "network.global_connectivity to false)",
+                          origin);
+    if (module_task) {
+        const lsnn_module_config *mo = &cfg->module;
+        if (!rate_out)
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "%s: network.readout: task \"%s\" is trained on the firing rates "
+                              "of output groups: set network.readout to \"rate\"",
+                              origin, cfg->task);
+        if (strcmp(cfg->learning, "bptt") != 0 || strcmp(cfg->model, "lsnn") != 0)
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "%s: task \"%s\" needs learning \"bptt\" and model \"lsnn\" (its "
+                              "loss is on window-averaged rates, which e-prop does not compute "
+                              "online)",
+                              origin, cfg->task);
+        if (mo->t_init >= mo->steps)
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "%s: module.t_init: must be < module.steps (%d), got %d", origin,
+                              mo->steps, mo->t_init);
+        const int kwta = strcmp(cfg->task, "kwta") == 0;
+        const char *map = kwta ? "identity" : mo->mapping;
+        if (strcmp(map, "identity") == 0 && mo->n_in != mo->n_out)
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "%s: module.n_in: %s needs as many inputs as outputs (n_out = %d), "
+                              "got %d",
+                              origin, kwta ? "task kwta" : "mapping \"identity\"", mo->n_out,
+                              mo->n_in);
+        if (strcmp(map, "signed") == 0 && mo->n_in != 2 * mo->n_out)
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "%s: module.n_in: mapping \"signed\" codes each value as a pair "
+                              "(x+, x-): n_in must be 2 n_out = %d, got %d",
+                              origin, 2 * mo->n_out, mo->n_in);
+        if (kwta && mo->k >= mo->n_out)
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "%s: module.k: must be < module.n_out (%d), got %d", origin,
+                              mo->n_out, mo->k);
+        if (kwta && mo->rate_zero > mo->rate_one)
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "%s: module.rate_zero: must be <= module.rate_one", origin);
+    }
+    if (!rate_out && strcmp(cfg->loss.rate_reg_neurons, "hidden") == 0)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: loss.rate_reg_neurons: \"hidden\" means the neurons outside the "
+                          "groups of the rate readout; set network.readout to \"rate\"",
+                          origin);
     double p_spike = sr->rate_hz * net->dt / 1000.0;
     if (!(p_spike <= 1.0)) {
         char got[48];

@@ -870,6 +870,9 @@ static void lsnn__draw_lines(cairo_t *cr, const lsnn__axes *a, int T, double dt,
     cairo_set_dash(cr, NULL, 0, 0);
 }
 
+#define LSNN__RATE_MS 20.0
+#define LSNN__RATE_LABEL "20 ms mean"
+
 static lsnn_status lsnn__draw_readout(cairo_t *cr, lsnn__dyn_layout *L,
                                       const lsnn_plot_dynamics_data *d)
 {
@@ -880,10 +883,22 @@ static lsnn_status lsnn__draw_readout(cairo_t *cr, lsnn__dyn_layout *L,
     if (!v)
         return lsnn_error(LSNN_ERR_NOMEM, "plot dynamics: out of memory");
     double *col = v + (size_t)T * K;
-    int ce = d->loss != LSNN_LOSS_MSE;
-    double lo = INFINITY, hi = -INFINITY;
+    /* Rate readouts (the module tasks) are spike counts in Hz: drawn as a running mean over
+     * the last LSNN__RATE_MS ms, which the y label says. */
+    const int rate = lsnn_loss_has_window_targets(d->loss);
+    const int ce = d->loss != LSNN_LOSS_MSE && !rate;
+    const int span = (int)fmax(1, round(LSNN__RATE_MS / dt));
+    double lo = rate ? 0 : INFINITY, hi = -INFINITY;
     for (int t = 0; t < T; t++) {
         const lsnn_real *y = d->y + (size_t)t * K;
+        if (rate) {
+            for (int k = 0; k < K; k++) {
+                double s = 0;
+                for (int u = t - span + 1 > 0 ? t - span + 1 : 0; u <= t; u++)
+                    s += d->y[(size_t)u * K + k];
+                v[(size_t)k * T + t] = s / span;
+            }
+        }
         if (ce) {
             double m = -INFINITY, s = 0;
             for (int k = 0; k < K; k++)
@@ -894,9 +909,10 @@ static lsnn_status lsnn__draw_readout(cairo_t *cr, lsnn__dyn_layout *L,
                 v[(size_t)k * T + t] = exp(y[k] - m) / s;
         } else {
             for (int k = 0; k < K; k++) {
-                v[(size_t)k * T + t] = y[k];
-                lo = fmin(lo, y[k]);
-                hi = fmax(hi, y[k]);
+                if (!rate)
+                    v[(size_t)k * T + t] = y[k];
+                lo = fmin(lo, v[(size_t)k * T + t]);
+                hi = fmax(hi, v[(size_t)k * T + t]);
                 if (d->y_target) {
                     lo = fmin(lo, d->y_target[(size_t)t * K + k]);
                     hi = fmax(hi, d->y_target[(size_t)t * K + k]);
@@ -956,7 +972,8 @@ static lsnn_status lsnn__draw_readout(cairo_t *cr, lsnn__dyn_layout *L,
     lsnn__ax_frame(cr, a);
     /* The y ticks of the softmax stop at 1: the space above holds the labels. */
     lsnn__ax_yticks_to(cr, a, fs, ce ? 1.0 : INFINITY);
-    lsnn__ax_ylabel(cr, a, fs, 3.0 * fs, ce ? "softmax" : "readout");
+    lsnn__ax_ylabel(cr, a, fs, 3.0 * fs,
+                    ce ? "softmax" : rate ? "rate (Hz), " LSNN__RATE_LABEL : "readout");
     /* Legend at the right: one entry per output. */
     double ly = a->y + 0.6 * fs;
     int per_col = (int)fmax(1, floor((a->h - 0.2 * fs) / (1.15 * fs)));

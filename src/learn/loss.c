@@ -122,6 +122,36 @@ lsnn_status lsnn_loss_compute(const lsnn_batch *batch, const lsnn_real *y, lsnn_
                 continue;
             }
             lsnn__window_mean(batch, y, b, w, logits);
+            if (lsnn_loss_has_window_targets(batch->loss)) {
+                /* out = logits; MSE: L = 1/2 sum_k (out_k - t_k)^2, dL/dout = out - t;
+                 * hinge: L = sum_k (1 - t_k) max(0, out_k - r0) + t_k max(0, r1 - out_k). */
+                const lsnn_real *tg = batch->w_target + ((size_t)b * batch->max_windows + wi) * n_out;
+                const double r0 = batch->rate_zero, r1 = batch->rate_one;
+                int all_right = 1;
+                for (int k = 0; k < n_out; k++) {
+                    const double o = logits[k], t = tg[k];
+                    if (batch->loss == LSNN_LOSS_RATE_MSE) {
+                        acc += 0.5 * (o - t) * (o - t);
+                        p[k] = o - t;
+                    } else {
+                        acc += (1 - t) * (o > r0 ? o - r0 : 0) + t * (o < r1 ? r1 - o : 0);
+                        p[k] = (1 - t) * (o > r0) - t * (o < r1);
+                        all_right &= (o > r0) == (t > 0.5);
+                    }
+                }
+                out->correct += batch->loss == LSNN_LOSS_RATE_MSE
+                                    ? lsnn__argmax(logits, n_out) == w->label
+                                    : all_right;
+                if (!gy)
+                    continue;
+                const double scale = 1.0 / ((double)(w->t1 - w->t0) * total);
+                for (int t = w->t0; t < w->t1; t++) {
+                    lsnn_real *g = gy + ((size_t)b * T + t) * n_out;
+                    for (int k = 0; k < n_out; k++)
+                        g[k] += (lsnn_real)(p[k] * scale);
+                }
+                continue;
+            }
             double mx = logits[lsnn__argmax(logits, n_out)], z = 0;
             for (int k = 0; k < n_out; k++)
                 z += (p[k] = exp(logits[k] - mx));
@@ -141,7 +171,10 @@ lsnn_status lsnn_loss_compute(const lsnn_batch *batch, const lsnn_real *y, lsnn_
     }
     out->loss = acc / total;
     if (!isfinite(out->loss))
-        return lsnn_error(LSNN_ERR_NUMERIC, "loss: the cross-entropy is not finite");
+        return lsnn_error(LSNN_ERR_NUMERIC, "loss: the %s is not finite",
+                          batch->loss == LSNN_LOSS_RATE_MSE     ? "squared error of the rates"
+                          : batch->loss == LSNN_LOSS_RATE_HINGE ? "hinge loss of the rates"
+                                                                : "cross-entropy");
     return LSNN_OK;
 }
 

@@ -334,8 +334,15 @@ lsnn_status lsnn_trainer_gradient(lsnn_trainer *tr, lsnn_loss_result *lr, double
         return st;
     const lsnn_real *gz = NULL;
     if (cfg->loss.rate_reg > 0 && !tr->is_ann) {
-        *reg = lsnn_rate_reg(tr->count, tr->net.n, b->B, b->T, cfg->network.dt,
-                             cfg->loss.rate_target, cfg->loss.rate_reg, tr->gz);
+        /* "hidden": the neurons before the rate readout's groups (seed 003 eq. 4.10). */
+        int nr = tr->net.n;
+        if (strcmp(cfg->loss.rate_reg_neurons, "hidden") == 0 && tr->net.rate_group)
+            nr -= tr->net.n_out * tr->net.rate_group;
+        for (int j = nr; j < tr->net.n; j++)
+            tr->gz[j] = 0;
+        *reg = nr > 0 ? lsnn_rate_reg(tr->count, nr, b->B, b->T, cfg->network.dt,
+                                      cfg->loss.rate_target, cfg->loss.rate_reg, tr->gz)
+                      : 0;
         gz = tr->gz;
     }
     return lsnn__backward(tr, b, gz);

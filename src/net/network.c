@@ -365,6 +365,19 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
         return lsnn_error(LSNN_ERR_ARG, "network: the task needs >= 1 input and output");
     if (cfg->max_delay < 1 || cfg->max_delay > 255)
         return lsnn_error(LSNN_ERR_CONFIG, "network.max_delay: must be in 1..255");
+    const int rate_out = strcmp(cfg->readout, "rate") == 0;
+    if (!rate_out && cfg->readout[0] && strcmp(cfg->readout, "linear") != 0)
+        return lsnn_error(LSNN_ERR_CONFIG, "network.readout: unknown readout '%s'", cfg->readout);
+    if (rate_out) {
+        if (dirs > 1 || cfg->global_connectivity)
+            return lsnn_error(LSNN_ERR_CONFIG, "network.readout: the rate readout needs one "
+                                               "direction and no global connectivity level");
+        if (cfg->rate_group < 1 || (long long)cfg->rate_group * n_out > m)
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "network.rate_group: %d outputs x %d neurons per group do not fit "
+                              "in the %d neurons of the last layer",
+                              n_out, cfg->rate_group, m);
+    }
     /* Hand-filled, zeroed configs (init "", connectivity 0) mean the defaults. */
     const double connectivity = cfg->connectivity == 0 ? 1.0 : cfg->connectivity;
     if (!(connectivity > 0 && connectivity <= 1))
@@ -528,8 +541,38 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
                     (lsnn_real)s * fabs(net->w_out[(size_t)j * n_out + k]);
         }
     }
+    if (rate_out) {
+        net->rate_group = cfg->rate_group;
+        net->readout_frozen = 1;
+        net->kappa = 0;
+        lsnn_net_rate_readout(net, net->w_out, net->w_out_mask);
+        for (int k = 0; k < n_out; k++)
+            net->b_out[k] = 0;
+    }
     lsnn_net_apply_masks(net);
     return LSNN_OK;
+}
+
+int lsnn_net_rate_neuron(const lsnn_net *net, int j)
+{
+    if (!net->rate_group)
+        return -1;
+    const int first = net->n - net->n_out * net->rate_group;
+    return j < first ? -1 : (j - first) / net->rate_group;
+}
+
+void lsnn_net_rate_readout(const lsnn_net *net, lsnn_real *w_out, uint8_t *mask)
+{
+    const lsnn_real r = (lsnn_real)(1000.0 / (net->dt * net->rate_group));
+    for (int j = 0; j < net->n; j++) {
+        const int g = lsnn_net_rate_neuron(net, j);
+        for (int k = 0; k < net->n_out; k++) {
+            const size_t q = (size_t)j * net->n_out + k;
+            w_out[q] = g == k ? r : 0;
+            if (mask)
+                mask[q] = g == k;
+        }
+    }
 }
 
 void lsnn_net_free(lsnn_net *net)
@@ -559,7 +602,7 @@ void lsnn_net_apply_masks(lsnn_net *net)
             size_t q = (size_t)j * net->n_out + k;
             if (net->w_out_mask && !net->w_out_mask[q])
                 net->w_out[q] = 0;
-            else if (s != LSNN_SIGN_NONE)
+            else if (s != LSNN_SIGN_NONE && !net->rate_group) /* a rate readout is no synapse */
                 net->w_out[q] = lsnn__clip_sign(net->w_out[q], s);
         }
     }

@@ -37,6 +37,11 @@ lsnn_status lsnn_batch_init_streamed(lsnn_batch *b, int B, int T, int n_in, int 
         b->y_weight = calloc((size_t)B * T, sizeof(lsnn_real));
         ok = ok && b->y_target && b->y_weight;
     }
+    if (lsnn_loss_has_window_targets(loss)) {
+        b->w_target = calloc((size_t)B * (max_windows > 0 ? max_windows : 1) * n_out,
+                             sizeof(lsnn_real));
+        ok = ok && b->w_target;
+    }
     if (!ok) {
         lsnn_batch_free(b);
         return lsnn_error(LSNN_ERR_NOMEM, "batch: cannot allocate %d x %d x %d inputs", B, T, n_in);
@@ -51,6 +56,7 @@ void lsnn_batch_free(lsnn_batch *b)
     free(b->windows);
     free(b->y_target);
     free(b->y_weight);
+    free(b->w_target);
     memset(b, 0, sizeof *b);
 }
 

@@ -6,11 +6,15 @@
 extern const lsnn_task lsnn_task_store_recall;
 extern const lsnn_task lsnn_task_smnist;
 extern const lsnn_task lsnn_task_timit;
+extern const lsnn_task lsnn_task_softmax;
+extern const lsnn_task lsnn_task_kwta;
 
 static const lsnn_task *const lsnn__tasks[] = {
     &lsnn_task_store_recall,
     &lsnn_task_smnist,
     &lsnn_task_timit,
+    &lsnn_task_softmax,
+    &lsnn_task_kwta,
 };
 
 const lsnn_task *lsnn_task_find(const char *name)

@@ -3,25 +3,6 @@
 . "$(dirname "$0")/lib.sh"
 CFG="$SRC/configs/store_recall.json"
 
-# expect_error NAME PATTERN CMD...: exit status 1 (not a signal), stderr one line matching PATTERN.
-expect_error() {
-  local name=$1 pattern=$2
-  shift 2
-  "$@" > "$WORK/out" 2> "$WORK/err"
-  local rc=$?
-  local n
-  n=$(wc -l < "$WORK/err")
-  if [ "$rc" -ne 1 ]; then
-    fail "$name: exit status $rc (expected 1)"; cat "$WORK/err"
-  elif [ "$n" -ne 1 ]; then
-    fail "$name: $n stderr lines (expected 1)"; cat "$WORK/err"
-  elif ! grep -q -- "$pattern" "$WORK/err"; then
-    fail "$name: message does not match '$pattern': $(cat "$WORK/err")"
-  else
-    pass "$name: $(cat "$WORK/err")"
-  fi
-}
-
 S=(--set iterations=2 --set batch_size=4 --set store_recall.n_symbols=3 --set store_recall.val_size=4)
 "$LSNN" train "$CFG" "${S[@]}" --out "$WORK/m" --quiet > /dev/null 2>&1 || fail "setup train"
 M="$WORK/m/model.safetensors"
@@ -59,23 +40,7 @@ expect_error "unknown option" "unknown option" "$LSNN" train "$CFG" --frobnicate
 expect_error "unknown command" "unknown command" "$LSNN" frobnicate
 expect_error "bad thread count" "threads" "$LSNN" train "$CFG" --threads 0
 
-# Checkpoints that parse but do not hold what lsnn wrote (mutate SRC DST PYTHON: rewrites the
-# safetensors file; h is the header dict, d the data bytearray, put(name, index, value) writes one
-# float32 entry).
-mutate() {
-  python3 - "$1" "$2" "$3" <<'PY'
-import json, struct, sys
-src, dst, code = sys.argv[1:]
-b = open(src, "rb").read()
-n = struct.unpack("<Q", b[:8])[0]
-h = json.loads(b[8:8 + n]); d = bytearray(b[8 + n:])
-def put(name, i, v):
-    struct.pack_into("<f", d, h[name]["data_offsets"][0] + 4 * i, v)
-exec(code)
-hb = json.dumps(h).encode(); hb += b" " * (-len(hb) % 8)
-open(dst, "wb").write(struct.pack("<Q", len(hb)) + hb + bytes(d))
-PY
-}
+# Checkpoints that parse but do not hold what lsnn wrote (mutate, lib.sh).
 mutate "$M" "$WORK/transposed.safetensors" 'h["w_in"]["shape"] = h["w_in"]["shape"][::-1]'
 expect_error "transposed tensor" "tensor 'w_in': expected shape \[" "$LSNN" eval "$WORK/transposed.safetensors"
 mutate "$M" "$WORK/flat.safetensors" 's = h["w_rec"]["shape"]; h["w_rec"]["shape"] = [s[0] * s[1]]'

@@ -19,3 +19,39 @@ finish() {
   echo "$PASSES passed, $FAILS failed"
   [ "$FAILS" -eq 0 ]
 }
+
+# expect_error NAME PATTERN CMD...: exit status 1 (not a signal), stderr one line matching PATTERN.
+expect_error() {
+  local name=$1 pattern=$2
+  shift 2
+  "$@" > "$WORK/out" 2> "$WORK/err"
+  local rc=$?
+  local n
+  n=$(wc -l < "$WORK/err")
+  if [ "$rc" -ne 1 ]; then
+    fail "$name: exit status $rc (expected 1)"; cat "$WORK/err"
+  elif [ "$n" -ne 1 ]; then
+    fail "$name: $n stderr lines (expected 1)"; cat "$WORK/err"
+  elif ! grep -q -- "$pattern" "$WORK/err"; then
+    fail "$name: message does not match '$pattern': $(cat "$WORK/err")"
+  else
+    pass "$name: $(cat "$WORK/err")"
+  fi
+}
+
+# mutate SRC DST PYTHON: rewrites the safetensors file SRC into DST with PYTHON, in which h is
+# the header dict, d the data bytearray, and put(name, index, value) writes one float32 entry.
+mutate() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import json, struct, sys
+src, dst, code = sys.argv[1:]
+b = open(src, "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n]); d = bytearray(b[8 + n:])
+def put(name, i, v):
+    struct.pack_into("<f", d, h[name]["data_offsets"][0] + 4 * i, v)
+exec(code)
+hb = json.dumps(h).encode(); hb += b" " * (-len(hb) % 8)
+open(dst, "wb").write(struct.pack("<Q", len(hb)) + hb + bytes(d))
+PY
+}
