@@ -3,13 +3,21 @@
 # reach accuracies far above chance, and their tools (eval, plot, inspect) work on them; the
 # fixed rate readout of a checkpoint is checked on load.
 . "$(dirname "$0")/lib.sh"
+# Under the sanitizers (CI's second build) the runs are cut short and only have to work: the
+# accuracy thresholds are checked in the Release build.
+SAN=${LSNN_SANITIZE:-0}
+[ "$SAN" = 1 ] && { NSM=10; NKW=5; VAL=20; } || { NSM=300; NKW=250; VAL=200; }
+# at_least NAME VALUE MIN: VALUE >= MIN (Release build only).
+at_least() {
+  if [ "$SAN" = 1 ]; then pass "$1 $2 (threshold not checked under the sanitizers)"
+  elif awk -v a="$2" -v m="$3" 'BEGIN { exit !(a >= m) }'; then pass "$1 $2 >= $3"
+  else fail "$1 $2 < $3"; fi
+}
 
 # softmax of 4 inputs: chance (arg-max right) is 0.25; 300 iterations give about 0.95.
-"$LSNN" train "$SRC/configs/softmax.json" --set iterations=300 --set module.val_size=200 \
+"$LSNN" train "$SRC/configs/softmax.json" --set iterations=$NSM --set module.val_size=$VAL \
   --set eval_every=0 --out "$WORK/sm" > "$WORK/sm.log" 2>&1 || { fail "train softmax"; cat "$WORK/sm.log"; }
-acc=$(result_value "$WORK/sm.log")
-awk -v a="$acc" 'BEGIN { exit !(a >= 0.85) }' && pass "softmax accuracy $acc >= 0.85" ||
-  fail "softmax accuracy $acc < 0.85"
+at_least "softmax accuracy" "$(result_value "$WORK/sm.log")" 0.85
 M="$WORK/sm/model.safetensors"
 "$LSNN" eval "$M" --test > "$WORK/ev.log" 2>&1 && grep -q '"split":"test"' "$WORK/ev.log" &&
   pass "eval --test of a softmax module" || { fail "eval --test"; cat "$WORK/ev.log"; }
@@ -30,10 +38,8 @@ expect_error "output groups too large" "network.rate_group: 4 outputs x 30 neuro
 
 # K-winner-take-all, K = 1 of 5 (hinge loss): all five outputs must lie on the right side of
 # 20 Hz. Shorter sequences than the config's (200 steps, window from step 50) keep it quick.
-"$LSNN" train "$SRC/configs/kwta.json" --set iterations=250 --set module.val_size=200 \
+"$LSNN" train "$SRC/configs/kwta.json" --set iterations=$NKW --set module.val_size=$VAL \
   --set module.steps=200 --set module.t_init=50 --set eval_every=0 --out "$WORK/kw" > "$WORK/kw.log" 2>&1 ||
   { fail "train kwta"; cat "$WORK/kw.log"; }
-acc=$(result_value "$WORK/kw.log")
-awk -v a="$acc" 'BEGIN { exit !(a >= 0.7) }' && pass "kwta accuracy $acc >= 0.7" ||
-  fail "kwta accuracy $acc < 0.7"
+at_least "kwta accuracy" "$(result_value "$WORK/kw.log")" 0.7
 finish
