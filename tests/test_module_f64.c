@@ -24,26 +24,35 @@
 
 enum { B = 3, T = 40, NIN = 4, NOUT = 2, G = 2, T0 = 10 };
 
-static void rate_net(lsnn_net *net, double w0)
+/* A hand-filled network config (leaky scaling, delay 1, tau_a 30 ms, beta 0.8, gamma 0.3). */
+static lsnn_network_config small_cfg(int n_regular, int n_adaptive, double tau_m, double b0,
+                                     int refractory, double w0, int rate_readout)
 {
     lsnn_network_config nc;
     memset(&nc, 0, sizeof nc);
-    nc.n_regular = 6;
-    nc.n_adaptive = 2;
+    nc.n_regular = n_regular;
+    nc.n_adaptive = n_adaptive;
     nc.dt = 1;
-    nc.tau_m = 8;
+    nc.tau_m = tau_m;
     nc.tau_a = 30;
     nc.beta = 0.8;
-    nc.b0 = 1.0;
-    nc.refractory = 1;
-    snprintf(nc.input_scaling, sizeof nc.input_scaling, "leaky");
+    nc.b0 = b0;
+    nc.refractory = refractory;
     nc.gamma = 0.3;
     nc.w0 = w0;
     nc.w0_out = 1;
     nc.max_delay = 1;
     nc.readout_tau = 20; /* ignored by the rate readout */
-    snprintf(nc.readout, sizeof nc.readout, "rate");
-    nc.rate_group = G;
+    if (rate_readout) {
+        snprintf(nc.readout, sizeof nc.readout, "rate");
+        nc.rate_group = G;
+    }
+    return nc;
+}
+
+static void rate_net(lsnn_net *net, double w0)
+{
+    lsnn_network_config nc = small_cfg(6, 2, 8, 1.0, 1, w0, 1);
     assert_int_equal(lsnn_net_init(net, &nc, NIN, NOUT, 11), LSNN_OK);
 }
 
@@ -64,6 +73,21 @@ static void fill_batch(lsnn_batch *b, lsnn_loss_kind kind)
     b->rate_zero = 20;
     b->rate_one = 50;
     b->noise_key = 3;
+}
+
+static void trace_alloc(lsnn_trace *tr, int n)
+{
+    tr->v = malloc(sizeof(lsnn_real) * T * n);
+    tr->thr = malloc(sizeof(lsnn_real) * T * n);
+    tr->z = malloc(sizeof(lsnn_real) * T * n);
+    assert_true(tr->v && tr->thr && tr->z);
+}
+
+static void trace_free(lsnn_trace *tr)
+{
+    free(tr->v);
+    free(tr->thr);
+    free(tr->z);
 }
 
 static void test_rate_readout_counts_spikes(void **state)
@@ -88,9 +112,7 @@ static void test_rate_readout_counts_spikes(void **state)
     lsnn_sim *sim = lsnn_sim_create(&net, B, T, NULL);
     lsnn_real *y = malloc(sizeof(lsnn_real) * B * T * NOUT);
     lsnn_trace tr = {0};
-    tr.v = malloc(sizeof(lsnn_real) * T * net.n);
-    tr.thr = malloc(sizeof(lsnn_real) * T * net.n);
-    tr.z = malloc(sizeof(lsnn_real) * T * net.n);
+    trace_alloc(&tr, net.n);
     assert_int_equal(lsnn_sim_forward(sim, &net, &b, y, NULL, &tr), LSNN_OK);
     int spikes = 0;
     for (int k = 0; k < NOUT; k++) {
@@ -106,9 +128,7 @@ static void test_rate_readout_counts_spikes(void **state)
     }
     printf("output spikes in the window: %d\n", spikes);
     assert_true(spikes > 3); /* the check means something */
-    free(tr.v);
-    free(tr.thr);
-    free(tr.z);
+    trace_free(&tr);
     free(y);
     lsnn_sim_free(sim);
     lsnn_batch_free(&b);
@@ -126,13 +146,42 @@ static double full_loss(lsnn_net *net, lsnn_sim *sim, lsnn_batch *b, int nr, lsn
     lsnn_loss_result r;
     assert_int_equal(lsnn_loss_compute(b, y, gy, &r), LSNN_OK);
     lsnn_real gzr[16];
-    double reg = lsnn_rate_reg(count, nr, B, T, 1.0, 50.0, 0.7, gzr);
+    double reg = nr > 0 ? lsnn_rate_reg(count, nr, B, T, 1.0, 50.0, 0.7, gzr) : 0;
     if (gz)
         for (int j = 0; j < net->n; j++)
             gz[j] = j < nr ? gzr[j] : 0;
     free(y);
     free(count);
     return r.loss + reg;
+}
+
+/* The BPTT gradient grad of every trained projection against central finite differences of
+ * full_loss (relative error per tensor < 1e-4). */
+static void check_grad(lsnn_net *net, lsnn_sim *sim, lsnn_batch *b, int nr, const lsnn_real *grad,
+                       const char *label)
+{
+    const double eps = 1e-6;
+    for (int p = 0; p < net->n_proj; p++) {
+        lsnn_projection *pr = &net->proj[p];
+        if (pr->frozen)
+            continue;
+        double num = 0, den = 0;
+        for (size_t k = 0; k < (size_t)pr->n_src * pr->n_dst; k++) {
+            lsnn_real keep = pr->w[k];
+            pr->w[k] = keep + eps;
+            double lp = full_loss(net, sim, b, nr, NULL, NULL);
+            pr->w[k] = keep - eps;
+            double lm = full_loss(net, sim, b, nr, NULL, NULL);
+            pr->w[k] = keep;
+            double fd = (lp - lm) / (2 * eps), g = grad[pr->w - net->params + k];
+            num += (g - fd) * (g - fd);
+            den += fd * fd;
+        }
+        double rel = sqrt(num) / (sqrt(den) + 1e-300);
+        printf("[%s] %-6s |grad| %.4e  relative error %.2e\n", label, pr->name, sqrt(den), rel);
+        assert_true(den > 0);
+        assert_true(rel < 1e-4);
+    }
 }
 
 static void gradcheck(lsnn_loss_kind kind)
@@ -149,27 +198,7 @@ static void gradcheck(lsnn_loss_kind kind)
     lsnn_real *grad = malloc(sizeof(lsnn_real) * net.n_params);
     full_loss(&net, sim, &b, nr, gy, gz);
     assert_int_equal(lsnn_bptt_backward(sim, &net, &b, gy, gz, grad), LSNN_OK);
-    const double eps = 1e-6;
-    for (int p = 0; p < net.n_proj; p++) {
-        lsnn_projection *pr = &net.proj[p];
-        double num = 0, den = 0;
-        for (size_t k = 0; k < (size_t)pr->n_src * pr->n_dst; k++) {
-            lsnn_real keep = pr->w[k];
-            pr->w[k] = keep + eps;
-            double lp = full_loss(&net, sim, &b, nr, NULL, NULL);
-            pr->w[k] = keep - eps;
-            double lm = full_loss(&net, sim, &b, nr, NULL, NULL);
-            pr->w[k] = keep;
-            double fd = (lp - lm) / (2 * eps), g = grad[pr->w - net.params + k];
-            num += (g - fd) * (g - fd);
-            den += fd * fd;
-        }
-        double rel = sqrt(num) / (sqrt(den) + 1e-300);
-        printf("[%s] %-6s |grad| %.4e  relative error %.2e\n",
-               kind == LSNN_LOSS_RATE_MSE ? "rate MSE" : "rate hinge", pr->name, sqrt(den), rel);
-        assert_true(den > 0);
-        assert_true(rel < 1e-4);
-    }
+    check_grad(&net, sim, &b, nr, grad, kind == LSNN_LOSS_RATE_MSE ? "rate MSE" : "rate hinge");
     free(gy);
     free(gz);
     free(grad);
@@ -405,6 +434,134 @@ static void test_config_errors(void **state)
     assert_non_null(strstr(lsnn_last_error(), "network.rate_group"));
 }
 
+/* A module (4 input channels, 8 LIF neurons, 2 output groups of 2) embedded after an LSNN of
+ * 3 LIF + 3 ALIF neurons reading NIN inputs. */
+static void embedded_net(lsnn_net *mod, lsnn_net *net, double w0)
+{
+    lsnn_network_config mc = small_cfg(8, 0, 12, 0.3, 1, 6, 1);
+    assert_int_equal(lsnn_net_init(mod, &mc, 4, NOUT, 21), LSNN_OK);
+    lsnn_network_config nc = small_cfg(3, 3, 8, 1.0, 2, w0, 0);
+    assert_int_equal(lsnn_net_init_embedded(net, &nc, NIN, 5, mod), LSNN_OK);
+}
+
+static void test_embedded_structure(void **state)
+{
+    (void)state;
+    lsnn_net mod, net;
+    embedded_net(&mod, &net, 6.0);
+    assert_int_equal(net.n, 6 + 4 + 8);
+    assert_int_equal(net.n_out, NOUT);
+    assert_int_equal(net.n_layers, 3);
+    assert_int_equal(net.rate_group, G);
+    const lsnn_population *pi = &net.pop[net.n_pop - 2], *pm = &net.pop[net.n_pop - 1];
+    assert_string_equal(pi->name, "M_in");
+    assert_int_equal(pi->off, 6);
+    assert_int_equal(pi->count, 4);
+    assert_string_equal(pm->name, "M");
+    assert_int_equal(pm->off, 10);
+    assert_int_equal(pm->count, 8);
+    const lsnn_projection *pin = &net.proj[net.n_proj - 2], *prec = &net.proj[net.n_proj - 1];
+    assert_true(pin->frozen && prec->frozen && !net.proj[net.n_proj - 3].frozen);
+    assert_memory_equal(pin->w, mod.proj[0].w, sizeof(lsnn_real) * 4 * 8);
+    assert_memory_equal(prec->w, mod.proj[1].w, sizeof(lsnn_real) * 8 * 8);
+    for (int i = 0; i < 8; i++) {
+        assert_true(net.tau_m[10 + i] == mod.tau_m[i] && net.k.b0[10 + i] == mod.k.b0[i]);
+        assert_int_equal(net.k.refractory[10 + i], mod.k.refractory[i]);
+    }
+    for (int j = 6; j < 10; j++) /* M_in: LIF neurons of the LSNN's config */
+        assert_true(net.k.beta[j] == 0 && net.tau_m[j] == 8 && net.k.b0[j] == 1.0);
+    uint8_t *mask = malloc(net.n_params);
+    lsnn_net_trainable_mask(&net, mask);
+    for (size_t k = 0; k < net.n_params; k++) {
+        const lsnn_real *p = net.params + k;
+        int in_frozen = (p >= pin->w && p < pin->w + 32) || (p >= prec->w && p < prec->w + 64) ||
+                        p >= net.w_out;
+        if (in_frozen && p < net.noise_std)
+            assert_int_equal(mask[k], 0);
+    }
+    free(mask);
+    /* A module must be dense, one layer, with the rate readout. */
+    lsnn_net bad, plain;
+    lsnn_network_config nc = small_cfg(4, 0, 10, 1.0, 0, 1, 0);
+    assert_int_equal(lsnn_net_init(&plain, &nc, 3, 2, 1), LSNN_OK);
+    assert_int_equal(lsnn_net_init_embedded(&bad, &nc, NIN, 1, &plain), LSNN_ERR_CONFIG);
+    assert_non_null(strstr(lsnn_last_error(), "network.module"));
+    lsnn_net_free(&plain);
+    lsnn_net_free(&net);
+    lsnn_net_free(&mod);
+}
+
+/* The embedded module, fed by M_in's spikes, does exactly what the module alone does with those
+ * spikes as its input channels: same spikes, same rates. */
+static void test_embedded_equals_module(void **state)
+{
+    (void)state;
+    lsnn_net mod, net;
+    embedded_net(&mod, &net, 20.0);
+    lsnn_batch b;
+    fill_batch(&b, LSNN_LOSS_RATE_MSE);
+    lsnn_sim *sim = lsnn_sim_create(&net, B, T, NULL);
+    lsnn_real *y = malloc(sizeof(lsnn_real) * B * T * NOUT);
+    lsnn_trace tr = {0};
+    trace_alloc(&tr, net.n);
+    assert_int_equal(lsnn_sim_forward(sim, &net, &b, y, NULL, &tr), LSNN_OK);
+    lsnn_batch mb;
+    assert_int_equal(lsnn_batch_init(&mb, 1, T, 4, NOUT, LSNN_LOSS_RATE_MSE, 1), LSNN_OK);
+    int in_spikes = 0, mod_spikes = 0;
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < 4; i++)
+            in_spikes += (int)(mb.x[t * 4 + i] = tr.z[t * net.n + 6 + i]);
+    lsnn_sim *ms = lsnn_sim_create(&mod, 1, T, NULL);
+    lsnn_real *my = malloc(sizeof(lsnn_real) * T * NOUT);
+    lsnn_trace mt = {0};
+    trace_alloc(&mt, mod.n);
+    assert_int_equal(lsnn_sim_forward(ms, &mod, &mb, my, NULL, &mt), LSNN_OK);
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < 8; i++) {
+            assert_true(mt.z[t * 8 + i] == tr.z[t * net.n + 10 + i]);
+            assert_true(mt.v[t * 8 + i] == tr.v[t * net.n + 10 + i]);
+            mod_spikes += (int)mt.z[t * 8 + i];
+        }
+    assert_memory_equal(my, y, sizeof(lsnn_real) * T * NOUT); /* sequence 0 */
+    printf("M_in spikes %d, module spikes %d\n", in_spikes, mod_spikes);
+    assert_true(in_spikes > 5 && mod_spikes > 5);
+    trace_free(&mt);
+    free(my);
+    lsnn_sim_free(ms);
+    lsnn_batch_free(&mb);
+    trace_free(&tr);
+    free(y);
+    lsnn_sim_free(sim);
+    lsnn_batch_free(&b);
+    lsnn_net_free(&net);
+    lsnn_net_free(&mod);
+}
+
+/* BPTT through the frozen module into the trained projections, against finite differences. */
+static void test_embedded_gradcheck(void **state)
+{
+    (void)state;
+    lsnn_net mod, net;
+    embedded_net(&mod, &net, 6.0);
+    net.smooth = 1;
+    lsnn_batch b;
+    fill_batch(&b, LSNN_LOSS_RATE_MSE);
+    lsnn_sim *sim = lsnn_sim_create(&net, B, T, NULL);
+    lsnn_real *gy = malloc(sizeof(lsnn_real) * B * T * NOUT);
+    lsnn_real *gz = malloc(sizeof(lsnn_real) * net.n);
+    lsnn_real *grad = malloc(sizeof(lsnn_real) * net.n_params);
+    full_loss(&net, sim, &b, 0, gy, gz);
+    assert_int_equal(lsnn_bptt_backward(sim, &net, &b, gy, gz, grad), LSNN_OK);
+    check_grad(&net, sim, &b, 0, grad, "embedded");
+    free(gy);
+    free(gz);
+    free(grad);
+    lsnn_sim_free(sim);
+    lsnn_batch_free(&b);
+    lsnn_net_free(&net);
+    lsnn_net_free(&mod);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +572,9 @@ int main(void)
         cmocka_unit_test(test_softmax_batches),
         cmocka_unit_test(test_kwta_batches),
         cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_embedded_structure),
+        cmocka_unit_test(test_embedded_equals_module),
+        cmocka_unit_test(test_embedded_gradcheck),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include "lsnn/config.h"
 #include "lsnn/network.h"
 #include "lsnn/task.h"
+#include "lsnn/train.h"
 
 #define MAX_GROUPS (LSNN_MAX_POP + 3)
 
@@ -97,7 +98,7 @@ int lsnn_cmd_inspect(int argc, char **argv)
     if (task->shape(&cfg, &shape))
         return die("%s: %s", path, lsnn_last_error());
     lsnn_net net;
-    if (lsnn_net_init(&net, &cfg.network, shape.n_in, shape.n_out, cfg.seed))
+    if (lsnn_net_from_config(&net, &cfg, shape.n_in, shape.n_out))
         return die("%s: %s", path, lsnn_last_error());
     long iteration = 0;
     if (lsnn_checkpoint_load(path, &net, NULL, &iteration)) {
@@ -193,9 +194,13 @@ int lsnn_cmd_inspect(int argc, char **argv)
     printf("\nparameters: %zu active (full %zu)\n", lsnn_net_count_params(&net, 1),
            lsnn_net_count_params(&net, 0));
     for (int p = 0; p <= net.n_proj; p++)
-        printf("  %-10s %8zu (%zu)\n", p < net.n_proj ? net.proj[p].name : "w_out", act[p],
-               full[p]);
-    printf("  %-10s %8d (%d)\n", "b_out", net.n_out, net.n_out);
+        printf("  %-10s %8zu (%zu)%s\n", p < net.n_proj ? net.proj[p].name : "w_out", act[p],
+               full[p],
+               (p < net.n_proj ? net.proj[p].frozen : net.readout_frozen) ? "  frozen" : "");
+    printf("  %-10s %8d (%d)%s\n", "b_out", net.n_out, net.n_out,
+           net.readout_frozen ? "  frozen" : "");
+    if (cfg.network.module[0])
+        printf("embedded module (frozen: w_m_in, w_m_rec): %s\n", cfg.network.module);
     if (net.train_noise)
         printf("  %-10s %8d (%d)\n", "noise_std", net.n, net.n);
 

@@ -53,6 +53,7 @@ typedef struct lsnn_network_config {
     int bidirectional;         /* 1: a second, time-reversed network; readouts summed (BPTT) */
     char readout[LSNN_NAME_MAX]; /* "linear" (trained leaky readout) | "rate": fixed group rates */
     int rate_group;            /* "rate": neurons per output group, the last n_out groups (10) */
+    char module[LSNN_PATH_MAX]; /* checkpoint of a trained module embedded frozen ("" = none) */
 } lsnn_network_config;
 
 typedef struct lsnn_deepr_config {

@@ -155,6 +155,16 @@ typedef struct lsnn_net {
  * trainer's job (lsnn/train.h). The gaussian readout scale uses the m neurons of one direction. */
 lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_in, int n_out,
                           uint64_t seed);
+/* Seed 003 section 4.2: the LSNN of cfg (one direction, dense, gaussian init) followed by a
+ * trained module `mod` (a one-layer network with the rate readout, e.g. trained on task softmax),
+ * embedded frozen. Populations: the LSNN's, then "M_in" (mod->n_in LIF neurons with the
+ * parameters of cfg, standing in for the module's Poisson inputs) and "M" (mod's neurons with
+ * their own parameters); projections: the LSNN's, "w_pm" (the LSNN's last layer -> M_in, spikes of
+ * the same step, trained), "w_m_in" (M_in -> M, same step; mod's w_in) and "w_m_rec" (M -> M;
+ * mod's w_rec), both frozen. The rate readout reads M's output groups (mod's rate_group), so
+ * n_out = mod->n_out. Layers: the LSNN's, then M_in, then M. */
+lsnn_status lsnn_net_init_embedded(lsnn_net *net, const lsnn_network_config *cfg, int n_in,
+                                   uint64_t seed, const lsnn_net *mod);
 void lsnn_net_free(lsnn_net *net);
 
 /* 1 if the readout synapse neuron j -> output k may exist: always, except across the two

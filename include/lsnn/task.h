@@ -43,6 +43,14 @@ typedef struct lsnn_task {
     int streamed;
 } lsnn_task;
 
+/* Classification tasks (store_recall, smnist) under the rate readout (network.readout "rate",
+ * seed 003 section 4.2): their loss is the squared error of the window-averaged rates
+ * (LSNN_LOSS_RATE_MSE) against module.rate_scale Hz for the window's class and 0 for the others.
+ * lsnn_task_class_loss gives the loss kind for the shape; lsnn_task_rate_targets fills the
+ * targets of every window of b from its label (nothing when b has no w_target). */
+lsnn_loss_kind lsnn_task_class_loss(const lsnn_config *cfg);
+void lsnn_task_rate_targets(const lsnn_config *cfg, lsnn_batch *b);
+
 /* Task by name, or NULL. */
 const lsnn_task *lsnn_task_find(const char *name);
 

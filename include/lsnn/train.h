@@ -68,6 +68,11 @@ typedef struct lsnn_trainer {
     void *eval_progress_ctx;
 } lsnn_trainer;
 
+/* The spiking network of cfg for a task of n_in inputs and n_out outputs, initialised from
+ * cfg->seed: lsnn_net_init, or, when network.module names a trained module's checkpoint, the
+ * network with that module embedded (lsnn_net_init_embedded; the file is read here). */
+lsnn_status lsnn_net_from_config(lsnn_net *net, const lsnn_config *cfg, int n_in, int n_out);
+
 /* Builds the task, the network (initialised from cfg->seed) and the optimizer. */
 lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg);
 void lsnn_trainer_free(lsnn_trainer *tr);

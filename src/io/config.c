@@ -200,6 +200,13 @@ static const cfg_field fields[] = {
           "population."),
     F_INT("network.rate_group", network.rate_group, 10, R_IN, 1, 100000,
           "Readout `rate`: neurons per output group."),
+    F_PATH("network.module", network.module, "",
+           "Checkpoint of a trained spiking module (a model of task `softmax` or `kwta`) to embed, "
+           "frozen, after the network (seed 003 section 4.2): the network's last layer drives a "
+           "layer `M_in` of LIF neurons (one per input channel of the module, projection "
+           "`w_pm`, trained), which stands in for the module's Poisson inputs; the module's "
+           "neurons `M` and weights (`w_m_in`, `w_m_rec`) are copied and not trained, and the "
+           "rate readout reads the module's output groups. Empty: no module."),
     F_BOOL("network.global_connectivity", network.global_connectivity, 0,
            "Apply `network.connectivity` once across W_in, W_rec and W_out together (the "
            "paper's global connectivity level; DEEP R may then move synapses between the "
@@ -394,7 +401,14 @@ static const char *const cross_docs[] = {
     "`network.readout` = `rate` requires `network.rate_group * n_out` (n_out of the task) <= "
     "the neurons of the last layer, one direction, and no `network.global_connectivity`; tasks "
     "`softmax` and `kwta` require it, `learning` = `bptt` and `model` = `lsnn`; "
-    "`loss.rate_reg_neurons` = `hidden` requires it.",
+    "`loss.rate_reg_neurons` = `hidden` requires it; task `timit` does not allow it. Tasks "
+    "`store_recall` and `smnist` with the rate readout are trained on the squared error of the "
+    "rates against `module.rate_scale` Hz for the right class and 0 for the others.",
+    "`network.module` requires `network.readout` = `rate`, task `store_recall` or `smnist`, "
+    "`learning` = `bptt`, `model` = `lsnn`, `network.init` = `gaussian`, `network.connectivity` "
+    "= 1 and no DEEP R; the module's checkpoint must hold a one-layer, dense spiking network with "
+    "the rate readout, as many outputs as the task has classes, and (task softmax) "
+    "`module.rate_scale` equal to the run's.",
     "Task `softmax`: `module.mapping` `identity` requires `module.n_in` = `module.n_out`, "
     "`signed` requires `module.n_in` = 2 `module.n_out`; task `kwta` requires `module.n_in` = "
     "`module.n_out` and `module.k` < `module.n_out`. `module.t_init` < `module.steps`.",
@@ -1169,6 +1183,30 @@ lsnn_status lsnn_config_validate(const lsnn_config *cfg, const char *origin)
                           "%s: network.readout: the rate readout is fixed, so it cannot share a "
                           "global connectivity level with W_in and W_rec (set "
                           "network.global_connectivity to false)",
+                          origin);
+    const int embed = net->module[0] != 0;
+    if (embed && !rate_out)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: network.module: the embedded module's outputs are rates: set "
+                          "network.readout to \"rate\"",
+                          origin);
+    if (embed && (module_task || strcmp(cfg->learning, "bptt") != 0 ||
+                  strcmp(cfg->model, "lsnn") != 0 || cfg->deepr.enabled ||
+                  strcmp(net->init, "signed") == 0 || net->connectivity < 1))
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: network.module: embedding a module needs task store_recall or "
+                          "smnist, learning \"bptt\", model \"lsnn\", a dense (connectivity "
+                          "1), unsigned (init \"gaussian\") network and no DEEP R",
+                          origin);
+    if (rate_out && strcmp(cfg->learning, "bptt") != 0)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: network.readout: the losses on window-averaged rates need BPTT "
+                          "(e-prop does not compute them online): set learning to \"bptt\"",
+                          origin);
+    if (rate_out && strcmp(cfg->task, "timit") == 0)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: network.readout: the rate readout is not available for task "
+                          "\"timit\"",
                           origin);
     if (module_task) {
         const lsnn_module_config *mo = &cfg->module;

@@ -9,6 +9,49 @@
 
 #define LSNN__STREAM_STEPS 256
 
+lsnn_status lsnn_net_from_config(lsnn_net *net, const lsnn_config *cfg, int n_in, int n_out)
+{
+    memset(net, 0, sizeof *net);
+    if (!cfg->network.module[0])
+        return lsnn_net_init(net, &cfg->network, n_in, n_out, cfg->seed);
+    /* seed 003 section 4.2: the module as trained (its own config and checkpoint), embedded. */
+    const char *path = cfg->network.module;
+    lsnn_config mc;
+    lsnn_status st = lsnn_checkpoint_read_config(path, &mc);
+    if (st)
+        return lsnn_error(st, "network.module: %s", lsnn_last_error());
+    const lsnn_task *mt = lsnn_task_find(mc.task);
+    lsnn_task_shape ms;
+    if (!mt || (strcmp(mc.task, "softmax") != 0 && strcmp(mc.task, "kwta") != 0))
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "network.module: %s holds a model of task '%s'; a module is a spiking "
+                          "network trained on task softmax or kwta",
+                          path, mc.task);
+    if ((st = mt->shape(&mc, &ms)))
+        return lsnn_error(st, "network.module: %s: %s", path, lsnn_last_error());
+    if (ms.n_out != n_out)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "network.module: %s has %d outputs, but task '%s' needs %d", path,
+                          ms.n_out, cfg->task, n_out);
+    if (strcmp(mc.task, "softmax") == 0 && mc.module.rate_scale != cfg->module.rate_scale)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "module.rate_scale: %g, but the module %s was trained to output rates "
+                          "up to %g Hz (set module.rate_scale to that)",
+                          cfg->module.rate_scale, path, mc.module.rate_scale);
+    lsnn_net mod;
+    if ((st = lsnn_net_init(&mod, &mc.network, ms.n_in, ms.n_out, mc.seed)))
+        return lsnn_error(st, "network.module: %s: %s", path, lsnn_last_error());
+    if ((st = lsnn_checkpoint_load(path, &mod, NULL, NULL))) {
+        lsnn_net_free(&mod);
+        return lsnn_error(st, "network.module: %s", lsnn_last_error());
+    }
+    st = lsnn_net_init_embedded(net, &cfg->network, n_in, cfg->seed, &mod);
+    lsnn_net_free(&mod);
+    if (st)
+        lsnn_error_prefix(path);
+    return st;
+}
+
 lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
 {
     memset(tr, 0, sizeof *tr);
@@ -43,8 +86,7 @@ lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
         tr->params = tr->ann.params;
         tr->n_params = tr->ann.n_params;
     } else {
-        if ((st = lsnn_net_init(&tr->net, &cfg->network, tr->shape.n_in, tr->shape.n_out,
-                                cfg->seed)))
+        if ((st = lsnn_net_from_config(&tr->net, cfg, tr->shape.n_in, tr->shape.n_out)))
             goto fail;
         tr->params = tr->net.params;
         tr->n_params = tr->net.n_params;

@@ -347,8 +347,9 @@ static lsnn_real lsnn__clip_sign(lsnn_real w, lsnn_sign s)
     return w;
 }
 
-lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_in, int n_out,
-                          uint64_t seed)
+/* lsnn_net_init, and with mod != NULL lsnn_net_init_embedded (checked there). */
+static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_network_config *cfg, int n_in,
+                                   int n_out, uint64_t seed, const lsnn_net *mod)
 {
     memset(net, 0, sizeof *net);
     const int layers = cfg->layers < 1 ? 1 : cfg->layers;
@@ -358,25 +359,30 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
     if (dirs > 1 && layers > 1)
         return lsnn_error(LSNN_ERR_CONFIG, "network.bidirectional: one layer per direction only");
     const int m = cfg->n_regular + cfg->n_adaptive; /* neurons per layer (and direction) */
-    int n = layers * dirs * m;
+    /* An embedded module adds M_in (mod->n_in LIF neurons) and M (mod->n neurons) after the
+     * layers; the rate readout then reads M, its last population. */
+    const int m_in = mod ? mod->n_in : 0, m_mod = mod ? mod->n : 0;
+    const int n_last = mod ? m_mod : m;
+    int n = layers * dirs * m + m_in + m_mod;
     if (m < 1)
         return lsnn_error(LSNN_ERR_CONFIG, "network: n_regular + n_adaptive must be >= 1");
     if (n_in < 1 || n_out < 1)
         return lsnn_error(LSNN_ERR_ARG, "network: the task needs >= 1 input and output");
     if (cfg->max_delay < 1 || cfg->max_delay > 255)
         return lsnn_error(LSNN_ERR_CONFIG, "network.max_delay: must be in 1..255");
-    const int rate_out = strcmp(cfg->readout, "rate") == 0;
+    const int rate_out = mod || strcmp(cfg->readout, "rate") == 0;
+    const int rate_group = mod ? mod->rate_group : cfg->rate_group;
     if (!rate_out && cfg->readout[0] && strcmp(cfg->readout, "linear") != 0)
         return lsnn_error(LSNN_ERR_CONFIG, "network.readout: unknown readout '%s'", cfg->readout);
     if (rate_out) {
         if (dirs > 1 || cfg->global_connectivity)
             return lsnn_error(LSNN_ERR_CONFIG, "network.readout: the rate readout needs one "
                                                "direction and no global connectivity level");
-        if (cfg->rate_group < 1 || (long long)cfg->rate_group * n_out > m)
+        if (rate_group < 1 || (long long)rate_group * n_out > n_last)
             return lsnn_error(LSNN_ERR_CONFIG,
                               "network.rate_group: %d outputs x %d neurons per group do not fit "
                               "in the %d neurons of the last layer",
-                              n_out, cfg->rate_group, m);
+                              n_out, rate_group, n_last);
     }
     /* Hand-filled, zeroed configs (init "", connectivity 0) mean the defaults. */
     const double connectivity = cfg->connectivity == 0 ? 1.0 : cfg->connectivity;
@@ -432,6 +438,18 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
         snprintf(nm, sizeof nm, "w_rec%d", r + 1);
         lsnn__add_proj(net, nm, 0, r * m, m, r * m, m, cfg->max_delay, 1);
     }
+    if (mod) { /* seed 003 section 4.2: the LSNN drives the module's input neurons */
+        const int o_in = layers * m, o_mod = o_in + m_in;
+        net->n_layers = layers + 1;
+        lsnn__add_pop(net, "M_in", o_in, m_in, alif, LSNN_SIGN_NONE);
+        net->n_layers = layers + 2;
+        lsnn__add_pop(net, "M", o_mod, m_mod, alif, LSNN_SIGN_NONE);
+        lsnn__add_proj(net, "w_pm", 0, (layers - 1) * m, m, o_in, m_in, 0, 0);
+        lsnn__add_proj(net, "w_m_in", 0, o_in, m_in, o_mod, m_mod, 0, 0);
+        lsnn__add_proj(net, "w_m_rec", 0, o_mod, m_mod, o_mod, m_mod, 1, 1);
+        net->proj[net->n_proj - 2].frozen = 1;
+        net->proj[net->n_proj - 1].frozen = 1;
+    }
 
     size_t off = 0;
     for (int p = 0; p < net->n_proj; p++) {
@@ -462,6 +480,19 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
         net->k.plain[j] = (lsnn_real)plain;
         net->k.refractory[j] = (int16_t)cfg->refractory;
         net->noise_std[j] = (lsnn_real)cfg->noise_std;
+    }
+    if (mod) { /* M_in: LIF neurons of the config; M: the module's own neurons */
+        const int o_mod = layers * m + m_in;
+        for (int j = layers * m; j < o_mod; j++)
+            net->k.beta[j] = 0;
+        for (int i = 0; i < m_mod; i++) {
+            net->tau_m[o_mod + i] = mod->tau_m[i];
+            net->tau_a[o_mod + i] = mod->tau_a[i];
+            net->k.beta[o_mod + i] = mod->k.beta[i];
+            net->k.b0[o_mod + i] = mod->k.b0[i];
+            net->k.refractory[o_mod + i] = mod->k.refractory[i];
+            net->noise_std[o_mod + i] = mod->noise_std[i];
+        }
     }
     lsnn_net_update_constants(net);
     for (int p = 0; p < net->n_pop; p++)
@@ -541,8 +572,14 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
                     (lsnn_real)s * fabs(net->w_out[(size_t)j * n_out + k]);
         }
     }
+    if (mod) { /* the module's trained weights, frozen */
+        memcpy(net->proj[net->n_proj - 2].w, mod->proj[0].w,
+               sizeof(lsnn_real) * (size_t)m_in * m_mod);
+        memcpy(net->proj[net->n_proj - 1].w, mod->proj[1].w,
+               sizeof(lsnn_real) * (size_t)m_mod * m_mod);
+    }
     if (rate_out) {
-        net->rate_group = cfg->rate_group;
+        net->rate_group = rate_group;
         net->readout_frozen = 1;
         net->kappa = 0;
         lsnn_net_rate_readout(net, net->w_out, net->w_out_mask);
@@ -551,6 +588,34 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
     }
     lsnn_net_apply_masks(net);
     return LSNN_OK;
+}
+
+lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_in, int n_out,
+                          uint64_t seed)
+{
+    return lsnn__net_build(net, cfg, n_in, n_out, seed, NULL);
+}
+
+lsnn_status lsnn_net_init_embedded(lsnn_net *net, const lsnn_network_config *cfg, int n_in,
+                                   uint64_t seed, const lsnn_net *mod)
+{
+    memset(net, 0, sizeof *net);
+    const char *why = NULL;
+    if (!mod->rate_group || mod->n_dirs != 1 || mod->n_layers != 1)
+        why = "a module is a one-layer network with the rate readout";
+    else if (mod->n_proj != 2 || !mod->proj[0].src_is_input || mod->proj[0].max_delay != 1 ||
+             mod->proj[1].max_delay != 1 || mod->proj[0].mask || mod->proj[1].mask)
+        why = "the module must be dense, with delay 1 (network.max_delay = 1, connectivity 1)";
+    else if (mod->dt != cfg->dt)
+        why = "the module was trained with another network.dt";
+    else if ((mod->k.plain[0] != 0) != (strcmp(cfg->input_scaling, "plain") == 0))
+        why = "the module was trained with another network.input_scaling";
+    else if (cfg->bidirectional || strcmp(cfg->init, "signed") == 0 ||
+             !(cfg->connectivity == 0 || cfg->connectivity == 1))
+        why = "the network around a module is dense, unsigned and one-directional";
+    if (why)
+        return lsnn_error(LSNN_ERR_CONFIG, "network.module: %s", why);
+    return lsnn__net_build(net, cfg, n_in, mod->n_out, seed, mod);
 }
 
 int lsnn_net_rate_neuron(const lsnn_net *net, int j)

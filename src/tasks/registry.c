@@ -24,3 +24,21 @@ const lsnn_task *lsnn_task_find(const char *name)
             return lsnn__tasks[i];
     return NULL;
 }
+
+lsnn_loss_kind lsnn_task_class_loss(const lsnn_config *cfg)
+{
+    return strcmp(cfg->network.readout, "rate") == 0 ? LSNN_LOSS_RATE_MSE : LSNN_LOSS_CE_WINDOW;
+}
+
+void lsnn_task_rate_targets(const lsnn_config *cfg, lsnn_batch *b)
+{
+    if (!b->w_target)
+        return;
+    for (int s = 0; s < b->B; s++)
+        for (int w = 0; w < b->n_windows[s]; w++) {
+            const size_t q = (size_t)s * b->max_windows + w;
+            lsnn_real *tg = b->w_target + q * b->n_out;
+            for (int k = 0; k < b->n_out; k++)
+                tg[k] = k == b->windows[q].label ? (lsnn_real)cfg->module.rate_scale : 0;
+        }
+}

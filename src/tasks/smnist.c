@@ -43,7 +43,7 @@ static lsnn_status lsnn__sm_shape(const lsnn_config *cfg, lsnn_task_shape *out)
     out->n_out = 10;
     out->T = LSNN__PIXELS * c->ms_per_pixel + c->readout_steps;
     out->max_windows = 1;
-    out->loss = LSNN_LOSS_CE_WINDOW;
+    out->loss = lsnn_task_class_loss(cfg);
     out->metric = "accuracy";
     return LSNN_OK;
 }
@@ -163,6 +163,7 @@ static lsnn_status lsnn__sm_generate(const void *state, const lsnn_config *cfg, 
         b->windows[(size_t)q * b->max_windows] =
             (lsnn_window){image_steps, T, set->labels[img]};
     }
+    lsnn_task_rate_targets(cfg, b);
     b->noise_key = lsnn_hash4(seed, 0x4015e, stream, first);
     return LSNN_OK;
 }

@@ -21,7 +21,7 @@ static lsnn_status lsnn__sr_shape(const lsnn_config *cfg, lsnn_task_shape *out)
     out->n_out = c->n_values;
     out->T = c->n_symbols * c->symbol_ms;
     out->max_windows = c->n_symbols;
-    out->loss = LSNN_LOSS_CE_WINDOW;
+    out->loss = lsnn_task_class_loss(cfg);
     out->metric = "accuracy";
     if ((long)c->n_symbols * c->symbol_ms > 10000000L)
         return lsnn_error(LSNN_ERR_CONFIG, "store_recall: sequence of %ld steps is too long",
@@ -102,6 +102,7 @@ static lsnn_status lsnn__sr_generate(const void *state, const lsnn_config *cfg, 
         }
         b->n_windows[s] = nw;
     }
+    lsnn_task_rate_targets(cfg, b);
     b->noise_key = lsnn_hash4(seed, 0x4015e, stream, first);
     return LSNN_OK;
 }

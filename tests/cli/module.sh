@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Spiking modules of seed 003: short real trainings of the softmax and K-winner-take-all RSNNs
 # reach accuracies far above chance, and their tools (eval, plot, inspect) work on them; the
-# fixed rate readout of a checkpoint is checked on load.
+# fixed rate readout of a checkpoint is checked on load; a trained module embedded in an LSNN
+# stays frozen through training and resume.
 . "$(dirname "$0")/lib.sh"
 # Under the sanitizers (CI's second build) the runs are cut short and only have to work: the
 # accuracy thresholds are checked in the Release build.
@@ -35,6 +36,41 @@ expect_error "softmax task without the rate readout" "network.readout: task \"so
   "$LSNN" train "$SRC/configs/softmax.json" --set network.readout=linear --out "$WORK/x"
 expect_error "output groups too large" "network.rate_group: 4 outputs x 30 neurons" \
   "$LSNN" train "$SRC/configs/softmax.json" --set network.rate_group=30 --out "$WORK/x"
+
+# The module embedded, frozen, in an LSNN on store-recall with 4 values (seed 003 section 4.2.2).
+E=(--set network.module="$M" --set batch_size=8 --set store_recall.n_symbols=4
+   --set store_recall.val_size=8 --set eval_every=0)
+"$LSNN" train "$SRC/configs/store_recall_softmax.json" "${E[@]}" --set iterations=3 --out "$WORK/e3" > "$WORK/e3.log" 2>&1 &&
+  grep -q '^result: ' "$WORK/e3.log" && pass "store-recall with an embedded softmax module" ||
+  { fail "train with an embedded module"; cat "$WORK/e3.log"; }
+# After training, the module's weights in the run are still exactly the module's.
+tensor() { # tensor FILE NAME: the bytes of one tensor, hex
+  python3 - "$1" "$2" <<'PY'
+import json, struct, sys
+b = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+o = json.loads(b[8:8 + n])[sys.argv[2]]["data_offsets"]
+print(b[8 + n + o[0]:8 + n + o[1]].hex())
+PY
+}
+[ "$(tensor "$WORK/e3/model.safetensors" w_m_in)" = "$(tensor "$M" w_in)" ] &&
+  [ "$(tensor "$WORK/e3/model.safetensors" w_m_rec)" = "$(tensor "$M" w_rec)" ] &&
+  [ "$(tensor "$WORK/e3/model.safetensors" w_pm)" != "" ] &&
+  pass "the embedded module's weights are unchanged by training" ||
+  fail "the embedded module's weights changed"
+"$LSNN" train "$SRC/configs/store_recall_softmax.json" "${E[@]}" --set iterations=2 --out "$WORK/e2" > /dev/null 2>&1 &&
+  "$LSNN" train "$SRC/configs/store_recall_softmax.json" "${E[@]}" --set iterations=3 --out "$WORK/e2" --resume > /dev/null 2>&1 &&
+  cmp -s "$WORK/e2/model.safetensors" "$WORK/e3/model.safetensors" &&
+  pass "stop and resume with an embedded module: byte-identical" || fail "resume with an embedded module"
+"$LSNN" inspect "$WORK/e3/model.safetensors" > "$WORK/ie.log" 2>&1 &&
+  grep -q "w_m_rec .*frozen" "$WORK/ie.log" && grep -q "sub-populations: X 150, R 20, A 20, M_in 40, M 90, Y 4" "$WORK/ie.log" &&
+  pass "inspect shows the embedded module" || { fail "inspect of an embedded module"; cat "$WORK/ie.log"; }
+expect_error "missing module file" "network.module: .*nothing.safetensors" \
+  "$LSNN" train "$SRC/configs/store_recall_softmax.json" "${E[@]}" --set network.module="$WORK/nothing.safetensors" --out "$WORK/x"
+expect_error "module with 4 outputs for 2 values" "has 4 outputs, but task 'store_recall' needs 2" \
+  "$LSNN" train "$SRC/configs/store_recall_softmax.json" "${E[@]}" --set store_recall.n_values=2 --out "$WORK/x"
+expect_error "a store-recall model as the module" "holds a model of task 'store_recall'; a module is" \
+  "$LSNN" train "$SRC/configs/store_recall_softmax.json" "${E[@]}" --set network.module="$WORK/e3/model.safetensors" --out "$WORK/x"
 
 # K-winner-take-all, K = 1 of 5 (hinge loss): all five outputs must lie on the right side of
 # 20 Hz. Shorter sequences than the config's (200 steps, window from step 50) keep it quick.
