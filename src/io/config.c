@@ -199,7 +199,8 @@ static const cfg_field fields[] = {
           "unfiltered (`network.readout_tau` does not apply); the other neurons are the hidden "
           "population."),
     F_INT("network.rate_group", network.rate_group, 10, R_IN, 1, 100000,
-          "Readout `rate`: neurons per output group."),
+          "Readout `rate`: neurons per output group (with `network.module`, the module's own "
+          "group size applies)."),
     F_PATH("network.module", network.module, "",
            "Checkpoint of a trained spiking module (a model of task `softmax` or `kwta`) to embed, "
            "frozen, after the network (seed 003 section 4.2): the network's last layer drives a "
