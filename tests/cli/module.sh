@@ -38,7 +38,7 @@ expect_error "output groups too large" "network.rate_group: 4 outputs x 30 neuro
   "$LSNN" train "$SRC/configs/softmax.json" --set network.rate_group=30 --out "$WORK/x"
 
 # The module embedded, frozen, in an LSNN on store-recall with 4 values (seed 003 section 4.2.2).
-E=(--set network.module="$M" --set batch_size=8 --set store_recall.n_symbols=4
+E=(--set network.module="$M" --set batch_size=8 --set store_recall.n_symbols=4 --set store_recall.symbol_ms=50
    --set store_recall.val_size=8 --set eval_every=0)
 "$LSNN" train "$SRC/configs/store_recall_softmax.json" "${E[@]}" --set iterations=3 --out "$WORK/e3" > "$WORK/e3.log" 2>&1 &&
   grep -q '^result: ' "$WORK/e3.log" && pass "store-recall with an embedded softmax module" ||
