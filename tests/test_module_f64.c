@@ -470,6 +470,17 @@ static void test_embedded_structure(void **state)
     }
     for (int j = 6; j < 10; j++) /* M_in: LIF neurons of the LSNN's config */
         assert_true(net.k.beta[j] == 0 && net.tau_m[j] == 8 && net.k.b0[j] == 1.0);
+    { /* ... or of the module's first neuron */
+        lsnn_net alt;
+        lsnn_network_config ac = small_cfg(3, 3, 8, 1.0, 2, 6.0, 0);
+        snprintf(ac.module_input, sizeof ac.module_input, "module");
+        assert_int_equal(lsnn_net_init_embedded(&alt, &ac, NIN, 5, &mod), LSNN_OK);
+        for (int j = 6; j < 10; j++)
+            assert_true(alt.k.beta[j] == 0 && alt.tau_m[j] == 12 && alt.k.b0[j] == 0.3 &&
+                        alt.k.refractory[j] == 1);
+        assert_true(alt.k.b0[5] == 1.0 && alt.k.refractory[5] == 2); /* the LSNN's own */
+        lsnn_net_free(&alt);
+    }
     uint8_t *mask = malloc(net.n_params);
     lsnn_net_trainable_mask(&net, mask);
     for (size_t k = 0; k < net.n_params; k++) {

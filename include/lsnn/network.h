@@ -158,7 +158,8 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
 /* Seed 003 section 4.2: the LSNN of cfg (one direction, dense, gaussian init) followed by a
  * trained module `mod` (a one-layer network with the rate readout, e.g. trained on task softmax),
  * embedded frozen. Populations: the LSNN's, then "M_in" (mod->n_in LIF neurons with the
- * parameters of cfg, standing in for the module's Poisson inputs) and "M" (mod's neurons with
+ * parameters of cfg, or with cfg->module_input "module" those of mod's first neuron, standing in
+ * for the module's Poisson inputs) and "M" (mod's neurons with
  * their own parameters); projections: the LSNN's, "w_pm" (the LSNN's last layer -> M_in, spikes of
  * the same step, trained), "w_m_in" (M_in -> M, same step; mod's w_in) and "w_m_rec" (M -> M;
  * mod's w_rec), both frozen. The rate readout reads M's output groups (mod's rate_group), so

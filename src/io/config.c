@@ -208,6 +208,11 @@ static const cfg_field fields[] = {
            "`w_pm`, trained), which stands in for the module's Poisson inputs; the module's "
            "neurons `M` and weights (`w_m_in`, `w_m_rec`) are copied and not trained, and the "
            "rate readout reads the module's output groups. Empty: no module."),
+    F_STR("network.module_input", network.module_input, "network", "network|module",
+          "Neuron parameters of the layer `M_in` that feeds an embedded module: those of this "
+          "config's LIF neurons (`network`: tau_m, b0, refractory) or those of the module's "
+          "first neuron (`module`: its threshold, often far higher, keeps M_in out of "
+          "saturation and its pseudo-derivative wide)."),
     F_BOOL("network.global_connectivity", network.global_connectivity, 0,
            "Apply `network.connectivity` once across W_in, W_rec and W_out together (the "
            "paper's global connectivity level; DEEP R may then move synapses between the "

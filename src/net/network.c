@@ -481,10 +481,16 @@ static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_network_config *cfg
         net->k.refractory[j] = (int16_t)cfg->refractory;
         net->noise_std[j] = (lsnn_real)cfg->noise_std;
     }
-    if (mod) { /* M_in: LIF neurons of the config; M: the module's own neurons */
-        const int o_mod = layers * m + m_in;
-        for (int j = layers * m; j < o_mod; j++)
+    if (mod) { /* M_in: LIF neurons of the config or of the module; M: the module's own */
+        const int o_mod = layers * m + m_in, from_mod = strcmp(cfg->module_input, "module") == 0;
+        for (int j = layers * m; j < o_mod; j++) {
             net->k.beta[j] = 0;
+            if (from_mod) {
+                net->tau_m[j] = mod->tau_m[0];
+                net->k.b0[j] = mod->k.b0[0];
+                net->k.refractory[j] = mod->k.refractory[0];
+            }
+        }
         for (int i = 0; i < m_mod; i++) {
             net->tau_m[o_mod + i] = mod->tau_m[i];
             net->tau_a[o_mod + i] = mod->tau_a[i];
@@ -610,6 +616,9 @@ lsnn_status lsnn_net_init_embedded(lsnn_net *net, const lsnn_network_config *cfg
         why = "the module was trained with another network.dt";
     else if ((mod->k.plain[0] != 0) != (strcmp(cfg->input_scaling, "plain") == 0))
         why = "the module was trained with another network.input_scaling";
+    else if (cfg->module_input[0] && strcmp(cfg->module_input, "network") != 0 &&
+             strcmp(cfg->module_input, "module") != 0)
+        why = "module_input must be \"network\" or \"module\"";
     else if (cfg->bidirectional || strcmp(cfg->init, "signed") == 0 ||
              !(cfg->connectivity == 0 || cfg->connectivity == 1))
         why = "the network around a module is dense, unsigned and one-directional";
