@@ -405,7 +405,8 @@ static const char *const cross_docs[] = {
     "`network.bidirectional` requires `learning` = `bptt`, `model` = `lsnn` and "
     "`network.layers` = 1.",
     "`network.readout` = `rate` requires `network.rate_group * n_out` (n_out of the task) <= "
-    "the neurons of the last layer, one direction, and no `network.global_connectivity`; tasks "
+    "the neurons of the last layer, one direction, no `network.global_connectivity`, `model` = "
+    "`lsnn` and `learning` = `bptt`; tasks "
     "`softmax` and `kwta` require it, `learning` = `bptt` and `model` = `lsnn`; "
     "`loss.rate_reg_neurons` = `hidden` requires it; task `timit` does not allow it. Tasks "
     "`store_recall` and `smnist` with the rate readout are trained on the squared error of the "
@@ -1204,6 +1205,11 @@ lsnn_status lsnn_config_validate(const lsnn_config *cfg, const char *origin)
                           "smnist, learning \"bptt\", model \"lsnn\", a dense (connectivity "
                           "1), unsigned (init \"gaussian\") network and no DEEP R",
                           origin);
+    if (rate_out && strcmp(cfg->model, "lsnn") != 0)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "%s: network.readout: the rate readout counts spikes; model \"%s\" "
+                          "has none (set model to \"lsnn\")",
+                          origin, cfg->model);
     if (rate_out && strcmp(cfg->learning, "bptt") != 0)
         return lsnn_error(LSNN_ERR_CONFIG,
                           "%s: network.readout: the losses on window-averaged rates need BPTT "

@@ -34,6 +34,10 @@ mutate "$M" "$WORK/bout.safetensors" 'put("b_out", 2, 0.5)'
 expect_error "rate readout with a bias" "tensor 'b_out': entry 2 = 0.5" "$LSNN" eval "$WORK/bout.safetensors"
 expect_error "softmax task without the rate readout" "network.readout: task \"softmax\"" \
   "$LSNN" train "$SRC/configs/softmax.json" --set network.readout=linear --out "$WORK/x"
+expect_error "rate readout under e-prop" "network.readout: the losses on window-averaged rates need BPTT" \
+  "$LSNN" train "$SRC/configs/softmax.json" --set learning=eprop --out "$WORK/x"
+expect_error "rate readout on an LSTM" "the rate readout counts spikes" \
+  "$LSNN" train "$SRC/configs/softmax.json" --set model=lstm --out "$WORK/x"
 expect_error "output groups too large" "network.rate_group: 4 outputs x 30 neurons" \
   "$LSNN" train "$SRC/configs/softmax.json" --set network.rate_group=30 --out "$WORK/x"
 
