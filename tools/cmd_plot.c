@@ -180,7 +180,9 @@ static lsnn_status make_dynamics(const char *model, const char *out, const dyn_o
             /* Module tasks: the target rates of the first window, drawn over the whole sequence
              * (kwta: a winner's at rate_one, a loser's at 0). */
             rate_target = malloc(sizeof(lsnn_real) * (size_t)T * n_out);
-            if (rate_target) {
+            if (!rate_target) {
+                st = lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory for the target rates", model);
+            } else {
                 const int hinge = tr.batch.loss == LSNN_LOSS_RATE_HINGE;
                 for (int t = 0; t < T; t++)
                     for (int k = 0; k < n_out; k++)
@@ -254,7 +256,8 @@ static lsnn_status make_dynamics(const char *model, const char *out, const dyn_o
                  tr.cfg.task, o->sample, short_name(model), tr.is_ann ? tr.cfg.model : "LSNN",
                  tr.iteration);
         d.title = title;
-        st = lsnn_plot_dynamics(out, (int)o->width, (int)o->height, &d);
+        if (!st)
+            st = lsnn_plot_dynamics(out, (int)o->width, (int)o->height, &d);
     }
     free(trace.v);
     free(trace.thr);
