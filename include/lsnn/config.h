@@ -54,7 +54,8 @@ typedef struct lsnn_network_config {
     char readout[LSNN_NAME_MAX]; /* "linear" (trained leaky readout) | "rate": fixed group rates */
     int rate_group;            /* "rate": neurons per output group, the last n_out groups (10) */
     char module[LSNN_PATH_MAX]; /* checkpoint of a trained module embedded frozen ("" = none) */
-    char module_input[LSNN_NAME_MAX]; /* parameters of M_in: "network" (LIF of this config) | "module" */
+    char module_input[LSNN_NAME_MAX]; /* parameters of M_in: "network" (this config's LIF
+                                       * neurons) | "module" (the module's first neuron) */
 } lsnn_network_config;
 
 typedef struct lsnn_deepr_config {
