@@ -469,6 +469,11 @@ static double lsnn__legend_item(cairo_t *cr, double x, double y, double fs, lsnn
 
 static void lsnn__pop_label(const lsnn_plot_population *p, char *buf, size_t cap)
 {
+    /* Populations outside the R / A family (an embedded module's "M_in" and "M") by name. */
+    if (p->name && p->name[0] && p->name[0] != 'R' && p->name[0] != 'A') {
+        snprintf(buf, cap, "%s", p->name);
+        return;
+    }
     const char *s = p->sign == LSNN_SIGN_EXC ? "E" : p->sign == LSNN_SIGN_INH ? "I" : "";
     /* The layer of a multi-layer network ("R2", "A3_E", ...) and the backward direction of a
      * bidirectional one ("R_bw", "A_bw_E", ...). */
