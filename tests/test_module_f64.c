@@ -502,35 +502,57 @@ static void test_embedded_structure(void **state)
     lsnn_net_free(&mod);
 }
 
+/* An embedded network (embedded_net) with a batch of fill_batch and its workspace. */
+typedef struct emb_fixture {
+    lsnn_net mod, net;
+    lsnn_batch b;
+    lsnn_sim *sim;
+} emb_fixture;
+
+static void emb_setup(emb_fixture *f, double w0, int smooth)
+{
+    embedded_net(&f->mod, &f->net, w0);
+    f->net.smooth = smooth;
+    fill_batch(&f->b, LSNN_LOSS_RATE_MSE);
+    f->sim = lsnn_sim_create(&f->net, B, T, NULL);
+    assert_non_null(f->sim);
+}
+
+static void emb_teardown(emb_fixture *f)
+{
+    lsnn_sim_free(f->sim);
+    lsnn_batch_free(&f->b);
+    lsnn_net_free(&f->net);
+    lsnn_net_free(&f->mod);
+}
+
 /* The embedded module, fed by M_in's spikes, does exactly what the module alone does with those
  * spikes as its input channels: same spikes, same rates. */
 static void test_embedded_equals_module(void **state)
 {
     (void)state;
-    lsnn_net mod, net;
-    embedded_net(&mod, &net, 20.0);
-    lsnn_batch b;
-    fill_batch(&b, LSNN_LOSS_RATE_MSE);
-    lsnn_sim *sim = lsnn_sim_create(&net, B, T, NULL);
+    emb_fixture f;
+    emb_setup(&f, 20.0, 0);
+    lsnn_net *net = &f.net, *mod = &f.mod;
     lsnn_real *y = malloc(sizeof(lsnn_real) * B * T * NOUT);
     lsnn_trace tr = {0};
-    trace_alloc(&tr, net.n);
-    assert_int_equal(lsnn_sim_forward(sim, &net, &b, y, NULL, &tr), LSNN_OK);
+    trace_alloc(&tr, net->n);
+    assert_int_equal(lsnn_sim_forward(f.sim, net, &f.b, y, NULL, &tr), LSNN_OK);
     lsnn_batch mb;
     assert_int_equal(lsnn_batch_init(&mb, 1, T, 4, NOUT, LSNN_LOSS_RATE_MSE, 1), LSNN_OK);
     int in_spikes = 0, mod_spikes = 0;
     for (int t = 0; t < T; t++)
         for (int i = 0; i < 4; i++)
-            in_spikes += (int)(mb.x[t * 4 + i] = tr.z[t * net.n + 6 + i]);
-    lsnn_sim *ms = lsnn_sim_create(&mod, 1, T, NULL);
+            in_spikes += (int)(mb.x[t * 4 + i] = tr.z[t * net->n + 6 + i]);
+    lsnn_sim *ms = lsnn_sim_create(mod, 1, T, NULL);
     lsnn_real *my = malloc(sizeof(lsnn_real) * T * NOUT);
     lsnn_trace mt = {0};
-    trace_alloc(&mt, mod.n);
-    assert_int_equal(lsnn_sim_forward(ms, &mod, &mb, my, NULL, &mt), LSNN_OK);
+    trace_alloc(&mt, mod->n);
+    assert_int_equal(lsnn_sim_forward(ms, mod, &mb, my, NULL, &mt), LSNN_OK);
     for (int t = 0; t < T; t++)
         for (int i = 0; i < 8; i++) {
-            assert_true(mt.z[t * 8 + i] == tr.z[t * net.n + 10 + i]);
-            assert_true(mt.v[t * 8 + i] == tr.v[t * net.n + 10 + i]);
+            assert_true(mt.z[t * 8 + i] == tr.z[t * net->n + 10 + i]);
+            assert_true(mt.v[t * 8 + i] == tr.v[t * net->n + 10 + i]);
             mod_spikes += (int)mt.z[t * 8 + i];
         }
     assert_memory_equal(my, y, sizeof(lsnn_real) * T * NOUT); /* sequence 0 */
@@ -542,35 +564,25 @@ static void test_embedded_equals_module(void **state)
     lsnn_batch_free(&mb);
     trace_free(&tr);
     free(y);
-    lsnn_sim_free(sim);
-    lsnn_batch_free(&b);
-    lsnn_net_free(&net);
-    lsnn_net_free(&mod);
+    emb_teardown(&f);
 }
 
 /* BPTT through the frozen module into the trained projections, against finite differences. */
 static void test_embedded_gradcheck(void **state)
 {
     (void)state;
-    lsnn_net mod, net;
-    embedded_net(&mod, &net, 6.0);
-    net.smooth = 1;
-    lsnn_batch b;
-    fill_batch(&b, LSNN_LOSS_RATE_MSE);
-    lsnn_sim *sim = lsnn_sim_create(&net, B, T, NULL);
+    emb_fixture f;
+    emb_setup(&f, 6.0, 1);
     lsnn_real *gy = malloc(sizeof(lsnn_real) * B * T * NOUT);
-    lsnn_real *gz = malloc(sizeof(lsnn_real) * net.n);
-    lsnn_real *grad = malloc(sizeof(lsnn_real) * net.n_params);
-    full_loss(&net, sim, &b, 0, gy, gz);
-    assert_int_equal(lsnn_bptt_backward(sim, &net, &b, gy, gz, grad), LSNN_OK);
-    check_grad(&net, sim, &b, 0, grad, "embedded");
+    lsnn_real *gz = malloc(sizeof(lsnn_real) * f.net.n);
+    lsnn_real *grad = malloc(sizeof(lsnn_real) * f.net.n_params);
+    full_loss(&f.net, f.sim, &f.b, 0, gy, gz);
+    assert_int_equal(lsnn_bptt_backward(f.sim, &f.net, &f.b, gy, gz, grad), LSNN_OK);
+    check_grad(&f.net, f.sim, &f.b, 0, grad, "embedded");
     free(gy);
     free(gz);
     free(grad);
-    lsnn_sim_free(sim);
-    lsnn_batch_free(&b);
-    lsnn_net_free(&net);
-    lsnn_net_free(&mod);
+    emb_teardown(&f);
 }
 
 int main(void)

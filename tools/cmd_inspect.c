@@ -186,7 +186,7 @@ int lsnn_cmd_inspect(int argc, char **argv)
     if (net.rate_group)
         printf("readout: rates of %d groups of %d neurons (neurons %d to %d), fixed: w_out and "
                "b_out are not trained\n",
-               net.n_out, net.rate_group, net.n - net.n_out * net.rate_group, net.n - 1);
+               net.n_out, net.rate_group, lsnn_net_rate_first(&net), net.n - 1);
     printf("sub-populations:");
     for (int k = 0; k < ng; k++)
         printf(" %s %d%s", g[k].name, g[k].count, k + 1 < ng ? "," : "\n");

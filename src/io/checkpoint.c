@@ -380,18 +380,24 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
     if (!st)
         st = lsnn__read(f, "b_out", LSNN__REAL_DTYPE, net->b_out, net->n_out, 0);
     if (!st && net->rate_group) { /* the rate readout is part of the structure, not trained */
-        for (size_t q = 0; !st && q < (size_t)n * net->n_out; q++) {
-            const int j = (int)(q / (size_t)net->n_out), k = (int)(q % (size_t)net->n_out);
-            const double want =
-                lsnn_net_rate_neuron(net, j) == k ? 1000.0 / (net->dt * net->rate_group) : 0;
-            if (net->w_out[q] != (lsnn_real)want ||
-                (net->w_out_mask && net->w_out_mask[q] != (want != 0)))
+        const size_t nw = (size_t)n * net->n_out;
+        lsnn_real *want = malloc(sizeof(lsnn_real) * nw);
+        uint8_t *want_mask = malloc(nw);
+        if (!want || !want_mask)
+            st = lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
+        else
+            lsnn_net_rate_readout(net, want, want_mask);
+        for (size_t q = 0; !st && q < nw; q++)
+            if (net->w_out[q] != want[q] ||
+                (net->w_out_mask && net->w_out_mask[q] != want_mask[q]))
                 st = lsnn_error(LSNN_ERR_FORMAT,
                                 "%s: tensor 'w_out': entry (%d, %d) = %g is not the fixed rate "
-                                "readout of the config (network.readout \"rate\", rate_group %d: "
-                                "%g on the neurons of output group %d, else 0)",
-                                path, j, k, (double)net->w_out[q], net->rate_group, want, k);
-        }
+                                "readout of the config (network.readout \"rate\", groups of %d "
+                                "neurons: %g there)",
+                                path, (int)(q / (size_t)net->n_out), (int)(q % (size_t)net->n_out),
+                                (double)net->w_out[q], net->rate_group, (double)want[q]);
+        free(want);
+        free(want_mask);
         for (int k = 0; !st && k < net->n_out; k++)
             if (net->b_out[k] != 0)
                 st = lsnn_error(LSNN_ERR_FORMAT,

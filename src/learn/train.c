@@ -377,9 +377,9 @@ lsnn_status lsnn_trainer_gradient(lsnn_trainer *tr, lsnn_loss_result *lr, double
     const lsnn_real *gz = NULL;
     if (cfg->loss.rate_reg > 0 && !tr->is_ann) {
         /* "hidden": the neurons before the rate readout's groups (seed 003 eq. 4.10). */
-        int nr = tr->net.n;
-        if (strcmp(cfg->loss.rate_reg_neurons, "hidden") == 0 && tr->net.rate_group)
-            nr -= tr->net.n_out * tr->net.rate_group;
+        const int nr = strcmp(cfg->loss.rate_reg_neurons, "hidden") == 0
+                           ? lsnn_net_rate_first(&tr->net)
+                           : tr->net.n;
         for (int j = nr; j < tr->net.n; j++)
             tr->gz[j] = 0;
         *reg = nr > 0 ? lsnn_rate_reg(tr->count, nr, b->B, b->T, cfg->network.dt,

@@ -627,11 +627,14 @@ lsnn_status lsnn_net_init_embedded(lsnn_net *net, const lsnn_network_config *cfg
     return lsnn__net_build(net, cfg, n_in, mod->n_out, seed, mod);
 }
 
+int lsnn_net_rate_first(const lsnn_net *net)
+{
+    return net->rate_group ? net->n - net->n_out * net->rate_group : net->n;
+}
+
 int lsnn_net_rate_neuron(const lsnn_net *net, int j)
 {
-    if (!net->rate_group)
-        return -1;
-    const int first = net->n - net->n_out * net->rate_group;
+    const int first = lsnn_net_rate_first(net);
     return j < first ? -1 : (j - first) / net->rate_group;
 }
 
