@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "io/config_doc.h"
+#include "run/config_doc.h"
 #include "lsnn/config.h"
 
 /* ------------------------------------------------------------------------------------------- */

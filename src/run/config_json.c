@@ -1,0 +1,247 @@
+/* Serialisation of a config to JSON and the Markdown reference of docs/CONFIG.md, from the key
+ * table (run/config_internal.h). */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/config_doc.h"
+#include "run/config_internal.h"
+
+/* ---------------------------------------------------------------------------------------------
+ * Serialisation
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 2048;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_puts(sbuf *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
+
+static void sb_json_string(sbuf *b, const char *s, size_t maxlen)
+{
+    sb_puts(b, "\"");
+    for (size_t i = 0; i < maxlen && s[i]; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        char esc[8];
+        if (ch == '"' || ch == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)ch;
+            sb_add(b, esc, 2);
+        } else if (ch < 0x20 || ch == 0x7f) {
+            snprintf(esc, sizeof esc, "\\u%04x", ch);
+            sb_puts(b, esc);
+        } else {
+            sb_add(b, &s[i], 1);
+        }
+    }
+    sb_puts(b, "\"");
+}
+
+/* The JSON text of one field's value. Non-finite doubles (invalid configs) become null. */
+static void sb_value(sbuf *b, const lsnn_config *c, const cfg_field *f)
+{
+    const void *p = lsnn__cfg_field_cptr(c, f);
+    char buf[48];
+    switch (f->type) {
+    case CT_INT:
+        snprintf(buf, sizeof buf, "%d", *(const int *)p);
+        break;
+    case CT_BOOL: {
+        int v = *(const int *)p;
+        if (v == 0 || v == 1)
+            snprintf(buf, sizeof buf, "%s", v ? "true" : "false");
+        else
+            snprintf(buf, sizeof buf, "%d", v);
+        break;
+    }
+    case CT_DOUBLE: {
+        double v = *(const double *)p;
+        if (isfinite(v))
+            lsnn__cfg_fmt_double(buf, sizeof buf, v);
+        else
+            snprintf(buf, sizeof buf, "null");
+        break;
+    }
+    case CT_U64: {
+        unsigned long long v = *(const unsigned long long *)p;
+        if (v <= 9007199254740992ULL)
+            snprintf(buf, sizeof buf, "%llu", v);
+        else
+            snprintf(buf, sizeof buf, "\"%llu\"", v);
+        break;
+    }
+    case CT_STRING:
+        sb_json_string(b, (const char *)p, str_cap(f));
+        return;
+    }
+    sb_puts(b, buf);
+}
+
+char *lsnn_config_to_json(const lsnn_config *cfg)
+{
+    if (!cfg) {
+        lsnn_error(LSNN_ERR_ARG, "lsnn_config_to_json: NULL argument");
+        return NULL;
+    }
+    sbuf b = {0};
+    sb_puts(&b, "{");
+    bool first = true;
+    for (size_t s = 0; s < N_SECTIONS; s++) {
+        const char *sec = sections[s].name;
+        const char *indent = "  ";
+        if (*sec) {
+            sb_puts(&b, first ? "\n  " : ",\n  ");
+            sb_json_string(&b, sec, strlen(sec));
+            sb_puts(&b, ": {");
+            first = true;
+            indent = "    ";
+        }
+        for (size_t i = 0; i < N_FIELDS; i++) {
+            const cfg_field *f = &fields[i];
+            if (!lsnn__cfg_field_in_section(f, sec))
+                continue;
+            const char *name = f->key + section_len(f->key) + (*sec ? 1 : 0);
+            sb_puts(&b, first ? "\n" : ",\n");
+            sb_puts(&b, indent);
+            sb_json_string(&b, name, strlen(name));
+            sb_puts(&b, ": ");
+            sb_value(&b, cfg, f);
+            first = false;
+        }
+        if (*sec)
+            sb_puts(&b, "\n  }");
+        first = false;
+    }
+    sb_puts(&b, "\n}\n");
+    if (b.oom) {
+        free(b.p);
+        lsnn_error(LSNN_ERR_NOMEM, "lsnn_config_to_json: out of memory");
+        return NULL;
+    }
+    return b.p;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Documentation (docs/CONFIG.md)
+ * ------------------------------------------------------------------------------------------- */
+
+size_t lsnn__config_key_count(void)
+{
+    return N_FIELDS;
+}
+
+const char *lsnn__config_key_name(size_t i)
+{
+    return i < N_FIELDS ? fields[i].key : NULL;
+}
+
+/* Writes s with '|' escaped for a Markdown table cell. */
+static void md_cell(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+}
+
+static const char *type_name(cfg_type t)
+{
+    switch (t) {
+    case CT_INT:
+        return "integer";
+    case CT_BOOL:
+        return "boolean";
+    case CT_DOUBLE:
+        return "number";
+    case CT_STRING:
+        return "string";
+    case CT_U64:
+        return "integer (64-bit unsigned)";
+    }
+    return "?";
+}
+
+void lsnn__config_write_markdown(FILE *out)
+{
+    lsnn_config def;
+    lsnn_config_defaults(&def);
+    for (size_t s = 0; s < N_SECTIONS; s++) {
+        const char *sec = sections[s].name;
+        if (*sec)
+            fprintf(out, "### `%s`\n\n", sec);
+        else
+            fprintf(out, "### Top level\n\n");
+        fprintf(out, "%s\n\n", sections[s].doc);
+        fprintf(out, "| Key | Type | Default | Allowed | Meaning |\n");
+        fprintf(out, "|-----|------|---------|---------|---------|\n");
+        for (size_t i = 0; i < N_FIELDS; i++) {
+            const cfg_field *f = &fields[i];
+            if (!lsnn__cfg_field_in_section(f, sec))
+                continue;
+            sbuf dv = {0};
+            sb_value(&dv, &def, f);
+            char allowed[128];
+            switch (f->type) {
+            case CT_INT:
+            case CT_DOUBLE:
+                lsnn__cfg_describe_range(f, allowed, sizeof allowed);
+                if (!allowed[0])
+                    snprintf(allowed, sizeof allowed, "any");
+                break;
+            case CT_BOOL:
+                snprintf(allowed, sizeof allowed, "`true`, `false` (or 1, 0)");
+                break;
+            case CT_STRING:
+                if (f->choices)
+                    lsnn__cfg_describe_choices(f->choices, "`", allowed, sizeof allowed);
+                else
+                    snprintf(allowed, sizeof allowed, "any text (a path)");
+                break;
+            case CT_U64:
+                snprintf(allowed, sizeof allowed,
+                         "0 to 2^64 - 1 (above 2^53 as a string of digits)");
+                break;
+            }
+            fprintf(out, "| `%s` | %s | `%s` | ", f->key, type_name(f->type),
+                    dv.p && !dv.oom ? dv.p : "?");
+            md_cell(out, allowed);
+            fprintf(out, " | ");
+            md_cell(out, f->doc);
+            fprintf(out, " |\n");
+            free(dv.p);
+        }
+        fprintf(out, "\n");
+    }
+    fprintf(out, "### Constraints between keys\n\n");
+    for (size_t i = 0; i < lsnn__cfg_n_cross_docs; i++)
+        fprintf(out, "- %s\n", cross_docs[i]);
+}

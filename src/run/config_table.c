@@ -1,0 +1,371 @@
+/* The config key table (see run/config_internal.h): every key with its type, place in
+ * lsnn_config, default, range or choices and description; the sections; the documented
+ * constraints between keys. Adding a key means adding one line here (and regenerating
+ * docs/CONFIG.md, which tests/test_config.c enforces). */
+#include <stddef.h>
+
+#include "run/config_internal.h"
+
+/* offsetof() plus a compile-time check that the member has the type the table entry claims
+ * (a negative array size otherwise). */
+/* clang-format off */
+#define CFG_MEMBER(m) (((lsnn_config *)0)->m)
+#define CFG_OFF(m, ok) (offsetof(lsnn_config, m) + 0 * sizeof(char[(ok) ? 1 : -1]))
+#define OFF_INT(m) CFG_OFF(m, _Generic(CFG_MEMBER(m), int: 1, default: 0))
+#define OFF_DBL(m) CFG_OFF(m, _Generic(CFG_MEMBER(m), double: 1, default: 0))
+#define OFF_U64(m) CFG_OFF(m, _Generic(CFG_MEMBER(m), unsigned long long: 1, default: 0))
+#define OFF_PATH(m) CFG_OFF(m, sizeof CFG_MEMBER(m) == LSNN_PATH_MAX && \
+                              _Generic(CFG_MEMBER(m)[0], char: 1, default: 0))
+#define OFF_STR(m) CFG_OFF(m, sizeof CFG_MEMBER(m) == LSNN_NAME_MAX && \
+                              _Generic(CFG_MEMBER(m)[0], char: 1, default: 0))
+
+#define F_INT(k, m, d, r, lo, hi, doc) {k, CT_INT, OFF_INT(m), d, NULL, r, lo, hi, NULL, doc}
+#define F_BOOL(k, m, d, doc) {k, CT_BOOL, OFF_INT(m), d, NULL, 0, 0, 0, NULL, doc}
+#define F_DBL(k, m, d, r, lo, hi, doc) {k, CT_DOUBLE, OFF_DBL(m), d, NULL, r, lo, hi, NULL, doc}
+#define F_STR(k, m, d, choices, doc) {k, CT_STRING, OFF_STR(m), 0, d, 0, 0, 0, choices, doc}
+#define F_PATH(k, m, d, doc) {k, CT_STRING, OFF_PATH(m), 0, d, 0, 0, 0, NULL, doc}
+#define F_U64(k, m, d, doc) {k, CT_U64, OFF_U64(m), d, NULL, 0, 0, 0, NULL, doc}
+/* clang-format on */
+
+
+const cfg_field lsnn__cfg_fields[] = {
+    /* top level */
+    F_STR("task", task, "store_recall", "store_recall|smnist|timit|softmax|kwta",
+          "Task to train on."),
+    F_STR("model", model, "lsnn", "lsnn|lstm|rnn",
+          "Network: the spiking LSNN, or a non-spiking LSTM / tanh RNN baseline."),
+    F_STR("learning", learning, "bptt", "bptt|eprop",
+          "Learning rule: backpropagation through time or e-prop."),
+    F_U64("seed", seed, 1,
+          "Seed of the random generator; this one seed drives initialisation, data and noise."),
+    F_INT("iterations", iterations, 400, R_GE, 0, 0, "Training iterations (parameter updates)."),
+    F_INT("batch_size", batch_size, 64, R_IN, 1, 65536, "Sequences per training iteration."),
+    F_DBL("lr", lr, 0.01, R_GT0, 0, 0, "Learning rate."),
+    F_INT("log_every", log_every, 10, R_GE, 1, 0,
+          "Print a progress line every this many iterations."),
+    F_INT("eval_every", eval_every, 50, R_GE, 0, 0,
+          "Validate every this many iterations (0: only at the end)."),
+    F_INT("bptt_records_mb", bptt_records_mb, 256, R_IN, 0, 1048576,
+          "BPTT: memory (MB) for records of the membrane potentials of every step of the forward "
+          "pass. When the batch's records fit, the backward pass rebuilds each segment from them "
+          "instead of simulating it again: the same gradients, faster. 0: always simulate again. "
+          "Only ALIF/LIF networks are recorded."),
+
+    /* optimizer (C member `optim`) */
+    F_STR("optimizer.name", optim.name, "adam", "adam|sgd", "Optimiser."),
+    F_DBL("optimizer.beta1", optim.beta1, 0.9, R_MIN | R_MIN_EXCL | R_MAX | R_MAX_EXCL, 0, 1,
+          "Adam: decay rate of the first-moment estimate."),
+    F_DBL("optimizer.beta2", optim.beta2, 0.999, R_MIN | R_MIN_EXCL | R_MAX | R_MAX_EXCL, 0, 1,
+          "Adam: decay rate of the second-moment estimate."),
+    F_DBL("optimizer.epsilon", optim.epsilon, 1e-8, R_GT0, 0, 0,
+          "Adam: epsilon added to the root of the second moment."),
+    F_DBL("optimizer.lr_decay", optim.lr_decay, 1.0, R_MIN | R_MIN_EXCL | R_MAX, 0, 1,
+          "Multiply the learning rate by this factor every `optimizer.lr_decay_every` iterations "
+          "(1: no decay)."),
+    F_INT("optimizer.lr_decay_every", optim.lr_decay_every, 0, R_GE, 0, 0,
+          "Iterations between learning-rate decays (0: never)."),
+    F_DBL("optimizer.clip_norm", optim.clip_norm, 0, R_GE, 0, 0,
+          "Clip the global gradient norm to this value (0: off)."),
+    F_BOOL("optimizer.epsilon_in_sqrt", optim.epsilon_in_sqrt, 0,
+           "Adam: put epsilon inside the square root, m / sqrt(v + epsilon), as seed 004 eq. "
+           "3.52 writes it (its value there: 1e-5); otherwise m / (sqrt(v) + epsilon)."),
+    F_INT("optimizer.warmup", optim.warmup, 0, R_GE, 0, 0,
+          "Ramp the learning rate linearly from 0 over this many iterations (seed 004: one "
+          "epoch; 0: off)."),
+
+    /* network */
+    F_STR("network.neuron", network.neuron, "alif", "alif|stdp_alif|izhikevich",
+          "Neuron model of every population: `alif` (LIF when beta = 0; seed 000), `stdp_alif` "
+          "(hard reset at a spike and at the end of refractoriness, negative pseudo-derivative "
+          "while refractory; seed 004 eqs. 3.16-3.23) or `izhikevich` (built-in reset, seed 004 "
+          "eqs. 3.24-3.39; use input_scaling `plain`; tau_m, b0, beta and refractory do not "
+          "apply)."),
+    F_INT("network.layers", network.layers, 1, R_IN, 1, 4,
+          "Recurrent layers (seed 004 eqs. 3.11-3.15), each of n_regular + n_adaptive neurons with "
+          "its own recurrent weights; layer 1 receives the input, layer r the spikes of layer r-1 "
+          "of the same step; the readout sees all layers."),
+    F_INT("network.n_regular", network.n_regular, 20, R_IN, 0, MAX_NEURONS,
+          "Regular LIF neurons (no threshold adaptation), per layer."),
+    F_INT("network.n_adaptive", network.n_adaptive, 20, R_IN, 0, MAX_NEURONS,
+          "Adaptive ALIF neurons, per layer."),
+    F_DBL("network.dt", network.dt, 1.0, R_GT0, 0, 0, "Simulation time step, ms."),
+    F_DBL("network.tau_m", network.tau_m, 20, R_GT0, 0, 0, "Membrane time constant, ms."),
+    F_DBL("network.tau_a", network.tau_a, 1200, R_GT0, 0, 0,
+          "Adaptation time constant of the ALIF neurons, ms."),
+    F_DBL("network.beta", network.beta, 1.8, R_GE, 0, 0,
+          "Adaptation strength of the ALIF neurons (threshold increase per unit of adaptation)."),
+    F_DBL("network.b0", network.b0, 0.01, R_GT0, 0, 0, "Baseline firing threshold."),
+    F_INT("network.refractory", network.refractory, 2, R_IN, 0, 1000,
+          "Refractory period after a spike, steps (0: none)."),
+    F_STR("network.input_scaling", network.input_scaling, "leaky", "leaky|plain",
+          "Input current in the membrane update: `leaky` scales it by (1 - exp(-dt/tau_m)), "
+          "`plain` adds it unscaled."),
+    F_DBL("network.gamma", network.gamma, 0.3, R_GE, 0, 0,
+          "Dampening factor of the spike pseudo-derivative."),
+    F_DBL("network.w0", network.w0, 1.0, R_GE, 0, 0,
+          "Scale of the initial input and recurrent weights: w0 / sqrt(fan-in) N(0, 1)."),
+    F_DBL("network.w0_out", network.w0_out, 1.0, R_GE, 0, 0,
+          "Scale of the initial readout weights: w0_out / sqrt(neurons) N(0, 1)."),
+    F_INT("network.max_delay", network.max_delay, 1, R_IN, 1, 64,
+          "Synaptic delays are drawn uniformly from 1 to max_delay, steps."),
+    F_DBL("network.noise_std", network.noise_std, 0, R_GE, 0, 0,
+          "Initial std of the Gaussian current noise (0: off)."),
+    F_BOOL("network.train_noise", network.train_noise, 0,
+           "Train the per-neuron noise std as a parameter."),
+    F_DBL("network.readout_tau", network.readout_tau, 20, R_GE, 0, 0,
+          "Readout time constant, ms: kappa = exp(-dt/readout_tau) (0: no filtering)."),
+    F_INT("network.n_hidden", network.n_hidden, 128, R_IN, 1, 100000,
+          "Units of the LSTM / tanh RNN baselines (model lstm or rnn)."),
+    F_STR("network.sign_regular", network.sign_regular, "none", "none|exc|inh",
+          "Sign of every outgoing (recurrent and readout) weight of the LIF neurons: unsigned, "
+          "excitatory (>= 0) or inhibitory (<= 0); kept through training. With `network.init` "
+          "`signed`, `none` draws each neuron's sign (see `network.exc_fraction`)."),
+    F_STR("network.sign_adaptive", network.sign_adaptive, "none", "none|exc|inh",
+          "The same for the ALIF neurons."),
+    F_STR("network.init", network.init, "gaussian", "gaussian|signed",
+          "Weight initialisation: `gaussian` draws w0 / sqrt(fan-in) N(0, 1); `signed` gives every "
+          "neuron and input channel a sign and draws sign |N(0, 1)|, balanced so that the weights "
+          "onto each neuron sum to zero, scaled to spectral radius w0 (w0_out for the readout; "
+          "seed 000 section 3)."),
+    F_DBL("network.exc_fraction", network.exc_fraction, 0.8, R_IN, 0, 1,
+          "With init `signed`: probability that a neuron of a population whose sign is `none` "
+          "is excitatory (one Bernoulli draw per neuron)."),
+    F_DBL("network.input_exc_fraction", network.input_exc_fraction, 0.75, R_IN, 0, 1,
+          "With init `signed`: fraction of excitatory input channels (round(fraction * inputs) "
+          "channels, chosen at random; 60 of 80 in seed 001 Fig. 1C)."),
+    F_DBL("network.connectivity", network.connectivity, 1.0, R_MIN | R_MIN_EXCL | R_MAX, 0, 1,
+          "Connection probability: round(connectivity * possible) synapses of W_in, W_rec (no "
+          "self-connections) and W_out exist, chosen uniformly (1: dense, no masks)."),
+    F_BOOL("network.bidirectional", network.bidirectional, 0,
+           "Bidirectional network (seed 000 TIMIT, BPTT only): a second network of the same size "
+           "reads each sequence backwards from its last supervised step, and the two readouts are "
+           "summed step by step. Each direction has its own `w_in`, `w_rec` and readout block "
+           "(`w_in_bw`, `w_rec_bw`, populations `R_bw`, `A_bw`); one layer only."),
+    F_STR("network.readout", network.readout, "linear", "linear|rate",
+          "Readout: `linear`, the trained leaky readout of every neuron (seed 000); `rate`, the "
+          "mean firing rate in Hz of n_out groups of `network.rate_group` neurons, the last "
+          "neurons of the network (seed 003 eq. 4.3). The rate readout is fixed (not trained) and "
+          "unfiltered (`network.readout_tau` does not apply); the other neurons are the hidden "
+          "population."),
+    F_INT("network.rate_group", network.rate_group, 10, R_IN, 1, 100000,
+          "Readout `rate`: neurons per output group (with `network.module`, the module's own "
+          "group size applies)."),
+    F_PATH("network.module", network.module, "",
+           "Checkpoint of a trained spiking module (a model of task `softmax` or `kwta`) to embed, "
+           "frozen, after the network (seed 003 section 4.2): the network's last layer drives a "
+           "layer `M_in` of LIF neurons (one per input channel of the module, projection "
+           "`w_pm`, trained), which stands in for the module's Poisson inputs; the module's "
+           "neurons `M` and weights (`w_m_in`, `w_m_rec`) are copied and not trained, and the "
+           "rate readout reads the module's output groups. Empty: no module."),
+    F_STR("network.module_input", network.module_input, "network", "network|module",
+          "Neuron parameters of the layer `M_in` that feeds an embedded module: those of this "
+          "config's LIF neurons (`network`: tau_m, b0, refractory) or those of the module's "
+          "first neuron (`module`: its threshold, often far higher, keeps M_in out of "
+          "saturation and its pseudo-derivative wide)."),
+    F_BOOL("network.global_connectivity", network.global_connectivity, 0,
+           "Apply `network.connectivity` once across W_in, W_rec and W_out together (the "
+           "paper's global connectivity level; DEEP R may then move synapses between the "
+           "matrices) instead of to each matrix."),
+
+    /* deepr */
+    F_BOOL("deepr.enabled", deepr.enabled, 0,
+           "Rewire the network with DEEP R during training (Bellec et al. 2018): the number of "
+           "synapses stays fixed, synapses whose weight would change sign are removed and as many "
+           "are regrown at random."),
+    F_DBL("deepr.l1", deepr.l1, 0.01, R_GE, 0, 0,
+          "L1 shrinkage: after each optimizer step every synapse's magnitude shrinks by "
+          "lr * l1 (seed 000: 0.01)."),
+    F_DBL("deepr.temperature", deepr.temperature, 0, R_GE, 0, 0,
+          "Noise temperature T: each synapse's magnitude receives sqrt(2 lr T) N(0, 1) noise "
+          "after each step (seed 000: 0)."),
+    F_DBL("deepr.init_magnitude", deepr.init_magnitude, 1e-12, R_GE, 0, 0,
+          "Magnitude of a regrown synapse (with its source's sign). Tiny by default: a new "
+          "synapse survives only if its gradient outgrows the L1 shrinkage."),
+
+    /* loss */
+    F_DBL("loss.rate_target", loss.rate_target, 10, R_GE, 0, 0,
+          "Target firing rate of the rate regularisation, Hz."),
+    F_DBL("loss.rate_reg", loss.rate_reg, 0, R_GE, 0, 0,
+          "Weight of the firing-rate regularisation (0: off)."),
+    F_STR("loss.rate_reg_neurons", loss.rate_reg_neurons, "all", "all|hidden",
+          "Neurons the rate regularisation covers: all, or the hidden ones (those outside the "
+          "groups of the `rate` readout; seed 003 eq. 4.10)."),
+    F_DBL("loss.l2", loss.l2, 0, R_GE, 0, 0,
+          "L2 regularisation: adds l2 * W to the gradient of every input and recurrent weight "
+          "(seed 004 eq. 3.45; 0: off)."),
+
+    /* eprop */
+    F_STR("eprop.feedback", eprop.feedback, "symmetric", "symmetric|random|adaptive",
+          "e-prop feedback weights B of the learning signals: the transposed readout weights "
+          "(`symmetric`), fixed random Gaussian ones (`random`), or random ones that receive "
+          "the readout's updates (`adaptive`)."),
+    F_BOOL("eprop.reset_grad", eprop.reset_grad, 0,
+           "e-prop: include the reset's dependence on the membrane potential (through the "
+           "pseudo-derivative of the spike) in the eligibility vectors. Off: seed 004 eq. 2.24, "
+           "where dV(t+1)/dV(t) = alpha. On: e-prop equals BPTT with the recurrent spikes cut."),
+    F_DBL("eprop.rate_reg", eprop.rate_reg, 0, R_GE, 0, 0,
+          "e-prop online firing-rate regularisation c_reg (seed 004 eqs. 3.40-3.44): each "
+          "incoming weight of neuron j receives c_reg (f_j(t) - f_target) averaged over the "
+          "steps and sequences of the batch, f_j(t) the neuron's rate (spikes per step) since "
+          "the start of its sequence, f_target = `loss.rate_target`."),
+    F_DBL("eprop.clip_v", eprop.clip_v, 0, R_GE, 0, 0,
+          "Clip the voltage component of every eligibility vector to [-clip_v, clip_v] "
+          "(seed 004 section 3.2.2.2: 3 for Izhikevich neurons; 0: off)."),
+    F_DBL("eprop.clip_a", eprop.clip_a, 0, R_GE, 0, 0,
+          "Clip the adaptation/recovery component of every eligibility vector to "
+          "[-clip_a, clip_a] (seed 004: 0.005 for Izhikevich neurons; 0: off)."),
+
+    /* store_recall */
+    F_INT("store_recall.n_values", store_recall.n_values, 2, R_IN, 2, 16,
+          "Number of distinct values that can be stored and recalled."),
+    F_INT("store_recall.n_symbols", store_recall.n_symbols, 12, R_IN, 2, 4096,
+          "Symbols (periods) per sequence."),
+    F_INT("store_recall.symbol_ms", store_recall.symbol_ms, 200, R_IN, 1, 100000,
+          "Duration of one symbol, steps (= ms at dt = 1)."),
+    F_INT("store_recall.group_size", store_recall.group_size, 25, R_IN, 1, 10000,
+          "Poisson input neurons per input group (store, recall, one group per value)."),
+    F_DBL("store_recall.rate_hz", store_recall.rate_hz, 50, R_GE, 0, 0,
+          "Firing rate of an active input group, Hz."),
+    F_DBL("store_recall.p_command", store_recall.p_command, 0.1666666667,
+          R_MIN | R_MIN_EXCL | R_MAX, 0, 1,
+          "Probability that a period carries a store or a recall command."),
+    F_INT("store_recall.val_size", store_recall.val_size, 256, R_IN, 1, 1000000,
+          "Validation sequences (freshly generated)."),
+
+    /* smnist */
+    F_PATH("smnist.data_dir", smnist.data_dir, "data/mnist",
+           "Directory with the four IDX files (plain or .gz): data/mnist from `lsnn data mnist`, "
+           "data/fashion from `lsnn data fashion`."),
+    F_STR("smnist.encoding", smnist.encoding, "threshold", "threshold|population|analog",
+          "Pixel encoding: threshold crossings (2 channels per grey level), population "
+          "probability, or the grey value as one analog channel."),
+    F_INT("smnist.n_input", smnist.n_input, 80, R_IN, 2, 10000,
+          "Input channels of the spike encodings (threshold: n_input / 2 grey levels)."),
+    F_INT("smnist.ms_per_pixel", smnist.ms_per_pixel, 1, R_IN, 1, 100,
+          "Steps each pixel is shown (1 or 2 ms in seed 000)."),
+    F_BOOL("smnist.cue", smnist.cue, 1,
+           "Add one input channel that is active during the readout steps after the image."),
+    F_INT("smnist.readout_steps", smnist.readout_steps, 56, R_IN, 1, 100000,
+          "Steps after the image over which the readout is averaged and classified."),
+    F_INT("smnist.train_size", smnist.train_size, 0, R_IN, 0, 60000,
+          "Training images used, from the start of the training file (0: all but the validation "
+          "slice)."),
+    F_INT("smnist.val_size", smnist.val_size, 5000, R_IN, 1, 30000,
+          "Validation slice: the last val_size images of the training file (never trained on)."),
+
+    /* module */
+    F_INT("module.n_in", module.n_in, 4, R_IN, 1, 4096,
+          "Input values M, each coded by a group of `module.group_size` Poisson neurons."),
+    F_INT("module.n_out", module.n_out, 4, R_IN, 1, 4096,
+          "Outputs N: one group of `network.rate_group` neurons each. `identity` and `kwta` need "
+          "n_out = n_in, `signed` n_in = 2 n_out."),
+    F_STR("module.mapping", module.mapping, "identity", "identity|random|signed",
+          "Task `softmax`: the map applied before the softmax: none (seed 003 section 4.1.3), a "
+          "random matrix W_target (N x M) drawn once from the run's seed (section 4.1.5), or "
+          "differences of pairs of inputs x+ - x- (section 4.1.6)."),
+    F_INT("module.group_size", module.group_size, 10, R_IN, 1, 10000,
+          "Poisson input neurons per input value."),
+    F_DBL("module.rate_scale", module.rate_scale, 200, R_GT0, 0, 0,
+          "rho_scale, Hz: an input neuron of value x fires at rate_scale x (spike probability "
+          "per step capped at 1), and the softmax targets are rate_scale softmax(a)."),
+    F_DBL("module.exp_beta", module.exp_beta, 0.5, R_GT0, 0, 0,
+          "Rate beta of the exponential distribution the input values are drawn from (mean "
+          "1 / beta)."),
+    F_INT("module.steps", module.steps, 300, R_IN, 2, 1000000,
+          "Steps per sequence T (300 for softmax, 400 for kwta in seed 003)."),
+    F_INT("module.t_init", module.t_init, 30, R_IN, 0, 999999,
+          "Steps before the output window [t_init, steps) (30 for softmax, 100 for kwta)."),
+    F_DBL("module.map_mean", module.map_mean, 20, R_IN, -1e6, 1e6,
+          "Mapping `random`: mean of the entries of W_target."),
+    F_DBL("module.map_std", module.map_std, 5, R_GE, 0, 0,
+          "Mapping `random`: standard deviation of the entries of W_target."),
+    F_INT("module.k", module.k, 1, R_IN, 1, 4096,
+          "Task `kwta`: number of winners K (the outputs of the K largest inputs must fire)."),
+    F_DBL("module.rate_zero", module.rate_zero, 20, R_GE, 0, 0,
+          "Task `kwta`: rate (Hz) a losing output must stay at or below; also the border of the "
+          "accuracy."),
+    F_DBL("module.rate_one", module.rate_one, 50, R_GE, 0, 0,
+          "Task `kwta`: rate (Hz) a winning output must reach (hinge loss, seed 003 eq. 4.23)."),
+    F_INT("module.val_size", module.val_size, 1000, R_IN, 1, 1000000,
+          "Validation sequences (freshly generated)."),
+
+    /* timit */
+    F_PATH("timit.dir", timit.dir, "data/timit-features",
+           "Feature cache (train, valid and test .safetensors) written by `lsnn data timit CORPUS "
+           "DIR`."),
+    F_INT("timit.frame_steps", timit.frame_steps, 10, R_IN, 1, 100,
+          "Steps each 10 ms feature frame is held; its classification window covers them (seed "
+          "000: 10 steps of 1 ms)."),
+    F_INT("timit.max_frames", timit.max_frames, 800, R_IN, 1, 100000,
+          "Frames per sequence (T = max_frames * frame_steps): a longer sentence is cut into "
+          "consecutive pieces, each a sequence of its own; a shorter one is padded with silent "
+          "steps that carry no window. 800 frames (8 s) are meant to keep TIMIT sentences "
+          "whole; `lsnn data timit` prints the longest sentence of each split."),
+    F_INT("timit.val_size", timit.val_size, 0, R_IN, 0, 1000000,
+          "Validation sequences evaluated, from the start of the validation split (0: all)."),
+    F_STR("timit.average", timit.average, "softmax", "softmax|readout",
+          "What a frame's window averages over its steps: the softmax output (seed 000; the "
+          "loss is -log of the averaged probability of the phone) or the readout (the softmax "
+          "of the averaged readout; needed by e-prop when frame_steps > 1)."),
+};
+const size_t lsnn__cfg_n_fields = sizeof lsnn__cfg_fields / sizeof lsnn__cfg_fields[0];
+
+/* Sections, in the order of the serialised JSON and of the documentation; "" is the top level. */
+const cfg_section lsnn__cfg_sections[] = {
+    {"", "Keys of the top-level JSON object."},
+    {"optimizer", "Gradient-descent optimiser: JSON object `\"optimizer\"` (C member `optim`)."},
+    {"network", "Recurrent network of regular (LIF) and adaptive (ALIF) neurons, and its readout."},
+    {"deepr",
+     "DEEP R rewiring (Bellec et al. 2018, ICLR; seed 000 section 3) of a sparse, sign-constrained "
+     "network."},
+    {"loss", "Terms added to the task loss."},
+    {"eprop",
+     "e-prop, the online learning rule (`\"learning\": \"eprop\"`; seed 004 chapters 2-3): "
+     "feedback, eligibility options and its online rate regularisation."},
+    {"store_recall",
+     "Store-recall task: input groups code values and store/recall commands; the network must "
+     "output the most recently stored value at each recall."},
+    {"smnist",
+     "Sequential MNIST / Fashion-MNIST: the 784 pixels of an image are shown one by one, then the "
+     "readout is classified (seed 000 section 4)."},
+    {"module",
+     "Spiking modules (seed 003 chapter 4), tasks `softmax` and `kwta`: an RSNN reads a vector x "
+     "coded by Poisson input groups and must output, as the firing rates of its output groups "
+     "(`network.readout` = `rate`), rate_scale softmax(map(x)) (mean squared error, eq. 4.4) or "
+     "the K winners of x (hinge loss, eq. 4.23)."},
+    {"timit",
+     "Framewise phone classification (seed 000 section 4, TIMIT setup): 39 MFCC channels from the "
+     "cache of `lsnn data timit`, one classification window over the steps of each frame, 61 "
+     "phone classes."},
+};
+const size_t lsnn__cfg_n_sections = sizeof lsnn__cfg_sections / sizeof lsnn__cfg_sections[0];
+
+/* Constraints between keys (checked at the end of lsnn_config_validate, documented here). */
+const char *const lsnn__cfg_cross_docs[] = {
+    "`network.n_regular + network.n_adaptive` must be >= 1.",
+    "`store_recall.n_symbols * store_recall.symbol_ms` (steps per sequence) must be <= 10000000.",
+    "`store_recall.rate_hz * network.dt / 1000` (input spike probability per step) must be <= 1.",
+    "`deepr.enabled` requires `network.init` = `signed` (DEEP R keeps each synapse's sign, so "
+    "every neuron and input channel needs one) and `network.connectivity` < 1 (a dense network "
+    "has no free positions to regrow synapses at).",
+    "`network.bidirectional` requires `learning` = `bptt`, `model` = `lsnn` and "
+    "`network.layers` = 1.",
+    "`network.readout` = `rate` requires `network.rate_group * n_out` (n_out of the task) <= "
+    "the neurons of the last layer, one direction, no `network.global_connectivity`, `model` = "
+    "`lsnn` and `learning` = `bptt`; tasks "
+    "`softmax` and `kwta` require it, `learning` = `bptt` and `model` = `lsnn`; "
+    "`loss.rate_reg_neurons` = `hidden` requires it; task `timit` does not allow it. Tasks "
+    "`store_recall` and `smnist` with the rate readout are trained on the squared error of the "
+    "rates against `module.rate_scale` Hz for the right class and 0 for the others.",
+    "`network.module` requires `network.readout` = `rate`, task `store_recall` or `smnist`, "
+    "`learning` = `bptt`, `model` = `lsnn`, `network.init` = `gaussian`, `network.connectivity` "
+    "= 1 and no DEEP R; the module's checkpoint must hold a one-layer, dense spiking network with "
+    "the rate readout, as many outputs as the task has classes, and (task softmax) "
+    "`module.rate_scale` equal to the run's.",
+    "Task `softmax`: `module.mapping` `identity` requires `module.n_in` = `module.n_out`, "
+    "`signed` requires `module.n_in` = 2 `module.n_out`; task `kwta` requires `module.n_in` = "
+    "`module.n_out` and `module.k` < `module.n_out`. `module.t_init` < `module.steps`.",
+    "`loss.rate_reg` > 0 (batch-wide rate regularisation) requires `learning` = `bptt`; "
+    "`eprop.rate_reg` > 0 (its online form) requires `learning` = `eprop`.",
+};
+const size_t lsnn__cfg_n_cross_docs = sizeof lsnn__cfg_cross_docs / sizeof lsnn__cfg_cross_docs[0];
