@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lsnn/config.h"
+#include "lsnn/config_map.h"
 #include "lsnn/core.h"
 #include "lsnn/learn.h"
 #include "lsnn/network.h"
@@ -95,7 +96,9 @@ int main(int argc, char **argv)
     if (!sim)
         return fail("workspace");
     lsnn_optim opt;
-    if (lsnn_optim_init(&opt, &cfg.optim, net.n_params))
+    lsnn_optim_params optp;
+    if (lsnn_optim_params_from_config(&cfg.optim, &optp) ||
+        lsnn_optim_init(&opt, &optp, net.n_params))
         return fail("optimizer");
     lsnn_real *y = malloc(sizeof(lsnn_real) * B * T * N_OUT);
     lsnn_real *gy = malloc(sizeof(lsnn_real) * B * T * N_OUT);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "lsnn/config.h"
+#include "lsnn/config_map.h"
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
 

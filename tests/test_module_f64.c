@@ -18,6 +18,7 @@
 
 #include "lsnn/config.h"
 #include "lsnn/learn.h"
+#include "lsnn/config_map.h"
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
 #include "lsnn/task.h"

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "lsnn/config_map.h"
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
 

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "lsnn/config_map.h"
 #include "lsnn/learn.h"
 
 #define CHECK_CLOSE(a, b, tol)                                                                 \
@@ -22,7 +23,8 @@
         }                                                                                      \
     } while (0)
 
-static lsnn_optim_config make_cfg(const char *name, double eps)
+/* The optimizer section of a config, named and with Adam's usual moments. */
+static lsnn_optim_config make_section(const char *name, double eps)
 {
     lsnn_optim_config c;
     memset(&c, 0, sizeof c);
@@ -34,6 +36,15 @@ static lsnn_optim_config make_cfg(const char *name, double eps)
     c.lr_decay_every = 0;
     c.clip_norm = 0;
     return c;
+}
+
+/* The same, mapped onto the optimizer's typed parameters (lsnn/config_map.h). */
+static lsnn_optim_params make_cfg(const char *name, double eps)
+{
+    lsnn_optim_config c = make_section(name, eps);
+    lsnn_optim_params p;
+    assert_int_equal(lsnn_optim_params_from_config(&c, &p), LSNN_OK);
+    return p;
 }
 
 enum { N = 6, STEPS = 3 };
@@ -66,7 +77,7 @@ static void ref_adam(double *p, const double *lr, double b1, double b2, double e
 
 static void run_adam(double eps, double b1, double b2)
 {
-    lsnn_optim_config cfg = make_cfg("adam", eps);
+    lsnn_optim_params cfg = make_cfg("adam", eps);
     cfg.beta1 = b1;
     cfg.beta2 = b2;
     cfg.epsilon_in_sqrt = g_eps_in_sqrt;
@@ -139,7 +150,7 @@ static void test_adam_eps_in_sqrt(void **state)
 static void test_warmup(void **state)
 {
     (void)state;
-    lsnn_optim_config cfg = make_cfg("adam", 1e-8);
+    lsnn_optim_params cfg = make_cfg("adam", 1e-8);
     cfg.warmup = 4;
     CHECK_CLOSE(lsnn_lr_at(0.01, &cfg, 0), 0.0025, 1e-15);
     CHECK_CLOSE(lsnn_lr_at(0.01, &cfg, 2), 0.0075, 1e-15);
@@ -154,7 +165,7 @@ static void test_warmup(void **state)
 static void test_adam_first_step_sign(void **state)
 {
     (void)state;
-    lsnn_optim_config cfg = make_cfg("adam", 1e-12);
+    lsnn_optim_params cfg = make_cfg("adam", 1e-12);
     lsnn_optim o;
     assert_int_equal(lsnn_optim_init(&o, &cfg, N), LSNN_OK);
     lsnn_real p[N] = {0}, g[N];
@@ -171,7 +182,7 @@ static void test_adam_first_step_sign(void **state)
 static void test_sgd(void **state)
 {
     (void)state;
-    lsnn_optim_config cfg = make_cfg("sgd", 1e-8);
+    lsnn_optim_params cfg = make_cfg("sgd", 1e-8);
     lsnn_optim o;
     assert_int_equal(lsnn_optim_init(&o, &cfg, N), LSNN_OK);
     assert_int_equal(o.kind, LSNN_OPTIM_SGD);
@@ -202,7 +213,7 @@ static void test_sgd(void **state)
 static void test_lr_decay(void **state)
 {
     (void)state;
-    lsnn_optim_config cfg = make_cfg("adam", 1e-8);
+    lsnn_optim_params cfg = make_cfg("adam", 1e-8);
     cfg.lr_decay = 0.8;
     cfg.lr_decay_every = 2500;
     const double lr = 0.01;
@@ -267,14 +278,21 @@ static void test_grad_clip(void **state)
 static void test_init_errors(void **state)
 {
     (void)state;
-    lsnn_optim_config cfg = make_cfg("rmsprop", 1e-8);
-    lsnn_optim o;
-    assert_int_equal(lsnn_optim_init(&o, &cfg, N), LSNN_ERR_CONFIG);
+    lsnn_optim_config sec = make_section("rmsprop", 1e-8);
+    lsnn_optim_params cfg;
+    assert_int_equal(lsnn_optim_params_from_config(&sec, &cfg), LSNN_ERR_CONFIG);
     assert_non_null(strstr(lsnn_last_error(), "rmsprop"));
+    sec = make_section("", 1e-8);
+    assert_int_equal(lsnn_optim_params_from_config(&sec, &cfg), LSNN_ERR_CONFIG);
+    /* the table lists both optimizers, and a kind outside it is refused by init */
+    assert_string_equal(lsnn_optim_name(0), "adam");
+    assert_string_equal(lsnn_optim_name(1), "sgd");
+    assert_null(lsnn_optim_name(2));
+    cfg = make_cfg("adam", 1e-8);
+    cfg.kind = (lsnn_optim_kind)7;
+    lsnn_optim o;
+    assert_int_equal(lsnn_optim_init(&o, &cfg, N), LSNN_ERR_ARG);
     lsnn_optim_free(&o); /* safe after a failed init */
-    cfg = make_cfg("", 1e-8);
-    assert_int_equal(lsnn_optim_init(&o, &cfg, N), LSNN_ERR_CONFIG);
-    lsnn_optim_free(&o);
 }
 
 int main(void)

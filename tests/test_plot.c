@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "lsnn/config.h"
+#include "lsnn/config_map.h"
 #include "lsnn/network.h"
 #include "lsnn/plot.h"
 #include "lsnn/sim.h"

@@ -474,7 +474,7 @@ static int cmd_train(int argc, char **argv)
         double el = now_s() - t_start;
         fprintf(log, "%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.4g,%.4g,%.4g,%.2f\n", it, s.loss, s.reg,
                 s.metric, vl, vm, s.rate_hz, s.grad_norm,
-                lsnn_lr_at(cfg.lr, &cfg.optim, it - 1), el);
+                lsnn_lr_at(cfg.lr, &tr.optp, it - 1), el);
         fflush(log);
         if (!quiet && (it % cfg.log_every == 0 || do_eval || it == cfg.iterations)) {
             double ips = (it - it0) / el;
@@ -927,11 +927,15 @@ static int cmd_bench(int argc, char **argv)
                 break;
             P->net_ok = 1;
             lsnn_net_set_sparse(&P->net, modes[k]);
-            if ((st = lsnn_optim_init(&P->opt, &cfg.optim, P->net.n_params)))
+            lsnn_optim_params optp;
+            if ((st = lsnn_optim_params_from_config(&cfg.optim, &optp)) ||
+                (st = lsnn_optim_init(&P->opt, &optp, P->net.n_params)))
                 break;
             P->opt_ok = 1;
             if (cfg.deepr.enabled) {
-                if ((st = lsnn_deepr_init(&P->dr, &cfg.deepr, &P->net,
+                lsnn_deepr_params dp;
+                lsnn_deepr_params_from_config(&cfg.deepr, &dp);
+                if ((st = lsnn_deepr_init(&P->dr, &dp, &P->net,
                                           cfg.network.global_connectivity, 1)))
                     break;
                 P->dr_ok = 1;

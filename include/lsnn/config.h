@@ -9,7 +9,9 @@
 
 #include "lsnn/status.h"
 
-#define LSNN_NAME_MAX 32
+#ifndef LSNN_NAME_MAX
+#define LSNN_NAME_MAX 32 /* also in lsnn/network.h */
+#endif
 #define LSNN_PATH_MAX 256
 
 typedef struct lsnn_optim_config {

@@ -29,11 +29,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lsnn/config.h"
 #include "lsnn/learn.h"
 #include "lsnn/network.h"
 
 #define LSNN_DEEPR_MAX_TENSORS (LSNN_MAX_PROJ + 1)
+
+/* The typed parameters of DEEP R (the "deepr" section of a config). */
+typedef struct lsnn_deepr_params {
+    double l1;                 /* L1 shrinkage of the synapse parameters theta */
+    double temperature;        /* noise temperature T (0 = no noise) */
+    double init_magnitude;     /* |w| of a regrown synapse */
+} lsnn_deepr_params;
 
 typedef struct lsnn_deepr {
     double l1, temperature, init_magnitude;
@@ -52,7 +58,7 @@ typedef struct lsnn_deepr {
 
 /* Prepares DEEP R for `net` (which must have masks and signed sources). `global`: one synapse
  * count across all rewired tensors (network.global_connectivity); else one per tensor. */
-lsnn_status lsnn_deepr_init(lsnn_deepr *d, const lsnn_deepr_config *cfg, const lsnn_net *net,
+lsnn_status lsnn_deepr_init(lsnn_deepr *d, const lsnn_deepr_params *p, const lsnn_net *net,
                             int global, uint64_t seed);
 void lsnn_deepr_free(lsnn_deepr *d);
 

@@ -27,7 +27,6 @@
 #ifndef LSNN_EPROP_H
 #define LSNN_EPROP_H
 
-#include "lsnn/config.h"
 #include "lsnn/learn.h"
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
@@ -46,8 +45,7 @@ typedef struct lsnn_eprop_opts {
     double clip_v, clip_a;   /* eligibility clipping (0 = off) */
 } lsnn_eprop_opts;
 
-/* Fills opts from a config's eprop and loss sections. */
-lsnn_status lsnn_eprop_opts_from_config(const lsnn_config *cfg, lsnn_eprop_opts *opts);
+/* lsnn_eprop_opts_from_config (lsnn/config_map.h) fills opts from a config. */
 
 typedef struct lsnn_eprop lsnn_eprop;
 

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lsnn/config.h"
 #include "lsnn/sim.h"
 
 typedef struct lsnn_loss_result {
@@ -47,6 +46,23 @@ typedef enum lsnn_optim_kind {
     LSNN_OPTIM_SGD = 1
 } lsnn_optim_kind;
 
+/* The optimizers, by name: "adam" and "sgd" (lsnn_optim_find; lsnn_optim_name(i) lists them). */
+const char *lsnn_optim_name(int i); /* NULL past the last */
+lsnn_status lsnn_optim_find(const char *name, lsnn_optim_kind *kind);
+
+/* The typed parameters of an optimizer and its learning-rate schedule (the "optimizer" section
+ * of a config, mapped by lsnn/config_map.h). */
+typedef struct lsnn_optim_params {
+    lsnn_optim_kind kind;
+    double beta1, beta2;       /* Adam moment decay rates */
+    double epsilon;            /* Adam epsilon */
+    int epsilon_in_sqrt;       /* Adam: 1 = m / sqrt(v + eps) (seed 004 eq. 3.52), 0 = m / (sqrt(v) + eps) */
+    double lr_decay;           /* multiply lr by this factor ... (1 = no decay) */
+    int lr_decay_every;        /* ... every this many iterations (0 = never) */
+    int warmup;                /* linear learning-rate ramp over this many iterations (0 = off) */
+    double clip_norm;          /* global gradient-norm clipping (0 = off) */
+} lsnn_optim_params;
+
 typedef struct lsnn_optim {
     lsnn_optim_kind kind;
     double beta1, beta2, epsilon;
@@ -56,12 +72,12 @@ typedef struct lsnn_optim {
     lsnn_real *m, *v;   /* Adam moments (n), NULL for SGD */
 } lsnn_optim;
 
-lsnn_status lsnn_optim_init(lsnn_optim *o, const lsnn_optim_config *cfg, size_t n);
+lsnn_status lsnn_optim_init(lsnn_optim *o, const lsnn_optim_params *p, size_t n);
 void lsnn_optim_free(lsnn_optim *o);
 
 /* Learning rate at iteration `it` (0-based): lr * decay^(floor(it / every)), times
  * (it + 1) / warmup during the first `warmup` iterations. */
-double lsnn_lr_at(double lr, const lsnn_optim_config *cfg, long it);
+double lsnn_lr_at(double lr, const lsnn_optim_params *p, long it);
 
 /* Scales grad so that its global L2 norm (over trainable entries) is at most clip_norm
  * (0 = no clipping). Returns the norm before clipping. */

@@ -7,6 +7,7 @@
 #include "lsnn/audio.h"
 #include "lsnn/checkpoint.h"
 #include "lsnn/config.h"
+#include "lsnn/config_map.h"
 #include "lsnn/core.h"
 #include "lsnn/csv.h"
 #include "lsnn/deepr.h"

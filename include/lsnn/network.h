@@ -41,11 +41,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lsnn/config.h"
 #include "lsnn/core.h"
 #include "lsnn/neuron.h"
 #include "lsnn/sparse.h"
 #include "lsnn/status.h"
+
+#ifndef LSNN_NAME_MAX
+#define LSNN_NAME_MAX 32 /* also in lsnn/config.h */
+#endif
 
 #define LSNN_MAX_POP 16
 #define LSNN_MAX_PROJ 16
@@ -56,6 +59,47 @@ typedef enum lsnn_sign {
     LSNN_SIGN_EXC = 1,   /* excitatory: all outgoing weights >= 0 */
     LSNN_SIGN_INH = -1   /* inhibitory: all outgoing weights <= 0 */
 } lsnn_sign;
+
+typedef enum lsnn_init_kind {
+    LSNN_INIT_GAUSSIAN = 0, /* W ~ w0/sqrt(n_src) N(0,1) */
+    LSNN_INIT_SIGNED = 1    /* sign-constrained, balanced, spectral-radius scaled (seed 000 s. 3) */
+} lsnn_init_kind;
+
+typedef enum lsnn_readout_kind {
+    LSNN_READOUT_LINEAR = 0, /* trained leaky readout */
+    LSNN_READOUT_RATE = 1    /* fixed: mean rates of the last n_out groups of rate_group neurons */
+} lsnn_readout_kind;
+
+/* What lsnn_net_build makes: the typed form of the "network" section of a config (the run layer
+ * maps a config onto it: lsnn/config_map.h). A zeroed spec with sizes, time constants and
+ * thresholds filled in is a valid one-layer, dense, gaussian-initialised ALIF network
+ * (neuron NULL = "alif", connectivity 0 = 1, layers 0 = 1). */
+typedef struct lsnn_net_spec {
+    const lsnn_neuron_model *neuron; /* model of every population (NULL: ALIF) */
+    int layers;                /* recurrent layers of n_regular + n_adaptive neurons each */
+    int n_regular, n_adaptive; /* LIF (beta = 0) and ALIF neurons per layer */
+    double dt;                 /* ms per step */
+    double tau_m, tau_a;       /* ms */
+    double beta, b0;           /* adaptation strength of the ALIF neurons; baseline threshold */
+    int refractory;            /* steps */
+    int input_plain;           /* 1: "plain" input scaling (seed 004), 0: "leaky" (seed 000) */
+    double gamma;              /* pseudo-derivative dampening */
+    double w0, w0_out;         /* initialisation scales of the projections and the readout */
+    int max_delay;             /* delays uniform in 1..max_delay */
+    double noise_std;          /* initial current-noise std */
+    int train_noise;           /* the noise std is trained */
+    double readout_tau;        /* ms; kappa = exp(-dt / readout_tau), 0 for readout_tau <= 0 */
+    lsnn_sign sign_regular, sign_adaptive;
+    lsnn_init_kind init;
+    double exc_fraction, input_exc_fraction; /* LSNN_INIT_SIGNED */
+    double connectivity;       /* connection probability of W_in, W_rec, W_out (0 means 1) */
+    int global_connectivity;   /* one level across the three matrices */
+    int bidirectional;         /* two directions (see lsnn_net_build) */
+    lsnn_readout_kind readout;
+    int rate_group;            /* LSNN_READOUT_RATE: neurons per output group */
+    int module_input_from_module; /* embedded module: M_in takes the module's neuron parameters
+                                   * (1) or this spec's LIF parameters (0) */
+} lsnn_net_spec;
 
 typedef struct lsnn_population {
     char name[LSNN_NAME_MAX];  /* "R", "A", ... */
@@ -85,7 +129,7 @@ typedef struct lsnn_net {
     int n_in, n, n_out;
     int n_pop, n_proj;
     int n_layers;              /* layers of n_regular + n_adaptive neurons each (1) */
-    int n_dirs;                /* 2: bidirectional (see lsnn_net_init), else 1 */
+    int n_dirs;                /* 2: bidirectional (see lsnn_net_build), else 1 */
     lsnn_population pop[LSNN_MAX_POP];
     lsnn_projection proj[LSNN_MAX_PROJ];
     int max_delay;             /* over all projections */
@@ -119,13 +163,13 @@ typedef struct lsnn_net {
     void *mem;                 /* owner of every array above */
 } lsnn_net;
 
-/* Builds the standard LSNN of seed 000 from cfg->network: populations R (n_regular LIF) and A
+/* Builds the standard LSNN of seed 000 from spec: populations R (n_regular LIF) and A
  * (n_adaptive ALIF), input and recurrent projections (no self-connections), delays uniform in
  * 1..max_delay, zero biases. All randomness from rng streams derived from `seed`.
  *
- * Connectivity: with cfg->connectivity = p < 1, exactly round(p * possible) synapses exist, chosen
+ * Connectivity: with spec->connectivity = p < 1, exactly round(p * possible) synapses exist, chosen
  * uniformly among the possible positions (the W_rec diagonal is never possible), either per matrix
- * or, with cfg->global_connectivity, once across W_in, W_rec and W_out together.
+ * or, with spec->global_connectivity, once across W_in, W_rec and W_out together.
  *
  * init "gaussian": W ~ w0/sqrt(n_src) N(0,1), readout W ~ w0_out/sqrt(n) N(0,1); neurons of a
  * signed population take |W| with their sign.
@@ -142,9 +186,9 @@ typedef struct lsnn_net {
  * first rows and columns are as good as uniformly chosen ones. The block's own columns are
  * balanced separately from the rest of the square matrix, so W's columns also sum to zero.
  *
- * In a hand-filled (zeroed) config, init "" means "gaussian" and connectivity 0 means 1.
+ * In a zeroed spec, connectivity 0 means 1 and layers 0 means 1.
  *
- * Bidirectional networks (cfg->bidirectional, seed 000 TIMIT): two directions of m = n_regular +
+ * Bidirectional networks (spec->bidirectional, seed 000 TIMIT): two directions of m = n_regular +
  * n_adaptive neurons each, direction 0 = neurons [0, m) (populations "R", "A"), direction 1 =
  * [m, 2m) ("R_bw", "A_bw"). The network then has 2 n_in input channels and 2 n_out outputs:
  * direction 0 reads channels [0, n_in) through "w_in" and drives outputs [0, n_out); direction 1
@@ -153,19 +197,19 @@ typedef struct lsnn_net {
  * w_out_mask (always present then); lsnn_net_readout_possible tells which positions may hold a
  * synapse. Feeding direction 1 the time-reversed sequence and summing the two output blocks is the
  * trainer's job (lsnn/train.h). The gaussian readout scale uses the m neurons of one direction. */
-lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_in, int n_out,
-                          uint64_t seed);
-/* Seed 003 section 4.2: the LSNN of cfg (one direction, dense, gaussian init) followed by a
+lsnn_status lsnn_net_build(lsnn_net *net, const lsnn_net_spec *spec, int n_in, int n_out,
+                           uint64_t seed);
+/* Seed 003 section 4.2: the LSNN of spec (one direction, dense, gaussian init) followed by a
  * trained module `mod` (a one-layer network with the rate readout, e.g. trained on task softmax),
  * embedded frozen. Populations: the LSNN's, then "M_in" (mod->n_in LIF neurons with the
- * parameters of cfg, or with cfg->module_input "module" those of mod's first neuron, standing in
+ * parameters of spec, or with spec->module_input_from_module those of mod's first neuron, standing in
  * for the module's Poisson inputs) and "M" (mod's neurons with
  * their own parameters); projections: the LSNN's, "w_pm" (the LSNN's last layer -> M_in, spikes of
  * the same step, trained), "w_m_in" (M_in -> M, same step; mod's w_in) and "w_m_rec" (M -> M;
  * mod's w_rec), both frozen. The rate readout reads M's output groups (mod's rate_group), so
  * n_out = mod->n_out. Layers: the LSNN's, then M_in, then M. */
-lsnn_status lsnn_net_init_embedded(lsnn_net *net, const lsnn_network_config *cfg, int n_in,
-                                   uint64_t seed, const lsnn_net *mod);
+lsnn_status lsnn_net_build_embedded(lsnn_net *net, const lsnn_net_spec *spec, int n_in,
+                                    uint64_t seed, const lsnn_net *mod);
 void lsnn_net_free(lsnn_net *net);
 
 /* 1 if the readout synapse neuron j -> output k may exist: always, except across the two

@@ -87,6 +87,8 @@ typedef struct lsnn_neuron_model {
 
 /* Model by name ("alif"), or NULL. */
 const lsnn_neuron_model *lsnn_neuron_model_find(const char *name);
+/* Model i of the registry (0, 1, ...), NULL past the last: lists the choices of network.neuron. */
+const lsnn_neuron_model *lsnn_neuron_model_at(int i);
 
 /* Pseudo-derivative factors of one neuron at one step: dz/dV and dz/dB (zero while refractory).
  * Exposed for tests and for e-prop. */

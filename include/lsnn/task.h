@@ -53,5 +53,7 @@ void lsnn_task_rate_targets(const lsnn_config *cfg, lsnn_batch *b);
 
 /* Task by name, or NULL. */
 const lsnn_task *lsnn_task_find(const char *name);
+/* Task i of the registry (0, 1, ...), NULL past the last: lists the choices of the key task. */
+const lsnn_task *lsnn_task_at(int i);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include "lsnn/ann.h"
 #include "lsnn/config.h"
+#include "lsnn/config_map.h"
 #include "lsnn/deepr.h"
 #include "lsnn/eprop.h"
 #include "lsnn/learn.h"
@@ -45,6 +46,7 @@ typedef struct lsnn_trainer {
     lsnn_ann_work *aw;
     lsnn_real *params;         /* the trained parameters (net.params or ann.params) */
     size_t n_params;
+    lsnn_optim_params optp;    /* cfg.optim, typed */
     lsnn_optim opt;
     int use_deepr;             /* cfg.deepr.enabled for the LSNN */
     lsnn_deepr deepr;

@@ -40,7 +40,7 @@ static lsnn__dr_view lsnn__view(const lsnn_net *net, int proj)
     return v;
 }
 
-lsnn_status lsnn_deepr_init(lsnn_deepr *d, const lsnn_deepr_config *cfg, const lsnn_net *net,
+lsnn_status lsnn_deepr_init(lsnn_deepr *d, const lsnn_deepr_params *cfg, const lsnn_net *net,
                             int global, uint64_t seed)
 {
     memset(d, 0, sizeof *d);

@@ -83,28 +83,6 @@ struct lsnn_eprop {
     void *mem;
 };
 
-lsnn_status lsnn_eprop_opts_from_config(const lsnn_config *cfg, lsnn_eprop_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    const char *f = cfg->eprop.feedback;
-    if (f[0] == '\0' || strcmp(f, "symmetric") == 0)
-        o->feedback = LSNN_FEEDBACK_SYMMETRIC;
-    else if (strcmp(f, "random") == 0)
-        o->feedback = LSNN_FEEDBACK_RANDOM;
-    else if (strcmp(f, "adaptive") == 0)
-        o->feedback = LSNN_FEEDBACK_ADAPTIVE;
-    else
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "eprop.feedback: unknown feedback '%s' (symmetric, random or adaptive)",
-                          f);
-    o->reset_grad = cfg->eprop.reset_grad;
-    o->rate_reg = cfg->eprop.rate_reg;
-    o->rate_target_hz = cfg->loss.rate_target;
-    o->clip_v = cfg->eprop.clip_v;
-    o->clip_a = cfg->eprop.clip_a;
-    return LSNN_OK;
-}
-
 static void ep_layout(lsnn_eprop *ep, const lsnn_net *net, lsnn__arena *a)
 {
     const size_t CH = (size_t)ep->CH, n = (size_t)ep->n, rs = sizeof(lsnn_real);

@@ -5,15 +5,34 @@
 
 #include "lsnn/learn.h"
 
-lsnn_status lsnn_optim_init(lsnn_optim *o, const lsnn_optim_config *cfg, size_t n)
+/* The table of optimizers: name and kind (the update itself is lsnn_optim_step's switch). */
+static const struct {
+    const char *name;
+    lsnn_optim_kind kind;
+} lsnn__optims[] = {{"adam", LSNN_OPTIM_ADAM}, {"sgd", LSNN_OPTIM_SGD}};
+#define LSNN__N_OPTIMS (int)(sizeof lsnn__optims / sizeof lsnn__optims[0])
+
+const char *lsnn_optim_name(int i)
+{
+    return i >= 0 && i < LSNN__N_OPTIMS ? lsnn__optims[i].name : NULL;
+}
+
+lsnn_status lsnn_optim_find(const char *name, lsnn_optim_kind *kind)
+{
+    for (int i = 0; i < LSNN__N_OPTIMS; i++)
+        if (strcmp(name, lsnn__optims[i].name) == 0) {
+            *kind = lsnn__optims[i].kind;
+            return LSNN_OK;
+        }
+    return lsnn_error(LSNN_ERR_CONFIG, "optimizer.name: unknown optimizer '%s'", name);
+}
+
+lsnn_status lsnn_optim_init(lsnn_optim *o, const lsnn_optim_params *cfg, size_t n)
 {
     memset(o, 0, sizeof *o);
-    if (strcmp(cfg->name, "adam") == 0)
-        o->kind = LSNN_OPTIM_ADAM;
-    else if (strcmp(cfg->name, "sgd") == 0)
-        o->kind = LSNN_OPTIM_SGD;
-    else
-        return lsnn_error(LSNN_ERR_CONFIG, "optimizer.name: unknown optimizer '%s'", cfg->name);
+    if (cfg->kind != LSNN_OPTIM_ADAM && cfg->kind != LSNN_OPTIM_SGD)
+        return lsnn_error(LSNN_ERR_ARG, "optimizer: unknown kind %d", (int)cfg->kind);
+    o->kind = cfg->kind;
     o->beta1 = cfg->beta1;
     o->beta2 = cfg->beta2;
     o->epsilon = cfg->epsilon;
@@ -37,7 +56,7 @@ void lsnn_optim_free(lsnn_optim *o)
     o->m = o->v = NULL;
 }
 
-double lsnn_lr_at(double lr, const lsnn_optim_config *cfg, long it)
+double lsnn_lr_at(double lr, const lsnn_optim_params *cfg, long it)
 {
     if (cfg->lr_decay_every > 0 && cfg->lr_decay != 1.0)
         lr *= pow(cfg->lr_decay, (double)(it / cfg->lr_decay_every));

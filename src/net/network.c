@@ -102,12 +102,6 @@ static void lsnn__add_proj(lsnn_net *net, const char *name, int src_is_input, in
     pr->no_self = no_self;
 }
 
-static lsnn_sign lsnn__sign(const char *s)
-{
-    return strcmp(s, "exc") == 0 ? LSNN_SIGN_EXC : strcmp(s, "inh") == 0 ? LSNN_SIGN_INH
-                                                                        : LSNN_SIGN_NONE;
-}
-
 /* Sign of source i of projection pr (Dale's law): the input channel's or the neuron's. */
 static lsnn_sign lsnn__src_sign(const lsnn_net *net, const lsnn_projection *pr, int i)
 {
@@ -134,11 +128,10 @@ static void lsnn__add_pop(lsnn_net *net, const char *name, int off, int count,
  * come from one Bernoulli(exc_fraction) draw per neuron (neurons of a population are
  * exchangeable, so grouping the excitatory ones first changes nothing but their order).
  * Empty sub-populations are left out. */
-static void lsnn__add_pops(lsnn_net *net, const char *base, int off, int count, const char *sign,
+static void lsnn__add_pops(lsnn_net *net, const char *base, int off, int count, lsnn_sign s,
                            int signed_init, double exc_fraction, uint64_t seed, uint64_t stream,
                            const lsnn_neuron_model *model)
 {
-    lsnn_sign s = lsnn__sign(sign);
     if (!signed_init || s != LSNN_SIGN_NONE) {
         lsnn__add_pop(net, base, off, count, model, s);
         return;
@@ -347,8 +340,8 @@ static lsnn_real lsnn__clip_sign(lsnn_real w, lsnn_sign s)
     return w;
 }
 
-/* lsnn_net_init, and with mod != NULL lsnn_net_init_embedded (checked there). */
-static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_network_config *cfg, int n_in,
+/* lsnn_net_build, and with mod != NULL lsnn_net_build_embedded (checked there). */
+static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_net_spec *cfg, int n_in,
                                    int n_out, uint64_t seed, const lsnn_net *mod)
 {
     memset(net, 0, sizeof *net);
@@ -370,10 +363,10 @@ static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_network_config *cfg
         return lsnn_error(LSNN_ERR_ARG, "network: the task needs >= 1 input and output");
     if (cfg->max_delay < 1 || cfg->max_delay > 255)
         return lsnn_error(LSNN_ERR_CONFIG, "network.max_delay: must be in 1..255");
-    const int rate_out = mod || strcmp(cfg->readout, "rate") == 0;
+    const int rate_out = mod || cfg->readout == LSNN_READOUT_RATE;
     const int rate_group = mod ? mod->rate_group : cfg->rate_group;
-    if (!rate_out && cfg->readout[0] && strcmp(cfg->readout, "linear") != 0)
-        return lsnn_error(LSNN_ERR_CONFIG, "network.readout: unknown readout '%s'", cfg->readout);
+    if (!rate_out && cfg->readout != LSNN_READOUT_LINEAR)
+        return lsnn_error(LSNN_ERR_CONFIG, "network.readout: unknown readout %d", (int)cfg->readout);
     if (rate_out) {
         if (dirs > 1 || cfg->global_connectivity)
             return lsnn_error(LSNN_ERR_CONFIG, "network.readout: the rate readout needs one "
@@ -384,13 +377,13 @@ static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_network_config *cfg
                               "in the %d neurons of the last layer",
                               n_out, rate_group, n_last);
     }
-    /* Hand-filled, zeroed configs (init "", connectivity 0) mean the defaults. */
+    /* A zeroed spec's connectivity 0 means dense. */
     const double connectivity = cfg->connectivity == 0 ? 1.0 : cfg->connectivity;
     if (!(connectivity > 0 && connectivity <= 1))
         return lsnn_error(LSNN_ERR_CONFIG, "network.connectivity: must be in (0, 1]");
-    const int signed_init = strcmp(cfg->init, "signed") == 0;
-    if (!signed_init && cfg->init[0] && strcmp(cfg->init, "gaussian") != 0)
-        return lsnn_error(LSNN_ERR_CONFIG, "network.init: unknown initialisation '%s'", cfg->init);
+    const int signed_init = cfg->init == LSNN_INIT_SIGNED;
+    if (!signed_init && cfg->init != LSNN_INIT_GAUSSIAN)
+        return lsnn_error(LSNN_ERR_CONFIG, "network.init: unknown initialisation %d", (int)cfg->init);
     n_in *= dirs;
     n_out *= dirs;
     net->n_dirs = dirs;
@@ -403,10 +396,7 @@ static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_network_config *cfg
     net->train_noise = cfg->train_noise;
     net->max_delay = cfg->max_delay;
 
-    const char *mname = cfg->neuron[0] ? cfg->neuron : "alif";
-    const lsnn_neuron_model *alif = lsnn_neuron_model_find(mname);
-    if (!alif)
-        return lsnn_error(LSNN_ERR_CONFIG, "network.neuron: unknown neuron model '%s'", mname);
+    const lsnn_neuron_model *alif = cfg->neuron ? cfg->neuron : lsnn_neuron_model_find("alif");
     /* Layer 1 keeps the single-layer names (and random streams) of earlier versions. */
     for (int r = 0; r < layers; r++) {
         char rn[16], an[16];
@@ -470,7 +460,7 @@ static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_network_config *cfg
     lsnn__layout(net, &a, &sh);
     lsnn__point_params(net);
 
-    int plain = strcmp(cfg->input_scaling, "plain") == 0;
+    int plain = cfg->input_plain != 0;
     for (int j = 0; j < n; j++) {
         int adaptive = j % m >= cfg->n_regular;
         net->tau_m[j] = (lsnn_real)cfg->tau_m;
@@ -482,7 +472,7 @@ static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_network_config *cfg
         net->noise_std[j] = (lsnn_real)cfg->noise_std;
     }
     if (mod) { /* M_in: LIF neurons of the config or of the module; M: the module's own */
-        const int o_mod = layers * m + m_in, from_mod = strcmp(cfg->module_input, "module") == 0;
+        const int o_mod = layers * m + m_in, from_mod = cfg->module_input_from_module;
         for (int j = layers * m; j < o_mod; j++) {
             net->k.beta[j] = 0;
             if (from_mod) {
@@ -596,14 +586,14 @@ static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_network_config *cfg
     return LSNN_OK;
 }
 
-lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_in, int n_out,
-                          uint64_t seed)
+lsnn_status lsnn_net_build(lsnn_net *net, const lsnn_net_spec *cfg, int n_in, int n_out,
+                           uint64_t seed)
 {
     return lsnn__net_build(net, cfg, n_in, n_out, seed, NULL);
 }
 
-lsnn_status lsnn_net_init_embedded(lsnn_net *net, const lsnn_network_config *cfg, int n_in,
-                                   uint64_t seed, const lsnn_net *mod)
+lsnn_status lsnn_net_build_embedded(lsnn_net *net, const lsnn_net_spec *cfg, int n_in,
+                                    uint64_t seed, const lsnn_net *mod)
 {
     memset(net, 0, sizeof *net);
     const char *why = NULL;
@@ -614,12 +604,9 @@ lsnn_status lsnn_net_init_embedded(lsnn_net *net, const lsnn_network_config *cfg
         why = "the module must be dense, with delay 1 (network.max_delay = 1, connectivity 1)";
     else if (mod->dt != cfg->dt)
         why = "the module was trained with another network.dt";
-    else if ((mod->k.plain[0] != 0) != (strcmp(cfg->input_scaling, "plain") == 0))
+    else if ((mod->k.plain[0] != 0) != (cfg->input_plain != 0))
         why = "the module was trained with another network.input_scaling";
-    else if (cfg->module_input[0] && strcmp(cfg->module_input, "network") != 0 &&
-             strcmp(cfg->module_input, "module") != 0)
-        why = "module_input must be \"network\" or \"module\"";
-    else if (cfg->bidirectional || strcmp(cfg->init, "signed") == 0 ||
+    else if (cfg->bidirectional || cfg->init == LSNN_INIT_SIGNED ||
              !(cfg->connectivity == 0 || cfg->connectivity == 1))
         why = "the network around a module is dense, unsigned and one-directional";
     if (why)

@@ -13,6 +13,12 @@ static const lsnn_neuron_model *const lsnn__models[] = {
     &lsnn_neuron_izhikevich,
 };
 
+const lsnn_neuron_model *lsnn_neuron_model_at(int i)
+{
+    return i >= 0 && i < (int)(sizeof lsnn__models / sizeof lsnn__models[0]) ? lsnn__models[i]
+                                                                            : NULL;
+}
+
 const lsnn_neuron_model *lsnn_neuron_model_find(const char *name)
 {
     for (size_t i = 0; i < sizeof lsnn__models / sizeof lsnn__models[0]; i++)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lsnn/checkpoint.h"
+#include "lsnn/config_map.h"
 #include "lsnn/eprop.h"
 #include "lsnn/train.h"
 
@@ -91,7 +92,8 @@ lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
         tr->params = tr->net.params;
         tr->n_params = tr->net.n_params;
     }
-    if ((st = lsnn_optim_init(&tr->opt, &cfg->optim, tr->n_params)))
+    if ((st = lsnn_optim_params_from_config(&cfg->optim, &tr->optp)) ||
+        (st = lsnn_optim_init(&tr->opt, &tr->optp, tr->n_params)))
         goto fail;
     if (cfg->deepr.enabled) {
         if (tr->is_ann) {
@@ -99,7 +101,9 @@ lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
                                              "(model \"lsnn\"), not the %s baseline", cfg->model);
             goto fail;
         }
-        if ((st = lsnn_deepr_init(&tr->deepr, &cfg->deepr, &tr->net,
+        lsnn_deepr_params dp;
+        lsnn_deepr_params_from_config(&cfg->deepr, &dp);
+        if ((st = lsnn_deepr_init(&tr->deepr, &dp, &tr->net,
                                   cfg->network.global_connectivity, cfg->seed)))
             goto fail;
         tr->use_deepr = 1;
@@ -430,7 +434,7 @@ lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats)
     if (!isfinite(norm))
         return lsnn_error(LSNN_ERR_NUMERIC, "iteration %ld: the gradient is not finite%s",
                           tr->iteration + 1, lsnn__numeric_hint(tr));
-    double lr_now = lsnn_lr_at(cfg->lr, &cfg->optim, tr->iteration);
+    double lr_now = lsnn_lr_at(cfg->lr, &tr->optp, tr->iteration);
     lsnn_optim_step(&tr->opt, tr->params, tr->grad, tr->mask, lr_now);
     long rewired = 0;
     if (tr->use_deepr) /* updates the masks and the trainable mask tr->mask */

@@ -17,6 +17,11 @@ static const lsnn_task *const lsnn__tasks[] = {
     &lsnn_task_kwta,
 };
 
+const lsnn_task *lsnn_task_at(int i)
+{
+    return i >= 0 && i < (int)(sizeof lsnn__tasks / sizeof lsnn__tasks[0]) ? lsnn__tasks[i] : NULL;
+}
+
 const lsnn_task *lsnn_task_find(const char *name)
 {
     for (size_t i = 0; i < sizeof lsnn__tasks / sizeof lsnn__tasks[0]; i++)
