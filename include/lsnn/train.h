@@ -35,24 +35,85 @@ typedef struct lsnn_iter_stats {
     long rewired;              /* synapses DEEP R removed and regrew in this iteration */
 } lsnn_iter_stats;
 
-typedef struct lsnn_trainer {
+/* Steps of input a streamed batch holds at a time (plus the longest delay). */
+#define LSNN_STREAM_STEPS 256
+
+typedef struct lsnn_trainer lsnn_trainer;
+
+/* A model the trainer can hold (src/run/model.c): the spiking network ("lsnn"; with
+ * network.bidirectional a variant that runs both directions), or a non-spiking baseline ("lstm",
+ * "rnn"). The trainer and the learning rules call these instead of asking which model it is. */
+typedef struct lsnn_model_ops {
+    const char *name;          /* the config value of "model" */
+    int spiking;               /* 1: tr->net (spiking network), 0: tr->ann */
+    /* Builds the parameters from tr->cfg and tr->shape; sets params, n_params, n_units. */
+    lsnn_status (*init)(lsnn_trainer *tr);
+    /* Allocates the forward workspace (idempotent). */
+    lsnn_status (*prepare)(lsnn_trainer *tr);
+    /* Forward pass on b: readout into tr->y, spike counts into tr->count, traces of sequence 0. */
+    lsnn_status (*forward)(lsnn_trainer *tr, const lsnn_batch *b, lsnn_trace *trace);
+    /* After forward on b: the gradient of the loss whose dL/dy is in tr->gy (plus dL/dz = gz at
+     * every step, may be NULL) into grad (n_params), overwritten. */
+    lsnn_status (*backward)(lsnn_trainer *tr, const lsnn_batch *b, const lsnn_real *gz,
+                            lsnn_real *grad);
+    void (*free)(lsnn_trainer *tr);
+    /* The tensors of a checkpoint: save and load (with the optimizer state when opt != NULL). */
+    lsnn_status (*save)(const lsnn_trainer *tr, const char *path);
+    lsnn_status (*load)(lsnn_trainer *tr, const char *path, lsnn_optim *opt);
+    size_t (*count_params)(const lsnn_trainer *tr, int active_only);
+    void (*trainable_mask)(const lsnn_trainer *tr, uint8_t *mask);
+} lsnn_model_ops;
+
+/* Model i of the table, NULL past the last; by name (bidirectional selects the two-direction
+ * variant of a spiking model), NULL if unknown. */
+const lsnn_model_ops *lsnn_model_at(int i);
+const lsnn_model_ops *lsnn_model_find(const char *name, int bidirectional);
+
+/* A learning rule (src/run/learner.c): "bptt" or "eprop". */
+typedef struct lsnn_learner_ops {
+    const char *name;          /* the config value of "learning" */
+    const char *title;         /* its name in messages: "BPTT", "e-prop" */
+    int spiking_only;          /* 1: needs the spiking model */
+    int streams;               /* 1: can run on streamed batches (tasks that declare streamed) */
+    lsnn_status (*init)(lsnn_trainer *tr);
+    /* Fills tr->batch from `task` (state, stream, first sequence), runs the rule and writes the
+     * gradient of loss + regularisation into grad (n_params) without applying it; lr gets the
+     * loss and metrics, reg the batch-wide regularisation term (0 when off). */
+    lsnn_status (*gradient)(lsnn_trainer *tr, const lsnn_task *task, const void *state,
+                            uint64_t stream, uint64_t first, lsnn_real *grad,
+                            lsnn_loss_result *lr, double *reg);
+    /* The same pass without gradients (validation, test); tr->pred gets the window predictions
+     * when want_pred != 0. */
+    lsnn_status (*eval_batch)(lsnn_trainer *tr, const lsnn_task *task, const void *state,
+                              uint64_t stream, uint64_t first, int want_pred,
+                              lsnn_loss_result *lr);
+    void (*free)(lsnn_trainer *tr);
+} lsnn_learner_ops;
+
+const lsnn_learner_ops *lsnn_learner_at(int i);
+const lsnn_learner_ops *lsnn_learner_find(const char *name);
+
+struct lsnn_trainer {
     lsnn_config cfg;
     const lsnn_task *task;
     void *task_state;          /* what task->open loaded (a data set), or NULL */
     lsnn_task_shape shape;
-    int is_ann;                /* 1: a non-spiking baseline in `ann`; 0: the LSNN in `net` */
+    const lsnn_model_ops *model;
+    const lsnn_learner_ops *learner;
+    int is_ann;                /* !model->spiking: a non-spiking baseline in `ann`, else `net` */
     lsnn_net net;
     lsnn_ann ann;
     lsnn_ann_work *aw;
     lsnn_real *params;         /* the trained parameters (net.params or ann.params) */
     size_t n_params;
+    int n_units;               /* neurons of the network, or hidden units of a baseline */
     lsnn_optim_params optp;    /* cfg.optim, typed */
     lsnn_optim opt;
     int use_deepr;             /* cfg.deepr.enabled for the LSNN */
     lsnn_deepr deepr;
     long iteration;            /* iterations completed */
     lsnn_batch batch;
-    int use_eprop;             /* cfg.learning == "eprop": ep instead of the BPTT workspace */
+    int use_eprop;             /* learner is e-prop: ep instead of the BPTT workspace */
     int streamed;              /* e-prop on a streamed batch (memory independent of T) */
     lsnn_eprop *ep;
     lsnn_sim *sim;             /* BPTT / forward workspace (NULL under e-prop until prepared) */
@@ -68,7 +129,7 @@ typedef struct lsnn_trainer {
      * and the total (a long evaluation can report progress). NULL (the default): not called. */
     void (*eval_progress)(void *ctx, long done, long total);
     void *eval_progress_ctx;
-} lsnn_trainer;
+};
 
 /* The spiking network of cfg for a task of n_in inputs and n_out outputs, initialised from
  * cfg->seed: lsnn_net_init, or, when network.module names a trained module's checkpoint, the
@@ -94,8 +155,25 @@ lsnn_status lsnn_trainer_forward(lsnn_trainer *tr, lsnn_trace *trace);
  * before L2, clipping and the optimizer. lsnn_trainer_step calls it after generating the batch. */
 lsnn_status lsnn_trainer_gradient(lsnn_trainer *tr, lsnn_loss_result *lr, double *reg);
 
-/* One iteration: data, forward, loss, backward, clipping, optimizer step, DEEP R step (when
- * enabled), structural masks. */
+/* The gradient of one batch, not applied: the learning rule fills tr->batch from `task` (with
+ * its state from task->open, or NULL) at sequences first .. first + batch_size - 1 of `stream`,
+ * and writes the gradient of loss + regularisation into grad (n_params; tr->grad may be used).
+ * The task is an argument, so that an outer loop can change tasks between batches (its shape
+ * must equal the trainer's: n_in, n_out, T, loss kind and at most as many windows). stats
+ * (may be NULL) gets loss, reg, metric and rate_hz. Gradients of batches of the same
+ * parameters may be summed before one lsnn_trainer_apply (each is a mean over its batch). */
+lsnn_status lsnn_trainer_compute_gradient(lsnn_trainer *tr, const lsnn_task *task,
+                                          const void *task_state, uint64_t stream,
+                                          uint64_t first, lsnn_real *grad,
+                                          lsnn_iter_stats *stats);
+
+/* Applies a gradient (n_params, modified: L2 term, clipping): L2 weight decay, clipping, the
+ * optimizer step at the learning rate of the current iteration, DEEP R (when enabled), the
+ * structural masks; then counts the iteration. stats (may be NULL) gets grad_norm and rewired. */
+lsnn_status lsnn_trainer_apply(lsnn_trainer *tr, lsnn_real *grad, lsnn_iter_stats *stats);
+
+/* One iteration: lsnn_trainer_compute_gradient on the trainer's own task and training stream
+ * (batch `iteration`), then lsnn_trainer_apply. */
 lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats);
 
 typedef struct lsnn_eval_result {

@@ -687,9 +687,11 @@ static lsnn_status check_field(const lsnn_config *cfg, const cfg_field *f, const
         if (!memchr(s, '\0', str_cap(f)))
             return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: string is not NUL-terminated", origin,
                               f->key);
-        if (!is_choice(f->choices, s)) {
-            char allowed[128];
-            lsnn__cfg_describe_choices(f->choices, "", allowed, sizeof allowed);
+        char cbuf[256];
+        const char *choices = cfg_choices(f, cbuf, sizeof cbuf);
+        if (!is_choice(choices, s)) {
+            char allowed[256];
+            lsnn__cfg_describe_choices(choices, "", allowed, sizeof allowed);
             show(got, sizeof got, s);
             return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: must be one of: %s; got '%s'", origin,
                               f->key, allowed, got);

@@ -39,6 +39,7 @@ typedef struct cfg_field {
     unsigned range;      /* R_* flags */
     double min, max;
     const char *choices; /* string fields: allowed values separated by '|' */
+    void (*choices_fn)(char *buf, size_t cap); /* or: a registry lists them (lsnn/config_map.h) */
     const char *doc;     /* one line, no '|' (it goes into a Markdown table) */
 } cfg_field;
 
@@ -75,7 +76,16 @@ static inline size_t section_len(const char *key)
 /* Capacity of a string field: names (with choices) or free-form paths. */
 static inline size_t str_cap(const cfg_field *f)
 {
-    return f->choices ? LSNN_NAME_MAX : LSNN_PATH_MAX;
+    return f->choices || f->choices_fn ? LSNN_NAME_MAX : LSNN_PATH_MAX;
+}
+/* The allowed values of a string field ('|'-separated; NULL for free text), written into buf
+ * when a registry provides them. */
+static inline const char *cfg_choices(const cfg_field *f, char *buf, size_t cap)
+{
+    if (!f->choices_fn)
+        return f->choices;
+    f->choices_fn(buf, cap);
+    return buf;
 }
 const void *lsnn__cfg_field_cptr(const lsnn_config *c, const cfg_field *f);
 void lsnn__cfg_fmt_double(char *buf, size_t n, double v);

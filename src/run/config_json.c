@@ -220,12 +220,15 @@ void lsnn__config_write_markdown(FILE *out)
             case CT_BOOL:
                 snprintf(allowed, sizeof allowed, "`true`, `false` (or 1, 0)");
                 break;
-            case CT_STRING:
-                if (f->choices)
-                    lsnn__cfg_describe_choices(f->choices, "`", allowed, sizeof allowed);
+            case CT_STRING: {
+                char cbuf[256];
+                const char *choices = cfg_choices(f, cbuf, sizeof cbuf);
+                if (choices)
+                    lsnn__cfg_describe_choices(choices, "`", allowed, sizeof allowed);
                 else
                     snprintf(allowed, sizeof allowed, "any text (a path)");
                 break;
+            }
             case CT_U64:
                 snprintf(allowed, sizeof allowed,
                          "0 to 2^64 - 1 (above 2^53 as a string of digits)");

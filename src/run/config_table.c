@@ -4,6 +4,7 @@
  * docs/CONFIG.md, which tests/test_config.c enforces). */
 #include <stddef.h>
 
+#include "lsnn/config_map.h"
 #include "run/config_internal.h"
 
 /* offsetof() plus a compile-time check that the member has the type the table entry claims
@@ -19,22 +20,24 @@
 #define OFF_STR(m) CFG_OFF(m, sizeof CFG_MEMBER(m) == LSNN_NAME_MAX && \
                               _Generic(CFG_MEMBER(m)[0], char: 1, default: 0))
 
-#define F_INT(k, m, d, r, lo, hi, doc) {k, CT_INT, OFF_INT(m), d, NULL, r, lo, hi, NULL, doc}
-#define F_BOOL(k, m, d, doc) {k, CT_BOOL, OFF_INT(m), d, NULL, 0, 0, 0, NULL, doc}
-#define F_DBL(k, m, d, r, lo, hi, doc) {k, CT_DOUBLE, OFF_DBL(m), d, NULL, r, lo, hi, NULL, doc}
-#define F_STR(k, m, d, choices, doc) {k, CT_STRING, OFF_STR(m), 0, d, 0, 0, 0, choices, doc}
-#define F_PATH(k, m, d, doc) {k, CT_STRING, OFF_PATH(m), 0, d, 0, 0, 0, NULL, doc}
-#define F_U64(k, m, d, doc) {k, CT_U64, OFF_U64(m), d, NULL, 0, 0, 0, NULL, doc}
+#define F_INT(k, m, d, r, lo, hi, doc) {k, CT_INT, OFF_INT(m), d, NULL, r, lo, hi, NULL, NULL, doc}
+#define F_BOOL(k, m, d, doc) {k, CT_BOOL, OFF_INT(m), d, NULL, 0, 0, 0, NULL, NULL, doc}
+#define F_DBL(k, m, d, r, lo, hi, doc) {k, CT_DOUBLE, OFF_DBL(m), d, NULL, r, lo, hi, NULL, NULL, doc}
+#define F_STR(k, m, d, choices, doc) {k, CT_STRING, OFF_STR(m), 0, d, 0, 0, 0, choices, NULL, doc}
+/* A string whose allowed values are the names in a registry (lsnn/config_map.h). */
+#define F_REG(k, m, d, fn, doc) {k, CT_STRING, OFF_STR(m), 0, d, 0, 0, 0, NULL, fn, doc}
+#define F_PATH(k, m, d, doc) {k, CT_STRING, OFF_PATH(m), 0, d, 0, 0, 0, NULL, NULL, doc}
+#define F_U64(k, m, d, doc) {k, CT_U64, OFF_U64(m), d, NULL, 0, 0, 0, NULL, NULL, doc}
 /* clang-format on */
 
 
 const cfg_field lsnn__cfg_fields[] = {
     /* top level */
-    F_STR("task", task, "store_recall", "store_recall|smnist|timit|softmax|kwta",
+    F_REG("task", task, "store_recall", lsnn_config_choices_task,
           "Task to train on."),
-    F_STR("model", model, "lsnn", "lsnn|lstm|rnn",
+    F_REG("model", model, "lsnn", lsnn_config_choices_model,
           "Network: the spiking LSNN, or a non-spiking LSTM / tanh RNN baseline."),
-    F_STR("learning", learning, "bptt", "bptt|eprop",
+    F_REG("learning", learning, "bptt", lsnn_config_choices_learning,
           "Learning rule: backpropagation through time or e-prop."),
     F_U64("seed", seed, 1,
           "Seed of the random generator; this one seed drives initialisation, data and noise."),
@@ -52,7 +55,7 @@ const cfg_field lsnn__cfg_fields[] = {
           "Only ALIF/LIF networks are recorded."),
 
     /* optimizer (C member `optim`) */
-    F_STR("optimizer.name", optim.name, "adam", "adam|sgd", "Optimiser."),
+    F_REG("optimizer.name", optim.name, "adam", lsnn_config_choices_optimizer, "Optimiser."),
     F_DBL("optimizer.beta1", optim.beta1, 0.9, R_MIN | R_MIN_EXCL | R_MAX | R_MAX_EXCL, 0, 1,
           "Adam: decay rate of the first-moment estimate."),
     F_DBL("optimizer.beta2", optim.beta2, 0.999, R_MIN | R_MIN_EXCL | R_MAX | R_MAX_EXCL, 0, 1,
@@ -74,7 +77,7 @@ const cfg_field lsnn__cfg_fields[] = {
           "epoch; 0: off)."),
 
     /* network */
-    F_STR("network.neuron", network.neuron, "alif", "alif|stdp_alif|izhikevich",
+    F_REG("network.neuron", network.neuron, "alif", lsnn_config_choices_neuron,
           "Neuron model of every population: `alif` (LIF when beta = 0; seed 000), `stdp_alif` "
           "(hard reset at a spike and at the end of refractoriness, negative pseudo-derivative "
           "while refractory; seed 004 eqs. 3.16-3.23) or `izhikevich` (built-in reset, seed 004 "

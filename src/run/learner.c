@@ -1,0 +1,173 @@
+/* The learning rules a trainer can use (lsnn/train.h, lsnn_learner_ops): BPTT through any model,
+ * and e-prop (online, spiking network only). `gradient` fills a batch from the task it is given,
+ * runs the rule and writes the gradient of loss + regularisation into grad without applying it;
+ * `eval_batch` runs the same pass without gradients, for validation and test streams. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lsnn/config_map.h"
+#include "lsnn/eprop.h"
+#include "lsnn/train.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* BPTT */
+
+static lsnn_status bptt_init(lsnn_trainer *tr)
+{
+    return lsnn_trainer_prepare_forward(tr);
+}
+
+/* Forward, loss, rate regularisation and backward on tr->batch as it stands. */
+lsnn_status lsnn__bptt_batch(lsnn_trainer *tr, lsnn_real *grad, lsnn_loss_result *lr, double *reg)
+{
+    const lsnn_config *cfg = &tr->cfg;
+    lsnn_batch *b = &tr->batch;
+    lsnn_status st;
+    *reg = 0;
+    if ((st = tr->model->forward(tr, b, NULL)) || (st = lsnn_loss_compute(b, tr->y, tr->gy, lr)))
+        return st;
+    const lsnn_real *gz = NULL;
+    if (cfg->loss.rate_reg > 0 && tr->model->spiking) {
+        /* "hidden": the neurons before the rate readout's groups (seed 003 eq. 4.10). */
+        const int nr = strcmp(cfg->loss.rate_reg_neurons, "hidden") == 0
+                           ? lsnn_net_rate_first(&tr->net)
+                           : tr->net.n;
+        for (int j = nr; j < tr->net.n; j++)
+            tr->gz[j] = 0;
+        *reg = nr > 0 ? lsnn_rate_reg(tr->count, nr, b->B, b->T, cfg->network.dt,
+                                      cfg->loss.rate_target, cfg->loss.rate_reg, tr->gz)
+                      : 0;
+        gz = tr->gz;
+    }
+    return tr->model->backward(tr, b, gz, grad);
+}
+
+static lsnn_status bptt_gradient(lsnn_trainer *tr, const lsnn_task *task, const void *state,
+                                 uint64_t stream, uint64_t first, lsnn_real *grad,
+                                 lsnn_loss_result *lr, double *reg)
+{
+    lsnn_status st = task->generate(state, &tr->cfg, tr->cfg.seed, stream, first, &tr->batch);
+    return st ? st : lsnn__bptt_batch(tr, grad, lr, reg);
+}
+
+static lsnn_status bptt_eval(lsnn_trainer *tr, const lsnn_task *task, const void *state,
+                             uint64_t stream, uint64_t first, int want_pred, lsnn_loss_result *lr)
+{
+    lsnn_batch *b = &tr->batch;
+    lsnn_status st = task->generate(state, &tr->cfg, tr->cfg.seed, stream, first, b);
+    if (!st && tr->sim) /* no backward pass follows: no records */
+        lsnn_sim_set_recording(tr->sim, 0);
+    if (!st)
+        st = tr->model->forward(tr, b, NULL);
+    if (tr->sim)
+        lsnn_sim_set_recording(tr->sim, 1);
+    if (!st)
+        st = lsnn_loss_compute(b, tr->y, NULL, lr);
+    if (!st && want_pred)
+        lsnn_loss_predict(b, tr->y, tr->pred);
+    return st;
+}
+
+static void bptt_free(lsnn_trainer *tr)
+{
+    (void)tr;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* e-prop */
+
+static lsnn_status eprop_init(lsnn_trainer *tr)
+{
+    /* e-prop needs neither the BPTT workspace nor the (B, T, n_out) readout: its memory does
+     * not grow with the sequence length. */
+    lsnn_eprop_opts eo;
+    lsnn_status st = lsnn_eprop_opts_from_config(&tr->cfg, &eo);
+    if (st)
+        return st;
+    tr->ep = lsnn_eprop_create(&tr->net, tr->cfg.batch_size, &eo, tr->cfg.seed, &st);
+    return tr->ep ? LSNN_OK : st;
+}
+
+/* One e-prop pass over the batch of `stream` starting at sequence `first` (generated here;
+ * piece by piece when the batch is streamed). grad NULL: evaluation only. */
+static lsnn_status eprop_pass(lsnn_trainer *tr, const lsnn_task *task, const void *state,
+                              uint64_t stream, uint64_t first, lsnn_real *grad, int *pred,
+                              lsnn_loss_result *lr)
+{
+    const lsnn_config *cfg = &tr->cfg;
+    lsnn_batch *b = &tr->batch;
+    lsnn_status st;
+    b->x_t0 = 0;
+    if ((st = task->generate(state, cfg, cfg->seed, stream, first, b)))
+        return st;
+    if (!tr->streamed)
+        return lsnn_eprop_run(tr->ep, &tr->net, b, grad, NULL, tr->count, pred, lr);
+    if ((st = lsnn_eprop_begin(tr->ep, &tr->net, b, grad != NULL)))
+        return st;
+    for (int t0 = 0; t0 < b->T;) {
+        int need0 = t0 - tr->net.max_delay + 1;
+        need0 = need0 < 0 ? 0 : need0;
+        if (need0 != b->x_t0) {
+            b->x_t0 = need0;
+            if ((st = task->generate(state, cfg, cfg->seed, stream, first, b)))
+                return st;
+        }
+        int t1 = b->x_t0 + b->x_nt < b->T ? b->x_t0 + b->x_nt : b->T;
+        if ((st = lsnn_eprop_advance(tr->ep, &tr->net, b, t1, NULL, pred)))
+            return st;
+        t0 = t1;
+    }
+    return lsnn_eprop_end(tr->ep, &tr->net, b, grad, tr->count, lr);
+}
+
+static lsnn_status eprop_gradient(lsnn_trainer *tr, const lsnn_task *task, const void *state,
+                                  uint64_t stream, uint64_t first, lsnn_real *grad,
+                                  lsnn_loss_result *lr, double *reg)
+{
+    *reg = 0; /* the online rate regularisation is part of e-prop's gradient */
+    return eprop_pass(tr, task, state, stream, first, grad, NULL, lr);
+}
+
+static lsnn_status eprop_eval(lsnn_trainer *tr, const lsnn_task *task, const void *state,
+                              uint64_t stream, uint64_t first, int want_pred,
+                              lsnn_loss_result *lr)
+{
+    (void)want_pred; /* the pass fills the predictions anyway */
+    return eprop_pass(tr, task, state, stream, first, NULL, tr->pred, lr);
+}
+
+static void eprop_free(lsnn_trainer *tr)
+{
+    lsnn_eprop_free(tr->ep);
+    tr->ep = NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static const lsnn_learner_ops lsnn__learners[] = {
+    {"bptt", "BPTT", 0, 0, bptt_init, bptt_gradient, bptt_eval, bptt_free},
+    {"eprop", "e-prop", 1, 1, eprop_init, eprop_gradient, eprop_eval, eprop_free},
+};
+#define LSNN__N_LEARNERS (int)(sizeof lsnn__learners / sizeof lsnn__learners[0])
+
+const lsnn_learner_ops *lsnn_learner_at(int i)
+{
+    return i >= 0 && i < LSNN__N_LEARNERS ? &lsnn__learners[i] : NULL;
+}
+
+const lsnn_learner_ops *lsnn_learner_find(const char *name)
+{
+    for (int i = 0; i < LSNN__N_LEARNERS; i++)
+        if (strcmp(lsnn__learners[i].name, name) == 0)
+            return &lsnn__learners[i];
+    return NULL;
+}
+
+void lsnn_config_choices_learning(char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < LSNN__N_LEARNERS && len < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? "|" : "",
+                                lsnn__learners[i].name);
+}
