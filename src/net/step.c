@@ -63,7 +63,7 @@ lsnn_status lsnn_sim_step(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *
                           "simulation step %d: network (%d neurons, %d in, %d out) does not fit "
                           "the workspace (%d neurons, %d out) or the batch (%d in)",
                           t, net->n, net->n_in, net->n_out, sim->n, sim->n_out, batch->n_in);
-    if (t != sim->ep_next) {
+    if (t != sim->ep_next || t >= sim->T) {
         if (sim->ep_next == sim->T)
             return lsnn_error(LSNN_ERR_ARG,
                               "simulation step %d: all %d steps have run (lsnn_sim_end closes the "
