@@ -6,7 +6,9 @@
  * (K ~ sqrt(T)); the backward pass recomputes one segment of K steps at a time from those
  * checkpoints, so memory grows as sqrt(T) instead of T. With records (lsnn_sim_enable_records)
  * it rebuilds the segment from the recorded membrane potentials instead, for B x T x n more
- * reals. */
+ * reals. lsnn_sim_begin/step/end run the same forward pass one step at a time, for inputs that
+ * depend on earlier outputs (closed loop), and lsnn_sim_snapshot/restore save and put back the
+ * network state mid-episode, so that a network can be probed and continued bit-identically. */
 #ifndef LSNN_SIM_H
 #define LSNN_SIM_H
 
@@ -91,7 +93,101 @@ void lsnn_sim_free(lsnn_sim *sim);
 lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
                              lsnn_real *y, double *spike_count, lsnn_trace *trace);
 
-/* BPTT after lsnn_sim_forward on the same batch: gy (B, T, n_out) = dL/dy; gz_const (n) a
+/* Step-wise forward pass (closed loop).
+ *
+ * The same pass as lsnn_sim_forward, one step of every sequence at a time, so that the inputs of
+ * step t may depend on the readout of the steps before (learning-to-learn, meta-RL):
+ *
+ *   lsnn_sim_begin(sim, net, batch);
+ *   for (t = 0; t < T; t++) {
+ *       write the inputs of step t of every sequence into lsnn_batch_x(batch, g, t);
+ *       lsnn_sim_step(sim, net, batch, t, y, NULL);   (writes y rows (g, t, :))
+ *   }
+ *   lsnn_sim_end(sim, net, batch, spike_count);
+ *
+ * after which the batch holds every input of the episode and lsnn_bptt_backward runs on it as
+ * after lsnn_sim_forward: y, the spike counts, the checkpoints, the records of v (when
+ * lsnn_sim_enable_records is on) and hence the gradients are bit-identical to lsnn_sim_forward on
+ * the same inputs. The current noise needs no recording: it is a pure function of
+ * (batch->noise_key, sequence, step, neuron), so BPTT regenerates the noise the episode saw as
+ * long as noise_key is unchanged. Each step runs the batch's chunks in parallel, as the forward
+ * pass does.
+ *
+ * Contract: a batch of the whole sequence (not streamed) that fits the workspace; steps are
+ * called in order 0, 1, ..., T-1, each once (a probe between lsnn_sim_snapshot and
+ * lsnn_sim_restore excepted, below), with the batch given to lsnn_sim_begin; lsnn_sim_end only
+ * after step T-1. The network (weights, delays, noise std, constants) must not change during an
+ * episode. Whether v is recorded is decided at lsnn_sim_begin (lsnn_sim_set_recording). Until
+ * lsnn_sim_end, lsnn_bptt_backward refuses the workspace; lsnn_sim_forward on the workspace ends
+ * the episode (further steps are refused). Misuse returns LSNN_ERR_ARG or LSNN_ERR_SHAPE with a
+ * message; the episode then stays where it was. */
+lsnn_status lsnn_sim_begin(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch);
+/* Step t of every sequence: reads the inputs of step t (and, through the delays, earlier ones
+ * already consumed), writes the readout of step t into y (B, T, n_out) at rows (g, t) (y may be
+ * NULL: no readout written). spike_count (n), may be NULL, receives the spikes per neuron over
+ * the batch and the steps 0..t, summed in chunk order (at t = T-1 the totals of lsnn_sim_end). */
+lsnn_status lsnn_sim_step(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch, int t,
+                          lsnn_real *y, double *spike_count);
+/* Closes the episode after step T-1: spike_count (n, may be NULL) receives the totals, as
+ * lsnn_sim_forward's; the workspace is then ready for lsnn_bptt_backward on this batch. */
+lsnn_status lsnn_sim_end(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
+                         double *spike_count);
+
+/* The environment of lsnn_sim_run_closed_loop, called once per step t = 0..T-1 before the step:
+ * y_prev (B, n_out) is the readout of step t-1 of every sequence (NULL at t = 0); x_t (B, n_in)
+ * holds on entry the inputs the batch already has for step t (e.g. a task's), and the function
+ * writes the inputs of step t there (all of them or some channels). Returns LSNN_OK, or an
+ * error status (with lsnn_error) that stops the episode. */
+typedef lsnn_status (*lsnn_sim_env_fn)(void *ctx, int t, const lsnn_real *y_prev,
+                                       lsnn_real *x_t);
+/* Runs a whole episode in closed loop: lsnn_sim_begin, then for every step env, the copy of x_t
+ * into the batch and lsnn_sim_step, then lsnn_sim_end. y (B, T, n_out) is required; spike_count
+ * (n) may be NULL. Afterwards the batch holds the inputs env wrote and lsnn_bptt_backward can
+ * run. An error of env is returned with "closed loop: step t: " before its message, and leaves
+ * no episode open (lsnn_sim_begin starts a new one). */
+lsnn_status lsnn_sim_run_closed_loop(lsnn_sim *sim, const lsnn_net *net, lsnn_batch *batch,
+                                     lsnn_sim_env_fn env, void *ctx, lsnn_real *y,
+                                     double *spike_count);
+
+/* Snapshots of the network state during a step-wise episode.
+ *
+ * A snapshot holds the whole live state of the episode's sequences after the steps run so far:
+ * membrane potentials, adaptation b (the thresholds), spikes z, refractory counters, the `hard`
+ * threshold crossings, the delay ring buffers of future currents, the filtered readout, the spike
+ * counts of every chunk, and the step position t (the next step to run). A trained network can
+ * be probed: snapshot at t, run steps t, t+1, ... on hypothetical inputs, restore, and run step t
+ * again with the real inputs; the continuation is bit-identical to a run without the probe (y,
+ * spike counts, state and, after lsnn_sim_end, the BPTT gradient).
+ *
+ * Why the probe leaves nothing behind: a probe from t only writes what the steps >= t write:
+ * the inputs of steps >= t in the batch (the caller writes the real ones again before each step,
+ * as always), y rows of steps >= t (the caller may also give a probe another y), the BPTT
+ * checkpoints k with k K >= t and the records of v of steps >= t. Restoring returns the episode
+ * to position t, and lsnn_sim_end is accepted only after step T-1, so every one of those is
+ * rewritten by the continuation, from the same state and inputs, before BPTT can read it; the
+ * checkpoints and records of steps < t were never touched. The noise is counter-based and needs
+ * no restoring.
+ *
+ * A state belongs to the workspace it was created for. It can be taken at any position 0..T of
+ * an open episode (between lsnn_sim_begin and lsnn_sim_end) and restored into the same episode,
+ * also after lsnn_sim_end and lsnn_bptt_backward (the episode is then open again at t, and BPTT
+ * waits for the next lsnn_sim_end); a state of an earlier episode (before another lsnn_sim_begin
+ * or lsnn_sim_forward) is refused, since the checkpoints of its steps < t are gone. */
+typedef struct lsnn_sim_state lsnn_sim_state;
+/* Room for the state of any batch the workspace takes; NULL with *status on failure. */
+lsnn_sim_state *lsnn_sim_state_create(const lsnn_sim *sim, lsnn_status *status);
+void lsnn_sim_state_free(lsnn_sim_state *state);
+/* Copies the state of the open episode into state (created for this workspace). */
+lsnn_status lsnn_sim_snapshot(const lsnn_sim *sim, lsnn_sim_state *state);
+/* Puts the state back: the episode continues at lsnn_sim_state_step(state). */
+lsnn_status lsnn_sim_restore(lsnn_sim *sim, const lsnn_sim_state *state);
+/* The step position of a snapshot (the next step to run), -1 if it holds none. */
+int lsnn_sim_state_step(const lsnn_sim_state *state);
+/* 1 if a and b hold the same position and bit-identical states of the same number of sequences
+ * (the workspaces may differ if their shapes agree), else 0. */
+int lsnn_sim_state_equal(const lsnn_sim_state *a, const lsnn_sim_state *b);
+
+/* BPTT after lsnn_sim_forward (or lsnn_sim_end) on the same batch: gy (B, T, n_out) = dL/dy; gz_const (n) a
  * derivative dL/dz_j added at every step of every sequence (rate regularisation), may be NULL.
  * Writes the gradient of every parameter into grad (n_params), overwriting it. */
 lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,

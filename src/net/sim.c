@@ -438,22 +438,34 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
     }
 }
 
-lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
-                             lsnn_real *y, double *spike_count, lsnn_trace *trace)
+lsnn_status lsnn__sim_check(const lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
+                            const char *who)
 {
     if (batch->x_nt != batch->T)
-        return lsnn_error(LSNN_ERR_ARG, "simulation: a streamed batch cannot be simulated whole");
+        return lsnn_error(LSNN_ERR_ARG, "%s: a streamed batch cannot be simulated whole", who);
     if (batch->B > sim->Bmax || batch->T != sim->T || net->n != sim->n ||
         net->n_out != sim->n_out || batch->n_in != net->n_in || batch->n_out != net->n_out)
         return lsnn_error(LSNN_ERR_SHAPE,
-                          "simulation: batch (%d x %d steps, %d in, %d out) does not fit the "
+                          "%s: batch (%d x %d steps, %d in, %d out) does not fit the "
                           "workspace (%d x %d) or the network (%d in, %d out)",
-                          batch->B, batch->T, batch->n_in, batch->n_out, sim->Bmax, sim->T,
+                          who, batch->B, batch->T, batch->n_in, batch->n_out, sim->Bmax, sim->T,
                           net->n_in, net->n_out);
+    return LSNN_OK;
+}
+
+lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
+                             lsnn_real *y, double *spike_count, lsnn_trace *trace)
+{
+    lsnn_status st = lsnn__sim_check(sim, net, batch, "simulation");
+    if (st)
+        return st;
     const int nch = (batch->B + sim->CH - 1) / sim->CH;
     const int n = net->n;
     const int has_noise = lsnn__net_has_noise(net);
     const int record = sim->rec_mem && sim->recording;
+    /* The pass overwrites the state of any step-wise episode, which ends here. */
+    sim->ep_batch = sim->ep_last_batch = NULL;
+    sim->ep_id++;
     lsnn__sparse_pack(sim, net);
 #pragma omp parallel for schedule(dynamic, 1)
     for (int ci = 0; ci < nch; ci++) {
@@ -463,12 +475,7 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
         lsnn__chunk_reset(sim, c);
         memset(c->count, 0, sizeof(double) * n);
         for (int t = 0; t < sim->T; t++) {
-            if (t % sim->K == 0)
-                lsnn__chunk_save(sim, c, t / sim->K);
-            lsnn__chunk_step(sim, net, c, batch, g0, bc, t, y, c->count, has_noise);
-            if (record)
-                memcpy(c->recv + (size_t)t * sim->CH * n, c->v,
-                       sizeof(lsnn_real) * (size_t)bc * n);
+            lsnn__chunk_advance(sim, net, c, batch, g0, bc, t, y, has_noise, record);
             if (trace && ci == 0) {
                 for (int j = 0; j < n; j++) {
                     size_t o = (size_t)t * n + j;

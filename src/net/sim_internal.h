@@ -3,6 +3,8 @@
 #ifndef LSNN_SIM_INTERNAL_H
 #define LSNN_SIM_INTERNAL_H
 
+#include <string.h>
+
 #include "lsnn/sim.h"
 
 #if defined(__SSE2__)
@@ -66,6 +68,15 @@ struct lsnn_sim {
     int recording;             /* forward passes write the records (lsnn_sim_set_recording) */
     int rec_valid;             /* the last forward pass wrote them */
     const lsnn_batch *fwd_batch; /* batch of the last forward pass (for the backward check) */
+    /* The step-wise episode (src/net/step.c): ep_batch is its batch, NULL when none is open;
+     * ep_next the next step; ep_nch its chunks; ep_record and ep_noise the forward pass's
+     * `record` and `has_noise`, fixed at lsnn_sim_begin. ep_id numbers the episodes: every
+     * lsnn_sim_begin and lsnn_sim_forward starts a new one (snapshots of older ones are
+     * refused). ep_last_batch is the batch of episode ep_id, kept after lsnn_sim_end for
+     * lsnn_sim_restore. */
+    const lsnn_batch *ep_batch, *ep_last_batch;
+    int ep_next, ep_nch, ep_record, ep_noise;
+    uint64_t ep_id;
 };
 
 /* Sequences that the sparse adjoint (src/learn/bptt.c) updates at once: four SSE registers of
@@ -88,6 +99,21 @@ void lsnn__sparse_pack(lsnn_sim *sim, const lsnn_net *net);
 void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
                       const lsnn_batch *batch, int g0, int bc, int t, lsnn_real *y,
                       double *count, int has_noise);
+
+/* Step t of chunk c in a forward pass (lsnn_sim_forward, lsnn_sim_step): saves the checkpoint
+ * of the state before step t when t is a multiple of K, runs the step (readout into y, spikes
+ * into c->count), and records v when record != 0. */
+static inline void lsnn__chunk_advance(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
+                                       const lsnn_batch *batch, int g0, int bc, int t,
+                                       lsnn_real *y, int has_noise, int record)
+{
+    if (t % sim->K == 0)
+        lsnn__chunk_save(sim, c, t / sim->K);
+    lsnn__chunk_step(sim, net, c, batch, g0, bc, t, y, c->count, has_noise);
+    if (record)
+        memcpy(c->recv + (size_t)t * sim->CH * net->n, c->v,
+               sizeof(lsnn_real) * (size_t)bc * net->n);
+}
 
 /* Asks for the cache lines of p[0 .. bytes) ahead of their use. The backward pass reads the
  * input batch (B, T, n_in) one row per sequence and step, backwards in time, rows of different
@@ -140,6 +166,11 @@ static inline int lsnn__nonzero(const lsnn_real *x, int n, int *idx)
     }
     return k;
 }
+
+/* LSNN_OK if batch can be simulated whole by sim and net, else the error (messages start with
+ * who). */
+lsnn_status lsnn__sim_check(const lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
+                            const char *who);
 
 /* 1 if any neuron has a non-zero noise std. */
 int lsnn__net_has_noise(const lsnn_net *net);
