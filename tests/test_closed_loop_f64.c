@@ -27,8 +27,10 @@
 #include <cmocka.h>
 
 #include "lsnn/config.h"
+#include "lsnn/config_map.h"
 #include "lsnn/eprop.h"
 #include "lsnn/learn.h"
+#include "lsnn/config_map.h"
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
 #include "lsnn/status.h"

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "lsnn/config.h"
+#include "lsnn/config_map.h"
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
 #include "lsnn/status.h"
