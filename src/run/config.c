@@ -578,7 +578,6 @@ static bool is_space(char ch)
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
 }
 
-static lsnn_status check_field(const lsnn_config *cfg, const cfg_field *f, const char *origin);
 
 lsnn_status lsnn_config_set(lsnn_config *cfg, const char *assignment)
 {
@@ -641,14 +640,14 @@ lsnn_status lsnn_config_set(lsnn_config *cfg, const char *assignment)
     /* Only this key's own range here: the constraints between keys wait for
      * lsnn_config_validate, so that overrides may come in any order (deepr.enabled before
      * network.init, say). */
-    st = check_field(&tmp, f, origin);
+    st = lsnn__cfg_check_field(&tmp, f, origin);
     if (st != LSNN_OK)
         return st;
     *cfg = tmp;
     return LSNN_OK;
 }
 
-static lsnn_status check_field(const lsnn_config *cfg, const cfg_field *f, const char *origin)
+lsnn_status lsnn__cfg_check_field(const lsnn_config *cfg, const cfg_field *f, const char *origin)
 {
     const void *p = lsnn__cfg_field_cptr(cfg, f);
     char range[64], got[48];
@@ -700,164 +699,6 @@ static lsnn_status check_field(const lsnn_config *cfg, const cfg_field *f, const
     }
     case CT_U64:
         return LSNN_OK;
-    }
-    return LSNN_OK;
-}
-
-lsnn_status lsnn_config_validate(const lsnn_config *cfg, const char *origin)
-{
-    origin = origin_or_default(origin);
-    if (!cfg)
-        return lsnn_error(LSNN_ERR_ARG, "%s: lsnn_config_validate: NULL argument", origin);
-    for (size_t i = 0; i < N_FIELDS; i++) {
-        lsnn_status st = check_field(cfg, &fields[i], origin);
-        if (st != LSNN_OK)
-            return st;
-    }
-
-    /* constraints between keys: keep in sync with cross_docs[] */
-    const lsnn_network_config *net = &cfg->network;
-    const lsnn_store_recall_config *sr = &cfg->store_recall;
-    if ((long long)net->n_regular + net->n_adaptive < 1)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: network: n_regular + n_adaptive must be >= 1 (zero neurons)",
-                          origin);
-    long long steps = (long long)sr->n_symbols * sr->symbol_ms;
-    if (steps > MAX_SEQ_STEPS)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: store_recall: n_symbols * symbol_ms must be <= %lld steps per "
-                          "sequence, got %lld",
-                          origin, MAX_SEQ_STEPS, steps);
-    if (cfg->deepr.enabled && strcmp(net->init, "signed") != 0)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: deepr.enabled: DEEP R needs signed neurons and inputs: set "
-                          "network.init to \"signed\" (got \"%s\")",
-                          origin, net->init);
-    if (cfg->deepr.enabled && !(net->connectivity < 1))
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: deepr.enabled: DEEP R rewires a sparse network: set "
-                          "network.connectivity below 1 (e.g. 0.12)",
-                          origin);
-    const int eprop = strcmp(cfg->learning, "eprop") == 0;
-    if (eprop && cfg->loss.rate_reg > 0)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: loss.rate_reg: the batch-wide rate regularisation needs BPTT; with "
-                          "e-prop use the online eprop.rate_reg",
-                          origin);
-    if (!eprop && cfg->eprop.rate_reg > 0)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: eprop.rate_reg: set for learning \"%s\"; use loss.rate_reg with "
-                          "BPTT",
-                          origin, cfg->learning);
-    if (net->bidirectional && strcmp(cfg->learning, "bptt") != 0)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: network.bidirectional: the backward direction reads each sequence "
-                          "from its end, which an online rule cannot: set learning to \"bptt\" "
-                          "(got \"%s\")",
-                          origin, cfg->learning);
-    if (net->bidirectional && strcmp(cfg->model, "lsnn") != 0)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: network.bidirectional: only the spiking network (model \"lsnn\") "
-                          "has a bidirectional form (got \"%s\")",
-                          origin, cfg->model);
-    if (net->bidirectional && net->layers > 1)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: network.bidirectional: one layer per direction only (got "
-                          "network.layers = %d)",
-                          origin, net->layers);
-    const int rate_out = strcmp(net->readout, "rate") == 0;
-    const int module_task = strcmp(cfg->task, "softmax") == 0 || strcmp(cfg->task, "kwta") == 0;
-    if (rate_out && net->bidirectional)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: network.readout: the rate readout reads one network; it has no "
-                          "bidirectional form (set network.bidirectional to false)",
-                          origin);
-    if (rate_out && net->global_connectivity)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: network.readout: the rate readout is fixed, so it cannot share a "
-                          "global connectivity level with W_in and W_rec (set "
-                          "network.global_connectivity to false)",
-                          origin);
-    const int embed = net->module[0] != 0;
-    if (embed && !rate_out)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: network.module: the embedded module's outputs are rates: set "
-                          "network.readout to \"rate\"",
-                          origin);
-    if (embed && (module_task || strcmp(cfg->learning, "bptt") != 0 ||
-                  strcmp(cfg->model, "lsnn") != 0 || cfg->deepr.enabled ||
-                  strcmp(net->init, "signed") == 0 || net->connectivity < 1))
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: network.module: embedding a module needs task store_recall or "
-                          "smnist, learning \"bptt\", model \"lsnn\", a dense (connectivity "
-                          "1), unsigned (init \"gaussian\") network and no DEEP R",
-                          origin);
-    if (rate_out && strcmp(cfg->model, "lsnn") != 0)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: network.readout: the rate readout counts spikes; model \"%s\" "
-                          "has none (set model to \"lsnn\")",
-                          origin, cfg->model);
-    if (rate_out && strcmp(cfg->learning, "bptt") != 0)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: network.readout: the losses on window-averaged rates need BPTT "
-                          "(e-prop does not compute them online): set learning to \"bptt\"",
-                          origin);
-    if (rate_out && strcmp(cfg->task, "timit") == 0)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: network.readout: the rate readout is not available for task "
-                          "\"timit\"",
-                          origin);
-    if (module_task) {
-        const lsnn_module_config *mo = &cfg->module;
-        if (!rate_out)
-            return lsnn_error(LSNN_ERR_CONFIG,
-                              "%s: network.readout: task \"%s\" is trained on the firing rates "
-                              "of output groups: set network.readout to \"rate\"",
-                              origin, cfg->task);
-        if (strcmp(cfg->learning, "bptt") != 0 || strcmp(cfg->model, "lsnn") != 0)
-            return lsnn_error(LSNN_ERR_CONFIG,
-                              "%s: task \"%s\" needs learning \"bptt\" and model \"lsnn\" (its "
-                              "loss is on window-averaged rates, which e-prop does not compute "
-                              "online)",
-                              origin, cfg->task);
-        if (mo->t_init >= mo->steps)
-            return lsnn_error(LSNN_ERR_CONFIG,
-                              "%s: module.t_init: must be < module.steps (%d), got %d", origin,
-                              mo->steps, mo->t_init);
-        const int kwta = strcmp(cfg->task, "kwta") == 0;
-        const char *map = kwta ? "identity" : mo->mapping;
-        if (strcmp(map, "identity") == 0 && mo->n_in != mo->n_out)
-            return lsnn_error(LSNN_ERR_CONFIG,
-                              "%s: module.n_in: %s needs as many inputs as outputs (n_out = %d), "
-                              "got %d",
-                              origin, kwta ? "task kwta" : "mapping \"identity\"", mo->n_out,
-                              mo->n_in);
-        if (strcmp(map, "signed") == 0 && mo->n_in != 2 * mo->n_out)
-            return lsnn_error(LSNN_ERR_CONFIG,
-                              "%s: module.n_in: mapping \"signed\" codes each value as a pair "
-                              "(x+, x-): n_in must be 2 n_out = %d, got %d",
-                              origin, 2 * mo->n_out, mo->n_in);
-        if (kwta && mo->k >= mo->n_out)
-            return lsnn_error(LSNN_ERR_CONFIG,
-                              "%s: module.k: must be < module.n_out (%d), got %d", origin,
-                              mo->n_out, mo->k);
-        if (kwta && mo->rate_zero > mo->rate_one)
-            return lsnn_error(LSNN_ERR_CONFIG,
-                              "%s: module.rate_zero: must be <= module.rate_one", origin);
-    }
-    if (!rate_out && strcmp(cfg->loss.rate_reg_neurons, "hidden") == 0)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: loss.rate_reg_neurons: \"hidden\" means the neurons outside the "
-                          "groups of the rate readout; set network.readout to \"rate\"",
-                          origin);
-    double p_spike = sr->rate_hz * net->dt / 1000.0;
-    if (!(p_spike <= 1.0)) {
-        char got[48];
-        lsnn__cfg_fmt_double(got, sizeof got, p_spike);
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "%s: store_recall.rate_hz: rate_hz * network.dt / 1000 must be <= 1 "
-                          "(input spike probability per step), got %s",
-                          origin, got);
     }
     return LSNN_OK;
 }

@@ -66,6 +66,9 @@ extern const char *const lsnn__cfg_cross_docs[];
 extern const size_t lsnn__cfg_n_cross_docs;
 #define cross_docs lsnn__cfg_cross_docs
 
+/* Checks one key's value: type, range, choices (config.c). */
+lsnn_status lsnn__cfg_check_field(const lsnn_config *cfg, const cfg_field *f, const char *origin);
+
 /* Helpers shared by config.c and config_json.c. */
 /* Length of the section part of a dotted key ("network.tau_m" -> 7; a top-level key -> 0). */
 static inline size_t section_len(const char *key)

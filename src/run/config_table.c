@@ -351,6 +351,7 @@ const char *const lsnn__cfg_cross_docs[] = {
     "`deepr.enabled` requires `network.init` = `signed` (DEEP R keeps each synapse's sign, so "
     "every neuron and input channel needs one) and `network.connectivity` < 1 (a dense network "
     "has no free positions to regrow synapses at).",
+    "`learning` = `eprop` and `deepr.enabled` require `model` = `lsnn` (the spiking network).",
     "`network.bidirectional` requires `learning` = `bptt`, `model` = `lsnn` and "
     "`network.layers` = 1.",
     "`network.readout` = `rate` requires `network.rate_group * n_out` (n_out of the task) <= "

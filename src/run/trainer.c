@@ -71,11 +71,6 @@ lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
     }
     tr->is_ann = !tr->model->spiking;
     tr->use_eprop = tr->learner->spiking_only;
-    if (tr->learner->spiking_only && !tr->model->spiking)
-        return lsnn_error(LSNN_ERR_CONFIG,
-                          "learning: %s trains the spiking network (model \"lsnn\"), not the "
-                          "%s baseline",
-                          tr->learner->title, cfg->model);
     tr->task = lsnn_task_find(cfg->task);
     if (!tr->task)
         return lsnn_error(LSNN_ERR_CONFIG, "task: unknown task '%s'", cfg->task);
@@ -88,12 +83,7 @@ lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
     if ((st = lsnn_optim_params_from_config(&cfg->optim, &tr->optp)) ||
         (st = lsnn_optim_init(&tr->opt, &tr->optp, tr->n_params)))
         goto fail;
-    if (cfg->deepr.enabled) {
-        if (!tr->model->spiking) {
-            st = lsnn_error(LSNN_ERR_CONFIG, "deepr.enabled: DEEP R rewires the spiking network "
-                                             "(model \"lsnn\"), not the %s baseline", cfg->model);
-            goto fail;
-        }
+    if (cfg->deepr.enabled) { /* on the spiking model: lsnn_config_validate */
         lsnn_deepr_params dp;
         lsnn_deepr_params_from_config(&cfg->deepr, &dp);
         if ((st = lsnn_deepr_init(&tr->deepr, &dp, &tr->net, cfg->network.global_connectivity,
