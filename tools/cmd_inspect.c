@@ -17,12 +17,10 @@
 
 #include "lsnn/checkpoint.h"
 #include "lsnn/config.h"
+#include "lsnn/net_stats.h"
 #include "lsnn/network.h"
 #include "lsnn/task.h"
 #include "lsnn/train.h"
-
-#define MAX_GROUPS (LSNN_MAX_POP + 3)
-
 
 static const char *INSPECT_HELP =
     "usage: lsnn inspect MODEL.safetensors\n"
@@ -39,32 +37,6 @@ static const char *INSPECT_HELP =
     "\n"
     "options:\n"
     "  -h, --help   this text\n";
-
-/* A sub-population: a range of input channels (input = 1) or neurons, or the readout. */
-typedef struct group {
-    char name[LSNN_NAME_MAX + 8];
-    int input, readout;
-    int off, count;
-    int sign; /* 1, -1, 0 = unsigned */
-} group;
-
-static int group_of(const group *g, int ng, int input, int idx)
-{
-    for (int k = 0; k < ng; k++)
-        if (!g[k].readout && g[k].input == input && idx >= g[k].off &&
-            idx < g[k].off + g[k].count)
-            return k;
-    return -1;
-}
-
-/* Input groups: X, or X_E and X_I (input channels need not be contiguous by sign, so these two
- * groups are described by the sign rather than a range; `off` is unused for them). */
-static int input_group(const lsnn_net *net, int i)
-{
-    if (!net->input_sign)
-        return 0;
-    return net->input_sign[i] > 0 ? 0 : 1;
-}
 
 int lsnn_cmd_inspect(int argc, char **argv)
 {
@@ -106,71 +78,14 @@ int lsnn_cmd_inspect(int argc, char **argv)
         return die("%s", lsnn_last_error());
     }
 
-    /* Sub-populations: inputs, populations, readout. */
-    group g[MAX_GROUPS];
-    int ng = 0, n_x = net.input_sign ? 2 : 1;
-    memset(g, 0, sizeof g);
-    for (int k = 0; k < n_x; k++) {
-        group *x = &g[ng++];
-        x->input = 1;
-        x->sign = net.input_sign ? (k == 0 ? 1 : -1) : 0;
-        snprintf(x->name, sizeof x->name, "%s", !net.input_sign ? "X" : k == 0 ? "X_E" : "X_I");
+    lsnn_net_stats *S = malloc(sizeof *S);
+    if (!S) {
+        lsnn_net_free(&net);
+        return die("inspect: out of memory");
     }
-    for (int i = 0; i < net.n_in; i++)
-        g[input_group(&net, i)].count++;
-    for (int p = 0; p < net.n_pop; p++) {
-        group *q = &g[ng++];
-        snprintf(q->name, sizeof q->name, "%s", net.pop[p].name);
-        q->off = net.pop[p].off;
-        q->count = net.pop[p].count;
-        q->sign = net.pop[p].sign;
-    }
-    group *Y = &g[ng++];
-    snprintf(Y->name, sizeof Y->name, "Y");
-    Y->readout = 1;
-    Y->count = net.n_out;
-
-    /* Counts per (source group, target group) and signs per source group. */
-    static double poss[MAX_GROUPS][MAX_GROUPS], have[MAX_GROUPS][MAX_GROUPS];
-    long pos[MAX_GROUPS] = {0}, neg[MAX_GROUPS] = {0}, zero[MAX_GROUPS] = {0},
-         bad[MAX_GROUPS] = {0};
-    memset(poss, 0, sizeof poss);
-    memset(have, 0, sizeof have);
-    size_t act[LSNN_MAX_PROJ + 1] = {0}, full[LSNN_MAX_PROJ + 1] = {0};
-    for (int p = 0; p <= net.n_proj; p++) {
-        const int ro = p == net.n_proj;
-        const lsnn_projection *pr = ro ? NULL : &net.proj[p];
-        const int n_src = ro ? net.n : pr->n_src, n_dst = ro ? net.n_out : pr->n_dst;
-        const lsnn_real *w = ro ? net.w_out : pr->w;
-        const uint8_t *mask = ro ? net.w_out_mask : pr->mask;
-        full[p] = (size_t)n_src * n_dst;
-        for (int i = 0; i < n_src; i++) {
-            int input = !ro && pr->src_is_input;
-            int src = input ? pr->src_off + i : ro ? i : pr->src_off + i;
-            int s = input ? input_group(&net, src) : group_of(g, ng, 0, src);
-            int sign = s >= 0 ? g[s].sign : 0;
-            for (int j = 0; j < n_dst; j++) {
-                int t = ro ? ng - 1 : group_of(g, ng, 0, pr->dst_off + j);
-                if (!ro && pr->no_self && !pr->src_is_input && src == pr->dst_off + j)
-                    continue;
-                if (ro && !lsnn_net_readout_possible(&net, i, j)) /* across two directions */
-                    continue;
-                size_t k = (size_t)i * n_dst + j;
-                int on = !mask || mask[k];
-                act[p] += (size_t)on;
-                if (s < 0 || t < 0)
-                    continue;
-                poss[s][t] += 1;
-                if (!on)
-                    continue;
-                have[s][t] += w[k] != 0;
-                pos[s] += w[k] > 0;
-                neg[s] += w[k] < 0;
-                zero[s] += w[k] == 0;
-                bad[s] += sign * w[k] < 0;
-            }
-        }
-    }
+    lsnn_net_stats_compute(&net, S);
+    const lsnn_net_group *g = S->group;
+    const int ng = S->n_groups, n_x = S->n_input_groups;
 
     printf("model: %s (task %s, iteration %ld, seed %llu)\n", path, cfg.task, iteration,
            cfg.seed);
@@ -194,8 +109,8 @@ int lsnn_cmd_inspect(int argc, char **argv)
     printf("\nparameters: %zu active (full %zu)\n", lsnn_net_count_params(&net, 1),
            lsnn_net_count_params(&net, 0));
     for (int p = 0; p <= net.n_proj; p++)
-        printf("  %-10s %8zu (%zu)%s\n", p < net.n_proj ? net.proj[p].name : "w_out", act[p],
-               full[p],
+        printf("  %-10s %8zu (%zu)%s\n", p < net.n_proj ? net.proj[p].name : "w_out", S->active[p],
+               S->full[p],
                (p < net.n_proj ? net.proj[p].frozen : net.readout_frozen) ? "  frozen" : "");
     printf("  %-10s %8d (%d)%s\n", "b_out", net.n_out, net.n_out,
            net.readout_frozen ? "  frozen" : "");
@@ -212,8 +127,8 @@ int lsnn_cmd_inspect(int argc, char **argv)
     for (int s = 0; s < ng - 1; s++) {
         printf("  %-8s", g[s].name);
         for (int t = n_x; t < ng; t++) {
-            if (poss[s][t] > 0)
-                printf(" %7.3f", have[s][t] / poss[s][t]);
+            if (S->possible[s][t] > 0)
+                printf(" %7.3f", S->existing[s][t] / S->possible[s][t]);
             else
                 printf(" %7s", "-");
         }
@@ -227,14 +142,15 @@ int lsnn_cmd_inspect(int argc, char **argv)
     for (int s = 0; s < ng - 1; s++) {
         char v[24];
         if (g[s].sign)
-            snprintf(v, sizeof v, "%ld", bad[s]);
+            snprintf(v, sizeof v, "%ld", S->violations[s]);
         else
             snprintf(v, sizeof v, "-"); /* unsigned: no sign to violate */
         printf("  %-8s %-5s %9ld %9ld %9ld %11s\n", g[s].name,
-               g[s].sign > 0 ? "exc" : g[s].sign < 0 ? "inh" : "none", pos[s], neg[s], zero[s], v);
-        violations += bad[s];
+               g[s].sign > 0 ? "exc" : g[s].sign < 0 ? "inh" : "none", S->positive[s], S->negative[s], S->zero[s], v);
+        violations += S->violations[s];
     }
     printf("Dale's law violations: %ld\n", violations);
+    free(S);
     lsnn_net_free(&net);
     return 0;
 }

@@ -17,6 +17,7 @@
 #include "lsnn/learn.h"
 #include "lsnn/linalg.h"
 #include "lsnn/mfcc.h"
+#include "lsnn/net_stats.h"
 #include "lsnn/network.h"
 #include "lsnn/neuron.h"
 #include "lsnn/plot.h"
