@@ -19,6 +19,7 @@
 #include "lsnn/network.h"
 #include "lsnn/neuron.h"
 #include "lsnn/plot.h"
+#include "lsnn/report.h"
 #include "lsnn/safetensors.h"
 #include "lsnn/sha256.h"
 #include "lsnn/sim.h"
