@@ -121,70 +121,73 @@ static int lsnn__cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, const lsnn_net *net)
-{
-    if (!net || net->n < 1 || net->n_pop < 1 || net->n_pop > LSNN_PLOT_MAX_POP)
-        return lsnn_error(LSNN_ERR_ARG, "%s: plot connectivity: no network", path ? path : "plot");
-    /* Nodes: 0 = input X, then the non-empty populations, then the readout Y. */
-    int node_of_pop[LSNN_PLOT_MAX_POP], pop_of_node[LSNN_PLOT_MAX_POP + 2], P = 0;
-    for (int p = 0; p < net->n_pop; p++) {
-        node_of_pop[p] = net->pop[p].count > 0 ? 1 + P : -1;
-        if (net->pop[p].count > 0)
-            pop_of_node[1 + P++] = p;
-    }
-    const int N = P + 2;
+/* The diagram: nodes 0 = input X, then the non-empty populations, then the readout Y. */
+typedef struct lsnn__diagram {
+    int node_of_pop[LSNN_PLOT_MAX_POP], pop_of_node[LSNN_PLOT_MAX_POP + 2];
+    int P, N;        /* non-empty populations, nodes */
     /* Possible and existing synapses between nodes (rows: source node, columns: target). */
     double poss[LSNN_PLOT_MAX_POP + 2][LSNN_PLOT_MAX_POP + 2];
     double have[LSNN_PLOT_MAX_POP + 2][LSNN_PLOT_MAX_POP + 2];
-    memset(poss, 0, sizeof poss);
-    memset(have, 0, sizeof have);
-    int n_rec = 0; /* projections between neurons: recurrent, feed-forward between layers */
+    int n_rec;       /* projections between neurons: recurrent, feed-forward between layers */
+    lsnn__node nd[LSNN_PLOT_MAX_POP + 2];
+    int ring;        /* populations on a ring (3 or more) rather than in a column */
+    double th0;      /* angle of the first node on the ring */
+} lsnn__diagram;
+
+/* The nodes and the synapse counts between them. */
+static void lsnn__diagram_count(const lsnn_net *net, lsnn__diagram *D)
+{
+    memset(D, 0, sizeof *D);
+    int P = 0;
+    for (int p = 0; p < net->n_pop; p++) {
+        D->node_of_pop[p] = net->pop[p].count > 0 ? 1 + P : -1;
+        if (net->pop[p].count > 0)
+            D->pop_of_node[1 + P++] = p;
+    }
+    const int N = P + 2;
+    D->P = P;
+    D->N = N;
     for (int q = 0; q < net->n_proj; q++) {
         const lsnn_projection *pr = &net->proj[q];
-        n_rec += !pr->src_is_input;
+        D->n_rec += !pr->src_is_input;
         for (int i = 0; i < pr->n_src; i++) {
             int sp = pr->src_is_input ? -1 : lsnn__pop_of(net, pr->src_off + i);
-            int s = pr->src_is_input ? 0 : sp >= 0 ? node_of_pop[sp] : -1;
+            int s = pr->src_is_input ? 0 : sp >= 0 ? D->node_of_pop[sp] : -1;
             if (s < 0)
                 continue;
             for (int j = 0; j < pr->n_dst; j++) {
                 int dj = pr->dst_off + j, tp = lsnn__pop_of(net, dj);
-                int t = tp >= 0 ? node_of_pop[tp] : -1;
+                int t = tp >= 0 ? D->node_of_pop[tp] : -1;
                 if (t < 0 || (pr->no_self && !pr->src_is_input && pr->src_off + i == dj))
                     continue;
                 /* A masked synapse is possible but absent (DEEP R keeps its slot). */
-                poss[s][t] += 1;
+                D->poss[s][t] += 1;
                 if (!pr->mask || pr->mask[(size_t)i * pr->n_dst + j])
-                    have[s][t] += pr->w[(size_t)i * pr->n_dst + j] != 0;
+                    D->have[s][t] += pr->w[(size_t)i * pr->n_dst + j] != 0;
             }
         }
     }
     for (int j = 0; j < net->n; j++) {
-        int sp = lsnn__pop_of(net, j), s = sp >= 0 ? node_of_pop[sp] : -1;
+        int sp = lsnn__pop_of(net, j), s = sp >= 0 ? D->node_of_pop[sp] : -1;
         if (s < 1)
             continue;
         for (int k = 0; k < net->n_out; k++) {
             if (!lsnn_net_readout_possible(net, j, k)) /* across two directions */
                 continue;
-            poss[s][N - 1] += 1;
-            have[s][N - 1] += net->w_out[(size_t)j * net->n_out + k] != 0;
+            D->poss[s][N - 1] += 1;
+            D->have[s][N - 1] += net->w_out[(size_t)j * net->n_out + k] != 0;
         }
     }
-    lsnn__canvas c;
-    lsnn_status st = lsnn__canvas_open(&c, path, width, height);
-    if (st)
-        return st;
-    cairo_t *cr = c.cr;
-    const double fs = lsnn__font_size(width, height);
+}
 
-    /* Left: the diagram. X on the left, Y on the right, the populations between them: in a
-     * column when there are one or two, else on a ring (a column of three or more crowds the
-     * arrows and labels between neighbours and runs arrows through the middle nodes). */
-    double dl = fs, dr = round(width * 0.46), dtop = round(2.6 * fs), dbot = height - 1.5 * fs;
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    lsnn__font(cr, fs, 1);
-    lsnn__text(cr, (dl + dr) / 2, 0.6 * fs, "connection probability", 0.5, 0);
-    lsnn__node nd[LSNN_PLOT_MAX_POP + 2];
+/* Places the nodes in the box [dl, dr] x [dtop, dbot]: X on the left, Y on the right, the
+ * populations between them: in a column when there are one or two, else on a ring (a column of
+ * three or more crowds the arrows and labels between neighbours and runs arrows through the
+ * middle nodes). */
+static void lsnn__diagram_layout(const lsnn_net *net, lsnn__diagram *D, double dl, double dr,
+                                 double dtop, double dbot, double fs)
+{
+    const int P = D->P, N = D->N;
     const int ring = P >= 3;
     double rad = fmin((dr - dl) / 11, (dbot - dtop) / (3.2 * (P > 0 ? P : 1) + 0.8));
     /* Ring: radii rx, ry and the angle of the first node, chosen so that no node sits on the
@@ -199,9 +202,11 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
         if (P % 2 == 0 && (P / 2) % 2 == 0)
             th0 += LSNN__PI / P;
     }
+    D->ring = ring;
+    D->th0 = th0;
     rad = fmax(rad, 2.4 * fs); /* room for the label and the count */
     for (int k = 0; k < N; k++) {
-        lsnn__node *n = &nd[k];
+        lsnn__node *n = &D->nd[k];
         n->r = rad;
         if (k == 0 || k == N - 1) {
             n->x = k == 0 ? dl + rad + 0.5 * fs : dr - rad - 0.5 * fs;
@@ -211,9 +216,9 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
             n->ink = (lsnn__rgb){0, 0, 0};
             n->count = k == 0 ? net->n_in : net->n_out;
         } else {
-            const lsnn_population *pp = &net->pop[pop_of_node[k]];
+            const lsnn_population *pp = &net->pop[D->pop_of_node[k]];
             lsnn_plot_population q = {pp->name, pp->off, pp->count, pp->sign,
-                                      lsnn__pop_adaptive(net, pop_of_node[k])};
+                                      lsnn__pop_adaptive(net, D->pop_of_node[k])};
             if (ring) {
                 const double th = th0 + 2 * LSNN__PI * (k - 1) / P;
                 n->x = (dl + dr) / 2 + rx * cos(th);
@@ -228,12 +233,18 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
             n->count = pp->count;
         }
     }
-    /* Arrows first, nodes on top. */
+}
+
+/* The arrows between the nodes, with their probabilities. */
+static void lsnn__diagram_arrows(cairo_t *cr, const lsnn__diagram *D, double fs)
+{
+    const int P = D->P, N = D->N, ring = D->ring;
+    const double th0 = D->th0;
     for (int s = 0; s < N - 1; s++)
         for (int t = 1; t < N; t++) {
-            if (poss[s][t] <= 0)
+            if (D->poss[s][t] <= 0)
                 continue;
-            double p = have[s][t] / poss[s][t];
+            double p = D->have[s][t] / D->poss[s][t];
             if (p <= 0)
                 continue;
             if (s == t) {
@@ -242,7 +253,7 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
                 double ang = (s - 0.5) / P < 0.5 ? -LSNN__PI / 2 : LSNN__PI / 2;
                 if (ring)
                     ang = th0 + 2 * LSNN__PI * (s - 1) / P;
-                lsnn__loop(cr, &nd[s], ang, p, fs);
+                lsnn__loop(cr, &D->nd[s], ang, p, fs);
             } else {
                 /* Two populations connected both ways: two curves bent to opposite sides. On
                  * the ring, the labels of the long arrows from X and to Y sit nearer X and Y,
@@ -254,18 +265,24 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
                 for (int o = 1; ring && bend == 0 && o <= P; o++) {
                     if (o == s || o == t)
                         continue;
-                    double dx = nd[t].x - nd[s].x, dy = nd[t].y - nd[s].y;
-                    double ox = nd[o].x - nd[s].x, oy = nd[o].y - nd[s].y;
+                    double dx = D->nd[t].x - D->nd[s].x, dy = D->nd[t].y - D->nd[s].y;
+                    double ox = D->nd[o].x - D->nd[s].x, oy = D->nd[o].y - D->nd[s].y;
                     double len2 = dx * dx + dy * dy, u = (ox * dx + oy * dy) / len2;
                     double cross = dx * oy - dy * ox;
-                    if (u > 0 && u < 1 && fabs(cross) / sqrt(len2) < 1.5 * nd[o].r)
+                    if (u > 0 && u < 1 && fabs(cross) / sqrt(len2) < 1.5 * D->nd[o].r)
                         bend = cross > 0 ? -0.22 : 0.22;
                 }
-                lsnn__arrow(cr, &nd[s], &nd[t], bend, lpos, p, fs);
+                lsnn__arrow(cr, &D->nd[s], &D->nd[t], bend, lpos, p, fs);
             }
         }
+}
+
+/* The nodes: circles with the label and the number of neurons (or channels, outputs). */
+static void lsnn__diagram_nodes(cairo_t *cr, const lsnn__diagram *D, double fs)
+{
+    const int N = D->N;
     for (int k = 0; k < N; k++) {
-        lsnn__node *n = &nd[k];
+        const lsnn__node *n = &D->nd[k];
         cairo_new_sub_path(cr);
         cairo_arc(cr, n->x, n->y, n->r, 0, 2 * LSNN__PI);
         lsnn__color(cr, n->fill);
@@ -282,184 +299,255 @@ lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, cons
         lsnn__font(cr, 0.8 * fs, 0);
         lsnn__text(cr, n->x, n->y + 0.25 * fs, buf, 0.5, 0);
     }
+}
+
+/* The weights between neurons as one (n, n) matrix (malloc'd): W_rec of a one-layer network, or
+ * every projection between neurons in its block (layers, the two directions); *vmax receives the
+ * colour limit, the 99th percentile of |w|, so that a few large weights do not wash out the rest
+ * (larger values take the end colour). */
+static lsnn_status lsnn__weights_matrix(const lsnn_net *net, const char *path, lsnn_real **out,
+                                        double *vmax_out)
+{
+    const int ns = net->n, nt = net->n;
+    size_t sz = (size_t)ns * nt;
+    double *mag = malloc(sizeof(double) * sz);
+    lsnn_real *wall = calloc(sz, sizeof(lsnn_real));
+    if (!mag || !wall) {
+        free(mag);
+        free(wall);
+        return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
+    }
+    for (int q = 0; q < net->n_proj; q++) {
+        const lsnn_projection *pr = &net->proj[q];
+        for (int i = 0; !pr->src_is_input && i < pr->n_src; i++)
+            for (int j = 0; j < pr->n_dst; j++)
+                wall[(size_t)(pr->src_off + i) * nt + pr->dst_off + j] =
+                    pr->w[(size_t)i * pr->n_dst + j];
+    }
+    size_t nz = 0;
+    for (size_t k = 0; k < sz; k++)
+        if (wall[k] != 0)
+            mag[nz++] = fabs((double)wall[k]);
+    double vmax = 1;
+    if (nz > 0) {
+        qsort(mag, nz, sizeof(double), lsnn__cmp_double);
+        vmax = mag[(size_t)floor(0.99 * (double)(nz - 1))];
+        if (!(vmax > 0))
+            vmax = mag[nz - 1] > 0 ? mag[nz - 1] : 1;
+    }
+    free(mag);
+    *out = wall;
+    *vmax_out = vmax;
+    return LSNN_OK;
+}
+
+/* The (ns, nt) weights in the data area of a, in the diverging colours, one cell per weight. */
+static lsnn_status lsnn__weights_image(cairo_t *cr, const lsnn__axes *a, const lsnn_real *wall,
+                                       int ns, int nt, double vmax, const char *path)
+{
+    cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, nt, ns);
+    if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(img);
+        return lsnn_error(LSNN_ERR_NOMEM, "%s: cannot allocate a %d x %d image", path, nt, ns);
+    }
+    cairo_surface_flush(img);
+    unsigned char *px = cairo_image_surface_get_data(img);
+    int stride = cairo_image_surface_get_stride(img);
+    for (int i = 0; i < ns; i++) {
+        uint32_t *row = (uint32_t *)(px + (size_t)i * stride);
+        for (int j = 0; j < nt; j++) {
+            lsnn__rgb col = lsnn__diverging(wall[(size_t)i * nt + j] / vmax);
+            row[j] = ((uint32_t)lround(col.r * 255) << 16) |
+                     ((uint32_t)lround(col.g * 255) << 8) | (uint32_t)lround(col.b * 255);
+        }
+    }
+    cairo_surface_mark_dirty(img);
+    cairo_save(cr);
+    cairo_rectangle(cr, a->x, a->y, a->w, a->h);
+    cairo_clip(cr);
+    cairo_translate(cr, a->x, a->y);
+    cairo_scale(cr, a->w / nt, a->h / ns);
+    cairo_set_source_surface(cr, img, 0, 0);
+    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+    cairo_paint(cr);
+    cairo_restore(cr);
+    cairo_surface_destroy(img);
+    return LSNN_OK;
+}
+
+/* Population boundaries and names around the weight image, the frame and the neuron-index ticks
+ * at the centres of the cells (x: targets, y: sources from the top), at whole multiples of a nice
+ * step. */
+static void lsnn__weights_frame(cairo_t *cr, const lsnn_net *net, const lsnn__axes *a,
+                                char labs[][16], double fs)
+{
+    const int ns = net->n, nt = net->n;
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1);
+    lsnn__font(cr, 0.85 * fs, 1);
+    for (int p = 0; p < net->n_pop; p++) {
+        const lsnn_population *pp = &net->pop[p];
+        const char *lab = labs[p];
+        double b0 = a->x + a->w * pp->off / nt;
+        double b1 = a->x + a->w * (pp->off + pp->count) / nt;
+        double c0 = a->y + a->h * pp->off / ns;
+        double c1 = a->y + a->h * (pp->off + pp->count) / ns;
+        if (p > 0) {
+            cairo_move_to(cr, round(b0) + 0.5, a->y);
+            cairo_line_to(cr, round(b0) + 0.5, a->y + a->h);
+            cairo_move_to(cr, a->x, round(c0) + 0.5);
+            cairo_line_to(cr, a->x + a->w, round(c0) + 0.5);
+            cairo_stroke(cr);
+        }
+        if (pp->count > 0) {
+            lsnn__color(cr, pp->sign == LSNN_SIGN_INH ? LSNN__ORANGE : (lsnn__rgb){0, 0, 0});
+            lsnn__text(cr, (b0 + b1) / 2, a->y - 0.3 * fs, lab, 0.5, 1);
+            lsnn__text(cr, a->x + a->w + 0.3 * fs, (c0 + c1) / 2, lab, 0, 0.5);
+            cairo_set_source_rgb(cr, 0, 0, 0);
+        }
+    }
+    lsnn__ax_frame(cr, a);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1);
+    lsnn__font(cr, 0.85 * fs, 0);
+    for (int axis = 0; axis < 2; axis++) {
+        int cnt = axis == 0 ? nt : ns;
+        double len = axis == 0 ? a->w : a->h;
+        double st = fmax(1, lsnn__nice_step(cnt, len / (fs * (axis == 0 ? 4.5 : 2.6))));
+        for (double v = 0; v < cnt; v += st) {
+            double pos = round((axis == 0 ? a->x : a->y) + len * (v + 0.5) / cnt) + 0.5;
+            char buf[32];
+            snprintf(buf, sizeof buf, "%.0f", v);
+            if (axis == 0) {
+                cairo_move_to(cr, pos, a->y + a->h + 0.5);
+                cairo_line_to(cr, pos, a->y + a->h + 0.35 * fs);
+                cairo_stroke(cr);
+                lsnn__text(cr, pos, a->y + a->h + 0.45 * fs, buf, 0.5, 0);
+            } else {
+                cairo_move_to(cr, a->x - 0.5, pos);
+                cairo_line_to(cr, a->x - 0.35 * fs, pos);
+                cairo_stroke(cr);
+                lsnn__text(cr, a->x - 0.5 * fs, pos, buf, 1, 0.5);
+            }
+        }
+    }
+}
+
+/* The colour bar of the weights in [-vmax, vmax], ticks on its right. */
+static void lsnn__colour_bar(cairo_t *cr, const lsnn__axes *cb, double vmax, double fs)
+{
+    int steps = (int)cb->h;
+    for (int k = 0; k < steps; k++) {
+        double f = 1 - 2.0 * (k + 0.5) / steps;
+        lsnn__color(cr, lsnn__diverging(f));
+        cairo_rectangle(cr, cb->x, cb->y + k, cb->w, 1);
+        cairo_fill(cr);
+    }
+    lsnn__ax_frame(cr, cb);
+    double s = lsnn__nice_step(2 * vmax, cb->h / (fs * 3.5));
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1);
+    lsnn__font(cr, 0.85 * fs, 0);
+    for (double v = ceil(-vmax / s - 1e-9) * s; v <= vmax + 1e-9 * s; v += s) {
+        double py = round(lsnn__ax_y(cb, v)) + 0.5;
+        cairo_move_to(cr, cb->x + cb->w + 0.5, py);
+        cairo_line_to(cr, cb->x + cb->w + 0.35 * fs, py);
+        cairo_stroke(cr);
+        char buf[32];
+        lsnn__fmt_tick(buf, sizeof buf, v, s);
+        lsnn__text(cr, cb->x + cb->w + 0.5 * fs, py, buf, 0, 0.5);
+    }
+    lsnn__font(cr, 0.85 * fs, 0);
+    lsnn__text(cr, cb->x + cb->w / 2, cb->y + cb->h + 0.5 * fs, "weight", 0.5, 0);
+}
+
+/* The right half: the weights between neurons as an image with its colour bar. */
+static lsnn_status lsnn__weights(cairo_t *cr, const lsnn_net *net, int n_rec, int width,
+                                 int height, double fs, const char *path)
+{
+    const int ns = net->n, nt = net->n;
+    lsnn_real *wall = NULL;
+    double vmax = 1;
+    lsnn_status st = lsnn__weights_matrix(net, path, &wall, &vmax);
+    if (st)
+        return st;
+    double top = round(3.4 * fs), bot = round(height - 3.6 * fs);
+    double x0 = round(width * 0.56), cbw = round(1.2 * fs);
+    /* The colour bar starts after the widest population name on the right ("R bw"). */
+    lsnn__font(cr, 0.85 * fs, 1);
+    double labw = 0;
+    char labs[LSNN_PLOT_MAX_POP][16];
+    for (int p = 0; p < net->n_pop; p++) {
+        const lsnn_population *pp = &net->pop[p];
+        lsnn_plot_population q = {pp->name, pp->off, pp->count, pp->sign,
+                                  lsnn__pop_adaptive(net, p)};
+        char *lab = labs[p];
+        lsnn__pop_label(&q, lab, sizeof labs[p]);
+        cairo_text_extents_t te;
+        cairo_text_extents(cr, lab, &te);
+        labw = fmax(labw, te.x_advance);
+    }
+    const double cb_off = fmax(2.6 * fs, 0.3 * fs + labw + 0.8 * fs);
+    double side = fmin(bot - top, width - x0 - cb_off - 3.9 * fs - cbw);
+    side = floor(fmax(side, 20));
+    lsnn__axes a = {x0, top, side, side, 0, nt, ns, 0, 0};
+    /* Source 0 at the top: y0 = ns maps to the bottom edge, y1 = 0 to the top. */
+    a.y0 = ns;
+    a.y1 = 0;
+    st = lsnn__weights_image(cr, &a, wall, ns, nt, vmax, path);
+    free(wall);
+    if (st)
+        return st;
+    lsnn__weights_frame(cr, net, &a, labs, fs);
+    lsnn__ax_xlabel(cr, &a, fs, "target neuron (postsynaptic)");
+    lsnn__ax_ylabel(cr, &a, fs, 2.4 * fs, "source neuron (presynaptic)");
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    lsnn__font(cr, fs, 1);
+    lsnn__text(cr, a.x + a.w / 2, 0.6 * fs,
+               n_rec > 1 ? "weights between neurons (every projection)"
+                         : "recurrent weights W_rec",
+               0.5, 0);
+    lsnn__axes cb = {a.x + a.w + cb_off, a.y, cbw, a.h, 0, 1, -vmax, vmax, 0};
+    lsnn__colour_bar(cr, &cb, vmax, fs);
+    return LSNN_OK;
+}
+
+lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, const lsnn_net *net)
+{
+    if (!net || net->n < 1 || net->n_pop < 1 || net->n_pop > LSNN_PLOT_MAX_POP)
+        return lsnn_error(LSNN_ERR_ARG, "%s: plot connectivity: no network", path ? path : "plot");
+    lsnn__diagram *D = malloc(sizeof *D);
+    if (!D)
+        return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
+    lsnn__diagram_count(net, D);
+    lsnn__canvas c;
+    lsnn_status st = lsnn__canvas_open(&c, path, width, height);
+    if (st) {
+        free(D);
+        return st;
+    }
+    cairo_t *cr = c.cr;
+    const double fs = lsnn__font_size(width, height);
+    /* Left: the diagram. */
+    double dl = fs, dr = round(width * 0.46), dtop = round(2.6 * fs), dbot = height - 1.5 * fs;
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    lsnn__font(cr, fs, 1);
+    lsnn__text(cr, (dl + dr) / 2, 0.6 * fs, "connection probability", 0.5, 0);
+    lsnn__diagram_layout(net, D, dl, dr, dtop, dbot, fs);
+    /* Arrows first, nodes on top. */
+    lsnn__diagram_arrows(cr, D, fs);
+    lsnn__diagram_nodes(cr, D, fs);
     cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
     lsnn__font(cr, 0.75 * fs, 0);
     lsnn__text(cr, dl, height - 0.4 * fs,
                "X: input channels, Y: readout; at arrows: fraction of non-zero weights", 0, 1);
-
-    /* Right: the weights between neurons as one (n, n) image: W_rec of a one-layer network, or
-     * every projection between neurons in its block (layers, the two directions). */
-    if (n_rec > 0) {
-        const int ns = net->n, nt = net->n;
-        size_t sz = (size_t)ns * nt;
-        double *mag = malloc(sizeof(double) * sz);
-        lsnn_real *wall = calloc(sz, sizeof(lsnn_real));
-        if (!mag || !wall) {
-            free(mag);
-            free(wall);
-            lsnn__canvas_abort(&c);
-            return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
-        }
-        for (int q = 0; q < net->n_proj; q++) {
-            const lsnn_projection *pr = &net->proj[q];
-            for (int i = 0; !pr->src_is_input && i < pr->n_src; i++)
-                for (int j = 0; j < pr->n_dst; j++)
-                    wall[(size_t)(pr->src_off + i) * nt + pr->dst_off + j] =
-                        pr->w[(size_t)i * pr->n_dst + j];
-        }
-        size_t nz = 0;
-        for (size_t k = 0; k < sz; k++)
-            if (wall[k] != 0)
-                mag[nz++] = fabs((double)wall[k]);
-        /* Colour limit: the 99th percentile of |w|, so that a few large weights do not wash out
-         * the rest (larger values take the end colour). */
-        double vmax = 1;
-        if (nz > 0) {
-            qsort(mag, nz, sizeof(double), lsnn__cmp_double);
-            vmax = mag[(size_t)floor(0.99 * (double)(nz - 1))];
-            if (!(vmax > 0))
-                vmax = mag[nz - 1] > 0 ? mag[nz - 1] : 1;
-        }
-        free(mag);
-        double top = round(3.4 * fs), bot = round(height - 3.6 * fs);
-        double x0 = round(width * 0.56), cbw = round(1.2 * fs);
-        /* The colour bar starts after the widest population name on the right ("R bw"). */
-        lsnn__font(cr, 0.85 * fs, 1);
-        double labw = 0;
-        char labs[LSNN_PLOT_MAX_POP][16];
-        for (int p = 0; p < net->n_pop; p++) {
-            const lsnn_population *pp = &net->pop[p];
-            lsnn_plot_population q = {pp->name, pp->off, pp->count, pp->sign,
-                                      lsnn__pop_adaptive(net, p)};
-            char *lab = labs[p];
-            lsnn__pop_label(&q, lab, sizeof labs[p]);
-            cairo_text_extents_t te;
-            cairo_text_extents(cr, lab, &te);
-            labw = fmax(labw, te.x_advance);
-        }
-        const double cb_off = fmax(2.6 * fs, 0.3 * fs + labw + 0.8 * fs);
-        double side = fmin(bot - top, width - x0 - cb_off - 3.9 * fs - cbw);
-        side = floor(fmax(side, 20));
-        lsnn__axes a = {x0, top, side, side, 0, nt, ns, 0, 0};
-        /* Source 0 at the top: y0 = ns maps to the bottom edge, y1 = 0 to the top. */
-        a.y0 = ns;
-        a.y1 = 0;
-        cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, nt, ns);
-        if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
-            cairo_surface_destroy(img);
-            free(wall);
-            lsnn__canvas_abort(&c);
-            return lsnn_error(LSNN_ERR_NOMEM, "%s: cannot allocate a %d x %d image", path, nt, ns);
-        }
-        cairo_surface_flush(img);
-        unsigned char *px = cairo_image_surface_get_data(img);
-        int stride = cairo_image_surface_get_stride(img);
-        for (int i = 0; i < ns; i++) {
-            uint32_t *row = (uint32_t *)(px + (size_t)i * stride);
-            for (int j = 0; j < nt; j++) {
-                lsnn__rgb col = lsnn__diverging(wall[(size_t)i * nt + j] / vmax);
-                row[j] = ((uint32_t)lround(col.r * 255) << 16) |
-                         ((uint32_t)lround(col.g * 255) << 8) | (uint32_t)lround(col.b * 255);
-            }
-        }
-        cairo_surface_mark_dirty(img);
-        cairo_save(cr);
-        cairo_rectangle(cr, a.x, a.y, a.w, a.h);
-        cairo_clip(cr);
-        cairo_translate(cr, a.x, a.y);
-        cairo_scale(cr, a.w / nt, a.h / ns);
-        cairo_set_source_surface(cr, img, 0, 0);
-        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
-        cairo_paint(cr);
-        cairo_restore(cr);
-        cairo_surface_destroy(img);
-        free(wall);
-        /* Population boundaries and names. */
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        cairo_set_line_width(cr, 1);
-        lsnn__font(cr, 0.85 * fs, 1);
-        for (int p = 0; p < net->n_pop; p++) {
-            const lsnn_population *pp = &net->pop[p];
-            const char *lab = labs[p];
-            double b0 = a.x + a.w * pp->off / nt;
-            double b1 = a.x + a.w * (pp->off + pp->count) / nt;
-            double c0 = a.y + a.h * pp->off / ns;
-            double c1 = a.y + a.h * (pp->off + pp->count) / ns;
-            if (p > 0) {
-                cairo_move_to(cr, round(b0) + 0.5, a.y);
-                cairo_line_to(cr, round(b0) + 0.5, a.y + a.h);
-                cairo_move_to(cr, a.x, round(c0) + 0.5);
-                cairo_line_to(cr, a.x + a.w, round(c0) + 0.5);
-                cairo_stroke(cr);
-            }
-            if (pp->count > 0) {
-                lsnn__color(cr, pp->sign == LSNN_SIGN_INH ? LSNN__ORANGE : (lsnn__rgb){0, 0, 0});
-                lsnn__text(cr, (b0 + b1) / 2, a.y - 0.3 * fs, lab, 0.5, 1);
-                lsnn__text(cr, a.x + a.w + 0.3 * fs, (c0 + c1) / 2, lab, 0, 0.5);
-                cairo_set_source_rgb(cr, 0, 0, 0);
-            }
-        }
-        lsnn__ax_frame(cr, &a);
-        /* Neuron-index ticks at the centres of the cells (x: targets, y: sources from the
-         * top), at whole multiples of a nice step. */
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        cairo_set_line_width(cr, 1);
-        lsnn__font(cr, 0.85 * fs, 0);
-        for (int axis = 0; axis < 2; axis++) {
-            int cnt = axis == 0 ? nt : ns;
-            double len = axis == 0 ? a.w : a.h;
-            double st = fmax(1, lsnn__nice_step(cnt, len / (fs * (axis == 0 ? 4.5 : 2.6))));
-            for (double v = 0; v < cnt; v += st) {
-                double pos = round((axis == 0 ? a.x : a.y) + len * (v + 0.5) / cnt) + 0.5;
-                char buf[32];
-                snprintf(buf, sizeof buf, "%.0f", v);
-                if (axis == 0) {
-                    cairo_move_to(cr, pos, a.y + a.h + 0.5);
-                    cairo_line_to(cr, pos, a.y + a.h + 0.35 * fs);
-                    cairo_stroke(cr);
-                    lsnn__text(cr, pos, a.y + a.h + 0.45 * fs, buf, 0.5, 0);
-                } else {
-                    cairo_move_to(cr, a.x - 0.5, pos);
-                    cairo_line_to(cr, a.x - 0.35 * fs, pos);
-                    cairo_stroke(cr);
-                    lsnn__text(cr, a.x - 0.5 * fs, pos, buf, 1, 0.5);
-                }
-            }
-        }
-        lsnn__ax_xlabel(cr, &a, fs, "target neuron (postsynaptic)");
-        lsnn__ax_ylabel(cr, &a, fs, 2.4 * fs, "source neuron (presynaptic)");
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        lsnn__font(cr, fs, 1);
-        lsnn__text(cr, a.x + a.w / 2, 0.6 * fs,
-                   n_rec > 1 ? "weights between neurons (every projection)"
-                             : "recurrent weights W_rec",
-                   0.5, 0);
-        /* Colour bar. */
-        lsnn__axes cb = {a.x + a.w + cb_off, a.y, cbw, a.h, 0, 1, -vmax, vmax, 0};
-        int steps = (int)cb.h;
-        for (int k = 0; k < steps; k++) {
-            double f = 1 - 2.0 * (k + 0.5) / steps;
-            lsnn__color(cr, lsnn__diverging(f));
-            cairo_rectangle(cr, cb.x, cb.y + k, cb.w, 1);
-            cairo_fill(cr);
-        }
-        lsnn__ax_frame(cr, &cb);
-        /* Ticks on the right of the bar. */
-        double s = lsnn__nice_step(2 * vmax, cb.h / (fs * 3.5));
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        cairo_set_line_width(cr, 1);
-        lsnn__font(cr, 0.85 * fs, 0);
-        for (double v = ceil(-vmax / s - 1e-9) * s; v <= vmax + 1e-9 * s; v += s) {
-            double py = round(lsnn__ax_y(&cb, v)) + 0.5;
-            cairo_move_to(cr, cb.x + cb.w + 0.5, py);
-            cairo_line_to(cr, cb.x + cb.w + 0.35 * fs, py);
-            cairo_stroke(cr);
-            char buf[32];
-            lsnn__fmt_tick(buf, sizeof buf, v, s);
-            lsnn__text(cr, cb.x + cb.w + 0.5 * fs, py, buf, 0, 0.5);
-        }
-        lsnn__font(cr, 0.85 * fs, 0);
-        lsnn__text(cr, cb.x + cb.w / 2, cb.y + cb.h + 0.5 * fs, "weight", 0.5, 0);
+    /* Right: the weights between neurons. */
+    if (D->n_rec > 0)
+        st = lsnn__weights(cr, net, D->n_rec, width, height, fs, path);
+    free(D);
+    if (st) {
+        lsnn__canvas_abort(&c);
+        return st;
     }
     return lsnn__canvas_close(&c);
 }

@@ -9,6 +9,9 @@
 
 #include "viz.h"
 
+/* ---------------------------------------------------------------------------------------------
+ * Reading RUN_DIR/log.csv: lsnn__log_read and its helpers, kept apart from the drawing below. */
+
 typedef struct lsnn__log {
     char label[256];
     char metric[64];
@@ -136,6 +139,9 @@ static lsnn_status lsnn__log_read(const char *dir, lsnn__log *g)
     return st;
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * The figure. */
+
 /* A centred moving average ignoring non-finite values (the raw training curve is noisy). */
 static void lsnn__smooth(const double *v, int n, int half, double *out)
 {
@@ -195,16 +201,13 @@ static const char *lsnn__basename(const char *p, char *buf, size_t cap)
     return buf;
 }
 
-lsnn_status lsnn_plot_curves(const char *path, int width, int height, int n_runs,
-                             const char *const *runs, const char *const *labels)
+/* Reads the logs of the runs and names them: labels[r], or the directory's last component (the
+ * paths as given when two runs share it). *maxn receives the longest log's row count. */
+static lsnn_status lsnn__curves_load(int n_runs, const char *const *runs,
+                                     const char *const *labels, lsnn__log *g, int *maxn)
 {
-    if (n_runs < 1 || n_runs > LSNN_PLOT_MAX_RUNS || !runs)
-        return lsnn_error(LSNN_ERR_ARG, "%s: plot curves: 1..%d runs required, got %d",
-                          path ? path : "plot", LSNN_PLOT_MAX_RUNS, n_runs);
-    lsnn__log g[LSNN_PLOT_MAX_RUNS];
-    memset(g, 0, sizeof g);
     lsnn_status st = LSNN_OK;
-    int maxn = 0;
+    *maxn = 0;
     for (int r = 0; r < n_runs && !st; r++) {
         st = lsnn__log_read(runs[r], &g[r]);
         if (!st) {
@@ -212,7 +215,7 @@ lsnn_status lsnn_plot_curves(const char *path, int width, int height, int n_runs
                 snprintf(g[r].label, sizeof g[r].label, "%s", labels[r]);
             else
                 lsnn__basename(runs[r], g[r].label, sizeof g[r].label);
-            maxn = g[r].n > maxn ? g[r].n : maxn;
+            *maxn = g[r].n > *maxn ? g[r].n : *maxn;
         }
     }
     /* Two runs with the same directory name: show the paths as given. */
@@ -223,6 +226,135 @@ lsnn_status lsnn_plot_curves(const char *path, int width, int height, int n_runs
                     snprintf(g[k].label, sizeof g[k].label, "%s", runs[k]);
                 break;
             }
+    return st;
+}
+
+/* The y range of panel 0 (loss, log scale: limits on the 1-2-5 sequence around the data), 1 (the
+ * metric; [0.x, 1] for accuracy) or 2 (the firing rate, from 0). */
+static void lsnn__curves_yrange(lsnn__axes *a, int panel, int n_runs, const lsnn__log *g,
+                                const char *metric)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (int r = 0; r < n_runs; r++)
+        for (int i = 0; i < g[r].n; i++) {
+            const double *src[3][2] = {{g[r].loss, g[r].val_loss},
+                                       {g[r].train_m, g[r].val_m},
+                                       {g[r].rate, g[r].rate}};
+            for (int k = 0; k < 2; k++) {
+                double v = src[panel][k][i];
+                if (!isfinite(v) || (panel == 0 && !(v > 0)))
+                    continue;
+                lo = fmin(lo, v);
+                hi = fmax(hi, v);
+            }
+        }
+    if (panel == 0) {
+        if (!isfinite(lo)) {
+            lo = 0.1;
+            hi = 1;
+        }
+        /* A log axis within the normal doubles (a denormal loss would give a lower limit
+         * of 0, whose logarithm no tick loop survives). */
+        lo = fmin(fmax(lo, 1e-300), 1e299);
+        hi = fmin(fmax(hi, lo), 1e299);
+        /* Limits on the 1-2-5 sequence around the data. */
+        static const double m125[4] = {1, 2, 5, 10};
+        double e0 = pow(10, floor(log10(lo))), e1 = pow(10, floor(log10(hi)));
+        a->y0 = e0;
+        for (int k = 0; k < 3; k++)
+            if (m125[k] * e0 <= lo * (1 + 1e-9))
+                a->y0 = m125[k] * e0;
+        a->y1 = 10 * e1;
+        for (int k = 3; k >= 0; k--)
+            if (m125[k] * e1 >= hi * (1 - 1e-9))
+                a->y1 = m125[k] * e1;
+        if (a->y1 <= a->y0)
+            a->y1 = a->y0 * 10;
+    } else if (panel == 1 && strcmp(metric, "accuracy") == 0) {
+        a->y0 = isfinite(lo) ? fmax(0, floor(lo * 10 - 1e-9) / 10) : 0;
+        a->y1 = 1;
+        if (a->y1 - a->y0 < 0.1)
+            a->y0 = 0.9;
+    } else {
+        a->y0 = panel == 2 ? 0 : lo;
+        a->y1 = isfinite(hi) ? hi * (panel == 2 ? 1.08 : 1) : 1;
+        lsnn__nice_range(&a->y0, &a->y1, 4);
+    }
+}
+
+/* The curves of every run in one panel: raw training values light, their moving average on top
+ * (sm: scratch of the longest log's length), validation as rings. */
+static void lsnn__curves_draw(cairo_t *cr, const lsnn__axes *a, int panel, int n_runs,
+                              const lsnn__log *g, double *sm, double fs)
+{
+    lsnn__ax_clip(cr, a);
+    for (int r = 0; r < n_runs; r++) {
+        const lsnn__log *L = &g[r];
+        const double *tr = panel == 0 ? L->loss : panel == 1 ? L->train_m : L->rate;
+        const double *va = panel == 0 ? L->val_loss : panel == 1 ? L->val_m : NULL;
+        lsnn__rgb col = lsnn__series(r);
+        /* Raw training values light, their moving average on top. */
+        cairo_set_source_rgba(cr, col.r, col.g, col.b, 0.25);
+        cairo_set_line_width(cr, 1);
+        lsnn__dash(cr, 0, 1);
+        lsnn__xy_line(cr, a, L->it, tr, L->n, 0);
+        int half = L->n / 60;
+        lsnn__smooth(tr, L->n, half, sm);
+        lsnn__color(cr, col);
+        cairo_set_line_width(cr, 1.8);
+        lsnn__dash(cr, r, 1.8);
+        lsnn__xy_line(cr, a, L->it, sm, L->n, 0);
+        cairo_set_dash(cr, NULL, 0, 0);
+        if (va) {
+            cairo_set_line_width(cr, 1.2);
+            lsnn__dash(cr, r, 1.2);
+            lsnn__xy_line(cr, a, L->it, va, L->n, 1);
+            cairo_set_dash(cr, NULL, 0, 0);
+            lsnn__xy_markers(cr, a, L->it, va, L->n, 0.33 * fs);
+            /* White centres: validation markers read as rings, distinct from the lines. */
+            cairo_set_source_rgb(cr, 1, 1, 1);
+            lsnn__xy_markers(cr, a, L->it, va, L->n, 0.15 * fs);
+        }
+    }
+    cairo_restore(cr);
+}
+
+/* Legend: runs (colour and dash), then the meaning of lines and rings. */
+static void lsnn__curves_legend(cairo_t *cr, int n_runs, const lsnn__log *g, double left,
+                                double right, int width, double fs)
+{
+    double lx = left, ly = round(1.1 * fs);
+    for (int r = 0; r < n_runs; r++) {
+        lsnn__font(cr, 0.85 * fs, 0);
+        double need = 3.2 * fs + lsnn__text_width(cr, g[r].label) + 1.5 * fs;
+        if (lx + need > width - right && lx > left) {
+            lx = left;
+            ly += 1.3 * fs;
+        }
+        lx = lsnn__legend_item(cr, lx, ly, fs, lsnn__series(r), r, 0, g[r].label) + 1.5 * fs;
+    }
+    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+    lsnn__font(cr, 0.8 * fs, 0);
+    lsnn__text(cr, width - right, round(1.1 * fs), "lines: training (moving average over the "
+               "raw values, light)   rings: validation", 1, 0.5);
+}
+
+static void lsnn__logs_free(lsnn__log *g, int n_runs)
+{
+    for (int r = 0; r < n_runs; r++)
+        lsnn__log_free(&g[r]);
+}
+
+lsnn_status lsnn_plot_curves(const char *path, int width, int height, int n_runs,
+                             const char *const *runs, const char *const *labels)
+{
+    if (n_runs < 1 || n_runs > LSNN_PLOT_MAX_RUNS || !runs)
+        return lsnn_error(LSNN_ERR_ARG, "%s: plot curves: 1..%d runs required, got %d",
+                          path ? path : "plot", LSNN_PLOT_MAX_RUNS, n_runs);
+    lsnn__log g[LSNN_PLOT_MAX_RUNS];
+    memset(g, 0, sizeof g);
+    int maxn = 0;
+    lsnn_status st = lsnn__curves_load(n_runs, runs, labels, g, &maxn);
     lsnn__canvas c;
     memset(&c, 0, sizeof c);
     if (!st)
@@ -233,8 +365,7 @@ lsnn_status lsnn_plot_curves(const char *path, int width, int height, int n_runs
         st = lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
     }
     if (st) {
-        for (int r = 0; r < n_runs; r++)
-            lsnn__log_free(&g[r]);
+        lsnn__logs_free(g, n_runs);
         free(sm);
         return st;
     }
@@ -246,8 +377,7 @@ lsnn_status lsnn_plot_curves(const char *path, int width, int height, int n_runs
     double pw = floor((width - left - right - 2 * gap) / 3), ph = height - top - bottom;
     if (pw < 40 || ph < 40) {
         lsnn__canvas_abort(&c);
-        for (int r = 0; r < n_runs; r++)
-            lsnn__log_free(&g[r]);
+        lsnn__logs_free(g, n_runs);
         free(sm);
         return lsnn_error(LSNN_ERR_ARG, "%s: figure %d x %d too small for three panels", path,
                           width, height);
@@ -268,82 +398,8 @@ lsnn_status lsnn_plot_curves(const char *path, int width, int height, int n_runs
     const char *ylabels[3] = {"loss (log scale)", mlabel, "mean rate (Hz)"};
     for (int panel = 0; panel < 3; panel++) {
         lsnn__axes a = {left + panel * (pw + gap), top, pw, ph, xmin, xmax, 0, 1, panel == 0};
-        double lo = INFINITY, hi = -INFINITY;
-        for (int r = 0; r < n_runs; r++)
-            for (int i = 0; i < g[r].n; i++) {
-                const double *src[3][2] = {{g[r].loss, g[r].val_loss},
-                                           {g[r].train_m, g[r].val_m},
-                                           {g[r].rate, g[r].rate}};
-                for (int k = 0; k < 2; k++) {
-                    double v = src[panel][k][i];
-                    if (!isfinite(v) || (panel == 0 && !(v > 0)))
-                        continue;
-                    lo = fmin(lo, v);
-                    hi = fmax(hi, v);
-                }
-            }
-        if (panel == 0) {
-            if (!isfinite(lo)) {
-                lo = 0.1;
-                hi = 1;
-            }
-            /* A log axis within the normal doubles (a denormal loss would give a lower limit
-             * of 0, whose logarithm no tick loop survives). */
-            lo = fmin(fmax(lo, 1e-300), 1e299);
-            hi = fmin(fmax(hi, lo), 1e299);
-            /* Limits on the 1-2-5 sequence around the data. */
-            static const double m125[4] = {1, 2, 5, 10};
-            double e0 = pow(10, floor(log10(lo))), e1 = pow(10, floor(log10(hi)));
-            a.y0 = e0;
-            for (int k = 0; k < 3; k++)
-                if (m125[k] * e0 <= lo * (1 + 1e-9))
-                    a.y0 = m125[k] * e0;
-            a.y1 = 10 * e1;
-            for (int k = 3; k >= 0; k--)
-                if (m125[k] * e1 >= hi * (1 - 1e-9))
-                    a.y1 = m125[k] * e1;
-            if (a.y1 <= a.y0)
-                a.y1 = a.y0 * 10;
-        } else if (panel == 1 && strcmp(metric, "accuracy") == 0) {
-            a.y0 = isfinite(lo) ? fmax(0, floor(lo * 10 - 1e-9) / 10) : 0;
-            a.y1 = 1;
-            if (a.y1 - a.y0 < 0.1)
-                a.y0 = 0.9;
-        } else {
-            a.y0 = panel == 2 ? 0 : lo;
-            a.y1 = isfinite(hi) ? hi * (panel == 2 ? 1.08 : 1) : 1;
-            lsnn__nice_range(&a.y0, &a.y1, 4);
-        }
-        lsnn__ax_clip(cr, &a);
-        for (int r = 0; r < n_runs; r++) {
-            const lsnn__log *L = &g[r];
-            const double *tr = panel == 0 ? L->loss : panel == 1 ? L->train_m : L->rate;
-            const double *va = panel == 0 ? L->val_loss : panel == 1 ? L->val_m : NULL;
-            lsnn__rgb col = lsnn__series(r);
-            /* Raw training values light, their moving average on top. */
-            cairo_set_source_rgba(cr, col.r, col.g, col.b, 0.25);
-            cairo_set_line_width(cr, 1);
-            lsnn__dash(cr, 0, 1);
-            lsnn__xy_line(cr, &a, L->it, tr, L->n, 0);
-            int half = L->n / 60;
-            lsnn__smooth(tr, L->n, half, sm);
-            lsnn__color(cr, col);
-            cairo_set_line_width(cr, 1.8);
-            lsnn__dash(cr, r, 1.8);
-            lsnn__xy_line(cr, &a, L->it, sm, L->n, 0);
-            cairo_set_dash(cr, NULL, 0, 0);
-            if (va) {
-                cairo_set_line_width(cr, 1.2);
-                lsnn__dash(cr, r, 1.2);
-                lsnn__xy_line(cr, &a, L->it, va, L->n, 1);
-                cairo_set_dash(cr, NULL, 0, 0);
-                lsnn__xy_markers(cr, &a, L->it, va, L->n, 0.33 * fs);
-                /* White centres: validation markers read as rings, distinct from the lines. */
-                cairo_set_source_rgb(cr, 1, 1, 1);
-                lsnn__xy_markers(cr, &a, L->it, va, L->n, 0.15 * fs);
-            }
-        }
-        cairo_restore(cr);
+        lsnn__curves_yrange(&a, panel, n_runs, g, metric);
+        lsnn__curves_draw(cr, &a, panel, n_runs, g, sm, fs);
         lsnn__ax_frame(cr, &a);
         lsnn__ax_xticks(cr, &a, fs, 1);
         lsnn__ax_yticks(cr, &a, fs);
@@ -351,23 +407,8 @@ lsnn_status lsnn_plot_curves(const char *path, int width, int height, int n_runs
         lsnn__ax_ylabel(cr, &a, fs, 2.9 * fs, ylabels[panel]);
         lsnn__ax_title(cr, &a, fs, titles[panel]);
     }
-    /* Legend: runs (colour and dash), then the meaning of lines and rings. */
-    double lx = left, ly = round(1.1 * fs);
-    for (int r = 0; r < n_runs; r++) {
-        lsnn__font(cr, 0.85 * fs, 0);
-        double need = 3.2 * fs + lsnn__text_width(cr, g[r].label) + 1.5 * fs;
-        if (lx + need > width - right && lx > left) {
-            lx = left;
-            ly += 1.3 * fs;
-        }
-        lx = lsnn__legend_item(cr, lx, ly, fs, lsnn__series(r), r, 0, g[r].label) + 1.5 * fs;
-    }
-    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-    lsnn__font(cr, 0.8 * fs, 0);
-    lsnn__text(cr, width - right, round(1.1 * fs), "lines: training (moving average over the "
-               "raw values, light)   rings: validation", 1, 0.5);
+    lsnn__curves_legend(cr, n_runs, g, left, right, width, fs);
     free(sm);
-    for (int r = 0; r < n_runs; r++)
-        lsnn__log_free(&g[r]);
+    lsnn__logs_free(g, n_runs);
     return lsnn__canvas_close(&c);
 }
