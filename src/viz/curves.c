@@ -189,7 +189,7 @@ static void lsnn__xy_markers(cairo_t *cr, const lsnn__axes *a, const double *x, 
     cairo_fill(cr);
 }
 
-static const char *lsnn__basename(const char *p, char *buf, size_t cap)
+const char *lsnn__basename(const char *p, char *buf, size_t cap)
 {
     size_t n = strlen(p);
     while (n > 1 && p[n - 1] == '/')

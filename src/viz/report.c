@@ -20,6 +20,7 @@
 #include "lsnn/config.h"
 #include "lsnn/plot.h"
 #include "lsnn/report.h"
+#include "viz.h"
 
 #define PATH_CAP 4096
 
@@ -384,13 +385,7 @@ static void report_figures(const char *run_dir, const char *model, const lsnn_co
 static void report_head(sbuf *b, const char *run_dir, const lsnn_config *cfg)
 {
     char name[PATH_CAP];
-    size_t n = strlen(run_dir);
-    while (n > 1 && run_dir[n - 1] == '/')
-        n--;
-    size_t s = n;
-    while (s > 0 && run_dir[s - 1] != '/')
-        s--;
-    snprintf(name, sizeof name, "%.*s", (int)(n - s), run_dir + s);
+    lsnn__basename(run_dir, name, sizeof name);
     time_t now = time(NULL);
     char date[64];
     struct tm tmv;

@@ -99,6 +99,9 @@ void lsnn__ax_clip(cairo_t *cr, const lsnn__axes *a);
 double lsnn__legend_item(cairo_t *cr, double x, double y, double fs, lsnn__rgb c, int dash,
                          int marker, const char *label);
 
+/* The last component of path p ("runs/a/" -> "a") in buf (curves.c). */
+const char *lsnn__basename(const char *p, char *buf, size_t cap);
+
 /* ---------------------------------------------------------------------------------------------
  * Populations (axes.c), shared by the dynamics and connectivity figures. */
 
