@@ -1,6 +1,6 @@
 /* cmd_plot.h - "lsnn plot" (figures of a model or of runs) and "lsnn report" (one HTML page per
- * run). The drawing itself is in the library (lsnn/plot.h); these commands load models, run a
- * sequence through them and collect what a report shows. */
+ * run). The figures and the page are made by the library (lsnn/plot.h, lsnn/report.h); these
+ * commands parse the arguments and print. */
 #ifndef LSNN_CMD_PLOT_H
 #define LSNN_CMD_PLOT_H
 
@@ -9,9 +9,8 @@
 int lsnn_cmd_plot(int argc, char **argv);
 int lsnn_cmd_report(int argc, char **argv);
 
-/* The files lsnn_report_write puts into a run directory: the page and its three figures. */
-#define LSNN_REPORT_NFILES 4
-extern const char *const lsnn_report_files[LSNN_REPORT_NFILES];
+/* lsnn_report_files, the files lsnn_report_write puts into a run directory. */
+#include "lsnn/report.h"
 
 /* Writes RUN_DIR/report.html and the three figures it shows (RUN_DIR/dynamics.png, curves.png,
  * connectivity.png). Returns 0, or 1 after printing the error. */

@@ -22,6 +22,14 @@ typedef struct lsnn_task_shape {
     const char *metric;      /* "accuracy" */
 } lsnn_task_shape;
 
+/* A named group of input channels [off, end), for figures: store-recall's "store", "recall",
+ * "value 0", ...; the module tasks' "x0", "x1", ...; sequential MNIST's "pixels" and "cue". */
+#define LSNN_TASK_GROUP_NAME 24
+typedef struct lsnn_task_input_group {
+    char name[LSNN_TASK_GROUP_NAME];
+    int off, end;
+} lsnn_task_input_group;
+
 typedef struct lsnn_task {
     const char *name;
     const char *description;
@@ -41,6 +49,10 @@ typedef struct lsnn_task {
      * while windows and targets always cover the whole sequence. e-prop then runs in memory
      * independent of the sequence length. */
     int streamed;
+    /* The groups of input channels under cfg, in channel order: writes them to out and returns
+     * their count, or 0 when the task names no groups for this config or has more than cap. May
+     * be NULL (no groups). */
+    int (*input_groups)(const lsnn_config *cfg, lsnn_task_input_group *out, int cap);
 } lsnn_task;
 
 /* Classification tasks (store_recall, smnist) under the rate readout (network.readout "rate",

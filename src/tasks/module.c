@@ -16,6 +16,7 @@
  *     RATE_HINGE with borders rate_zero and rate_one (eq. 4.23); label = arg-max x.
  * Each sequence draws from a random stream of its own, derived from (seed, stream, index). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,6 +173,25 @@ static lsnn_status lsnn__module_generate(const void *state, const lsnn_config *c
     return LSNN_OK;
 }
 
+/* One group of group_size channels per input x_n: "x0", "x1", ...; under the signed map, whose
+ * inputs come in pairs (x_n's positive and negative part), "x0+", "x0-", "x1+", ... */
+static int lsnn__module_input_groups(const lsnn_config *cfg, lsnn_task_input_group *out, int cap)
+{
+    const lsnn_module_config *c = &cfg->module;
+    const int pairs = !lsnn__module_is_kwta(cfg) && strcmp(c->mapping, "signed") == 0;
+    if (c->n_in > cap)
+        return 0;
+    for (int g = 0; g < c->n_in; g++) {
+        if (pairs)
+            snprintf(out[g].name, sizeof out[g].name, "x%d%c", g / 2, g % 2 ? '-' : '+');
+        else
+            snprintf(out[g].name, sizeof out[g].name, "x%d", g);
+        out[g].off = g * c->group_size;
+        out[g].end = (g + 1) * c->group_size;
+    }
+    return c->n_in;
+}
+
 const lsnn_task lsnn_task_softmax = {
     .name = "softmax",
     .description = "an RSNN computes the softmax of input rates (seed 003 section 4.1)",
@@ -181,6 +201,7 @@ const lsnn_task lsnn_task_softmax = {
     .generate = lsnn__module_generate,
     .stream_size = lsnn__module_stream_size,
     .streamed = 0,
+    .input_groups = lsnn__module_input_groups,
 };
 
 const lsnn_task lsnn_task_kwta = {
@@ -192,4 +213,5 @@ const lsnn_task lsnn_task_kwta = {
     .generate = lsnn__module_generate,
     .stream_size = lsnn__module_stream_size,
     .streamed = 0,
+    .input_groups = lsnn__module_input_groups,
 };

@@ -168,6 +168,17 @@ static lsnn_status lsnn__sm_generate(const void *state, const lsnn_config *cfg, 
     return LSNN_OK;
 }
 
+/* With the cue channel: the pixel channels, then the cue (the last channel). */
+static int lsnn__sm_input_groups(const lsnn_config *cfg, lsnn_task_input_group *out, int cap)
+{
+    lsnn_task_shape sh;
+    if (!cfg->smnist.cue || cap < 2 || lsnn__sm_shape(cfg, &sh) != LSNN_OK || sh.n_in < 2)
+        return 0;
+    out[0] = (lsnn_task_input_group){"pixels", 0, sh.n_in - 1};
+    out[1] = (lsnn_task_input_group){"cue", sh.n_in - 1, sh.n_in};
+    return 2;
+}
+
 const lsnn_task lsnn_task_smnist = {
     .name = "smnist",
     .description = "sequential MNIST / Fashion-MNIST (seed 000 section 4)",
@@ -176,4 +187,5 @@ const lsnn_task lsnn_task_smnist = {
     .close = lsnn__sm_close,
     .generate = lsnn__sm_generate,
     .stream_size = lsnn__sm_stream_size,
+    .input_groups = lsnn__sm_input_groups,
 };

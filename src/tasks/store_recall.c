@@ -9,6 +9,7 @@
  * Input channels: [store group][recall group][value 0 group]...[value V-1 group].
  * The Poisson spikes of period p of a sequence come from a random stream of their own, so any
  * range of steps can be generated alone (streamed batches, lsnn_task.streamed). */
+#include <stdio.h>
 #include <string.h>
 
 #include "lsnn/task.h"
@@ -107,6 +108,24 @@ static lsnn_status lsnn__sr_generate(const void *state, const lsnn_config *cfg, 
     return LSNN_OK;
 }
 
+/* "store", "recall", then "value 0", "value 1", ..., group_size channels each. */
+static int lsnn__sr_input_groups(const lsnn_config *cfg, lsnn_task_input_group *out, int cap)
+{
+    const lsnn_store_recall_config *c = &cfg->store_recall;
+    const int n = 2 + c->n_values;
+    if (n > cap)
+        return 0;
+    for (int g = 0; g < n; g++) {
+        if (g < 2)
+            snprintf(out[g].name, sizeof out[g].name, "%s", g == 0 ? "store" : "recall");
+        else
+            snprintf(out[g].name, sizeof out[g].name, "value %d", g - 2);
+        out[g].off = g * c->group_size;
+        out[g].end = (g + 1) * c->group_size;
+    }
+    return n;
+}
+
 const lsnn_task lsnn_task_store_recall = {
     .name = "store_recall",
     .description = "store-recall working memory (seed 003 section 4.2.2)",
@@ -116,4 +135,5 @@ const lsnn_task lsnn_task_store_recall = {
     .generate = lsnn__sr_generate,
     .stream_size = NULL,
     .streamed = 1,
+    .input_groups = lsnn__sr_input_groups,
 };
