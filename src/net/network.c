@@ -340,63 +340,13 @@ static lsnn_real lsnn__clip_sign(lsnn_real w, lsnn_sign s)
     return w;
 }
 
-/* lsnn_net_build, and with mod != NULL lsnn_net_build_embedded (checked there). */
-static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_net_spec *cfg, int n_in,
-                                   int n_out, uint64_t seed, const lsnn_net *mod)
+/* The populations and projections of spec: per layer R then A (and the second direction), the
+ * input, recurrent and feed-forward projections, then an embedded module's M_in and M. */
+static void lsnn__add_graph(lsnn_net *net, const lsnn_net_spec *cfg, int layers, int dirs, int m,
+                            int m_in, int m_mod, int signed_init, uint64_t seed,
+                            const lsnn_neuron_model *alif, const lsnn_net *mod)
 {
-    memset(net, 0, sizeof *net);
-    const int layers = cfg->layers < 1 ? 1 : cfg->layers;
-    if (layers > LSNN_MAX_LAYERS)
-        return lsnn_error(LSNN_ERR_CONFIG, "network.layers: at most %d", LSNN_MAX_LAYERS);
-    const int dirs = cfg->bidirectional ? 2 : 1;
-    if (dirs > 1 && layers > 1)
-        return lsnn_error(LSNN_ERR_CONFIG, "network.bidirectional: one layer per direction only");
-    const int m = cfg->n_regular + cfg->n_adaptive; /* neurons per layer (and direction) */
-    /* An embedded module adds M_in (mod->n_in LIF neurons) and M (mod->n neurons) after the
-     * layers; the rate readout then reads M, its last population. */
-    const int m_in = mod ? mod->n_in : 0, m_mod = mod ? mod->n : 0;
-    const int n_last = mod ? m_mod : m;
-    int n = layers * dirs * m + m_in + m_mod;
-    if (m < 1)
-        return lsnn_error(LSNN_ERR_CONFIG, "network: n_regular + n_adaptive must be >= 1");
-    if (n_in < 1 || n_out < 1)
-        return lsnn_error(LSNN_ERR_ARG, "network: the task needs >= 1 input and output");
-    if (cfg->max_delay < 1 || cfg->max_delay > 255)
-        return lsnn_error(LSNN_ERR_CONFIG, "network.max_delay: must be in 1..255");
-    const int rate_out = mod || cfg->readout == LSNN_READOUT_RATE;
-    const int rate_group = mod ? mod->rate_group : cfg->rate_group;
-    if (!rate_out && cfg->readout != LSNN_READOUT_LINEAR)
-        return lsnn_error(LSNN_ERR_CONFIG, "network.readout: unknown readout %d", (int)cfg->readout);
-    if (rate_out) {
-        if (dirs > 1 || cfg->global_connectivity)
-            return lsnn_error(LSNN_ERR_CONFIG, "network.readout: the rate readout needs one "
-                                               "direction and no global connectivity level");
-        if (rate_group < 1 || (long long)rate_group * n_out > n_last)
-            return lsnn_error(LSNN_ERR_CONFIG,
-                              "network.rate_group: %d outputs x %d neurons per group do not fit "
-                              "in the %d neurons of the last layer",
-                              n_out, rate_group, n_last);
-    }
-    /* A zeroed spec's connectivity 0 means dense. */
-    const double connectivity = cfg->connectivity == 0 ? 1.0 : cfg->connectivity;
-    if (!(connectivity > 0 && connectivity <= 1))
-        return lsnn_error(LSNN_ERR_CONFIG, "network.connectivity: must be in (0, 1]");
-    const int signed_init = cfg->init == LSNN_INIT_SIGNED;
-    if (!signed_init && cfg->init != LSNN_INIT_GAUSSIAN)
-        return lsnn_error(LSNN_ERR_CONFIG, "network.init: unknown initialisation %d", (int)cfg->init);
-    n_in *= dirs;
-    n_out *= dirs;
-    net->n_dirs = dirs;
-    net->n_in = n_in;
-    net->n = n;
-    net->n_out = n_out;
-    net->dt = cfg->dt;
-    net->gamma = (lsnn_real)cfg->gamma;
-    net->kappa = cfg->readout_tau > 0 ? (lsnn_real)exp(-cfg->dt / cfg->readout_tau) : 0;
-    net->train_noise = cfg->train_noise;
-    net->max_delay = cfg->max_delay;
-
-    const lsnn_neuron_model *alif = cfg->neuron ? cfg->neuron : lsnn_neuron_model_find("alif");
+    const int n_in = net->n_in;
     /* Layer 1 keeps the single-layer names (and random streams) of earlier versions. */
     for (int r = 0; r < layers; r++) {
         char rn[16], an[16];
@@ -440,26 +390,14 @@ static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_net_spec *cfg, int 
         net->proj[net->n_proj - 2].frozen = 1;
         net->proj[net->n_proj - 1].frozen = 1;
     }
+}
 
-    size_t off = 0;
-    for (int p = 0; p < net->n_proj; p++) {
-        net->proj[p].param_off = off;
-        off += (size_t)net->proj[p].n_src * net->proj[p].n_dst;
-    }
-    net->n_params = off + (size_t)n * n_out + n_out + n;
-
-    /* A bidirectional readout always has a mask: its block structure. */
-    const lsnn__net_shape sh = {connectivity < 1 || dirs > 1, signed_init};
-    lsnn__arena a = {0};
-    lsnn__layout(net, &a, &sh);
-    a.base = calloc(1, a.used + 64);
-    if (!a.base)
-        return lsnn_error(LSNN_ERR_NOMEM, "network: cannot allocate %zu bytes", a.used);
-    net->mem = a.base;
-    a.used = 0;
-    lsnn__layout(net, &a, &sh);
-    lsnn__point_params(net);
-
+/* Per-neuron parameters: the spec's, with beta = 0 for the regular neurons; an embedded
+ * module's M_in (LIF, the spec's or the module's parameters) and M (the module's own). */
+static void lsnn__neuron_params(lsnn_net *net, const lsnn_net_spec *cfg, int layers, int m,
+                                int m_in, int m_mod, const lsnn_net *mod)
+{
+    const int n = net->n;
     int plain = cfg->input_plain != 0;
     for (int j = 0; j < n; j++) {
         int adaptive = j % m >= cfg->n_regular;
@@ -490,22 +428,14 @@ static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_net_spec *cfg, int 
             net->noise_std[o_mod + i] = mod->noise_std[i];
         }
     }
-    lsnn_net_update_constants(net);
-    for (int p = 0; p < net->n_pop; p++)
-        for (int j = net->pop[p].off; j < net->pop[p].off + net->pop[p].count; j++)
-            net->sign[j] = (int8_t)net->pop[p].sign;
-    if (net->input_sign) {
-        /* Exactly round(fraction * n_in) excitatory channels, chosen uniformly. */
-        lsnn__select sel;
-        lsnn_rng_derive(&sel.rng, seed, 0x5167, 2, 0);
-        sel.left_pos = (uint64_t)n_in;
-        sel.left_pick = (uint64_t)llround(cfg->input_exc_fraction * n_in);
-        for (int i = 0; i < n_in; i++)
-            net->input_sign[i] = lsnn__select_next(&sel) ? 1 : -1;
-    }
-    if (sh.masks)
-        lsnn__init_masks(net, connectivity, cfg->global_connectivity, seed);
+}
 
+/* Delays and initial weights of every projection and of the readout (after the signs and the
+ * masks): one RNG stream per tensor. On error the network is freed. */
+static lsnn_status lsnn__init_weights(lsnn_net *net, const lsnn_net_spec *cfg, int signed_init,
+                                      int dirs, uint64_t seed)
+{
+    const int n = net->n, n_out = net->n_out;
     for (int p = 0; p < net->n_proj; p++) {
         lsnn_projection *pr = &net->proj[p];
         lsnn_rng rng;
@@ -568,6 +498,107 @@ static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_net_spec *cfg, int 
                     (lsnn_real)s * fabs(net->w_out[(size_t)j * n_out + k]);
         }
     }
+    return LSNN_OK;
+}
+
+/* lsnn_net_build, and with mod != NULL lsnn_net_build_embedded (checked there). */
+static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_net_spec *cfg, int n_in,
+                                   int n_out, uint64_t seed, const lsnn_net *mod)
+{
+    memset(net, 0, sizeof *net);
+    const int layers = cfg->layers < 1 ? 1 : cfg->layers;
+    if (layers > LSNN_MAX_LAYERS)
+        return lsnn_error(LSNN_ERR_CONFIG, "network.layers: at most %d", LSNN_MAX_LAYERS);
+    const int dirs = cfg->bidirectional ? 2 : 1;
+    if (dirs > 1 && layers > 1)
+        return lsnn_error(LSNN_ERR_CONFIG, "network.bidirectional: one layer per direction only");
+    const int m = cfg->n_regular + cfg->n_adaptive; /* neurons per layer (and direction) */
+    /* An embedded module adds M_in (mod->n_in LIF neurons) and M (mod->n neurons) after the
+     * layers; the rate readout then reads M, its last population. */
+    const int m_in = mod ? mod->n_in : 0, m_mod = mod ? mod->n : 0;
+    const int n_last = mod ? m_mod : m;
+    int n = layers * dirs * m + m_in + m_mod;
+    if (m < 1)
+        return lsnn_error(LSNN_ERR_CONFIG, "network: n_regular + n_adaptive must be >= 1");
+    if (n_in < 1 || n_out < 1)
+        return lsnn_error(LSNN_ERR_ARG, "network: the task needs >= 1 input and output");
+    if (cfg->max_delay < 1 || cfg->max_delay > 255)
+        return lsnn_error(LSNN_ERR_CONFIG, "network.max_delay: must be in 1..255");
+    const int rate_out = mod || cfg->readout == LSNN_READOUT_RATE;
+    const int rate_group = mod ? mod->rate_group : cfg->rate_group;
+    if (!rate_out && cfg->readout != LSNN_READOUT_LINEAR)
+        return lsnn_error(LSNN_ERR_CONFIG, "network.readout: unknown readout %d", (int)cfg->readout);
+    if (rate_out) {
+        if (dirs > 1 || cfg->global_connectivity)
+            return lsnn_error(LSNN_ERR_CONFIG, "network.readout: the rate readout needs one "
+                                               "direction and no global connectivity level");
+        if (rate_group < 1 || (long long)rate_group * n_out > n_last)
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "network.rate_group: %d outputs x %d neurons per group do not fit "
+                              "in the %d neurons of the last layer",
+                              n_out, rate_group, n_last);
+    }
+    /* A zeroed spec's connectivity 0 means dense. */
+    const double connectivity = cfg->connectivity == 0 ? 1.0 : cfg->connectivity;
+    if (!(connectivity > 0 && connectivity <= 1))
+        return lsnn_error(LSNN_ERR_CONFIG, "network.connectivity: must be in (0, 1]");
+    const int signed_init = cfg->init == LSNN_INIT_SIGNED;
+    if (!signed_init && cfg->init != LSNN_INIT_GAUSSIAN)
+        return lsnn_error(LSNN_ERR_CONFIG, "network.init: unknown initialisation %d", (int)cfg->init);
+    n_in *= dirs;
+    n_out *= dirs;
+    net->n_dirs = dirs;
+    net->n_in = n_in;
+    net->n = n;
+    net->n_out = n_out;
+    net->dt = cfg->dt;
+    net->gamma = (lsnn_real)cfg->gamma;
+    net->kappa = cfg->readout_tau > 0 ? (lsnn_real)exp(-cfg->dt / cfg->readout_tau) : 0;
+    net->train_noise = cfg->train_noise;
+    net->max_delay = cfg->max_delay;
+
+    const lsnn_neuron_model *alif = cfg->neuron ? cfg->neuron : lsnn_neuron_model_find("alif");
+    lsnn__add_graph(net, cfg, layers, dirs, m, m_in, m_mod, signed_init, seed, alif, mod);
+
+    size_t off = 0;
+    for (int p = 0; p < net->n_proj; p++) {
+        net->proj[p].param_off = off;
+        off += (size_t)net->proj[p].n_src * net->proj[p].n_dst;
+    }
+    net->n_params = off + (size_t)n * n_out + n_out + n;
+
+    /* A bidirectional readout always has a mask: its block structure. */
+    const lsnn__net_shape sh = {connectivity < 1 || dirs > 1, signed_init};
+    lsnn__arena a = {0};
+    lsnn__layout(net, &a, &sh);
+    a.base = calloc(1, a.used + 64);
+    if (!a.base)
+        return lsnn_error(LSNN_ERR_NOMEM, "network: cannot allocate %zu bytes", a.used);
+    net->mem = a.base;
+    a.used = 0;
+    lsnn__layout(net, &a, &sh);
+    lsnn__point_params(net);
+
+    lsnn__neuron_params(net, cfg, layers, m, m_in, m_mod, mod);
+    lsnn_net_update_constants(net);
+    for (int p = 0; p < net->n_pop; p++)
+        for (int j = net->pop[p].off; j < net->pop[p].off + net->pop[p].count; j++)
+            net->sign[j] = (int8_t)net->pop[p].sign;
+    if (net->input_sign) {
+        /* Exactly round(fraction * n_in) excitatory channels, chosen uniformly. */
+        lsnn__select sel;
+        lsnn_rng_derive(&sel.rng, seed, 0x5167, 2, 0);
+        sel.left_pos = (uint64_t)n_in;
+        sel.left_pick = (uint64_t)llround(cfg->input_exc_fraction * n_in);
+        for (int i = 0; i < n_in; i++)
+            net->input_sign[i] = lsnn__select_next(&sel) ? 1 : -1;
+    }
+    if (sh.masks)
+        lsnn__init_masks(net, connectivity, cfg->global_connectivity, seed);
+
+    lsnn_status st = lsnn__init_weights(net, cfg, signed_init, dirs, seed);
+    if (st)
+        return st;
     if (mod) { /* the module's trained weights, frozen */
         memcpy(net->proj[net->n_proj - 2].w, mod->proj[0].w,
                sizeof(lsnn_real) * (size_t)m_in * m_mod);
