@@ -62,6 +62,13 @@ typedef struct lsnn_model_ops {
     lsnn_status (*load)(lsnn_trainer *tr, const char *path, lsnn_optim *opt);
     size_t (*count_params)(const lsnn_trainer *tr, int active_only);
     void (*trainable_mask)(const lsnn_trainer *tr, uint8_t *mask);
+    /* Step-wise forward pass on tr->batch (closed loop, lsnn/sim.h): begin an episode, run
+     * step t (the inputs of step t are in tr->batch, its readout goes to tr->y), end it (spike
+     * counts into tr->count). NULL where the model has no step-wise form: the bidirectional
+     * network (its direction 1 reads each sequence from its end) and the baselines. */
+    lsnn_status (*episode_begin)(lsnn_trainer *tr);
+    lsnn_status (*episode_step)(lsnn_trainer *tr, int t);
+    lsnn_status (*episode_end)(lsnn_trainer *tr);
 } lsnn_model_ops;
 
 /* Model i of the table, NULL past the last; by name (bidirectional selects the two-direction
@@ -166,6 +173,22 @@ lsnn_status lsnn_trainer_compute_gradient(lsnn_trainer *tr, const lsnn_task *tas
                                           const void *task_state, uint64_t stream,
                                           uint64_t first, lsnn_real *grad,
                                           lsnn_iter_stats *stats);
+
+/* A closed-loop episode on tr->batch (after lsnn_trainer_prepare_forward): begin, then for
+ * t = 0 .. T-1 write the inputs of step t into tr->batch (lsnn_batch_x) and run the step, whose
+ * readout y(t) is then in tr->y; end. The batch then holds every input of the episode (the
+ * current noise is regenerated from batch.noise_key), so lsnn_trainer_backward can run BPTT over
+ * it. tr->sim's lsnn_sim_snapshot/restore save and put back the network's state between steps
+ * (probing a trained network on hypothetical inputs). LSNN_ERR_ARG for models without a
+ * step-wise form. */
+lsnn_status lsnn_trainer_episode_begin(lsnn_trainer *tr);
+lsnn_status lsnn_trainer_episode_step(lsnn_trainer *tr, int t);
+lsnn_status lsnn_trainer_episode_end(lsnn_trainer *tr);
+
+/* BPTT over the batch of the last forward pass or episode with the caller's dL/dy in tr->gy
+ * (B, T, n_out) (e.g. a reinforcement-learning loss computed from the episode): the gradient
+ * into grad (n_params), not applied. */
+lsnn_status lsnn_trainer_backward(lsnn_trainer *tr, lsnn_real *grad);
 
 /* Applies a gradient (n_params, modified: L2 term, clipping): L2 weight decay, clipping, the
  * optimizer step at the learning rate of the current iteration, DEEP R (when enabled), the

@@ -50,6 +50,21 @@ static lsnn_status spk_backward(lsnn_trainer *tr, const lsnn_batch *b, const lsn
     return lsnn_bptt_backward(tr->sim, &tr->net, b, tr->gy, gz, grad);
 }
 
+static lsnn_status spk_episode_begin(lsnn_trainer *tr)
+{
+    return lsnn_sim_begin(tr->sim, &tr->net, &tr->batch);
+}
+
+static lsnn_status spk_episode_step(lsnn_trainer *tr, int t)
+{
+    return lsnn_sim_step(tr->sim, &tr->net, &tr->batch, t, tr->y, NULL);
+}
+
+static lsnn_status spk_episode_end(lsnn_trainer *tr)
+{
+    return lsnn_sim_end(tr->sim, &tr->net, &tr->batch, tr->count);
+}
+
 static void spk_free(lsnn_trainer *tr)
 {
     lsnn_sim_free(tr->sim);
@@ -266,18 +281,18 @@ static void ann_trainable(const lsnn_trainer *tr, uint8_t *mask)
 
 static const lsnn_model_ops lsnn__models[] = {
     {"lsnn", 1, spk_init, spk_prepare, spk_forward, spk_backward, spk_free, spk_save, spk_load,
-     spk_count, spk_trainable},
+     spk_count, spk_trainable, spk_episode_begin, spk_episode_step, spk_episode_end},
     {"lstm", 0, ann_init, ann_prepare, ann_forward, ann_backward, ann_free, ann_save, ann_load,
-     ann_count, ann_trainable},
+     ann_count, ann_trainable, NULL, NULL, NULL},
     {"rnn", 0, ann_init, ann_prepare, ann_forward, ann_backward, ann_free, ann_save, ann_load,
-     ann_count, ann_trainable},
+     ann_count, ann_trainable, NULL, NULL, NULL},
 };
 #define LSNN__N_MODELS (int)(sizeof lsnn__models / sizeof lsnn__models[0])
 
 /* Not in the table of names: the spiking model with network.bidirectional. */
 static const lsnn_model_ops lsnn__bidir = {
     "lsnn", 1, spk_init, bi_prepare, bi_forward, bi_backward, bi_free, spk_save, spk_load,
-    spk_count, spk_trainable};
+    spk_count, spk_trainable, NULL, NULL, NULL};
 
 const lsnn_model_ops *lsnn_model_at(int i)
 {

@@ -177,6 +177,44 @@ lsnn_status lsnn_trainer_forward(lsnn_trainer *tr, lsnn_trace *trace)
     return tr->model->forward(tr, &tr->batch, trace);
 }
 
+static lsnn_status lsnn__stepwise(const lsnn_trainer *tr)
+{
+    if (!tr->model->episode_step)
+        return lsnn_error(LSNN_ERR_ARG,
+                          "trainer: model '%s'%s has no step-wise (closed-loop) form", tr->cfg.model,
+                          tr->cfg.network.bidirectional ? " (bidirectional)" : "");
+    if (!lsnn__forward_ready(tr))
+        return lsnn_error(LSNN_ERR_ARG, "trainer: lsnn_trainer_prepare_forward must run before "
+                                        "a closed-loop episode");
+    return LSNN_OK;
+}
+
+lsnn_status lsnn_trainer_episode_begin(lsnn_trainer *tr)
+{
+    lsnn_status st = lsnn__stepwise(tr);
+    return st ? st : tr->model->episode_begin(tr);
+}
+
+lsnn_status lsnn_trainer_episode_step(lsnn_trainer *tr, int t)
+{
+    lsnn_status st = lsnn__stepwise(tr);
+    return st ? st : tr->model->episode_step(tr, t);
+}
+
+lsnn_status lsnn_trainer_episode_end(lsnn_trainer *tr)
+{
+    lsnn_status st = lsnn__stepwise(tr);
+    return st ? st : tr->model->episode_end(tr);
+}
+
+lsnn_status lsnn_trainer_backward(lsnn_trainer *tr, lsnn_real *grad)
+{
+    if (!lsnn__forward_ready(tr))
+        return lsnn_error(LSNN_ERR_ARG, "trainer: lsnn_trainer_backward needs a forward pass or "
+                                        "an episode first");
+    return tr->model->backward(tr, &tr->batch, NULL, grad);
+}
+
 static double lsnn__mean_rate_hz(const double *count, int n, int B, int T, double dt)
 {
     double s = 0;
