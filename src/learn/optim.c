@@ -5,12 +5,62 @@
 
 #include "lsnn/learn.h"
 
-/* The table of optimizers: name and kind (the update itself is lsnn_optim_step's switch). */
+/* The optimizers. Each has a name, whether it keeps Adam's two moment arrays m and v (they are
+ * allocated by lsnn_optim_init and written to checkpoints), and its update of the parameters
+ * whose mask is 1 (o->step already counts this update). Adding an optimizer is a function and a
+ * row here (and its kind in lsnn/learn.h); the config's optimizer.name takes it from this table. */
+static void sgd_update(lsnn_optim *o, lsnn_real *params, const lsnn_real *grad,
+                       const uint8_t *mask, double lr)
+{
+    for (size_t k = 0; k < o->n; k++)
+        if (mask[k])
+            params[k] -= (lsnn_real)lr * grad[k];
+}
+
+static void adam_update(lsnn_optim *o, lsnn_real *params, const lsnn_real *grad,
+                        const uint8_t *mask, double lr)
+{
+    const double b1 = o->beta1, b2 = o->beta2;
+    /* Bias corrections folded into the step size (Kingma & Ba, section 2). */
+    const double c1 = 1 - pow(b1, (double)o->step), c2 = 1 - pow(b2, (double)o->step);
+    const lsnn_real a = (lsnn_real)(lr * sqrt(c2) / c1);
+    const lsnn_real eps = (lsnn_real)(o->epsilon * sqrt(c2));
+    const lsnn_real fb1 = (lsnn_real)b1, fb2 = (lsnn_real)b2;
+    /* Seed 004 eqs. 3.48-3.52 put epsilon inside the root: m_hat / sqrt(v_hat + eps), which is
+     * a m / sqrt(v + eps c2) with the same folded step size. */
+    const int in_sqrt = o->eps_in_sqrt;
+    const lsnn_real eps2 = (lsnn_real)(o->epsilon * c2);
+    for (size_t k = 0; k < o->n; k++) {
+        if (!mask[k])
+            continue;
+        lsnn_real g = grad[k];
+        o->m[k] = fb1 * o->m[k] + (1 - fb1) * g;
+        o->v[k] = fb2 * o->v[k] + (1 - fb2) * g * g;
+        lsnn_real den = in_sqrt ? sqrtf((float)(o->v[k] + eps2)) : sqrtf((float)o->v[k]) + eps;
+        params[k] -= a * o->m[k] / den;
+    }
+}
+
 static const struct {
     const char *name;
     lsnn_optim_kind kind;
-} lsnn__optims[] = {{"adam", LSNN_OPTIM_ADAM}, {"sgd", LSNN_OPTIM_SGD}};
+    int moments; /* 1: keeps m and v */
+    void (*update)(lsnn_optim *o, lsnn_real *params, const lsnn_real *grad, const uint8_t *mask,
+                   double lr);
+} lsnn__optims[] = {
+    {"adam", LSNN_OPTIM_ADAM, 1, adam_update},
+    {"sgd", LSNN_OPTIM_SGD, 0, sgd_update},
+};
 #define LSNN__N_OPTIMS (int)(sizeof lsnn__optims / sizeof lsnn__optims[0])
+
+/* The table row of kind k, or -1. */
+static int lsnn__optim_row(lsnn_optim_kind k)
+{
+    for (int i = 0; i < LSNN__N_OPTIMS; i++)
+        if (lsnn__optims[i].kind == k)
+            return i;
+    return -1;
+}
 
 const char *lsnn_optim_name(int i)
 {
@@ -30,7 +80,8 @@ lsnn_status lsnn_optim_find(const char *name, lsnn_optim_kind *kind)
 lsnn_status lsnn_optim_init(lsnn_optim *o, const lsnn_optim_params *cfg, size_t n)
 {
     memset(o, 0, sizeof *o);
-    if (cfg->kind != LSNN_OPTIM_ADAM && cfg->kind != LSNN_OPTIM_SGD)
+    const int row = lsnn__optim_row(cfg->kind);
+    if (row < 0)
         return lsnn_error(LSNN_ERR_ARG, "optimizer: unknown kind %d", (int)cfg->kind);
     o->kind = cfg->kind;
     o->beta1 = cfg->beta1;
@@ -38,7 +89,7 @@ lsnn_status lsnn_optim_init(lsnn_optim *o, const lsnn_optim_params *cfg, size_t 
     o->epsilon = cfg->epsilon;
     o->eps_in_sqrt = cfg->epsilon_in_sqrt;
     o->n = n;
-    if (o->kind == LSNN_OPTIM_ADAM) {
+    if (lsnn__optims[row].moments) {
         o->m = calloc(n, sizeof(lsnn_real));
         o->v = calloc(n, sizeof(lsnn_real));
         if (!o->m || !o->v) {
@@ -86,29 +137,5 @@ void lsnn_optim_step(lsnn_optim *o, lsnn_real *params, const lsnn_real *grad,
                      const uint8_t *mask, double lr)
 {
     o->step++;
-    if (o->kind == LSNN_OPTIM_SGD) {
-        for (size_t k = 0; k < o->n; k++)
-            if (mask[k])
-                params[k] -= (lsnn_real)lr * grad[k];
-        return;
-    }
-    const double b1 = o->beta1, b2 = o->beta2;
-    /* Bias corrections folded into the step size (Kingma & Ba, section 2). */
-    const double c1 = 1 - pow(b1, (double)o->step), c2 = 1 - pow(b2, (double)o->step);
-    const lsnn_real a = (lsnn_real)(lr * sqrt(c2) / c1);
-    const lsnn_real eps = (lsnn_real)(o->epsilon * sqrt(c2));
-    const lsnn_real fb1 = (lsnn_real)b1, fb2 = (lsnn_real)b2;
-    /* Seed 004 eqs. 3.48-3.52 put epsilon inside the root: m_hat / sqrt(v_hat + eps), which is
-     * a m / sqrt(v + eps c2) with the same folded step size. */
-    const int in_sqrt = o->eps_in_sqrt;
-    const lsnn_real eps2 = (lsnn_real)(o->epsilon * c2);
-    for (size_t k = 0; k < o->n; k++) {
-        if (!mask[k])
-            continue;
-        lsnn_real g = grad[k];
-        o->m[k] = fb1 * o->m[k] + (1 - fb1) * g;
-        o->v[k] = fb2 * o->v[k] + (1 - fb2) * g * g;
-        lsnn_real den = in_sqrt ? sqrtf((float)(o->v[k] + eps2)) : sqrtf((float)o->v[k]) + eps;
-        params[k] -= a * o->m[k] / den;
-    }
+    lsnn__optims[lsnn__optim_row(o->kind)].update(o, params, grad, mask, lr);
 }
