@@ -25,6 +25,7 @@
 #include "lsnn/eprop.h"
 #include "lsnn/learn.h"
 #include "lsnn/network.h"
+#include "lsnn/run.h"
 #include "lsnn/sim.h"
 #include "lsnn/train.h"
 
@@ -121,6 +122,9 @@ static const char *TRAIN_HELP =
     "  --resume          continue from OUT/model.safetensors up to 'iterations'\n"
     "  --quiet           no progress lines (the result line is still printed)\n"
     "  --report          at the end, write OUT/report.html (lsnn report OUT)\n"
+    "  --max-memory SIZE refuse, before allocating, a config whose estimated memory exceeds\n"
+    "                    SIZE (e.g. 4G, 512M; 'none': no limit; default: 80% of the\n"
+    "                    physical memory)\n"
     "  -h, --help        this text\n";
 
 typedef struct common_opts {
@@ -160,59 +164,14 @@ static int common_option(int argc, char **argv, int *i, common_opts *co, int *er
     return 0;
 }
 
-/* Prints the result line; with save_path, also writes the same JSON object there (atomically),
- * so that `lsnn report` can show the end-of-training validation. Returns 0 or die()'s status. */
-static int print_result(const char *task, const char *metric, double value, long iterations,
-                        double seconds, const char *extra, const char *save_path)
+/* Prints the result line of eval. */
+static void print_result(const char *task, const char *metric, double value, long iterations,
+                         double seconds, const char *extra)
 {
-    char json[6000];
-    snprintf(json, sizeof json,
-             "{\"task\":\"%s\",\"metric\":\"%s\",\"value\":%.6g,\"iterations\":%ld,"
-             "\"seconds\":%.1f%s}",
-             task, metric, value, iterations, seconds, extra ? extra : "");
-    printf("result: %s\n", json);
+    printf("result: {\"task\":\"%s\",\"metric\":\"%s\",\"value\":%.6g,\"iterations\":%ld,"
+           "\"seconds\":%.1f%s}\n",
+           task, metric, value, iterations, seconds, extra ? extra : "");
     fflush(stdout);
-    if (!save_path)
-        return 0;
-    char tmp[4400];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", save_path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int bad = !f || fprintf(f, "%s\n", json) < 0;
-    if (f)
-        bad |= fclose(f) != 0;
-    if (bad || rename(tmp, save_path) != 0) {
-        remove(tmp);
-        return die("%s: cannot write: %s", save_path, strerror(errno));
-    }
-    return 0;
-}
-
-/* Keeps the header and the rows of iterations <= last of a log.csv (rewritten atomically). */
-static int truncate_log(const char *path, long last)
-{
-    FILE *in = fopen(path, "r");
-    if (!in)
-        return 0; /* no log yet: the resumed run starts one */
-    char tmp[4300];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *out = fopen(tmp, "w");
-    if (!out) {
-        fclose(in);
-        return die("%s: cannot write: %s", tmp, strerror(errno));
-    }
-    char line[8192];
-    int first = 1;
-    while (fgets(line, sizeof line, in)) {
-        if (first || strtol(line, NULL, 10) <= last)
-            fputs(line, out);
-        first = 0;
-    }
-    fclose(in);
-    if (fclose(out) != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        return die("%s: cannot rewrite: %s", path, strerror(errno));
-    }
-    return 0;
 }
 
 /* Progress of a long evaluation (lsnn_trainer.eval_progress): nothing for the first 10 s, then a
@@ -243,30 +202,6 @@ static lsnn_status evaluate(lsnn_trainer *tr, uint64_t stream, lsnn_eval_result 
     tr->eval_progress = NULL;
     tr->eval_progress_ctx = NULL;
     return st;
-}
-
-/* A fresh run into a directory that holds an earlier one: the earlier model, result and report
- * go first, so that the directory never pairs this run's log with another run's model (also when
- * this run fails early). */
-static int clear_old_run(const char *dir, int quiet)
-{
-    const char *names[2 + LSNN_REPORT_NFILES] = {"model.safetensors", "result.json"};
-    for (int k = 0; k < LSNN_REPORT_NFILES; k++)
-        names[2 + k] = lsnn_report_files[k];
-    char p[4300];
-    int had_model = 0;
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
-        snprintf(p, sizeof p, "%s/%s", dir, names[k]);
-        if (remove(p) == 0)
-            had_model |= k == 0;
-        else if (errno != ENOENT && errno != ENOTDIR)
-            return die("%s: cannot remove the earlier run's file: %s", p, strerror(errno));
-    }
-    if (had_model && !quiet)
-        printf("%s held an earlier run: its model and results are replaced (--resume continues "
-               "a run instead)\n",
-               dir);
-    return 0;
 }
 
 /* Resuming with a config that differs from the checkpoint's (other than in the run length,
@@ -304,11 +239,138 @@ static void note_config_changes(const char *model_path, const lsnn_config *cfg)
     free(b);
 }
 
+/* What cmd_train's callbacks need. */
+typedef struct train_ui {
+    const char *config_path;
+    int quiet, argc, failed; /* failed: a callback printed its error */
+    char **argv;
+    double ema_loss, ema_acc, eval_t[2];
+} train_ui;
+
+/* lsnn_run's on_start: what the run is, and command.txt. */
+static int train_on_start(void *ctx, const lsnn_run *run)
+{
+    train_ui *ui = ctx;
+    const lsnn_trainer *tr = run->tr;
+    const lsnn_config *cfg = &tr->cfg;
+    if (!ui->quiet && run->opts.resume) {
+        printf("resuming %s at iteration %ld\n", run->model_path, tr->iteration);
+        note_config_changes(run->model_path, cfg);
+    }
+    if (!ui->quiet && run->replaced_earlier)
+        printf("%s held an earlier run: its model and results are replaced (--resume continues "
+               "a run instead)\n",
+               run->dir);
+    if (lsnn_write_command_txt(run->dir, "train", ui->argc, ui->argv, run->opts.resume)) {
+        ui->failed = 1;
+        return 1;
+    }
+    if (ui->quiet)
+        return 0;
+    printf("task %s: %d inputs, %d outputs, %d steps per sequence\n", cfg->task, tr->shape.n_in,
+           tr->shape.n_out, tr->shape.T);
+    if (tr->is_ann)
+        printf("network: %s with %d units, %zu parameters; batch %d, %d thread%s\n", cfg->model,
+               cfg->network.n_hidden, lsnn_trainer_count_params(tr, 0), cfg->batch_size,
+               omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
+    else
+        printf("network: %d regular + %d adaptive neurons%s, %zu parameters (%zu active: "
+               "no self-connections, masks applied); "
+               "batch %d, %d thread%s\n",
+               cfg->network.n_regular, cfg->network.n_adaptive,
+               cfg->network.bidirectional ? " in each of two directions (bidirectional)"
+               : cfg->network.layers > 1  ? " per layer"
+                                          : "",
+               lsnn_trainer_count_params(tr, 0), lsnn_trainer_count_params(tr, 1),
+               cfg->batch_size, omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
+    if (!tr->is_ann && !tr->use_eprop && tr->sim) {
+        const double mb = lsnn_sim_records_bytes(tr->sim) / 1e6;
+        if (lsnn_sim_has_records(tr->sim))
+            printf("bptt: records of the forward pass, %.1f MB (bptt_records_mb = %d)\n", mb,
+                   cfg->bptt_records_mb);
+        else if (mb > cfg->bptt_records_mb)
+            printf("bptt: the backward pass re-simulates each segment (records would take "
+                   "%.1f MB, bptt_records_mb = %d)\n",
+                   mb, cfg->bptt_records_mb);
+        else
+            printf("bptt: the backward pass re-simulates each segment (neuron model %s has "
+                   "no replay)\n",
+                   cfg->network.neuron);
+    }
+    if (run->opts.resume && run->log_rows_kept < tr->iteration)
+        printf("note: %s kept rows for %ld of the checkpoint's %ld iterations (the others were "
+               "lost with the earlier log)\n",
+               run->log_path, run->log_rows_kept, tr->iteration);
+    fflush(stdout);
+    return 0;
+}
+
+/* lsnn_run's on_iteration: the progress line every log_every iterations and at validations. */
+static int train_on_iteration(void *ctx, const lsnn_run *run, const lsnn_run_iter *it)
+{
+    train_ui *ui = ctx;
+    const lsnn_config *cfg = &run->tr->cfg;
+    const lsnn_iter_stats *s = &it->stats;
+    ui->ema_loss = isnan(ui->ema_loss) ? s->loss : 0.9 * ui->ema_loss + 0.1 * s->loss;
+    ui->ema_acc = isnan(ui->ema_acc) ? s->metric : 0.9 * ui->ema_acc + 0.1 * s->metric;
+    const long i = it->iteration;
+    if (ui->quiet || !(i % cfg->log_every == 0 || it->validated || i == cfg->iterations))
+        return 0;
+    double ips = (i - run->start_iteration) / it->seconds;
+    char eta[32];
+    fmt_duration((cfg->iterations - i) / ips, eta, sizeof eta);
+    printf("iter %6ld/%d  loss %.4f  acc %.3f  rate %5.1f Hz  %.2f it/s  ETA %s", i,
+           cfg->iterations, ui->ema_loss, ui->ema_acc, s->rate_hz, ips, eta);
+    if (it->validated)
+        printf("  | val loss %.4f  val acc %.3f", it->val.loss, it->val.metric);
+    putchar('\n');
+    fflush(stdout);
+    return 0;
+}
+
+/* lsnn_run's on_eval_progress: eval_progress with the start time of each validation. */
+static void train_on_eval_progress(void *ctx, long done, long total)
+{
+    train_ui *ui = ctx;
+    if (done == 0) { /* a validation starts */
+        ui->eval_t[0] = now_s();
+        ui->eval_t[1] = 0;
+    } else if (!ui->quiet) {
+        eval_progress(ui->eval_t, done, total);
+    }
+}
+
+/* "4G", "512M", "2048K", "1000000" (bytes), "none" (no limit) -> bytes. */
+static int parse_memory_arg(const char *s, size_t *out)
+{
+    if (strcmp(s, "none") == 0) {
+        *out = SIZE_MAX;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    double mult = 1;
+    if (end != s && (*end == 'K' || *end == 'k'))
+        mult = 1024.0, end++;
+    else if (end != s && (*end == 'M' || *end == 'm'))
+        mult = 1024.0 * 1024, end++;
+    else if (end != s && (*end == 'G' || *end == 'g'))
+        mult = 1024.0 * 1024 * 1024, end++;
+    else if (end != s && (*end == 'T' || *end == 't'))
+        mult = 1024.0 * 1024 * 1024 * 1024, end++;
+    if (errno || end == s || *end || !(v > 0) || v * mult >= 1.8e19)
+        return die("--max-memory: expected a size such as 4G, 512M or none, got '%s'", s);
+    *out = (size_t)(v * mult);
+    return 0;
+}
+
 static int cmd_train(int argc, char **argv)
 {
     common_opts co = {0};
     const char *config_path = NULL, *out = NULL, *seed = NULL;
     int resume = 0, quiet = 0, report = 0, err = 0;
+    size_t max_memory = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -317,13 +379,16 @@ static int cmd_train(int argc, char **argv)
         } else if (common_option(argc, argv, &i, &co, &err)) {
             if (err)
                 return err;
-        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--seed") == 0) {
+        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--seed") == 0 ||
+                   strcmp(a, "--max-memory") == 0) {
             if (i + 1 >= argc)
                 return die("%s: missing value", a);
             if (a[2] == 'o')
                 out = argv[++i];
-            else
+            else if (a[2] == 's')
                 seed = argv[++i];
+            else if (parse_memory_arg(argv[++i], &max_memory))
+                return 1;
         } else if (strcmp(a, "--resume") == 0) {
             resume = 1;
         } else if (strcmp(a, "--report") == 0) {
@@ -361,162 +426,41 @@ static int cmd_train(int argc, char **argv)
         snprintf(outbuf, sizeof outbuf, "runs/%.*s", (int)strcspn(base, "."), base);
         out = outbuf;
     }
+    if (!out[0])
+        return die("--out: the directory name is empty");
+    if (strlen(out) >= 4096)
+        return die("%.64s...: directory name longer than 4095 characters", out);
     set_threads(co.threads);
 
-    /* The run directory is touched only once the network and the data are ready and, when
-     * resuming, the checkpoint has loaded: a config that cannot be built or a checkpoint that
-     * cannot be read leaves the directory (or its absence) as it was. */
-    lsnn_trainer tr;
-    if (lsnn_trainer_init(&tr, &cfg))
-        return die("%s: %s", config_path, lsnn_last_error());
-    char model_path[4200], log_path[4200];
-    snprintf(model_path, sizeof model_path, "%s/model.safetensors", out);
-    snprintf(log_path, sizeof log_path, "%s/log.csv", out);
-    if (resume) {
-        if (lsnn_trainer_load(&tr, model_path, 1)) {
-            lsnn_trainer_free(&tr);
-            return die_status();
-        }
-        if (tr.iteration > cfg.iterations) {
-            const long at = tr.iteration;
-            lsnn_trainer_free(&tr);
-            return die("%s: the checkpoint is at iteration %ld, past iterations = %d: nothing to "
-                       "resume (raise iterations to train further)",
-                       model_path, at, cfg.iterations);
-        }
-        if (!quiet) {
-            printf("resuming %s at iteration %ld\n", model_path, tr.iteration);
-            note_config_changes(model_path, &cfg);
-        }
-    } else if (clear_old_run(out, quiet)) {
-        lsnn_trainer_free(&tr);
-        return 1;
-    }
-    if (ensure_dir(out) || lsnn_write_command_txt(out, "train", argc, argv, resume)) {
-        lsnn_trainer_free(&tr);
-        return 1;
-    }
-    /* A resumed run continues the log after the checkpoint's iteration: rows written after the
-     * last checkpoint of the interrupted run are dropped so that none appears twice. */
-    if (resume && truncate_log(log_path, tr.iteration)) {
-        lsnn_trainer_free(&tr);
-        return 1;
-    }
-    FILE *log = fopen(log_path, resume ? "a" : "w");
-    if (!log) {
-        lsnn_trainer_free(&tr);
-        return die("%s: cannot write: %s", log_path, strerror(errno));
-    }
-    if (!resume)
-        fprintf(log, "iteration,loss,reg,train_%s,val_loss,val_%s,rate_hz,grad_norm,lr,seconds\n",
-                tr.shape.metric, tr.shape.metric);
-    if (!quiet) {
-        printf("task %s: %d inputs, %d outputs, %d steps per sequence\n", cfg.task, tr.shape.n_in,
-               tr.shape.n_out, tr.shape.T);
-        if (tr.is_ann)
-            printf("network: %s with %d units, %zu parameters; batch %d, %d thread%s\n",
-                   cfg.model, cfg.network.n_hidden, lsnn_trainer_count_params(&tr, 0),
-                   cfg.batch_size, omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
-        else
-            printf("network: %d regular + %d adaptive neurons%s, %zu parameters (%zu active: "
-                   "no self-connections, masks applied); "
-                   "batch %d, %d thread%s\n",
-                   cfg.network.n_regular, cfg.network.n_adaptive,
-                   cfg.network.bidirectional ? " in each of two directions (bidirectional)"
-                   : cfg.network.layers > 1  ? " per layer"
-                                             : "",
-                   lsnn_trainer_count_params(&tr, 0), lsnn_trainer_count_params(&tr, 1),
-                   cfg.batch_size, omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
-        if (!tr.is_ann && !tr.use_eprop && tr.sim) {
-            const double mb = lsnn_sim_records_bytes(tr.sim) / 1e6;
-            if (lsnn_sim_has_records(tr.sim))
-                printf("bptt: records of the forward pass, %.1f MB (bptt_records_mb = %d)\n",
-                       mb, cfg.bptt_records_mb);
-            else if (mb > cfg.bptt_records_mb)
-                printf("bptt: the backward pass re-simulates each segment (records would take "
-                       "%.1f MB, bptt_records_mb = %d)\n",
-                       mb, cfg.bptt_records_mb);
-            else
-                printf("bptt: the backward pass re-simulates each segment (neuron model %s has "
-                       "no replay)\n",
-                       cfg.network.neuron);
-        }
-        fflush(stdout);
-    }
-    double t_start = now_s();
-    long it0 = tr.iteration;
+    /* The run (lsnn/run.h) builds the trainer, loads the checkpoint when resuming, and touches
+     * the directory only then; it keeps the cadence, log.csv, the checkpoints and result.json.
+     * This command prints. */
+    const char *clear[LSNN_REPORT_NFILES + 1];
+    for (int k = 0; k < LSNN_REPORT_NFILES; k++)
+        clear[k] = lsnn_report_files[k];
+    clear[LSNN_REPORT_NFILES] = NULL;
+    train_ui ui = {config_path, quiet, argc, 0, argv, NAN, NAN, {0, 0}};
+    lsnn_run_opts ro = {resume, config_path, max_memory, clear, &ui, train_on_start,
+                        train_on_iteration, train_on_eval_progress};
+    lsnn_run run;
+    if (lsnn_run_open(&run, &cfg, NULL, out, &ro))
+        return ui.failed ? 1 : die_status();
     int rc = 0;
-    lsnn_eval_result ev = {0};
-    double ema_loss = NAN, ema_acc = NAN;
-    while (tr.iteration < cfg.iterations) {
-        lsnn_iter_stats s;
-        if (lsnn_trainer_step(&tr, &s)) {
-            rc = die("%s: %s", config_path, lsnn_last_error());
-            break;
-        }
-        ema_loss = isnan(ema_loss) ? s.loss : 0.9 * ema_loss + 0.1 * s.loss;
-        ema_acc = isnan(ema_acc) ? s.metric : 0.9 * ema_acc + 0.1 * s.metric;
-        long it = tr.iteration;
-        int do_eval = cfg.eval_every > 0 && it % cfg.eval_every == 0 && it < cfg.iterations;
-        double vl = NAN, vm = NAN;
-        if (do_eval) {
-            if (evaluate(&tr, LSNN_STREAM_VALID, &ev, NULL, quiet)) {
-                rc = die_status();
-                break;
-            }
-            vl = ev.loss;
-            vm = ev.metric;
-            if (lsnn_trainer_save(&tr, model_path)) {
-                rc = die_status();
-                break;
-            }
-        }
-        double el = now_s() - t_start;
-        fprintf(log, "%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.4g,%.4g,%.4g,%.2f\n", it, s.loss, s.reg,
-                s.metric, vl, vm, s.rate_hz, s.grad_norm,
-                lsnn_lr_at(cfg.lr, &cfg.optim, it - 1), el);
-        fflush(log);
-        if (!quiet && (it % cfg.log_every == 0 || do_eval || it == cfg.iterations)) {
-            double ips = (it - it0) / el;
-            char eta[32];
-            fmt_duration((cfg.iterations - it) / ips, eta, sizeof eta);
-            printf("iter %6ld/%d  loss %.4f  acc %.3f  rate %5.1f Hz  %.2f it/s  ETA %s", it,
-                   cfg.iterations, ema_loss, ema_acc, s.rate_hz, ips, eta);
-            if (do_eval)
-                printf("  | val loss %.4f  val acc %.3f", vl, vm);
-            putchar('\n');
-            fflush(stdout);
-        }
-    }
-    fclose(log);
+    while (!rc && !lsnn_run_done(&run))
+        if (lsnn_run_step(&run))
+            rc = ui.failed ? 1 : die_status();
+    if (!rc && lsnn_run_finish(&run))
+        rc = die_status();
     if (!rc) {
-        if (lsnn_trainer_save(&tr, model_path))
-            rc = die_status();
-    }
-    if (!rc) {
-        if (evaluate(&tr, LSNN_STREAM_VALID, &ev, NULL, quiet))
-            rc = die_status();
-    }
-    if (!rc) {
-        double secs = now_s() - t_start;
+        const lsnn_eval_result *ev = &run.final;
         if (!quiet)
             printf("validation (%ld fresh sequences): loss %.4f  accuracy %.4f  rate %.1f Hz\n"
                    "model: %s\n",
-                   ev.sequences, ev.loss, ev.metric, ev.rate_hz, model_path);
-        /* The directory name as a JSON string, escaped by cJSON. */
-        cJSON *js = cJSON_CreateString(out);
-        char *out_json = js ? cJSON_PrintUnformatted(js) : NULL;
-        char extra[4400];
-        snprintf(extra, sizeof extra, ",\"val_loss\":%.6g,\"rate_hz\":%.4g,\"out\":%s", ev.loss,
-                 ev.rate_hz, out_json ? out_json : "null");
-        free(out_json);
-        cJSON_Delete(js);
-        char result_path[4200];
-        snprintf(result_path, sizeof result_path, "%s/result.json", out);
-        rc = print_result(cfg.task, tr.shape.metric, ev.metric, tr.iteration, secs, extra,
-                          result_path);
+                   ev->sequences, ev->loss, ev->metric, ev->rate_hz, run.model_path);
+        printf("result: %s\n", run.result_json);
+        fflush(stdout);
     }
-    lsnn_trainer_free(&tr);
+    lsnn_run_close(&run);
     if (!rc && report)
         rc = lsnn_report_write(out);
     return rc;
@@ -609,7 +553,7 @@ static int cmd_eval(int argc, char **argv)
     char extra[128];
     snprintf(extra, sizeof extra, ",\"loss\":%.6g,\"split\":\"%s\"", ev.loss,
              test ? "test" : "validation");
-    print_result(tr.cfg.task, tr.shape.metric, ev.metric, tr.iteration, now_s() - t0, extra, NULL);
+    print_result(tr.cfg.task, tr.shape.metric, ev.metric, tr.iteration, now_s() - t0, extra);
     free(conf);
     lsnn_trainer_free(&tr);
     return 0;
