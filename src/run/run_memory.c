@@ -215,8 +215,8 @@ lsnn_status lsnn_config_check_memory(const lsnn_config *cfg, size_t limit, size_
     lsnn__fmt_bytes(m.batch, batch, sizeof batch);
     return lsnn_error(LSNN_ERR_RANGE,
                       "training needs about %s (network %s, optimizer and gradients %s, "
-                      "workspace of the learning rule %s, batch %s), more than the limit of %s%s "
-                      "(network.n_regular = %d, network.n_adaptive = %d, batch_size = %d)",
+                      "workspace of the learning rule %s, batch %s), more than the limit of %s%s; "
+                      "network.n_regular = %d, network.n_adaptive = %d, batch_size = %d",
                       tot, net, opt, work, batch, lim,
                       dflt ? " (80% of the physical memory)" : "", cfg->network.n_regular,
                       cfg->network.n_adaptive, cfg->batch_size);
