@@ -762,6 +762,141 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* One kernel choice of the benchmark: a trainer of the benchmark's config and its timings. */
+typedef struct bench_path {
+    lsnn_trainer tr;
+    int ok;
+    double *tf, *tt; /* (repeat) seconds of the forward pass and of the training iteration */
+} bench_path;
+
+/* One timed repetition of path P: the forward pass on the batch of its next iteration, then
+ * that iteration (lsnn_trainer_step: data, forward, loss, backward, clipping, optimizer, DEEP R
+ * step, masks). r < 0: the warm-up, not recorded. */
+static lsnn_status bench_once(bench_path *P, int r)
+{
+    lsnn_trainer *tr = &P->tr;
+    const uint64_t first = (uint64_t)tr->iteration * (uint64_t)tr->cfg.batch_size;
+    lsnn_status st = tr->task->generate(tr->task_state, &tr->cfg, tr->cfg.seed, LSNN_STREAM_TRAIN,
+                                        first, &tr->batch);
+    if (st)
+        return st;
+    const double t0 = now_s();
+    if ((st = lsnn_trainer_forward(tr, NULL)))
+        return st;
+    const double t1 = now_s();
+    if ((st = lsnn_trainer_step(tr, NULL)))
+        return st;
+    const double t2 = now_s();
+    if (r >= 0) {
+        P->tf[r] = t1 - t0;
+        P->tt[r] = t2 - t1;
+    }
+    return LSNN_OK;
+}
+
+/* The result line of path P after its repetitions (medians), from the spike counts of its last
+ * iteration and the input spikes of that iteration's batch. Returns the medians. */
+static void bench_report(bench_path *P, int B, int repeat, double *med_f, double *med_t)
+{
+    const lsnn_trainer *tr = &P->tr;
+    const lsnn_net *net = &tr->net;
+    qsort(P->tf, repeat, sizeof(double), cmp_double);
+    qsort(P->tt, repeat, sizeof(double), cmp_double);
+    const double f = *med_f = P->tf[repeat / 2], t = *med_t = P->tt[repeat / 2];
+    const int n_in = tr->batch.n_in, T = tr->batch.T;
+    double *in_count = calloc((size_t)n_in, sizeof(double));
+    double spikes = 0, events = NAN;
+    for (int j = 0; j < net->n; j++)
+        spikes += tr->count[j];
+    if (in_count) {
+        for (size_t k = 0; k < (size_t)B * T * n_in; k++)
+            in_count[k % n_in] += tr->batch.x[k] != 0;
+        events = bench_events(net, tr->count, in_count);
+    }
+    free(in_count);
+    const double nsteps = (double)B * T * net->n;
+    int sparse = 0;
+    for (int p = 0; p < net->n_proj; p++)
+        sparse |= net->proj[p].sparse.use;
+    printf("%6d %8s %12.4f %12.4f %14.3e %14.3e %12.1f %10.1f\n", B, sparse ? "sparse" : "dense",
+           f, t, nsteps / f, events / f, spikes / nsteps * 1000.0 / net->dt,
+           peak_rss_kb() / 1024.0);
+}
+
+/* The synapses of a masked network, once (DEEP R keeps their total). */
+static void bench_synapses(const lsnn_net *net)
+{
+    size_t syn = 0;
+    for (int p = 0; p < net->n_proj; p++) {
+        size_t np = 0;
+        for (int i = 0; i < net->proj[p].n_src; i++)
+            np += bench_out_degree(&net->proj[p], i);
+        printf("%s %s %zu", p ? "," : "synapses:", net->proj[p].name, np);
+        syn += np;
+    }
+    size_t no = (size_t)net->n * net->n_out;
+    if (net->w_out_mask) {
+        no = 0;
+        for (size_t k = 0; k < (size_t)net->n * net->n_out; k++)
+            no += net->w_out_mask[k] != 0;
+    }
+    printf(", w_out %zu; %zu in all\n", no, syn + no);
+}
+
+/* Times batch size B on n_paths kernel choices; *header: the table header is printed. */
+static int bench_batch(lsnn_config *cfg, int B, int repeat, int n_paths,
+                       const lsnn_sparse_mode *modes, int masked, int *header)
+{
+    cfg->batch_size = B;
+    if (lsnn_config_check_memory(cfg, 0, NULL))
+        return die("bench: --batch %d: %s", B, lsnn_last_error());
+    /* One trainer per kernel choice, all from the same config (same initialisation, same
+     * batches). */
+    bench_path path[2];
+    memset(path, 0, sizeof path);
+    lsnn_status st = LSNN_OK;
+    for (int k = 0; k < n_paths && !st; k++) {
+        bench_path *P = &path[k];
+        if ((st = lsnn_trainer_init(&P->tr, cfg)))
+            break;
+        P->ok = 1;
+        lsnn_net_set_sparse(&P->tr.net, modes[k]);
+        if ((st = lsnn_trainer_prepare_forward(&P->tr))) /* e-prop: the forward workspace */
+            break;
+        P->tf = malloc(sizeof(double) * repeat);
+        P->tt = malloc(sizeof(double) * repeat);
+        if (!P->tf || !P->tt)
+            st = lsnn_error(LSNN_ERR_NOMEM, "bench: out of memory");
+    }
+    int rc = st ? die_status() : 0;
+    if (!rc && !*header && masked)
+        bench_synapses(&path[0].tr.net);
+    if (!rc && !*header)
+        printf("%6s %8s %12s %12s %14s %14s %12s %10s\n", "batch", "kernels", "fwd s/it",
+               "train s/it", "neuron-steps/s", "syn-events/s", "rate Hz", "peak MB");
+    *header |= !rc;
+    /* One untimed warm-up iteration, then the timed ones; the kernel choices take turns within
+     * each repetition, so that both see the same load of a shared machine. */
+    for (int r = -1; r < repeat && !rc; r++)
+        for (int k = 0; k < n_paths && !rc; k++)
+            if (bench_once(&path[k], r))
+                rc = die_status();
+    double med_f[2] = {0, 0}, med_t[2] = {0, 0};
+    for (int k = 0; k < n_paths && !rc; k++)
+        bench_report(&path[k], B, repeat, &med_f[k], &med_t[k]);
+    if (n_paths == 2 && !rc)
+        printf("%6d speed-up of the sparse kernels: forward %.2fx, training %.2fx\n", B,
+               med_f[0] / med_f[1], med_t[0] / med_t[1]);
+    fflush(stdout);
+    for (int k = 0; k < 2; k++) {
+        free(path[k].tf);
+        free(path[k].tt);
+        if (path[k].ok)
+            lsnn_trainer_free(&path[k].tr);
+    }
+    return rc;
+}
+
 static int cmd_bench(int argc, char **argv)
 {
     common_opts co = {0};
@@ -799,29 +934,32 @@ static int cmd_bench(int argc, char **argv)
         }
     }
     set_threads(co.threads);
+    /* The benchmark's config: the LSNN of seed 000's sMNIST (80 inputs, 120 LIF + 100 ALIF,
+     * 10 outputs) on task "random" (independent input spikes), trained with a learning rate so
+     * small that the network, and its firing rate, stay as initialised over the repetitions. */
     lsnn_config cfg;
     lsnn_config_defaults(&cfg);
+    snprintf(cfg.task, sizeof cfg.task, "random");
     cfg.network.n_regular = 120;
     cfg.network.n_adaptive = 100;
     cfg.network.tau_a = 700;
     cfg.network.refractory = 0;
+    cfg.lr = 1e-6;
+    cfg.random.steps = T;
+    cfg.random.input_rate = input_rate;
     if (apply_sets(&cfg, &co))
         return 1;
     if (lsnn_config_validate(&cfg, "bench"))
         return die_status();
-    /* bench times one network: the LSNN of seed 000's sMNIST on random spikes. */
     if (strcmp(cfg.model, "lsnn") != 0)
         return die("bench: --set model=%s: bench times the spiking network only (model lsnn)",
                    cfg.model);
-    lsnn_config def;
-    lsnn_config_defaults(&def);
-    if (strcmp(cfg.task, def.task) != 0)
+    if (strcmp(cfg.task, "random") != 0)
         return die("bench: --set task=%s: bench runs on random input spikes, not on a task's data",
                    cfg.task);
     if (strspn(batches, ", ") == strlen(batches))
         return die("--batch: expected batch sizes separated by commas, got '%s'", batches);
     const int eprop = strcmp(cfg.learning, "eprop") == 0;
-    const int n_in = 80, n_out = 10;
     /* The kernels to time: a dense network has only the dense ones. */
     const int masked = cfg.network.connectivity < 1;
     int n_paths = 1;
@@ -834,199 +972,18 @@ static int cmd_bench(int argc, char **argv)
         modes[0] = LSNN_SPARSE_AUTO;
     printf("lsnn bench: %d inputs (spike probability %.3f per step), %d LIF + %d ALIF, %d outputs,"
            " T = %d, %d thread%s, %s, connectivity %g%s, %s\n",
-           n_in, input_rate, cfg.network.n_regular, cfg.network.n_adaptive, n_out, T,
-           omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s",
-           LSNN_REAL_IS_DOUBLE ? "float64" : "float32",
+           cfg.random.inputs, cfg.random.input_rate, cfg.network.n_regular,
+           cfg.network.n_adaptive, cfg.random.outputs, cfg.random.steps, omp_get_max_threads(),
+           omp_get_max_threads() == 1 ? "" : "s", LSNN_REAL_IS_DOUBLE ? "float64" : "float32",
            cfg.network.connectivity, cfg.deepr.enabled ? ", DEEP R" : "",
            eprop ? "e-prop" : "BPTT");
-    int header = 0;
+    int header = 0, rc = 0;
     char *list = strdup(batches);
-    int rc = 0;
     for (char *tok = strtok(list, ","); tok && !rc; tok = strtok(NULL, ",")) {
         int B;
-        if (parse_int_arg("--batch", tok, 1, 65536, &B)) {
-            rc = 1;
-            break;
-        }
-        /* One network, optimizer, DEEP R state and workspace per kernel choice, all starting
-         * from the same initialisation; the batch is shared. */
-        struct bench_path {
-            lsnn_net net;
-            lsnn_optim opt;
-            lsnn_deepr dr;
-            lsnn_sim *sim;
-            lsnn_eprop *ep; /* learning = eprop */
-            lsnn_real *y, *gy, *grad;
-            uint8_t *mask;
-            double *count, *tf, *tt, spikes;
-            int net_ok, opt_ok, dr_ok;
-        } path[2];
-        memset(path, 0, sizeof path);
-        lsnn_batch batch;
-        lsnn_status st = lsnn_batch_init(&batch, B, T, n_in, n_out, LSNN_LOSS_CE_WINDOW, 1);
-        size_t ny = (size_t)B * T * n_out;
-        for (int k = 0; k < n_paths && !st; k++) {
-            struct bench_path *P = &path[k];
-            if ((st = lsnn_net_init(&P->net, &cfg.network, n_in, n_out, 1)))
-                break;
-            P->net_ok = 1;
-            lsnn_net_set_sparse(&P->net, modes[k]);
-            if ((st = lsnn_optim_init(&P->opt, &cfg.optim, P->net.n_params)))
-                break;
-            P->opt_ok = 1;
-            if (cfg.deepr.enabled) {
-                if ((st = lsnn_deepr_init(&P->dr, &cfg.deepr, &P->net,
-                                          cfg.network.global_connectivity, 1)))
-                    break;
-                P->dr_ok = 1;
-            }
-            if (!(P->sim = lsnn_sim_create(&P->net, B, T, &st)))
-                break;
-            if (!eprop) {
-                const int r = lsnn_sim_enable_records(P->sim, &P->net,
-                                                      (size_t)cfg.bptt_records_mb * 1000000);
-                if (r < 0) {
-                    st = (lsnn_status)r;
-                    break;
-                }
-            }
-            if (eprop) {
-                lsnn_eprop_opts eo;
-                if ((st = lsnn_eprop_opts_from_config(&cfg, &eo)) ||
-                    !(P->ep = lsnn_eprop_create(&P->net, B, &eo, 1, &st)))
-                    break;
-            }
-            P->y = malloc(sizeof(lsnn_real) * ny);
-            P->gy = malloc(sizeof(lsnn_real) * ny);
-            P->grad = malloc(sizeof(lsnn_real) * P->net.n_params);
-            P->mask = malloc(P->net.n_params);
-            P->count = malloc(sizeof(double) * P->net.n);
-            P->tf = malloc(sizeof(double) * repeat);
-            P->tt = malloc(sizeof(double) * repeat);
-            if (!P->y || !P->gy || !P->grad || !P->mask || !P->count || !P->tf || !P->tt) {
-                st = lsnn_error(LSNN_ERR_NOMEM, "bench: out of memory");
-                break;
-            }
-            lsnn_net_trainable_mask(&P->net, P->mask);
-        }
-        if (st) {
-            rc = die_status();
-        } else {
-            lsnn_rng rng;
-            lsnn_rng_seed(&rng, 5);
-            for (size_t k = 0; k < (size_t)B * T * n_in; k++)
-                batch.x[k] = lsnn_rng_uniform(&rng) < input_rate ? 1 : 0;
-            for (int b = 0; b < B; b++) {
-                batch.n_windows[b] = 1;
-                batch.windows[b] = (lsnn_window){T > 56 ? T - 56 : 0, T, b % n_out};
-            }
-            double in_count[80] = {0}; /* n_in */
-            for (size_t k = 0; k < (size_t)B * T * n_in; k++)
-                in_count[k % n_in] += batch.x[k] != 0;
-            if (!header && masked) {
-                /* The synapses of a masked network, once (DEEP R keeps their total). */
-                const lsnn_net *net = &path[0].net;
-                size_t syn = 0;
-                for (int p = 0; p < net->n_proj; p++) {
-                    size_t np = 0;
-                    for (int i = 0; i < net->proj[p].n_src; i++)
-                        np += bench_out_degree(&net->proj[p], i);
-                    printf("%s %s %zu", p ? "," : "synapses:", net->proj[p].name, np);
-                    syn += np;
-                }
-                size_t no = (size_t)net->n * n_out;
-                if (net->w_out_mask) {
-                    no = 0;
-                    for (size_t k = 0; k < (size_t)net->n * n_out; k++)
-                        no += net->w_out_mask[k] != 0;
-                }
-                printf(", w_out %zu; %zu in all\n", no, syn + no);
-            }
-            if (!header)
-                printf("%6s %8s %12s %12s %14s %14s %12s %10s\n", "batch", "kernels",
-                       "fwd s/it", "train s/it", "neuron-steps/s", "syn-events/s", "rate Hz",
-                       "peak MB");
-            header = 1;
-            /* One untimed warm-up iteration, then the timed ones; the kernel choices take turns
-             * within each repetition, so that both see the same load of a shared machine. */
-            for (int r = -1; r < repeat && !rc; r++) {
-                for (int k = 0; k < n_paths && !rc; k++) {
-                    struct bench_path *P = &path[k];
-                    double t0 = now_s();
-                    st = lsnn_sim_forward(P->sim, &P->net, &batch, P->y, P->count, NULL);
-                    double t1 = now_s(), ts = t0; /* ts: start of the training time */
-                    lsnn_loss_result lr;
-                    if (eprop) {
-                        /* e-prop runs its own forward pass: the training time leaves out the
-                         * forward pass timed above. */
-                        ts = t1;
-                        if (!st)
-                            st = lsnn_eprop_run(P->ep, &P->net, &batch, P->grad, NULL, NULL,
-                                                NULL, &lr);
-                    } else {
-                        if (!st)
-                            st = lsnn_loss_compute(&batch, P->y, P->gy, &lr);
-                        if (!st)
-                            st = lsnn_bptt_backward(P->sim, &P->net, &batch, P->gy, NULL,
-                                                    P->grad);
-                    }
-                    if (!st) {
-                        lsnn_optim_step(&P->opt, P->net.params, P->grad, P->mask, 1e-6);
-                        if (P->dr_ok)
-                            lsnn_deepr_step(&P->dr, &P->net, &P->opt, P->mask, 1e-6, r + 1);
-                        lsnn_net_apply_masks(&P->net);
-                    }
-                    double t2 = now_s();
-                    if (st)
-                        rc = die_status();
-                    if (r >= 0) {
-                        P->tf[r] = t1 - t0;
-                        P->tt[r] = t2 - ts;
-                    }
-                    P->spikes = 0;
-                    for (int j = 0; j < P->net.n; j++)
-                        P->spikes += P->count[j];
-                }
-            }
-            double med_f[2] = {0, 0}, med_t[2] = {0, 0};
-            for (int k = 0; k < n_paths && !rc; k++) {
-                struct bench_path *P = &path[k];
-                qsort(P->tf, repeat, sizeof(double), cmp_double);
-                qsort(P->tt, repeat, sizeof(double), cmp_double);
-                double f = med_f[k] = P->tf[repeat / 2], t = med_t[k] = P->tt[repeat / 2];
-                double nsteps = (double)B * T * P->net.n;
-                double events = bench_events(&P->net, P->count, in_count);
-                int sparse = 0;
-                for (int p = 0; p < P->net.n_proj; p++)
-                    sparse |= P->net.proj[p].sparse.use;
-                printf("%6d %8s %12.4f %12.4f %14.3e %14.3e %12.1f %10.1f\n", B,
-                       sparse ? "sparse" : "dense", f, t, nsteps / f, events / f,
-                       P->spikes / nsteps * 1000.0, peak_rss_kb() / 1024.0);
-            }
-            if (n_paths == 2 && !rc)
-                printf("%6d speed-up of the sparse kernels: forward %.2fx, training %.2fx\n", B,
-                       med_f[0] / med_f[1], med_t[0] / med_t[1]);
-            fflush(stdout);
-        }
-        for (int k = 0; k < 2; k++) {
-            struct bench_path *P = &path[k];
-            free(P->y);
-            free(P->gy);
-            free(P->grad);
-            free(P->mask);
-            free(P->count);
-            free(P->tf);
-            free(P->tt);
-            lsnn_sim_free(P->sim);
-            lsnn_eprop_free(P->ep);
-            if (P->dr_ok)
-                lsnn_deepr_free(&P->dr);
-            if (P->opt_ok)
-                lsnn_optim_free(&P->opt);
-            if (P->net_ok)
-                lsnn_net_free(&P->net);
-        }
-        lsnn_batch_free(&batch);
+        rc = parse_int_arg("--batch", tok, 1, 65536, &B);
+        if (!rc)
+            rc = bench_batch(&cfg, B, repeat, n_paths, modes, masked, &header);
     }
     free(list);
     return rc;
