@@ -241,7 +241,6 @@ static void note_config_changes(const char *model_path, const lsnn_config *cfg)
 
 /* What cmd_train's callbacks need. */
 typedef struct train_ui {
-    const char *config_path;
     int quiet, argc, failed; /* failed: a callback printed its error */
     char **argv;
     double ema_loss, ema_acc, eval_t[2];
@@ -439,9 +438,15 @@ static int cmd_train(int argc, char **argv)
     for (int k = 0; k < LSNN_REPORT_NFILES; k++)
         clear[k] = lsnn_report_files[k];
     clear[LSNN_REPORT_NFILES] = NULL;
-    train_ui ui = {config_path, quiet, argc, 0, argv, NAN, NAN, {0, 0}};
-    lsnn_run_opts ro = {resume, config_path, max_memory, clear, &ui, train_on_start,
-                        train_on_iteration, train_on_eval_progress};
+    train_ui ui = {.quiet = quiet, .argc = argc, .argv = argv, .ema_loss = NAN, .ema_acc = NAN};
+    lsnn_run_opts ro = {.resume = resume,
+                        .origin = config_path,
+                        .max_memory = max_memory,
+                        .clear_files = clear,
+                        .ctx = &ui,
+                        .on_start = train_on_start,
+                        .on_iteration = train_on_iteration,
+                        .on_eval_progress = train_on_eval_progress};
     lsnn_run run;
     if (lsnn_run_open(&run, &cfg, NULL, out, &ro))
         return ui.failed ? 1 : die_status();
@@ -687,12 +692,14 @@ static int cmd_simulate(int argc, char **argv)
 static const char *BENCH_HELP =
     "usage: lsnn bench [options]\n"
     "\n"
-    "Times the forward pass and a full training iteration (forward + BPTT + Adam, then the DEEP R\n"
-    "step when deepr.enabled, and lsnn_net_apply_masks) of the sequential-MNIST LSNN of seed 000\n"
-    "(80 inputs, 100 ALIF + 120 LIF, 10 outputs, T = 784, fully connected) on random input\n"
-    "spikes, and prints seconds per iteration (median), neuron-steps/s, synaptic events/s (every\n"
-    "existing synapse, projections and readout, that a spike of the forward pass reaches) and the\n"
-    "peak resident memory. A masked network's synapse counts are printed first.\n"
+    "Times the forward pass and a full training iteration of the library (lsnn_trainer_step:\n"
+    "the batch, forward + BPTT + Adam, then the DEEP R step when deepr.enabled, and\n"
+    "lsnn_net_apply_masks) of the sequential-MNIST LSNN of seed 000 (80 inputs, 100 ALIF + 120\n"
+    "LIF, 10 outputs, T = 784, fully connected) on random input spikes (task random,\n"
+    "docs/CONFIG.md; lr 1e-6, so that the network stays as initialised), and prints seconds\n"
+    "per iteration (median), neuron-steps/s, synaptic events/s (every existing synapse,\n"
+    "projections and readout, that a spike of the forward pass reaches) and the peak resident\n"
+    "memory. A masked network's synapse counts are printed first.\n"
     "The cost of event-driven propagation grows with the firing rate, which is printed: a fresh\n"
     "network with the default w0 = 1 fires at about 280 Hz; --set network.w0=0.3 gives about\n"
     "30 Hz, the regime of trained networks (docs/PERFORMANCE.md reports both).\n"

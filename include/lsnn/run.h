@@ -79,8 +79,8 @@ struct lsnn_run {
     lsnn_eval_result final; /* after lsnn_run_finish: the validation after the last iteration */
     double seconds;         /* after lsnn_run_finish: wall time of the run */
     char *result_json;      /* after lsnn_run_finish: the object written to result.json */
+    lsnn_run_opts opts;     /* as given to lsnn_run_open */
     /* private */
-    lsnn_run_opts opts;
     lsnn_trainer own;
     int owns_tr;
     lsnn_runlog_writer log;
