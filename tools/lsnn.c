@@ -25,6 +25,7 @@
 #include "lsnn/eprop.h"
 #include "lsnn/learn.h"
 #include "lsnn/network.h"
+#include "lsnn/run.h"
 #include "lsnn/sim.h"
 #include "lsnn/train.h"
 
@@ -121,6 +122,9 @@ static const char *TRAIN_HELP =
     "  --resume          continue from OUT/model.safetensors up to 'iterations'\n"
     "  --quiet           no progress lines (the result line is still printed)\n"
     "  --report          at the end, write OUT/report.html (lsnn report OUT)\n"
+    "  --max-memory SIZE refuse, before allocating, a config whose estimated memory exceeds\n"
+    "                    SIZE (e.g. 4G, 512M; 'none': no limit; default: 80% of the\n"
+    "                    physical memory)\n"
     "  -h, --help        this text\n";
 
 typedef struct common_opts {
@@ -160,59 +164,14 @@ static int common_option(int argc, char **argv, int *i, common_opts *co, int *er
     return 0;
 }
 
-/* Prints the result line; with save_path, also writes the same JSON object there (atomically),
- * so that `lsnn report` can show the end-of-training validation. Returns 0 or die()'s status. */
-static int print_result(const char *task, const char *metric, double value, long iterations,
-                        double seconds, const char *extra, const char *save_path)
+/* Prints the result line of eval. */
+static void print_result(const char *task, const char *metric, double value, long iterations,
+                         double seconds, const char *extra)
 {
-    char json[6000];
-    snprintf(json, sizeof json,
-             "{\"task\":\"%s\",\"metric\":\"%s\",\"value\":%.6g,\"iterations\":%ld,"
-             "\"seconds\":%.1f%s}",
-             task, metric, value, iterations, seconds, extra ? extra : "");
-    printf("result: %s\n", json);
+    printf("result: {\"task\":\"%s\",\"metric\":\"%s\",\"value\":%.6g,\"iterations\":%ld,"
+           "\"seconds\":%.1f%s}\n",
+           task, metric, value, iterations, seconds, extra ? extra : "");
     fflush(stdout);
-    if (!save_path)
-        return 0;
-    char tmp[4400];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", save_path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int bad = !f || fprintf(f, "%s\n", json) < 0;
-    if (f)
-        bad |= fclose(f) != 0;
-    if (bad || rename(tmp, save_path) != 0) {
-        remove(tmp);
-        return die("%s: cannot write: %s", save_path, strerror(errno));
-    }
-    return 0;
-}
-
-/* Keeps the header and the rows of iterations <= last of a log.csv (rewritten atomically). */
-static int truncate_log(const char *path, long last)
-{
-    FILE *in = fopen(path, "r");
-    if (!in)
-        return 0; /* no log yet: the resumed run starts one */
-    char tmp[4300];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *out = fopen(tmp, "w");
-    if (!out) {
-        fclose(in);
-        return die("%s: cannot write: %s", tmp, strerror(errno));
-    }
-    char line[8192];
-    int first = 1;
-    while (fgets(line, sizeof line, in)) {
-        if (first || strtol(line, NULL, 10) <= last)
-            fputs(line, out);
-        first = 0;
-    }
-    fclose(in);
-    if (fclose(out) != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        return die("%s: cannot rewrite: %s", path, strerror(errno));
-    }
-    return 0;
 }
 
 /* Progress of a long evaluation (lsnn_trainer.eval_progress): nothing for the first 10 s, then a
@@ -243,30 +202,6 @@ static lsnn_status evaluate(lsnn_trainer *tr, uint64_t stream, lsnn_eval_result 
     tr->eval_progress = NULL;
     tr->eval_progress_ctx = NULL;
     return st;
-}
-
-/* A fresh run into a directory that holds an earlier one: the earlier model, result and report
- * go first, so that the directory never pairs this run's log with another run's model (also when
- * this run fails early). */
-static int clear_old_run(const char *dir, int quiet)
-{
-    const char *names[2 + LSNN_REPORT_NFILES] = {"model.safetensors", "result.json"};
-    for (int k = 0; k < LSNN_REPORT_NFILES; k++)
-        names[2 + k] = lsnn_report_files[k];
-    char p[4300];
-    int had_model = 0;
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
-        snprintf(p, sizeof p, "%s/%s", dir, names[k]);
-        if (remove(p) == 0)
-            had_model |= k == 0;
-        else if (errno != ENOENT && errno != ENOTDIR)
-            return die("%s: cannot remove the earlier run's file: %s", p, strerror(errno));
-    }
-    if (had_model && !quiet)
-        printf("%s held an earlier run: its model and results are replaced (--resume continues "
-               "a run instead)\n",
-               dir);
-    return 0;
 }
 
 /* Resuming with a config that differs from the checkpoint's (other than in the run length,
@@ -304,11 +239,137 @@ static void note_config_changes(const char *model_path, const lsnn_config *cfg)
     free(b);
 }
 
+/* What cmd_train's callbacks need. */
+typedef struct train_ui {
+    int quiet, argc, failed; /* failed: a callback printed its error */
+    char **argv;
+    double ema_loss, ema_acc, eval_t[2];
+} train_ui;
+
+/* lsnn_run's on_start: what the run is, and command.txt. */
+static int train_on_start(void *ctx, const lsnn_run *run)
+{
+    train_ui *ui = ctx;
+    const lsnn_trainer *tr = run->tr;
+    const lsnn_config *cfg = &tr->cfg;
+    if (!ui->quiet && run->opts.resume) {
+        printf("resuming %s at iteration %ld\n", run->model_path, tr->iteration);
+        note_config_changes(run->model_path, cfg);
+    }
+    if (!ui->quiet && run->replaced_earlier)
+        printf("%s held an earlier run: its model and results are replaced (--resume continues "
+               "a run instead)\n",
+               run->dir);
+    if (lsnn_write_command_txt(run->dir, "train", ui->argc, ui->argv, run->opts.resume)) {
+        ui->failed = 1;
+        return 1;
+    }
+    if (ui->quiet)
+        return 0;
+    printf("task %s: %d inputs, %d outputs, %d steps per sequence\n", cfg->task, tr->shape.n_in,
+           tr->shape.n_out, tr->shape.T);
+    if (tr->is_ann)
+        printf("network: %s with %d units, %zu parameters; batch %d, %d thread%s\n", cfg->model,
+               cfg->network.n_hidden, lsnn_trainer_count_params(tr, 0), cfg->batch_size,
+               omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
+    else
+        printf("network: %d regular + %d adaptive neurons%s, %zu parameters (%zu active: "
+               "no self-connections, masks applied); "
+               "batch %d, %d thread%s\n",
+               cfg->network.n_regular, cfg->network.n_adaptive,
+               cfg->network.bidirectional ? " in each of two directions (bidirectional)"
+               : cfg->network.layers > 1  ? " per layer"
+                                          : "",
+               lsnn_trainer_count_params(tr, 0), lsnn_trainer_count_params(tr, 1),
+               cfg->batch_size, omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
+    if (!tr->is_ann && !tr->use_eprop && tr->sim) {
+        const double mb = lsnn_sim_records_bytes(tr->sim) / 1e6;
+        if (lsnn_sim_has_records(tr->sim))
+            printf("bptt: records of the forward pass, %.1f MB (bptt_records_mb = %d)\n", mb,
+                   cfg->bptt_records_mb);
+        else if (mb > cfg->bptt_records_mb)
+            printf("bptt: the backward pass re-simulates each segment (records would take "
+                   "%.1f MB, bptt_records_mb = %d)\n",
+                   mb, cfg->bptt_records_mb);
+        else
+            printf("bptt: the backward pass re-simulates each segment (neuron model %s has "
+                   "no replay)\n",
+                   cfg->network.neuron);
+    }
+    if (run->opts.resume && run->log_rows_kept < tr->iteration)
+        printf("note: %s kept rows for %ld of the checkpoint's %ld iterations (the others were "
+               "lost with the earlier log)\n",
+               run->log_path, run->log_rows_kept, tr->iteration);
+    fflush(stdout);
+    return 0;
+}
+
+/* lsnn_run's on_iteration: the progress line every log_every iterations and at validations. */
+static int train_on_iteration(void *ctx, const lsnn_run *run, const lsnn_run_iter *it)
+{
+    train_ui *ui = ctx;
+    const lsnn_config *cfg = &run->tr->cfg;
+    const lsnn_iter_stats *s = &it->stats;
+    ui->ema_loss = isnan(ui->ema_loss) ? s->loss : 0.9 * ui->ema_loss + 0.1 * s->loss;
+    ui->ema_acc = isnan(ui->ema_acc) ? s->metric : 0.9 * ui->ema_acc + 0.1 * s->metric;
+    const long i = it->iteration;
+    if (ui->quiet || !(i % cfg->log_every == 0 || it->validated || i == cfg->iterations))
+        return 0;
+    double ips = (i - run->start_iteration) / it->seconds;
+    char eta[32];
+    fmt_duration((cfg->iterations - i) / ips, eta, sizeof eta);
+    printf("iter %6ld/%d  loss %.4f  acc %.3f  rate %5.1f Hz  %.2f it/s  ETA %s", i,
+           cfg->iterations, ui->ema_loss, ui->ema_acc, s->rate_hz, ips, eta);
+    if (it->validated)
+        printf("  | val loss %.4f  val acc %.3f", it->val.loss, it->val.metric);
+    putchar('\n');
+    fflush(stdout);
+    return 0;
+}
+
+/* lsnn_run's on_eval_progress: eval_progress with the start time of each validation. */
+static void train_on_eval_progress(void *ctx, long done, long total)
+{
+    train_ui *ui = ctx;
+    if (done == 0) { /* a validation starts */
+        ui->eval_t[0] = now_s();
+        ui->eval_t[1] = 0;
+    } else if (!ui->quiet) {
+        eval_progress(ui->eval_t, done, total);
+    }
+}
+
+/* "4G", "512M", "2048K", "1000000" (bytes), "none" (no limit) -> bytes. */
+static int parse_memory_arg(const char *s, size_t *out)
+{
+    if (strcmp(s, "none") == 0) {
+        *out = SIZE_MAX;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    double mult = 1;
+    if (end != s && (*end == 'K' || *end == 'k'))
+        mult = 1024.0, end++;
+    else if (end != s && (*end == 'M' || *end == 'm'))
+        mult = 1024.0 * 1024, end++;
+    else if (end != s && (*end == 'G' || *end == 'g'))
+        mult = 1024.0 * 1024 * 1024, end++;
+    else if (end != s && (*end == 'T' || *end == 't'))
+        mult = 1024.0 * 1024 * 1024 * 1024, end++;
+    if (errno || end == s || *end || !(v > 0) || v * mult >= 1.8e19)
+        return die("--max-memory: expected a size such as 4G, 512M or none, got '%s'", s);
+    *out = (size_t)(v * mult);
+    return 0;
+}
+
 static int cmd_train(int argc, char **argv)
 {
     common_opts co = {0};
     const char *config_path = NULL, *out = NULL, *seed = NULL;
     int resume = 0, quiet = 0, report = 0, err = 0;
+    size_t max_memory = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -317,13 +378,16 @@ static int cmd_train(int argc, char **argv)
         } else if (common_option(argc, argv, &i, &co, &err)) {
             if (err)
                 return err;
-        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--seed") == 0) {
+        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--seed") == 0 ||
+                   strcmp(a, "--max-memory") == 0) {
             if (i + 1 >= argc)
                 return die("%s: missing value", a);
             if (a[2] == 'o')
                 out = argv[++i];
-            else
+            else if (a[2] == 's')
                 seed = argv[++i];
+            else if (parse_memory_arg(argv[++i], &max_memory))
+                return 1;
         } else if (strcmp(a, "--resume") == 0) {
             resume = 1;
         } else if (strcmp(a, "--report") == 0) {
@@ -361,162 +425,47 @@ static int cmd_train(int argc, char **argv)
         snprintf(outbuf, sizeof outbuf, "runs/%.*s", (int)strcspn(base, "."), base);
         out = outbuf;
     }
+    if (!out[0])
+        return die("--out: the directory name is empty");
+    if (strlen(out) >= 4096)
+        return die("%.64s...: directory name longer than 4095 characters", out);
     set_threads(co.threads);
 
-    /* The run directory is touched only once the network and the data are ready and, when
-     * resuming, the checkpoint has loaded: a config that cannot be built or a checkpoint that
-     * cannot be read leaves the directory (or its absence) as it was. */
-    lsnn_trainer tr;
-    if (lsnn_trainer_init(&tr, &cfg))
-        return die("%s: %s", config_path, lsnn_last_error());
-    char model_path[4200], log_path[4200];
-    snprintf(model_path, sizeof model_path, "%s/model.safetensors", out);
-    snprintf(log_path, sizeof log_path, "%s/log.csv", out);
-    if (resume) {
-        if (lsnn_trainer_load(&tr, model_path, 1)) {
-            lsnn_trainer_free(&tr);
-            return die_status();
-        }
-        if (tr.iteration > cfg.iterations) {
-            const long at = tr.iteration;
-            lsnn_trainer_free(&tr);
-            return die("%s: the checkpoint is at iteration %ld, past iterations = %d: nothing to "
-                       "resume (raise iterations to train further)",
-                       model_path, at, cfg.iterations);
-        }
-        if (!quiet) {
-            printf("resuming %s at iteration %ld\n", model_path, tr.iteration);
-            note_config_changes(model_path, &cfg);
-        }
-    } else if (clear_old_run(out, quiet)) {
-        lsnn_trainer_free(&tr);
-        return 1;
-    }
-    if (ensure_dir(out) || lsnn_write_command_txt(out, "train", argc, argv, resume)) {
-        lsnn_trainer_free(&tr);
-        return 1;
-    }
-    /* A resumed run continues the log after the checkpoint's iteration: rows written after the
-     * last checkpoint of the interrupted run are dropped so that none appears twice. */
-    if (resume && truncate_log(log_path, tr.iteration)) {
-        lsnn_trainer_free(&tr);
-        return 1;
-    }
-    FILE *log = fopen(log_path, resume ? "a" : "w");
-    if (!log) {
-        lsnn_trainer_free(&tr);
-        return die("%s: cannot write: %s", log_path, strerror(errno));
-    }
-    if (!resume)
-        fprintf(log, "iteration,loss,reg,train_%s,val_loss,val_%s,rate_hz,grad_norm,lr,seconds\n",
-                tr.shape.metric, tr.shape.metric);
-    if (!quiet) {
-        printf("task %s: %d inputs, %d outputs, %d steps per sequence\n", cfg.task, tr.shape.n_in,
-               tr.shape.n_out, tr.shape.T);
-        if (tr.is_ann)
-            printf("network: %s with %d units, %zu parameters; batch %d, %d thread%s\n",
-                   cfg.model, cfg.network.n_hidden, lsnn_trainer_count_params(&tr, 0),
-                   cfg.batch_size, omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
-        else
-            printf("network: %d regular + %d adaptive neurons%s, %zu parameters (%zu active: "
-                   "no self-connections, masks applied); "
-                   "batch %d, %d thread%s\n",
-                   cfg.network.n_regular, cfg.network.n_adaptive,
-                   cfg.network.bidirectional ? " in each of two directions (bidirectional)"
-                   : cfg.network.layers > 1  ? " per layer"
-                                             : "",
-                   lsnn_trainer_count_params(&tr, 0), lsnn_trainer_count_params(&tr, 1),
-                   cfg.batch_size, omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
-        if (!tr.is_ann && !tr.use_eprop && tr.sim) {
-            const double mb = lsnn_sim_records_bytes(tr.sim) / 1e6;
-            if (lsnn_sim_has_records(tr.sim))
-                printf("bptt: records of the forward pass, %.1f MB (bptt_records_mb = %d)\n",
-                       mb, cfg.bptt_records_mb);
-            else if (mb > cfg.bptt_records_mb)
-                printf("bptt: the backward pass re-simulates each segment (records would take "
-                       "%.1f MB, bptt_records_mb = %d)\n",
-                       mb, cfg.bptt_records_mb);
-            else
-                printf("bptt: the backward pass re-simulates each segment (neuron model %s has "
-                       "no replay)\n",
-                       cfg.network.neuron);
-        }
-        fflush(stdout);
-    }
-    double t_start = now_s();
-    long it0 = tr.iteration;
+    /* The run (lsnn/run.h) builds the trainer, loads the checkpoint when resuming, and touches
+     * the directory only then; it keeps the cadence, log.csv, the checkpoints and result.json.
+     * This command prints. */
+    const char *clear[LSNN_REPORT_NFILES + 1];
+    for (int k = 0; k < LSNN_REPORT_NFILES; k++)
+        clear[k] = lsnn_report_files[k];
+    clear[LSNN_REPORT_NFILES] = NULL;
+    train_ui ui = {.quiet = quiet, .argc = argc, .argv = argv, .ema_loss = NAN, .ema_acc = NAN};
+    lsnn_run_opts ro = {.resume = resume,
+                        .origin = config_path,
+                        .max_memory = max_memory,
+                        .clear_files = clear,
+                        .ctx = &ui,
+                        .on_start = train_on_start,
+                        .on_iteration = train_on_iteration,
+                        .on_eval_progress = train_on_eval_progress};
+    lsnn_run run;
+    if (lsnn_run_open(&run, &cfg, NULL, out, &ro))
+        return ui.failed ? 1 : die_status();
     int rc = 0;
-    lsnn_eval_result ev = {0};
-    double ema_loss = NAN, ema_acc = NAN;
-    while (tr.iteration < cfg.iterations) {
-        lsnn_iter_stats s;
-        if (lsnn_trainer_step(&tr, &s)) {
-            rc = die("%s: %s", config_path, lsnn_last_error());
-            break;
-        }
-        ema_loss = isnan(ema_loss) ? s.loss : 0.9 * ema_loss + 0.1 * s.loss;
-        ema_acc = isnan(ema_acc) ? s.metric : 0.9 * ema_acc + 0.1 * s.metric;
-        long it = tr.iteration;
-        int do_eval = cfg.eval_every > 0 && it % cfg.eval_every == 0 && it < cfg.iterations;
-        double vl = NAN, vm = NAN;
-        if (do_eval) {
-            if (evaluate(&tr, LSNN_STREAM_VALID, &ev, NULL, quiet)) {
-                rc = die_status();
-                break;
-            }
-            vl = ev.loss;
-            vm = ev.metric;
-            if (lsnn_trainer_save(&tr, model_path)) {
-                rc = die_status();
-                break;
-            }
-        }
-        double el = now_s() - t_start;
-        fprintf(log, "%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.4g,%.4g,%.4g,%.2f\n", it, s.loss, s.reg,
-                s.metric, vl, vm, s.rate_hz, s.grad_norm,
-                lsnn_lr_at(cfg.lr, &tr.optp, it - 1), el);
-        fflush(log);
-        if (!quiet && (it % cfg.log_every == 0 || do_eval || it == cfg.iterations)) {
-            double ips = (it - it0) / el;
-            char eta[32];
-            fmt_duration((cfg.iterations - it) / ips, eta, sizeof eta);
-            printf("iter %6ld/%d  loss %.4f  acc %.3f  rate %5.1f Hz  %.2f it/s  ETA %s", it,
-                   cfg.iterations, ema_loss, ema_acc, s.rate_hz, ips, eta);
-            if (do_eval)
-                printf("  | val loss %.4f  val acc %.3f", vl, vm);
-            putchar('\n');
-            fflush(stdout);
-        }
-    }
-    fclose(log);
+    while (!rc && !lsnn_run_done(&run))
+        if (lsnn_run_step(&run))
+            rc = ui.failed ? 1 : die_status();
+    if (!rc && lsnn_run_finish(&run))
+        rc = die_status();
     if (!rc) {
-        if (lsnn_trainer_save(&tr, model_path))
-            rc = die_status();
-    }
-    if (!rc) {
-        if (evaluate(&tr, LSNN_STREAM_VALID, &ev, NULL, quiet))
-            rc = die_status();
-    }
-    if (!rc) {
-        double secs = now_s() - t_start;
+        const lsnn_eval_result *ev = &run.final;
         if (!quiet)
             printf("validation (%ld fresh sequences): loss %.4f  accuracy %.4f  rate %.1f Hz\n"
                    "model: %s\n",
-                   ev.sequences, ev.loss, ev.metric, ev.rate_hz, model_path);
-        /* The directory name as a JSON string, escaped by cJSON. */
-        cJSON *js = cJSON_CreateString(out);
-        char *out_json = js ? cJSON_PrintUnformatted(js) : NULL;
-        char extra[4400];
-        snprintf(extra, sizeof extra, ",\"val_loss\":%.6g,\"rate_hz\":%.4g,\"out\":%s", ev.loss,
-                 ev.rate_hz, out_json ? out_json : "null");
-        free(out_json);
-        cJSON_Delete(js);
-        char result_path[4200];
-        snprintf(result_path, sizeof result_path, "%s/result.json", out);
-        rc = print_result(cfg.task, tr.shape.metric, ev.metric, tr.iteration, secs, extra,
-                          result_path);
+                   ev->sequences, ev->loss, ev->metric, ev->rate_hz, run.model_path);
+        printf("result: %s\n", run.result_json);
+        fflush(stdout);
     }
-    lsnn_trainer_free(&tr);
+    lsnn_run_close(&run);
     if (!rc && report)
         rc = lsnn_report_write(out);
     return rc;
@@ -609,7 +558,7 @@ static int cmd_eval(int argc, char **argv)
     char extra[128];
     snprintf(extra, sizeof extra, ",\"loss\":%.6g,\"split\":\"%s\"", ev.loss,
              test ? "test" : "validation");
-    print_result(tr.cfg.task, tr.shape.metric, ev.metric, tr.iteration, now_s() - t0, extra, NULL);
+    print_result(tr.cfg.task, tr.shape.metric, ev.metric, tr.iteration, now_s() - t0, extra);
     free(conf);
     lsnn_trainer_free(&tr);
     return 0;
@@ -743,12 +692,14 @@ static int cmd_simulate(int argc, char **argv)
 static const char *BENCH_HELP =
     "usage: lsnn bench [options]\n"
     "\n"
-    "Times the forward pass and a full training iteration (forward + BPTT + Adam, then the DEEP R\n"
-    "step when deepr.enabled, and lsnn_net_apply_masks) of the sequential-MNIST LSNN of seed 000\n"
-    "(80 inputs, 100 ALIF + 120 LIF, 10 outputs, T = 784, fully connected) on random input\n"
-    "spikes, and prints seconds per iteration (median), neuron-steps/s, synaptic events/s (every\n"
-    "existing synapse, projections and readout, that a spike of the forward pass reaches) and the\n"
-    "peak resident memory. A masked network's synapse counts are printed first.\n"
+    "Times the forward pass and a full training iteration of the library (lsnn_trainer_step:\n"
+    "the batch, forward + BPTT + Adam, then the DEEP R step when deepr.enabled, and\n"
+    "lsnn_net_apply_masks) of the sequential-MNIST LSNN of seed 000 (80 inputs, 100 ALIF + 120\n"
+    "LIF, 10 outputs, T = 784, fully connected) on random input spikes (task random,\n"
+    "docs/CONFIG.md; lr 1e-6, so that the network stays as initialised), and prints seconds\n"
+    "per iteration (median), neuron-steps/s, synaptic events/s (every existing synapse,\n"
+    "projections and readout, that a spike of the forward pass reaches) and the peak resident\n"
+    "memory. A masked network's synapse counts are printed first.\n"
     "The cost of event-driven propagation grows with the firing rate, which is printed: a fresh\n"
     "network with the default w0 = 1 fires at about 280 Hz; --set network.w0=0.3 gives about\n"
     "30 Hz, the regime of trained networks (docs/PERFORMANCE.md reports both).\n"
@@ -818,6 +769,141 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* One kernel choice of the benchmark: a trainer of the benchmark's config and its timings. */
+typedef struct bench_path {
+    lsnn_trainer tr;
+    int ok;
+    double *tf, *tt; /* (repeat) seconds of the forward pass and of the training iteration */
+} bench_path;
+
+/* One timed repetition of path P: the forward pass on the batch of its next iteration, then
+ * that iteration (lsnn_trainer_step: data, forward, loss, backward, clipping, optimizer, DEEP R
+ * step, masks). r < 0: the warm-up, not recorded. */
+static lsnn_status bench_once(bench_path *P, int r)
+{
+    lsnn_trainer *tr = &P->tr;
+    const uint64_t first = (uint64_t)tr->iteration * (uint64_t)tr->cfg.batch_size;
+    lsnn_status st = tr->task->generate(tr->task_state, &tr->cfg, tr->cfg.seed, LSNN_STREAM_TRAIN,
+                                        first, &tr->batch);
+    if (st)
+        return st;
+    const double t0 = now_s();
+    if ((st = lsnn_trainer_forward(tr, NULL)))
+        return st;
+    const double t1 = now_s();
+    if ((st = lsnn_trainer_step(tr, NULL)))
+        return st;
+    const double t2 = now_s();
+    if (r >= 0) {
+        P->tf[r] = t1 - t0;
+        P->tt[r] = t2 - t1;
+    }
+    return LSNN_OK;
+}
+
+/* The result line of path P after its repetitions (medians), from the spike counts of its last
+ * iteration and the input spikes of that iteration's batch. Returns the medians. */
+static void bench_report(bench_path *P, int B, int repeat, double *med_f, double *med_t)
+{
+    const lsnn_trainer *tr = &P->tr;
+    const lsnn_net *net = &tr->net;
+    qsort(P->tf, repeat, sizeof(double), cmp_double);
+    qsort(P->tt, repeat, sizeof(double), cmp_double);
+    const double f = *med_f = P->tf[repeat / 2], t = *med_t = P->tt[repeat / 2];
+    const int n_in = tr->batch.n_in, T = tr->batch.T;
+    double *in_count = calloc((size_t)n_in, sizeof(double));
+    double spikes = 0, events = NAN;
+    for (int j = 0; j < net->n; j++)
+        spikes += tr->count[j];
+    if (in_count) {
+        for (size_t k = 0; k < (size_t)B * T * n_in; k++)
+            in_count[k % n_in] += tr->batch.x[k] != 0;
+        events = bench_events(net, tr->count, in_count);
+    }
+    free(in_count);
+    const double nsteps = (double)B * T * net->n;
+    int sparse = 0;
+    for (int p = 0; p < net->n_proj; p++)
+        sparse |= net->proj[p].sparse.use;
+    printf("%6d %8s %12.4f %12.4f %14.3e %14.3e %12.1f %10.1f\n", B, sparse ? "sparse" : "dense",
+           f, t, nsteps / f, events / f, spikes / nsteps * 1000.0 / net->dt,
+           peak_rss_kb() / 1024.0);
+}
+
+/* The synapses of a masked network, once (DEEP R keeps their total). */
+static void bench_synapses(const lsnn_net *net)
+{
+    size_t syn = 0;
+    for (int p = 0; p < net->n_proj; p++) {
+        size_t np = 0;
+        for (int i = 0; i < net->proj[p].n_src; i++)
+            np += bench_out_degree(&net->proj[p], i);
+        printf("%s %s %zu", p ? "," : "synapses:", net->proj[p].name, np);
+        syn += np;
+    }
+    size_t no = (size_t)net->n * net->n_out;
+    if (net->w_out_mask) {
+        no = 0;
+        for (size_t k = 0; k < (size_t)net->n * net->n_out; k++)
+            no += net->w_out_mask[k] != 0;
+    }
+    printf(", w_out %zu; %zu in all\n", no, syn + no);
+}
+
+/* Times batch size B on n_paths kernel choices; *header: the table header is printed. */
+static int bench_batch(lsnn_config *cfg, int B, int repeat, int n_paths,
+                       const lsnn_sparse_mode *modes, int masked, int *header)
+{
+    cfg->batch_size = B;
+    if (lsnn_config_check_memory(cfg, 0, NULL))
+        return die("bench: --batch %d: %s", B, lsnn_last_error());
+    /* One trainer per kernel choice, all from the same config (same initialisation, same
+     * batches). */
+    bench_path path[2];
+    memset(path, 0, sizeof path);
+    lsnn_status st = LSNN_OK;
+    for (int k = 0; k < n_paths && !st; k++) {
+        bench_path *P = &path[k];
+        if ((st = lsnn_trainer_init(&P->tr, cfg)))
+            break;
+        P->ok = 1;
+        lsnn_net_set_sparse(&P->tr.net, modes[k]);
+        if ((st = lsnn_trainer_prepare_forward(&P->tr))) /* e-prop: the forward workspace */
+            break;
+        P->tf = malloc(sizeof(double) * repeat);
+        P->tt = malloc(sizeof(double) * repeat);
+        if (!P->tf || !P->tt)
+            st = lsnn_error(LSNN_ERR_NOMEM, "bench: out of memory");
+    }
+    int rc = st ? die_status() : 0;
+    if (!rc && !*header && masked)
+        bench_synapses(&path[0].tr.net);
+    if (!rc && !*header)
+        printf("%6s %8s %12s %12s %14s %14s %12s %10s\n", "batch", "kernels", "fwd s/it",
+               "train s/it", "neuron-steps/s", "syn-events/s", "rate Hz", "peak MB");
+    *header |= !rc;
+    /* One untimed warm-up iteration, then the timed ones; the kernel choices take turns within
+     * each repetition, so that both see the same load of a shared machine. */
+    for (int r = -1; r < repeat && !rc; r++)
+        for (int k = 0; k < n_paths && !rc; k++)
+            if (bench_once(&path[k], r))
+                rc = die_status();
+    double med_f[2] = {0, 0}, med_t[2] = {0, 0};
+    for (int k = 0; k < n_paths && !rc; k++)
+        bench_report(&path[k], B, repeat, &med_f[k], &med_t[k]);
+    if (n_paths == 2 && !rc)
+        printf("%6d speed-up of the sparse kernels: forward %.2fx, training %.2fx\n", B,
+               med_f[0] / med_f[1], med_t[0] / med_t[1]);
+    fflush(stdout);
+    for (int k = 0; k < 2; k++) {
+        free(path[k].tf);
+        free(path[k].tt);
+        if (path[k].ok)
+            lsnn_trainer_free(&path[k].tr);
+    }
+    return rc;
+}
+
 static int cmd_bench(int argc, char **argv)
 {
     common_opts co = {0};
@@ -855,29 +941,32 @@ static int cmd_bench(int argc, char **argv)
         }
     }
     set_threads(co.threads);
+    /* The benchmark's config: the LSNN of seed 000's sMNIST (80 inputs, 120 LIF + 100 ALIF,
+     * 10 outputs) on task "random" (independent input spikes), trained with a learning rate so
+     * small that the network, and its firing rate, stay as initialised over the repetitions. */
     lsnn_config cfg;
     lsnn_config_defaults(&cfg);
+    snprintf(cfg.task, sizeof cfg.task, "random");
     cfg.network.n_regular = 120;
     cfg.network.n_adaptive = 100;
     cfg.network.tau_a = 700;
     cfg.network.refractory = 0;
+    cfg.lr = 1e-6;
+    cfg.random.steps = T;
+    cfg.random.input_rate = input_rate;
     if (apply_sets(&cfg, &co))
         return 1;
     if (lsnn_config_validate(&cfg, "bench"))
         return die_status();
-    /* bench times one network: the LSNN of seed 000's sMNIST on random spikes. */
     if (strcmp(cfg.model, "lsnn") != 0)
         return die("bench: --set model=%s: bench times the spiking network only (model lsnn)",
                    cfg.model);
-    lsnn_config def;
-    lsnn_config_defaults(&def);
-    if (strcmp(cfg.task, def.task) != 0)
+    if (strcmp(cfg.task, "random") != 0)
         return die("bench: --set task=%s: bench runs on random input spikes, not on a task's data",
                    cfg.task);
     if (strspn(batches, ", ") == strlen(batches))
         return die("--batch: expected batch sizes separated by commas, got '%s'", batches);
     const int eprop = strcmp(cfg.learning, "eprop") == 0;
-    const int n_in = 80, n_out = 10;
     /* The kernels to time: a dense network has only the dense ones. */
     const int masked = cfg.network.connectivity < 1;
     int n_paths = 1;
@@ -890,203 +979,18 @@ static int cmd_bench(int argc, char **argv)
         modes[0] = LSNN_SPARSE_AUTO;
     printf("lsnn bench: %d inputs (spike probability %.3f per step), %d LIF + %d ALIF, %d outputs,"
            " T = %d, %d thread%s, %s, connectivity %g%s, %s\n",
-           n_in, input_rate, cfg.network.n_regular, cfg.network.n_adaptive, n_out, T,
-           omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s",
-           LSNN_REAL_IS_DOUBLE ? "float64" : "float32",
+           cfg.random.inputs, cfg.random.input_rate, cfg.network.n_regular,
+           cfg.network.n_adaptive, cfg.random.outputs, cfg.random.steps, omp_get_max_threads(),
+           omp_get_max_threads() == 1 ? "" : "s", LSNN_REAL_IS_DOUBLE ? "float64" : "float32",
            cfg.network.connectivity, cfg.deepr.enabled ? ", DEEP R" : "",
            eprop ? "e-prop" : "BPTT");
-    int header = 0;
+    int header = 0, rc = 0;
     char *list = strdup(batches);
-    int rc = 0;
     for (char *tok = strtok(list, ","); tok && !rc; tok = strtok(NULL, ",")) {
         int B;
-        if (parse_int_arg("--batch", tok, 1, 65536, &B)) {
-            rc = 1;
-            break;
-        }
-        /* One network, optimizer, DEEP R state and workspace per kernel choice, all starting
-         * from the same initialisation; the batch is shared. */
-        struct bench_path {
-            lsnn_net net;
-            lsnn_optim opt;
-            lsnn_deepr dr;
-            lsnn_sim *sim;
-            lsnn_eprop *ep; /* learning = eprop */
-            lsnn_real *y, *gy, *grad;
-            uint8_t *mask;
-            double *count, *tf, *tt, spikes;
-            int net_ok, opt_ok, dr_ok;
-        } path[2];
-        memset(path, 0, sizeof path);
-        lsnn_batch batch;
-        lsnn_status st = lsnn_batch_init(&batch, B, T, n_in, n_out, LSNN_LOSS_CE_WINDOW, 1);
-        size_t ny = (size_t)B * T * n_out;
-        for (int k = 0; k < n_paths && !st; k++) {
-            struct bench_path *P = &path[k];
-            if ((st = lsnn_net_init(&P->net, &cfg.network, n_in, n_out, 1)))
-                break;
-            P->net_ok = 1;
-            lsnn_net_set_sparse(&P->net, modes[k]);
-            lsnn_optim_params optp;
-            if ((st = lsnn_optim_params_from_config(&cfg.optim, &optp)) ||
-                (st = lsnn_optim_init(&P->opt, &optp, P->net.n_params)))
-                break;
-            P->opt_ok = 1;
-            if (cfg.deepr.enabled) {
-                lsnn_deepr_params dp;
-                lsnn_deepr_params_from_config(&cfg.deepr, &dp);
-                if ((st = lsnn_deepr_init(&P->dr, &dp, &P->net,
-                                          cfg.network.global_connectivity, 1)))
-                    break;
-                P->dr_ok = 1;
-            }
-            if (!(P->sim = lsnn_sim_create(&P->net, B, T, &st)))
-                break;
-            if (!eprop) {
-                const int r = lsnn_sim_enable_records(P->sim, &P->net,
-                                                      (size_t)cfg.bptt_records_mb * 1000000);
-                if (r < 0) {
-                    st = (lsnn_status)r;
-                    break;
-                }
-            }
-            if (eprop) {
-                lsnn_eprop_opts eo;
-                if ((st = lsnn_eprop_opts_from_config(&cfg, &eo)) ||
-                    !(P->ep = lsnn_eprop_create(&P->net, B, &eo, 1, &st)))
-                    break;
-            }
-            P->y = malloc(sizeof(lsnn_real) * ny);
-            P->gy = malloc(sizeof(lsnn_real) * ny);
-            P->grad = malloc(sizeof(lsnn_real) * P->net.n_params);
-            P->mask = malloc(P->net.n_params);
-            P->count = malloc(sizeof(double) * P->net.n);
-            P->tf = malloc(sizeof(double) * repeat);
-            P->tt = malloc(sizeof(double) * repeat);
-            if (!P->y || !P->gy || !P->grad || !P->mask || !P->count || !P->tf || !P->tt) {
-                st = lsnn_error(LSNN_ERR_NOMEM, "bench: out of memory");
-                break;
-            }
-            lsnn_net_trainable_mask(&P->net, P->mask);
-        }
-        if (st) {
-            rc = die_status();
-        } else {
-            lsnn_rng rng;
-            lsnn_rng_seed(&rng, 5);
-            for (size_t k = 0; k < (size_t)B * T * n_in; k++)
-                batch.x[k] = lsnn_rng_uniform(&rng) < input_rate ? 1 : 0;
-            for (int b = 0; b < B; b++) {
-                batch.n_windows[b] = 1;
-                batch.windows[b] = (lsnn_window){T > 56 ? T - 56 : 0, T, b % n_out};
-            }
-            double in_count[80] = {0}; /* n_in */
-            for (size_t k = 0; k < (size_t)B * T * n_in; k++)
-                in_count[k % n_in] += batch.x[k] != 0;
-            if (!header && masked) {
-                /* The synapses of a masked network, once (DEEP R keeps their total). */
-                const lsnn_net *net = &path[0].net;
-                size_t syn = 0;
-                for (int p = 0; p < net->n_proj; p++) {
-                    size_t np = 0;
-                    for (int i = 0; i < net->proj[p].n_src; i++)
-                        np += bench_out_degree(&net->proj[p], i);
-                    printf("%s %s %zu", p ? "," : "synapses:", net->proj[p].name, np);
-                    syn += np;
-                }
-                size_t no = (size_t)net->n * n_out;
-                if (net->w_out_mask) {
-                    no = 0;
-                    for (size_t k = 0; k < (size_t)net->n * n_out; k++)
-                        no += net->w_out_mask[k] != 0;
-                }
-                printf(", w_out %zu; %zu in all\n", no, syn + no);
-            }
-            if (!header)
-                printf("%6s %8s %12s %12s %14s %14s %12s %10s\n", "batch", "kernels",
-                       "fwd s/it", "train s/it", "neuron-steps/s", "syn-events/s", "rate Hz",
-                       "peak MB");
-            header = 1;
-            /* One untimed warm-up iteration, then the timed ones; the kernel choices take turns
-             * within each repetition, so that both see the same load of a shared machine. */
-            for (int r = -1; r < repeat && !rc; r++) {
-                for (int k = 0; k < n_paths && !rc; k++) {
-                    struct bench_path *P = &path[k];
-                    double t0 = now_s();
-                    st = lsnn_sim_forward(P->sim, &P->net, &batch, P->y, P->count, NULL);
-                    double t1 = now_s(), ts = t0; /* ts: start of the training time */
-                    lsnn_loss_result lr;
-                    if (eprop) {
-                        /* e-prop runs its own forward pass: the training time leaves out the
-                         * forward pass timed above. */
-                        ts = t1;
-                        if (!st)
-                            st = lsnn_eprop_run(P->ep, &P->net, &batch, P->grad, NULL, NULL,
-                                                NULL, &lr);
-                    } else {
-                        if (!st)
-                            st = lsnn_loss_compute(&batch, P->y, P->gy, &lr);
-                        if (!st)
-                            st = lsnn_bptt_backward(P->sim, &P->net, &batch, P->gy, NULL,
-                                                    P->grad);
-                    }
-                    if (!st) {
-                        lsnn_optim_step(&P->opt, P->net.params, P->grad, P->mask, 1e-6);
-                        if (P->dr_ok)
-                            lsnn_deepr_step(&P->dr, &P->net, &P->opt, P->mask, 1e-6, r + 1);
-                        lsnn_net_apply_masks(&P->net);
-                    }
-                    double t2 = now_s();
-                    if (st)
-                        rc = die_status();
-                    if (r >= 0) {
-                        P->tf[r] = t1 - t0;
-                        P->tt[r] = t2 - ts;
-                    }
-                    P->spikes = 0;
-                    for (int j = 0; j < P->net.n; j++)
-                        P->spikes += P->count[j];
-                }
-            }
-            double med_f[2] = {0, 0}, med_t[2] = {0, 0};
-            for (int k = 0; k < n_paths && !rc; k++) {
-                struct bench_path *P = &path[k];
-                qsort(P->tf, repeat, sizeof(double), cmp_double);
-                qsort(P->tt, repeat, sizeof(double), cmp_double);
-                double f = med_f[k] = P->tf[repeat / 2], t = med_t[k] = P->tt[repeat / 2];
-                double nsteps = (double)B * T * P->net.n;
-                double events = bench_events(&P->net, P->count, in_count);
-                int sparse = 0;
-                for (int p = 0; p < P->net.n_proj; p++)
-                    sparse |= P->net.proj[p].sparse.use;
-                printf("%6d %8s %12.4f %12.4f %14.3e %14.3e %12.1f %10.1f\n", B,
-                       sparse ? "sparse" : "dense", f, t, nsteps / f, events / f,
-                       P->spikes / nsteps * 1000.0, peak_rss_kb() / 1024.0);
-            }
-            if (n_paths == 2 && !rc)
-                printf("%6d speed-up of the sparse kernels: forward %.2fx, training %.2fx\n", B,
-                       med_f[0] / med_f[1], med_t[0] / med_t[1]);
-            fflush(stdout);
-        }
-        for (int k = 0; k < 2; k++) {
-            struct bench_path *P = &path[k];
-            free(P->y);
-            free(P->gy);
-            free(P->grad);
-            free(P->mask);
-            free(P->count);
-            free(P->tf);
-            free(P->tt);
-            lsnn_sim_free(P->sim);
-            lsnn_eprop_free(P->ep);
-            if (P->dr_ok)
-                lsnn_deepr_free(&P->dr);
-            if (P->opt_ok)
-                lsnn_optim_free(&P->opt);
-            if (P->net_ok)
-                lsnn_net_free(&P->net);
-        }
-        lsnn_batch_free(&batch);
+        rc = parse_int_arg("--batch", tok, 1, 65536, &B);
+        if (!rc)
+            rc = bench_batch(&cfg, B, repeat, n_paths, modes, masked, &header);
     }
     free(list);
     return rc;

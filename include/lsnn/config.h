@@ -127,8 +127,18 @@ typedef struct lsnn_timit_config {
     char average[LSNN_NAME_MAX]; /* "softmax" (seed 000) | "readout": what a frame's window averages */
 } lsnn_timit_config;
 
+/* Task "random": independent random input spikes (what `lsnn bench` times training on). */
+typedef struct lsnn_random_config {
+    int steps;                 /* steps per sequence T (784) */
+    int inputs;                /* input channels (80) */
+    int outputs;               /* classes (10) */
+    double input_rate;         /* probability that a channel spikes in a step (0.05) */
+    int window;                /* the classification window: the last `window` steps (56) */
+} lsnn_random_config;
+
 typedef struct lsnn_config {
-    char task[LSNN_NAME_MAX];      /* "store_recall" | "smnist" | "timit" | "softmax" | "kwta" */
+    char task[LSNN_NAME_MAX];      /* "store_recall" | "smnist" | "timit" | "softmax" | "kwta" |
+                                    * "random" */
     char model[LSNN_NAME_MAX];     /* "lsnn" (spiking) | "lstm" | "rnn" (non-spiking baselines) */
     char learning[LSNN_NAME_MAX];  /* "bptt" | "eprop" */
     unsigned long long seed;       /* one seed drives everything (1) */
@@ -147,6 +157,7 @@ typedef struct lsnn_config {
     lsnn_module_config module;     /* JSON key "module" */
     lsnn_deepr_config deepr;       /* JSON key "deepr" */
     lsnn_eprop_config eprop;       /* JSON key "eprop" */
+    lsnn_random_config random;     /* JSON key "random" (written only when not all default) */
 } lsnn_config;
 
 /* Fills cfg with the documented defaults. */

@@ -22,6 +22,8 @@
 #include "lsnn/neuron.h"
 #include "lsnn/plot.h"
 #include "lsnn/report.h"
+#include "lsnn/run.h"
+#include "lsnn/runlog.h"
 #include "lsnn/safetensors.h"
 #include "lsnn/sha256.h"
 #include "lsnn/sim.h"

@@ -60,6 +60,9 @@ extern const cfg_section lsnn__cfg_sections[];
 extern const size_t lsnn__cfg_n_sections;
 #define sections lsnn__cfg_sections
 #define N_SECTIONS lsnn__cfg_n_sections
+/* Sections left out of the serialised JSON while every key of theirs holds its default (so that
+ * adding them left the saved configs of the other tasks byte for byte as they were); NULL-ended. */
+extern const char *const lsnn__cfg_omit_default_sections[];
 
 /* Constraints between keys, documented in docs/CONFIG.md (checked by lsnn_config_validate). */
 extern const char *const lsnn__cfg_cross_docs[];

@@ -105,6 +105,43 @@ static void sb_value(sbuf *b, const lsnn_config *c, const cfg_field *f)
     sb_puts(b, buf);
 }
 
+/* 1 when section sec is one of lsnn__cfg_omit_default_sections and every key of it holds its
+ * default. */
+static bool section_omitted(const lsnn_config *c, const char *sec)
+{
+    bool listed = false;
+    for (size_t k = 0; lsnn__cfg_omit_default_sections[k]; k++)
+        listed |= strcmp(lsnn__cfg_omit_default_sections[k], sec) == 0;
+    if (!listed)
+        return false;
+    for (size_t i = 0; i < N_FIELDS; i++) {
+        const cfg_field *f = &fields[i];
+        if (!lsnn__cfg_field_in_section(f, sec))
+            continue;
+        const void *p = lsnn__cfg_field_cptr(c, f);
+        switch (f->type) {
+        case CT_INT:
+        case CT_BOOL:
+            if (*(const int *)p != (int)f->def)
+                return false;
+            break;
+        case CT_DOUBLE:
+            if (*(const double *)p != f->def)
+                return false;
+            break;
+        case CT_U64:
+            if (*(const unsigned long long *)p != (unsigned long long)f->def)
+                return false;
+            break;
+        case CT_STRING:
+            if (strncmp((const char *)p, f->def_str, str_cap(f)) != 0)
+                return false;
+            break;
+        }
+    }
+    return true;
+}
+
 char *lsnn_config_to_json(const lsnn_config *cfg)
 {
     if (!cfg) {
@@ -117,6 +154,8 @@ char *lsnn_config_to_json(const lsnn_config *cfg)
     for (size_t s = 0; s < N_SECTIONS; s++) {
         const char *sec = sections[s].name;
         const char *indent = "  ";
+        if (section_omitted(cfg, sec))
+            continue;
         if (*sec) {
             sb_puts(&b, first ? "\n  " : ",\n  ");
             sb_json_string(&b, sec, strlen(sec));

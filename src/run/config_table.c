@@ -310,6 +310,14 @@ const cfg_field lsnn__cfg_fields[] = {
           "What a frame's window averages over its steps: the softmax output (seed 000; the "
           "loss is -log of the averaged probability of the phone) or the readout (the softmax "
           "of the averaged readout; needed by e-prop when frame_steps > 1)."),
+    F_INT("random.steps", random.steps, 784, R_IN, 1, 10000000, "Steps per sequence T."),
+    F_INT("random.inputs", random.inputs, 80, R_IN, 1, 100000, "Input channels."),
+    F_INT("random.outputs", random.outputs, 10, R_IN, 1, 1000,
+          "Classes; sequence i is labelled i mod outputs."),
+    F_DBL("random.input_rate", random.input_rate, 0.05, R_IN, 0, 1,
+          "Probability that an input channel spikes in a step, independently of everything else."),
+    F_INT("random.window", random.window, 56, R_IN, 1, 10000000,
+          "The classification window: the last `window` steps (all of them when T is shorter)."),
 };
 const size_t lsnn__cfg_n_fields = sizeof lsnn__cfg_fields / sizeof lsnn__cfg_fields[0];
 
@@ -340,8 +348,13 @@ const cfg_section lsnn__cfg_sections[] = {
      "Framewise phone classification (seed 000 section 4, TIMIT setup): 39 MFCC channels from the "
      "cache of `lsnn data timit`, one classification window over the steps of each frame, 61 "
      "phone classes."},
+    {"random",
+     "Task `random`: independent random input spikes and a label that nothing in the input "
+     "predicts, the input `lsnn bench` times training on. Written into a saved config only when "
+     "one of its keys differs from the default."},
 };
 const size_t lsnn__cfg_n_sections = sizeof lsnn__cfg_sections / sizeof lsnn__cfg_sections[0];
+const char *const lsnn__cfg_omit_default_sections[] = {"random", NULL};
 
 /* Constraints between keys (checked at the end of lsnn_config_validate, documented here). */
 const char *const lsnn__cfg_cross_docs[] = {

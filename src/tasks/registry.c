@@ -8,6 +8,7 @@ extern const lsnn_task lsnn_task_smnist;
 extern const lsnn_task lsnn_task_timit;
 extern const lsnn_task lsnn_task_softmax;
 extern const lsnn_task lsnn_task_kwta;
+extern const lsnn_task lsnn_task_random;
 
 static const lsnn_task *const lsnn__tasks[] = {
     &lsnn_task_store_recall,
@@ -15,6 +16,7 @@ static const lsnn_task *const lsnn__tasks[] = {
     &lsnn_task_timit,
     &lsnn_task_softmax,
     &lsnn_task_kwta,
+    &lsnn_task_random,
 };
 
 const lsnn_task *lsnn_task_at(int i)
