@@ -39,6 +39,21 @@ expect_error() {
   fi
 }
 
+# expect_ok NAME PATTERN CMD...: exit status 0 and the output (stdout and stderr) matches PATTERN.
+expect_ok() {
+  local name=$1 pattern=$2
+  shift 2
+  "$@" > "$WORK/out" 2>&1
+  local rc=$?
+  if [ "$rc" -ne 0 ]; then
+    fail "$name: exit status $rc (expected 0)"; tail -3 "$WORK/out"
+  elif ! grep -q -- "$pattern" "$WORK/out"; then
+    fail "$name: output does not match '$pattern': $(head -3 "$WORK/out")"
+  else
+    pass "$name"
+  fi
+}
+
 # mutate SRC DST PYTHON: rewrites the safetensors file SRC into DST with PYTHON, in which h is
 # the header dict, d the data bytearray, and put(name, index, value) writes one float32 entry.
 mutate() {
