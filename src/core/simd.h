@@ -38,7 +38,8 @@ extern int lsnn__simd_baseline_forced;
 #define LSNN__SIMD_NOINLINE
 #endif
 
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(LSNN_NO_SIMD_DISPATCH)
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) &&                             \
+    !defined(LSNN_NO_SIMD_DISPATCH)
 #define LSNN_X86_DISPATCH 1
 #include <immintrin.h>
 static inline int lsnn__have_avx2(void)

@@ -54,8 +54,8 @@ void lsnn_alif_pseudo(const lsnn_alif_consts *c, int j, lsnn_real v, lsnn_real b
 /* The hard-spike step and the adjoint step are written without branches on neuron state and
  * with every array passed as a restrict parameter, so that the compiler turns them into vector
  * code: they run for every neuron of every sequence at every step. Both also have an AVX2
- * variant, chosen per call (LSNN_SIMD_VARIANTS, src/core/simd.h). Each loop exists twice: with per-neuron
- * constant arrays, and with scalar constants for a run of neurons that share them
+ * variant, chosen per call (LSNN_SIMD_VARIANTS, src/core/simd.h). Each loop exists twice:
+ * with per-neuron constant arrays, and with scalar constants for a run of neurons that share them
  * (lsnn_alif_consts.run_end), which loads only the state. Both call the same inline element
  * function, so they compute the same values. */
 static inline void lsnn__alif_step_elem(int j, lsnn_real *restrict V, lsnn_real *restrict bb,
@@ -81,13 +81,18 @@ static inline void lsnn__alif_step_elem(int j, lsnn_real *restrict V, lsnn_real 
     z[j] = r == 0 ? spike : 0;
 }
 
-LSNN_SIMD_BODY void lsnn__alif_step_hard_body(int lo, int hi, lsnn_real *restrict V, lsnn_real *restrict bb,
-                                 lsnn_real *restrict z, lsnn_real *restrict ref,
-                                 const lsnn_real *restrict cur, const lsnn_real *restrict alpha,
-                                 const lsnn_real *restrict rho, const lsnn_real *restrict beta,
-                                 const lsnn_real *restrict b0, const lsnn_real *restrict g_in,
-                                 const lsnn_real *restrict g_a, const lsnn_real *restrict plain,
-                                 const lsnn_real *restrict refr)
+LSNN_SIMD_BODY void lsnn__alif_step_hard_body(int lo, int hi, lsnn_real *restrict V,
+                                              lsnn_real *restrict bb, lsnn_real *restrict z,
+                                              lsnn_real *restrict ref,
+                                              const lsnn_real *restrict cur,
+                                              const lsnn_real *restrict alpha,
+                                              const lsnn_real *restrict rho,
+                                              const lsnn_real *restrict beta,
+                                              const lsnn_real *restrict b0,
+                                              const lsnn_real *restrict g_in,
+                                              const lsnn_real *restrict g_a,
+                                              const lsnn_real *restrict plain,
+                                              const lsnn_real *restrict refr)
 {
     for (int j = lo; j < hi; j++)
         lsnn__alif_step_elem(j, V, bb, z, ref, cur, alpha[j], rho[j], beta[j], b0[j], g_in[j],
@@ -102,11 +107,13 @@ LSNN_SIMD_VARIANTS(lsnn__alif_step_hard,
                     const lsnn_real *restrict plain, const lsnn_real *restrict refr),
                    (lo, hi, V, bb, z, ref, cur, alpha, rho, beta, b0, g_in, g_a, plain, refr))
 
-LSNN_SIMD_BODY void lsnn__alif_step_hard_u_body(int lo, int hi, lsnn_real *restrict V, lsnn_real *restrict bb,
-                                   lsnn_real *restrict z, lsnn_real *restrict ref,
-                                   const lsnn_real *restrict cur, lsnn_real alpha, lsnn_real rho,
-                                   lsnn_real beta, lsnn_real b0, lsnn_real g_in, lsnn_real g_a,
-                                   lsnn_real plain, lsnn_real rf)
+LSNN_SIMD_BODY void lsnn__alif_step_hard_u_body(int lo, int hi, lsnn_real *restrict V,
+                                                lsnn_real *restrict bb, lsnn_real *restrict z,
+                                                lsnn_real *restrict ref,
+                                                const lsnn_real *restrict cur, lsnn_real alpha,
+                                                lsnn_real rho, lsnn_real beta, lsnn_real b0,
+                                                lsnn_real g_in, lsnn_real g_a, lsnn_real plain,
+                                                lsnn_real rf)
 {
     for (int j = lo; j < hi; j++)
         lsnn__alif_step_elem(j, V, bb, z, ref, cur, alpha, rho, beta, b0, g_in, g_a, plain, rf);
@@ -161,12 +168,13 @@ static void lsnn__alif_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neur
 /* The hard step with V(t) taken from v (see lsnn_neuron_model.replay): the same expressions as
  * lsnn__alif_step_elem for b, ref and z. */
 LSNN_SIMD_BODY void lsnn__alif_replay_kernel_body(int lo, int hi, const lsnn_real *restrict v,
-                                     lsnn_real *restrict bb, lsnn_real *restrict z,
-                                     lsnn_real *restrict ref, const lsnn_real *restrict rho,
-                                     const lsnn_real *restrict beta,
-                                     const lsnn_real *restrict b0,
-                                     const lsnn_real *restrict g_a,
-                                     const lsnn_real *restrict refr)
+                                                  lsnn_real *restrict bb, lsnn_real *restrict z,
+                                                  lsnn_real *restrict ref,
+                                                  const lsnn_real *restrict rho,
+                                                  const lsnn_real *restrict beta,
+                                                  const lsnn_real *restrict b0,
+                                                  const lsnn_real *restrict g_a,
+                                                  const lsnn_real *restrict refr)
 {
     for (int j = lo; j < hi; j++) {
         lsnn_real zp = z[j];
@@ -229,16 +237,18 @@ static inline void lsnn__alif_adj_elem(int j, const lsnn_real *restrict v,
 
 /* With per-neuron constant arrays and with the scalar constants of a run (see the step). */
 LSNN_SIMD_BODY void lsnn__alif_backward_kernel_body(int lo, int hi, const lsnn_real *restrict v,
-                                       const lsnn_real *restrict b, const lsnn_real *restrict z,
-                                       const lsnn_real *restrict ref, const lsnn_real *restrict gz,
-                                       lsnn_real *restrict gv, lsnn_real *restrict gb,
-                                       const lsnn_real *restrict alpha,
-                                       const lsnn_real *restrict rho,
-                                       const lsnn_real *restrict beta,
-                                       const lsnn_real *restrict b0,
-                                       const lsnn_real *restrict g_a,
-                                       const lsnn_real *restrict plain, lsnn_real gamma,
-                                       lsnn_real rg)
+                                                    const lsnn_real *restrict b,
+                                                    const lsnn_real *restrict z,
+                                                    const lsnn_real *restrict ref,
+                                                    const lsnn_real *restrict gz,
+                                                    lsnn_real *restrict gv, lsnn_real *restrict gb,
+                                                    const lsnn_real *restrict alpha,
+                                                    const lsnn_real *restrict rho,
+                                                    const lsnn_real *restrict beta,
+                                                    const lsnn_real *restrict b0,
+                                                    const lsnn_real *restrict g_a,
+                                                    const lsnn_real *restrict plain,
+                                                    lsnn_real gamma, lsnn_real rg)
 {
     for (int j = lo; j < hi; j++)
         lsnn__alif_adj_elem(j, v, b, z, ref, gz, gv, gb, alpha[j], rho[j], beta[j], b0[j],
@@ -255,13 +265,15 @@ LSNN_SIMD_VARIANTS(lsnn__alif_backward_kernel,
                    (lo, hi, v, b, z, ref, gz, gv, gb, alpha, rho, beta, b0, g_a, plain, gamma, rg))
 
 LSNN_SIMD_BODY void lsnn__alif_backward_kernel_u_body(int lo, int hi, const lsnn_real *restrict v,
-                                         const lsnn_real *restrict b,
-                                         const lsnn_real *restrict z,
-                                         const lsnn_real *restrict ref,
-                                         const lsnn_real *restrict gz, lsnn_real *restrict gv,
-                                         lsnn_real *restrict gb, lsnn_real alpha, lsnn_real rho,
-                                         lsnn_real beta, lsnn_real b0, lsnn_real g_a,
-                                         lsnn_real pl, lsnn_real gamma, lsnn_real rg)
+                                                      const lsnn_real *restrict b,
+                                                      const lsnn_real *restrict z,
+                                                      const lsnn_real *restrict ref,
+                                                      const lsnn_real *restrict gz,
+                                                      lsnn_real *restrict gv,
+                                                      lsnn_real *restrict gb, lsnn_real alpha,
+                                                      lsnn_real rho, lsnn_real beta, lsnn_real b0,
+                                                      lsnn_real g_a, lsnn_real pl, lsnn_real gamma,
+                                                      lsnn_real rg)
 {
     for (int j = lo; j < hi; j++)
         lsnn__alif_adj_elem(j, v, b, z, ref, gz, gv, gb, alpha, rho, beta, b0, g_a, pl, gamma,
