@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "lsnn/ann.h"
 
 enum { NIN = 3, NH = 5, NOUT = 2, T = 12 };
@@ -123,11 +125,11 @@ static void test_param_counts(void **state)
                     double dot = 0;
                     for (int j = 0; j < H; j++)
                         dot += a.w_h[(size_t)i * GH + g * H + j] * a.w_h[(size_t)k * GH + g * H + j];
-                    assert_true(fabs(dot - (i == k)) < 1e-12);
+                    check_near(dot, (i == k), 1e-12);
                 }
         for (int k = 0; k < GH; k++) {
-            assert_true(a.b[k] == (q == 0 && k >= H && k < 2 * H ? 1.0 : 0.0));
-            assert_true(fabs(a.w_x[k]) <= sqrt(6.0 / (1 + H)));
+            check_eq(a.b[k], (q == 0 && k >= H && k < 2 * H ? 1.0 : 0.0));
+            check_le(fabs(a.w_x[k]), sqrt(6.0 / (1 + H)));
         }
         printf("%-4s 1 -> %d -> 10: %zu parameters; workspace for B = 256, T = 840: %.1f MB "
                "(double; half of it in float)\n",
@@ -164,8 +166,8 @@ static void check_forward(lsnn_ann_kind kind, int B)
     }
     printf("[%s, B = %d] forward vs reference: max |y| %.3f, max error %.2e\n",
            lsnn_ann_kind_name(kind), B, mag, err);
-    assert_true(mag > 0.1);
-    assert_true(err < 1e-12);
+    check_gt(mag, 0.1);
+    check_lt(err, 1e-12);
     free(y);
     free(yr);
     lsnn_ann_work_free(w);
@@ -239,13 +241,13 @@ static void check_gradient(lsnn_ann_kind kind, int B)
             num += (g - fd) * (g - fd);
             den += fd * fd;
             /* Every single entry must be right, not only the tensor's norm. */
-            assert_true(fabs(g - fd) <= 1e-6 * (fabs(fd) + 1e-3));
+            check_near(g, fd, 1e-6 * (fabs(fd) + 1e-3));
         }
         const double rel = sqrt(num) / (sqrt(den) + 1e-300);
         printf("[%s, B = %2d] %-5s |grad| %.4e  relative error %.2e\n", lsnn_ann_kind_name(kind),
                B, ts[q].name, sqrt(den), rel);
-        assert_true(den > 0);
-        assert_true(rel < 1e-6);
+        check_gt(den, 0);
+        check_lt(rel, 1e-6);
     }
     free(grad);
     free(gy);

@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "lsnn/checkpoint.h"
 #include "lsnn/config.h"
 #include "lsnn/network.h"
@@ -118,7 +120,7 @@ static void test_sum_of_two_directions(void **state)
             int same = (j < 8) == (k < 2);
             assert_int_equal(bi->w_out_mask[(size_t)j * bi->n_out + k], same);
             if (!same)
-                assert_true(bi->w_out[(size_t)j * bi->n_out + k] == 0);
+                check_eq(bi->w_out[(size_t)j * bi->n_out + k], 0);
         }
     for (int k = 0; k < bi->n_out; k++)
         tr.net.b_out[k] = 0.1 * (k + 1);
@@ -167,8 +169,8 @@ static void test_sum_of_two_directions(void **state)
             }
     printf("bidirectional readout vs two separate directions: max |diff| %.3g (max |y| %.3g)\n",
            maxdiff, maxabs);
-    assert_true(maxabs > 0.1);
-    assert_true(maxdiff < 1e-12);
+    check_gt(maxabs, 0.1);
+    check_lt(maxdiff, 1e-12);
     /* The traces of sequence 0 line up with the task's time: direction 1's step rev(t) at t. */
     int spikes[2] = {0, 0};
     for (int t = 0; t < T; t++)
@@ -176,12 +178,13 @@ static void test_sum_of_two_directions(void **state)
             for (int j = 0; j < 8; j++) {
                 size_t got = (size_t)t * 16 + 8 * d + j;
                 size_t want = (size_t)(d ? rev(t, L[0]) : t) * 8 + j;
-                assert_true(trace[0].v[got] == trace[1 + d].v[want]);
-                assert_true(trace[0].thr[got] == trace[1 + d].thr[want]);
-                assert_true(trace[0].z[got] == trace[1 + d].z[want]);
+                check_eq(trace[0].v[got], trace[1 + d].v[want]);
+                check_eq(trace[0].thr[got], trace[1 + d].thr[want]);
+                check_eq(trace[0].z[got], trace[1 + d].z[want]);
                 spikes[d] += trace[0].z[got] != 0;
             }
-    assert_true(spikes[0] > 0 && spikes[1] > 0);
+    check_gt(spikes[0], 0);
+    check_gt(spikes[1], 0);
     for (int i = 0; i < 3; i++) {
         free(trace[i].v);
         free(trace[i].thr);
@@ -193,7 +196,8 @@ static void test_sum_of_two_directions(void **state)
         c0 += tr.count[j];
         c1 += tr.count[8 + j];
     }
-    assert_true(c0 > 0 && c1 > 0);
+    check_gt(c0, 0);
+    check_gt(c1, 0);
     for (int d = 0; d < 2; d++) {
         free(uy[d]);
         lsnn_batch_free(&ub[d]);
@@ -222,7 +226,7 @@ static void test_gradient_finite_differences(void **state)
     lsnn_loss_result lr;
     double reg;
     assert_int_equal(lsnn_trainer_gradient(&tr, &lr, &reg), LSNN_OK);
-    assert_true(fabs(lr.loss - loss_at(&tr)) < 1e-12);
+    check_near(lr.loss, loss_at(&tr), 1e-12);
     uint8_t *trainable = malloc(tr.n_params);
     lsnn_net_trainable_mask(&tr.net, trainable);
     /* Up to 12 trainable entries of every tensor, spread over it. */
@@ -246,7 +250,7 @@ static void test_gradient_finite_differences(void **state)
         double tensor_norm = 0;
         for (size_t k = 0; k < sizes[i]; k++)
             tensor_norm = fmax(tensor_norm, fabs(tr.grad[off + k]));
-        assert_true(tensor_norm > 1e-6); /* every tensor of both directions matters */
+        check_gt(tensor_norm, 1e-6); /* every tensor of both directions matters */
         for (size_t k = 0; k < sizes[i]; k += step) {
             size_t p = off + k;
             if (!trainable[p])
@@ -269,8 +273,8 @@ static void test_gradient_finite_differences(void **state)
     }
     printf("bidirectional BPTT vs finite differences: %d entries, worst relative error %.3g\n",
            checked, worst);
-    assert_true(checked > 40);
-    assert_true(worst < 1e-4);
+    check_gt(checked, 40);
+    check_lt(worst, 1e-4);
     free(trainable);
     lsnn_trainer_free(&tr);
 }
@@ -310,7 +314,7 @@ static void test_deepr_and_checkpoint(void **state)
         assert_int_equal(lsnn_deepr_count(&tr.deepr, &tr.net), count0);
     }
     printf("DEEP R on a bidirectional network: %ld synapses rewired in 30 steps\n", rewired);
-    assert_true(rewired > 0);
+    check_gt(rewired, 0);
 
     /* Round trip, then a file whose readout mask crosses the directions. */
     const char *path = "test_bidir_model.safetensors";

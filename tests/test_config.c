@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "check.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,32 +118,43 @@ static void test_defaults(void **state)
     lsnn_config_defaults(&c);
     assert_string_equal(c.task, "store_recall");
     assert_string_equal(c.learning, "bptt");
-    assert_true(c.seed == 1);
+    assert_int_equal(c.seed, 1);
     assert_int_equal(c.iterations, 400);
     assert_int_equal(c.batch_size, 64);
-    assert_true(c.lr == 0.01);
+    check_eq(c.lr, 0.01);
     assert_int_equal(c.log_every, 10);
     assert_int_equal(c.eval_every, 50);
     assert_string_equal(c.optim.name, "adam");
-    assert_true(c.optim.beta1 == 0.9 && c.optim.beta2 == 0.999 && c.optim.epsilon == 1e-8);
-    assert_true(c.optim.lr_decay == 1.0 && c.optim.lr_decay_every == 0 && c.optim.clip_norm == 0);
+    check_eq(c.optim.beta1, 0.9);
+    check_eq(c.optim.beta2, 0.999);
+    check_eq(c.optim.epsilon, 1e-8);
+    check_eq(c.optim.lr_decay, 1.0);
+    check_eq(c.optim.lr_decay_every, 0);
+    check_eq(c.optim.clip_norm, 0);
     assert_int_equal(c.network.n_regular, 20);
     assert_int_equal(c.network.n_adaptive, 20);
-    assert_true(c.network.dt == 1.0 && c.network.tau_m == 20 && c.network.tau_a == 1200);
-    assert_true(c.network.beta == 1.8 && c.network.b0 == 0.01 && c.network.gamma == 0.3);
+    check_eq(c.network.dt, 1.0);
+    check_eq(c.network.tau_m, 20);
+    check_eq(c.network.tau_a, 1200);
+    check_eq(c.network.beta, 1.8);
+    check_eq(c.network.b0, 0.01);
+    check_eq(c.network.gamma, 0.3);
     assert_int_equal(c.network.refractory, 2);
     assert_string_equal(c.network.input_scaling, "leaky");
-    assert_true(c.network.w0 == 1.0 && c.network.w0_out == 1.0);
+    check_eq(c.network.w0, 1.0);
+    check_eq(c.network.w0_out, 1.0);
     assert_int_equal(c.network.max_delay, 1);
-    assert_true(c.network.noise_std == 0 && c.network.train_noise == 0);
-    assert_true(c.network.readout_tau == 20);
-    assert_true(c.loss.rate_target == 10 && c.loss.rate_reg == 0);
+    check_eq(c.network.noise_std, 0);
+    check_eq(c.network.train_noise, 0);
+    check_eq(c.network.readout_tau, 20);
+    check_eq(c.loss.rate_target, 10);
+    check_eq(c.loss.rate_reg, 0);
     assert_int_equal(c.store_recall.n_values, 2);
     assert_int_equal(c.store_recall.n_symbols, 12);
     assert_int_equal(c.store_recall.symbol_ms, 200);
     assert_int_equal(c.store_recall.group_size, 25);
-    assert_true(c.store_recall.rate_hz == 50);
-    assert_true(fabs(c.store_recall.p_command - 1.0 / 6.0) < 1e-9);
+    check_eq(c.store_recall.rate_hz, 50);
+    check_near(c.store_recall.p_command, 1.0 / 6.0, 1e-9);
     assert_int_equal(c.store_recall.val_size, 256);
     assert_int_equal(lsnn_config_validate(&c, "defaults"), LSNN_OK);
 }
@@ -160,23 +173,24 @@ static void test_parse_nested(void **state)
                        "  \"store_recall\": {\"n_values\": 4, \"p_command\": 0.2}\n"
                        "}";
     assert_int_equal(lsnn_config_parse(&c, json, "cfg.json"), LSNN_OK);
-    assert_true(c.seed == 42);
-    assert_true(c.lr == 0.5);
+    assert_int_equal(c.seed, 42);
+    check_eq(c.lr, 0.5);
     assert_string_equal(c.learning, "eprop");
     assert_string_equal(c.optim.name, "sgd");
-    assert_true(c.optim.clip_norm == 1.5);
-    assert_true(c.network.tau_m == 30);
+    check_eq(c.optim.clip_norm, 1.5);
+    check_eq(c.network.tau_m, 30);
     assert_int_equal(c.network.n_adaptive, 0);
     assert_string_equal(c.network.input_scaling, "plain");
     assert_int_equal(c.network.train_noise, 1);
     assert_int_equal(c.network.max_delay, 5);
-    assert_true(c.loss.rate_target == 25 && c.eprop.rate_reg == 0.25);
+    check_eq(c.loss.rate_target, 25);
+    check_eq(c.eprop.rate_reg, 0.25);
     assert_int_equal(c.store_recall.n_values, 4);
-    assert_true(c.store_recall.p_command == 0.2);
+    check_eq(c.store_recall.p_command, 0.2);
     /* untouched keys keep their values */
     assert_int_equal(c.network.n_regular, 20);
     assert_int_equal(c.batch_size, 64);
-    assert_true(c.optim.beta1 == 0.9);
+    check_eq(c.optim.beta1, 0.9);
 
     /* empty object and empty sections are fine; bools accept 0/1 */
     assert_int_equal(lsnn_config_parse(&c, "{}", "cfg.json"), LSNN_OK);
@@ -212,7 +226,7 @@ static void test_unknown_keys(void **state)
     lsnn_config c;
     lsnn_config_defaults(&c);
     assert_int_equal(lsnn_config_parse(&c, json, "cfg.json"), LSNN_ERR_CONFIG);
-    assert_true(strlen(lsnn_last_error()) < 120);
+    check_lt(strlen(lsnn_last_error()), 120);
     assert_non_null(strstr(lsnn_last_error(), "...: unknown key"));
     /* case matters */
     expect_parse_error_prefix("{\"LR\": 0.1}", "cfg.json: LR: unknown key");
@@ -362,7 +376,7 @@ static void test_set(void **state)
     assert_int_equal(lsnn_config_set(&c, "network.n_adaptive=40"), LSNN_OK);
     assert_int_equal(c.network.n_adaptive, 40);
     assert_int_equal(lsnn_config_set(&c, "lr=1e-3"), LSNN_OK);
-    assert_true(c.lr == 1e-3);
+    check_eq(c.lr, 1e-3);
     assert_int_equal(lsnn_config_set(&c, "optimizer.name=sgd"), LSNN_OK); /* bare string */
     assert_string_equal(c.optim.name, "sgd");
     assert_int_equal(lsnn_config_set(&c, "optimizer.name=\"adam\""), LSNN_OK); /* JSON string */
@@ -424,7 +438,7 @@ static void test_transactional(void **state)
     char *after = lsnn_config_to_json(&c);
     assert_non_null(after);
     assert_string_equal(before, after);
-    assert_true(c.network.tau_m == 25);
+    check_eq(c.network.tau_m, 25);
     free(before);
     free(after);
 }
@@ -468,7 +482,7 @@ static void test_load(void **state)
     c.batch_size = 3; /* load starts from the defaults, not from cfg */
     assert_int_equal(lsnn_config_load(&c, path), LSNN_OK);
     assert_int_equal(c.iterations, 9);
-    assert_true(c.network.tau_a == 600);
+    check_eq(c.network.tau_a, 600);
     assert_int_equal(c.batch_size, 64);
 
     /* errors name the file */
@@ -530,13 +544,13 @@ static void test_round_trip(void **state)
     assert_string_equal(ja, jb);
 
     /* field by field for the tricky ones */
-    assert_true(b.lr == a.lr);
-    assert_true(b.seed == a.seed);
-    assert_true(b.network.tau_m == a.network.tau_m);
-    assert_true(b.network.b0 == a.network.b0);
-    assert_true(b.store_recall.p_command == a.store_recall.p_command);
-    assert_true(b.optim.epsilon == a.optim.epsilon);
-    assert_true(b.optim.clip_norm == a.optim.clip_norm);
+    check_eq(b.lr, a.lr);
+    assert_int_equal(b.seed, a.seed);
+    check_eq(b.network.tau_m, a.network.tau_m);
+    check_eq(b.network.b0, a.network.b0);
+    check_eq(b.store_recall.p_command, a.store_recall.p_command);
+    check_eq(b.optim.epsilon, a.optim.epsilon);
+    check_eq(b.optim.clip_norm, a.optim.clip_norm);
     assert_int_equal(b.network.train_noise, 1);
     assert_string_equal(b.learning, "eprop");
     assert_string_equal(b.network.input_scaling, "plain");
@@ -588,7 +602,7 @@ static void test_docs(void **state)
         fail_msg("cannot read %s", doc_path);
 
     size_t n = lsnn__config_key_count();
-    assert_true(n >= 40);
+    check_ge(n, 40);
     for (size_t i = 0; i < n; i++) {
         char needle[128];
         snprintf(needle, sizeof needle, "| `%s` |", lsnn__config_key_name(i));

@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "lsnn/config.h"
 #include "lsnn/deepr.h"
 #include "lsnn/linalg.h"
@@ -198,18 +200,18 @@ static void test_spectral_radius_known(void **state)
     const double c1[] = {2, 0.6, 1.0392, 1, -1.19, 0, 1, 0.3, 0, 2, -0.2, 0.5, 1, 0.9, 0};
     double want = known(a, 7, c1, 5, 1);
     assert_int_equal(lsnn_spectral_radius(a, 7, &rho), LSNN_OK);
-    assert_true(fabs(rho - want) <= 1e-9 * want);
+    check_near(rho, want, 1e-9 * want);
     /* Dominant negative real eigenvalue, a complex pair 0.5% below it. */
     const double c2[] = {1, -1.3, 0, 2, 0.9, 0.9327, 1, 0.4, 0, 1, -0.1, 0};
     want = known(a, 5, c2, 4, 2);
-    assert_true(want == 1.3);
+    check_eq(want, 1.3);
     assert_int_equal(lsnn_spectral_radius(a, 5, &rho), LSNN_OK);
-    assert_true(fabs(rho - want) <= 1e-9 * want);
+    check_near(rho, want, 1e-9 * want);
     /* +1 and -1: the power method never settles on an eigenvector. */
     const double c3[] = {1, 1, 0, 1, -1, 0, 2, 0.2, 0.5, 1, 0.3, 0};
     want = known(a, 5, c3, 4, 3);
     assert_int_equal(lsnn_spectral_radius(a, 5, &rho), LSNN_OK);
-    assert_true(fabs(rho - 1) <= 1e-9);
+    check_near(rho, 1, 1e-9);
     /* Defective (Jordan block) dominant eigenvalue with a large off-diagonal entry: ill-conditioned
      * (rounding splits it), so only 1e-4 here; random matrices are not defective. */
     const double c4[] = {3, 0.8, 5, 1, 0.5, 0, 2, 0.1, 0.7};
@@ -220,16 +222,16 @@ static void test_spectral_radius_known(void **state)
     /* Strictly upper triangular (nilpotent), zero matrix, 1x1. */
     double t[16] = {0, 1, 2, 3, 0, 0, 4, 5, 0, 0, 0, 6, 0, 0, 0, 0};
     assert_int_equal(lsnn_spectral_radius(t, 4, &rho), LSNN_OK);
-    assert_true(rho == 0);
+    check_eq(rho, 0);
     memset(t, 0, sizeof t);
     assert_int_equal(lsnn_spectral_radius(t, 4, &rho), LSNN_OK);
-    assert_true(rho == 0);
+    check_eq(rho, 0);
     t[0] = -3;
     assert_int_equal(lsnn_spectral_radius(t, 1, &rho), LSNN_OK);
-    assert_true(fabs(rho - 3) <= 1e-12);
+    check_near(rho, 3, 1e-12);
     /* The test's own QR iteration agrees on the first case (it checks the checker). */
     known(a, 7, c1, 5, 1);
-    assert_true(fabs(qr_spectral_radius(a, 7, 4000) - hypot(0.6, 1.0392)) <= 1e-6);
+    check_near(qr_spectral_radius(a, 7, 4000), hypot(0.6, 1.0392), 1e-6);
     /* Errors. */
     t[0] = NAN;
     assert_int_equal(lsnn_spectral_radius(t, 1, &rho), LSNN_ERR_NUMERIC);
@@ -334,14 +336,14 @@ static void test_mask_counts(void **state)
                             if (m.diag && i == j)
                                 assert_int_equal(m.mask[k], 0);
                             if (!m.mask[k])
-                                assert_true(m.w[k] == 0);
+                                check_eq(m.w[k], 0);
                             else
                                 n_syn += m.w[k] != 0;
                         }
                 }
                 if (g)
                     assert_int_equal(tot, (size_t)llround(ps[pi] * (double)tot_poss));
-                assert_true(n_syn > tot * 9 / 10); /* existing synapses have weights */
+                check_gt(n_syn, tot * 9 / 10); /* existing synapses have weights */
                 assert_int_equal(lsnn_net_count_params(&net, 1), tot + net.n_out);
                 assert_int_equal(lsnn_net_count_params(&net, 0),
                                  (size_t)(100 + 40) * 40 + 40 * 2 + 2);
@@ -382,7 +384,7 @@ static int check_balanced(const lsnn_net *net)
                 double w = m.w[(size_t)i * m.n_dst + j];
                 int s = src_sign(net, q, i);
                 assert_true(s == 1 || s == -1);
-                assert_true(s * w >= 0);
+                check_ge(s * w, 0);
                 sum += w;
                 abs_sum += fabs(w);
                 pos += w > 0;
@@ -436,10 +438,12 @@ static void test_signed_init(void **state)
     assert_int_equal(net.pop[0].sign, LSNN_SIGN_EXC);
     assert_int_equal(net.pop[1].sign, LSNN_SIGN_INH);
     assert_int_equal(net.pop[2].sign, LSNN_SIGN_EXC);
-    assert_true(net.pop[1].count > 0 && net.pop[1].count < 15);
+    check_gt(net.pop[1].count, 0);
+    check_lt(net.pop[1].count, 15);
     for (int j = 0; j < net.n; j++)
         assert_int_equal(net.sign[j], j < net.pop[0].count || j >= 30 ? 1 : -1);
-    assert_true(net.k.beta[29] == 0 && net.k.beta[30] > 0); /* regular, then adaptive */
+    check_eq(net.k.beta[29], 0);
+    check_gt(net.k.beta[30], 0); /* regular, then adaptive */
     /* Inputs: exactly 60 of 80 excitatory (seed 001 Fig. 1C), not simply the first 60. */
     int exc = 0, first = 0;
     for (int i = 0; i < 80; i++) {
@@ -447,7 +451,7 @@ static void test_signed_init(void **state)
         first += i < 60 && net.input_sign[i] == 1;
     }
     assert_int_equal(exc, 60);
-    assert_true(first < 60);
+    check_lt(first, 60);
     /* Balanced: every column with both signs, i.e. all of W_rec, W_in and W_out here. */
     assert_int_equal(check_balanced(&net), 40 + 40 + 3);
     /* Spectral radius w0, checked by an independent vector iteration. */
@@ -472,7 +476,7 @@ static void test_signed_init(void **state)
             }
             cfg.network.w0 = 0.9;
             assert_int_equal(lsnn_net_init(&net, &cfg.network, 7, 2, 11 + c), LSNN_OK);
-            assert_true(check_balanced(&net) > 0);
+            check_gt(check_balanced(&net), 0);
             rho = rec_radius_indep(&net);
             if (fabs(rho - 0.9) > 0.9e-3)
                 fail_msg("n = %d, sparse %d: spectral radius %.6f, expected 0.9", net.n, sparse,
@@ -482,7 +486,7 @@ static void test_signed_init(void **state)
             for (int k = 0; k < net.n * net.n; k++)
                 a[k] = net.proj[1].w[k];
             assert_int_equal(lsnn_spectral_radius(a, net.n, &lib), LSNN_OK);
-            assert_true(fabs(lib - rho) <= 1e-5 * rho);
+            check_near(lib, rho, 1e-5 * rho);
             lsnn_net_free(&net);
         }
 }
@@ -506,13 +510,13 @@ static void test_apply_masks_signs(void **state)
         net.w_out[k] = (lsnn_real)(net.sign[k / net.n_out] * 0.25);
     lsnn_net_apply_masks(&net);
     for (size_t k = 0; k < (size_t)20 * net.n; k++)
-        assert_true(in->w[k] == 0);
+        check_eq(in->w[k], 0);
     for (size_t k = 0; k < (size_t)net.n * net.n_out; k++) {
         assert_true(net.w_out[k] == (net.w_out_mask[k] ? (lsnn_real)(net.sign[k / net.n_out] * 0.25)
                                                        : 0));
         changed += !net.w_out_mask[k];
     }
-    assert_true(changed > 0);
+    check_gt(changed, 0);
     lsnn_net_free(&net);
 }
 
@@ -584,27 +588,28 @@ static void run_deepr_invariants(int global, int iterations)
                     size_t k = (size_t)i * m.n_dst + j;
                     lsnn_real w = b.w[o];
                     /* No weight ever has the wrong sign, so none changes sign. */
-                    assert_true(s * w >= 0);
-                    assert_true(s * a.w[o] >= 0);
+                    check_ge(s * w, 0);
+                    check_ge(s * a.w[o], 0);
                     /* The trainable mask follows the masks. */
                     assert_int_equal(tr.mask[m.off + k], b.on[o]);
                     if (!a.on[o] && !b.on[o])
-                        assert_true(w == 0); /* absent synapses get no update */
+                        check_eq(w, 0); /* absent synapses get no update */
                     if (a.on[o] && !b.on[o]) {
-                        assert_true(w == 0);
+                        check_eq(w, 0);
                         removed++;
                     }
                     if (!a.on[o] && b.on[o]) {
                         /* regrown: init magnitude, the source's sign, fresh Adam moments */
-                        assert_true(w == (lsnn_real)s * init_mag);
-                        assert_true(tr.opt.m[m.off + k] == 0 && tr.opt.v[m.off + k] == 0);
+                        check_eq(w, (lsnn_real)s * init_mag);
+                        check_eq(tr.opt.m[m.off + k], 0);
+                        check_eq(tr.opt.v[m.off + k], 0);
                         grown++;
                     }
                 }
             }
         }
         assert_int_equal(removed, grown);
-        assert_true(st.rewired >= removed);
+        check_ge(st.rewired, removed);
         regrown_seen += grown;
     }
     if (rewired < 50 || regrown_seen < 50)
@@ -663,7 +668,7 @@ static void test_deepr_deterministic(void **state)
     train_n(2, 25, &a);
     train_n(2, 25, &b);
     train_n(1, 25, &c);
-    assert_true(a.deepr.rewired > 0);
+    check_gt(a.deepr.rewired, 0);
     assert_same_net(&a.net, &b.net);
     assert_same_net(&a.net, &c.net);
     lsnn_trainer_free(&a);

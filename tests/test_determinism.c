@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "lsnn/config.h"
 #include "lsnn/learn.h"
 #include "lsnn/network.h"
@@ -82,7 +84,7 @@ static void test_thread_count_invariance(void **state)
     double norm = 0;
     for (size_t k = 0; k < a.np; k++)
         norm += (double)a.grad[k] * a.grad[k];
-    assert_true(norm > 0);
+    check_gt(norm, 0);
     free(a.y);
     free(a.grad);
     free(b.y);
@@ -112,13 +114,13 @@ static void test_frozen_projection(void **state)
     run_frozen(2, 20, 0, &f, 1);
     double rec_norm = 0;
     for (size_t k = 0; k < g_rec_len; k++) {
-        assert_true(f.grad[g_rec_off + k] == 0);
+        check_eq(f.grad[g_rec_off + k], 0);
         rec_norm += (double)a.grad[g_rec_off + k] * a.grad[g_rec_off + k];
     }
-    assert_true(rec_norm > 0);
+    check_gt(rec_norm, 0);
     for (size_t k = 0; k < a.np; k++)
         if (k < g_rec_off || k >= g_rec_off + g_rec_len)
-            assert_true(a.grad[k] == f.grad[k]);
+            check_eq(a.grad[k], f.grad[k]);
     free(a.y);
     free(a.grad);
     free(f.y);
@@ -148,20 +150,20 @@ static void test_signed_populations(void **state)
             double s = i < cfg.network.n_regular ? 1 : -1;
             for (int j = 0; j < rec->n_dst; j++) {
                 double w = rec->w[(size_t)i * rec->n_dst + j];
-                assert_true(s * w >= 0);
+                check_ge(s * w, 0);
                 if (it == 0)
                     zeros_before += w == 0;
                 if (it == 10)
                     zeros_after += w == 0;
             }
             for (int k = 0; k < net->n_out; k++)
-                assert_true(s * net->w_out[(size_t)i * net->n_out + k] >= 0);
+                check_ge(s * net->w_out[(size_t)i * net->n_out + k], 0);
         }
         if (it < 10)
             assert_int_equal(lsnn_trainer_step(&tr, NULL), LSNN_OK);
     }
     assert_int_equal(zeros_before, net->n); /* only the diagonal */
-    assert_true(zeros_after > zeros_before); /* the constraint was active */
+    check_gt(zeros_after, zeros_before); /* the constraint was active */
     lsnn_trainer_free(&tr);
 }
 
@@ -201,7 +203,9 @@ static void test_eval_progress(void **state)
     assert_true(p.monotonic);
     assert_int_equal(p.last, 27);
     assert_int_equal(p.total, 27);
-    assert_true(a.loss == b.loss && a.correct == b.correct && a.total == b.total);
+    check_eq(a.loss, b.loss);
+    check_eq(a.correct, b.correct);
+    check_eq(a.total, b.total);
     lsnn_trainer_free(&tr);
 }
 

@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "lsnn/encode.h"
 
 /* 4 thresholds: 0.2, 0.4, 0.6, 0.8; channels 2k (up) and 2k+1 (down). */
@@ -34,7 +36,7 @@ static void test_threshold_positions(void **state)
     expect[6][3] = 1;
     long count = 0;
     for (int t = 0; t < N; t++) {
-        assert_true(x[t * C] == 0); /* channel 0 of the block belongs to someone else */
+        check_eq(x[t * C], 0); /* channel 0 of the block belongs to someone else */
         for (int c = 0; c < 2 * K; c++) {
             assert_int_equal((int)x[t * C + 1 + c], expect[t][c]);
             count += expect[t][c];
@@ -80,7 +82,7 @@ static void test_threshold_balance(void **state)
             down += (long)x[t * C + 2 * q + 1];
         }
         assert_int_equal(up, down);
-        assert_true(up > 0);
+        check_gt(up, 0);
     }
     free(x);
 }
@@ -102,7 +104,7 @@ static void test_population_rate(void **state)
             first += (long)x[t * M + i];
     assert_int_equal(first, 0);
     double expect = 0.25 * (N / 2) * M; /* 2000, std ~39 */
-    assert_true(fabs(spikes - expect) < 5 * sqrt(expect * 0.75));
+    check_near(spikes, expect, 5 * sqrt(expect * 0.75));
     free(x);
 }
 
@@ -115,7 +117,7 @@ static void test_analog(void **state)
     lsnn_encode_analog(row, 2, 2, x, 2, 1);
     const lsnn_real expect[8] = {0, 0.25f, 0, 0.25f, 0, 0.5f, 0, 0.5f};
     for (int i = 0; i < 8; i++)
-        assert_true(x[i] == expect[i]);
+        check_eq(x[i], expect[i]);
 }
 
 int main(void)

@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "lsnn/eprop.h"
 
 static lsnn_synapse_demo demo;
@@ -28,10 +30,10 @@ static void check_pattern(void)
     assert_int_equal(spikes, 2 * LSNN_DEMO_PAIRS);
     for (int r = 0; r < LSNN_DEMO_PAIRS; r++) {
         int tp = LSNN_DEMO_FIRST + LSNN_DEMO_GAP * r;
-        assert_true(demo.pre[tp] == 1);
-        assert_true(demo.post[tp + 6] == 1);
-        assert_true(demo.post[LSNN_DEMO_HALF + tp] == 1);
-        assert_true(demo.pre[LSNN_DEMO_HALF + tp + 2] == 1);
+        check_eq(demo.pre[tp], 1);
+        check_eq(demo.post[tp + 6], 1);
+        check_eq(demo.post[LSNN_DEMO_HALF + tp], 1);
+        check_eq(demo.pre[LSNN_DEMO_HALF + tp + 2], 1);
     }
 }
 
@@ -42,8 +44,8 @@ static void test_alif_same_sign(void **state)
     check_pattern();
     double a = change(0, LSNN_DEMO_HALF), b = change(LSNN_DEMO_HALF, LSNN_DEMO_STEPS);
     printf("alif: pre->post %+.4f  post->pre %+.4f\n", a, b);
-    assert_true(a > 0);
-    assert_true(b > 0);
+    check_gt(a, 0);
+    check_gt(b, 0);
 }
 
 static void test_stdp_alif_order(void **state)
@@ -53,12 +55,12 @@ static void test_stdp_alif_order(void **state)
     check_pattern();
     double a = change(0, LSNN_DEMO_HALF), b = change(LSNN_DEMO_HALF, LSNN_DEMO_STEPS);
     printf("stdp_alif: pre->post %+.4f  post->pre %+.4f\n", a, b);
-    assert_true(a > 0);
-    assert_true(b < 0);
+    check_gt(a, 0);
+    check_lt(b, 0);
     /* The reset at the end of refractoriness erases the eligibility of a pre-synaptic spike
      * that arrived during it: eps_V restarts from zero. */
     int t_end = LSNN_DEMO_HALF + LSNN_DEMO_FIRST + 5 + 1; /* after the 5 refractory steps */
-    assert_true(fabs(demo.eps_v[t_end]) < 1e-12);
+    check_lt(fabs(demo.eps_v[t_end]), 1e-12);
 }
 
 static double max_abs(const double *x)
@@ -82,8 +84,8 @@ static void test_izhikevich_clipping(void **state)
     mv = max_abs(demo.eps_v);
     ma = max_abs(demo.eps_a);
     printf("izhikevich clipped:   max |eps_v| %.3g  max |eps_a| %.3g\n", mv, ma);
-    assert_true(mv <= 3);
-    assert_true(ma <= 0.005);
+    check_le(mv, 3);
+    check_le(ma, 0.005);
 }
 
 static void test_unknown_model(void **state)

@@ -3,7 +3,8 @@
  * The spike is replaced by the smooth function whose derivative is exactly the pseudo-derivative
  * BPTT uses (net.smooth = 1), so the loss is differentiable and finite differences are the
  * independent reference. Refractoriness, delays, adaptation, both input scalings, current noise
- * and the constant dL/dz term (rate regularisation) are all exercised. */
+ * and the constant dL/dz term (rate regularisation) are all exercised. Every entry must satisfy
+ * |g - fd| <= 1e-5 (|fd| + 1e-3 max |fd|) (see run_check). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,12 +15,17 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "lsnn/config.h"
 #include "lsnn/config_map.h"
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
 
 enum { B = 3, T = 48, NIN = 4, NOUT = 2 };
+
+/* Elementwise tolerance of BPTT against the finite differences (see run_check). */
+#define RTOL 1e-5
 
 typedef struct fixture {
     lsnn_net net;
@@ -128,8 +134,8 @@ static void run_check(const char *scaling, double noise, int max_delay)
     int hard;
     loss_of(&f, &active, &hard);
     /* The check is meaningless if no neuron is near threshold or none ever spikes. */
-    assert_true(active > 0.1);
-    assert_true(hard > 5);
+    check_gt(active, 0.1);
+    check_gt(hard, 5);
 
     /* BPTT gradient. */
     lsnn_real *grad = malloc(sizeof(lsnn_real) * f.net.n_params);
@@ -165,26 +171,59 @@ static void run_check(const char *scaling, double noise, int max_delay)
         tensors[nt].p = f.net.noise_std;
         tensors[nt++].count = f.net.n;
     }
-    const double eps = 1e-6;
+    /* The step: the error of the difference quotient is its rounding error (~1e-16 |L| / eps)
+     * below eps ~ 1e-4 and its truncation error above. Worst elementwise error over all runs
+     * (with the scale below), measured: eps 1e-6: 1.6e-5, 1e-5: 1.1e-6, 3e-5: 4.1e-7, 1e-4:
+     * 1.4e-7, 3e-4: 5.0e-6. 3e-5 keeps a margin of 20 and a small step (a step that moved a
+     * threshold crossing would change the refractory periods, which follow the hard crossings). */
+    const double eps = 3e-5;
     for (int q = 0; q < nt; q++) {
-        double num = 0, den = 0;
-        for (size_t k = 0; k < tensors[q].count; k++) {
+        const size_t cnt = tensors[q].count;
+        double *fd = malloc(sizeof(double) * cnt);
+        double fd_max = 0, num = 0, den = 0;
+        for (size_t k = 0; k < cnt; k++) {
             lsnn_real keep = tensors[q].p[k];
             tensors[q].p[k] = keep + eps;
             double lp = loss_of(&f, NULL, NULL);
             tensors[q].p[k] = keep - eps;
             double lm = loss_of(&f, NULL, NULL);
             tensors[q].p[k] = keep;
-            double fd = (lp - lm) / (2 * eps);
-            double g = grad[tensors[q].p - f.net.params + k];
-            num += (g - fd) * (g - fd);
-            den += fd * fd;
+            fd[k] = (lp - lm) / (2 * eps);
+            fd_max = fmax(fd_max, fabs(fd[k]));
         }
-        double rel = sqrt(num) / (sqrt(den) + 1e-300);
-        printf("[%s, noise %.2f, max_delay %d] %-9s |grad| %.4e  relative error %.2e\n", scaling,
-               noise, max_delay, tensors[q].name, sqrt(den), rel);
-        assert_true(den > 0);
-        assert_true(rel < 1e-3);
+        /* Elementwise: |g - fd| <= RTOL (|fd| + scale). The floor scale = 1e-3 max |fd| of the
+         * tensor keeps entries many orders below the tensor's largest (where the difference
+         * quotient's rounding error dominates) from failing on noise: with scale 0 the worst
+         * entry is off by 1.6e-3 (relative), with 1e-4 max |fd| by 3.5e-6. */
+        const double scale = 1e-3 * fd_max;
+        double worst = 0;
+        size_t worst_k = 0;
+        for (size_t k = 0; k < cnt; k++) {
+            double g = grad[tensors[q].p - f.net.params + k];
+            double r = fabs(g - fd[k]) / (fabs(fd[k]) + scale + 1e-300);
+            if (r > worst) {
+                worst = r;
+                worst_k = k;
+            }
+            num += (g - fd[k]) * (g - fd[k]);
+            den += fd[k] * fd[k];
+        }
+        printf("[%s, noise %.2f, max_delay %d] %-9s max |fd| %.4e  normwise %.2e  worst "
+               "elementwise %.2e at %zu (g %.10e fd %.10e)\n",
+               scaling, noise, max_delay, tensors[q].name, fd_max, sqrt(num) / sqrt(den), worst,
+               worst_k, grad[tensors[q].p - f.net.params + worst_k], fd[worst_k]);
+        check_gt(fd_max, 0);
+        for (size_t k = 0; k < cnt; k++) {
+            double g = grad[tensors[q].p - f.net.params + k];
+            double bound = RTOL * (fabs(fd[k]) + scale);
+            if (!(fabs(g - fd[k]) <= bound)) {
+                print_error("%s[%zu]: BPTT %.12e, finite difference %.12e, |difference| %.3e > "
+                            "%.3e = %.0e (|fd| + %.3e)\n",
+                            tensors[q].name, k, g, fd[k], fabs(g - fd[k]), bound, RTOL, scale);
+                fail();
+            }
+        }
+        free(fd);
     }
     free(grad);
     free(gy);

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "lsnn/learn.h"
 #include "lsnn/sim.h"
 
@@ -194,13 +196,13 @@ static void test_ce_gradient(void **state)
 
     double max_abs = check_fd(&b, y, gy, ny);
     /* The check above is meaningful only if the gradient is not trivially small. */
-    assert_true(max_abs > 0.02);
+    check_gt(max_abs, 0.02);
 
     /* Exactly zero outside the windows: seq 0 steps 0 and 3, seq 1 step 5. */
     const int outside[3][2] = {{0, 0}, {0, 3}, {1, 5}};
     for (int o = 0; o < 3; o++)
         for (int k = 0; k < CO; k++)
-            assert_true(gy[((size_t)outside[o][0] * CT + outside[o][1]) * CO + k] == 0.0f);
+            check_eq(gy[((size_t)outside[o][0] * CT + outside[o][1]) * CO + k], 0.0f);
 
     /* Analytic form inside a window: (softmax - onehot) / (len * n_windows), constant in time. */
     double mC[3] = {0.1, 0.25, 0.55}, z = exp(mC[0]) + exp(mC[1]) + exp(mC[2]);
@@ -257,9 +259,9 @@ static void test_ce_softmax_average(void **state)
     lsnn_batch bm = b;
     bm.loss = LSNN_LOSS_CE_WINDOW;
     assert_int_equal(lsnn_loss_compute(&bm, y, NULL, &r2), LSNN_OK);
-    assert_true(fabs(r.loss - r2.loss) > 1e-3); /* a different loss, not the same one renamed */
+    check_gt(fabs(r.loss - r2.loss), 1e-3); /* a different loss, not the same one renamed */
     double max_abs = check_fd(&b, y, gy, ny);
-    assert_true(max_abs > 0.02);
+    check_gt(max_abs, 0.02);
     int pred[CB * CMW];
     lsnn_loss_predict(&b, y, pred);
     assert_int_equal(pred[0], ref_pred[0]);
@@ -342,7 +344,7 @@ static void test_mse(void **state)
             acc += w[bt] * d * d;
             CHECK_CLOSE(gy[bt * MO + k], 2 * w[bt] * d / (MO * wsum), 1e-7);
             if (w[bt] == 0)
-                assert_true(gy[bt * MO + k] == 0.0f);
+                check_eq(gy[bt * MO + k], 0.0f);
         }
     CHECK_CLOSE(r.loss, acc / (MO * wsum), 1e-12);
 
@@ -436,7 +438,7 @@ static void test_rate_reg(void **state)
     double R = lsnn_rate_reg(count, N, B, T, 1.0, 10.0, 0.5, gz);
     CHECK_CLOSE(R, 0.5 / 4 * 0.0593, 1e-14);
     /* The neuron exactly at the target has zero gradient. */
-    assert_true(fabs(gz[3]) < 1e-9);
+    check_lt(fabs(gz[3]), 1e-9);
 
     /* dt = 2, 40 Hz (f0 = 0.08), c = 3, gradient vs finite differences of the count. */
     const double dt = 2.0, hz = 40.0, c = 3.0;
@@ -454,13 +456,13 @@ static void test_rate_reg(void **state)
         /* Explicit formula: 2 c (r - f0) / (n B T). */
         double r = keep / (B * T), f0 = hz * dt / 1000.0;
         CHECK_CLOSE(gz[j], 2 * c * (r - f0) / (N * B * T), 1e-6 * fabs(fd) + 1e-9);
-        assert_true(fabs(fd) > 1e-4);
+        check_gt(fabs(fd), 1e-4);
     }
     /* Same value without the gradient; c = 0 gives 0. */
     CHECK_CLOSE(lsnn_rate_reg(count, N, B, T, dt, hz, c, NULL), R, 0);
     CHECK_CLOSE(lsnn_rate_reg(count, N, B, T, dt, hz, 0.0, gz), 0, 0);
     for (int j = 0; j < N; j++)
-        assert_true(gz[j] == 0.0f);
+        check_eq(gz[j], 0.0f);
 }
 
 int main(void)

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,7 +70,7 @@ static void test_table_a1(void **state)
         double f = 700.0 * (pow(10.0, top * i / 41.0 / 2595.0) - 1.0);
         assert_int_equal(b[i], (int)floor(513.0 * f / 16000.0));
         if (i)
-            assert_true(b[i] >= b[i - 1]);
+            check_ge(b[i], b[i - 1]);
     }
     assert_int_equal(b[0], 0);
     assert_int_equal(b[41], 256);
@@ -92,7 +94,7 @@ static void test_filter_shape(void **state)
                 want = 1;
             else
                 want = (double)(b[i + 2] - k) / (b[i + 2] - b[i + 1]);
-            assert_true(fabs(w - want) < 1e-15);
+            check_near(w, want, 1e-15);
         }
     lsnn_mfcc_free(m);
 }
@@ -130,7 +132,7 @@ static void test_fbank_direct(void **state)
             for (int k = 0; k <= 256; k++)
                 want += lsnn_mfcc_filter(m, i, k) * power[k];
             double got = e[f * 40 + i];
-            assert_true(fabs(got - want) <= 1e-9 * fabs(want) + 1e-15);
+            check_near(got, want, 1e-9 * fabs(want) + 1e-15);
         }
     }
     free(e);
@@ -158,7 +160,7 @@ static void test_tone_in_filter(void **state)
         for (long t = 0; t < n; t++)
             x[t] = 0.5 * sin(2 * PI * hz * t / 16000.0);
         long frames = lsnn_mfcc_frames(m, n);
-        assert_true(frames <= 60);
+        check_le(frames, 60);
         assert_int_equal(lsnn_mfcc_fbank(m, x, n, e), LSNN_OK);
         const double *row = e + (frames / 2) * 40; /* a frame well inside the tone */
         int best = 0;
@@ -168,7 +170,7 @@ static void test_tone_in_filter(void **state)
         assert_int_equal(best, i);
         for (int j = 0; j < 40; j++)
             if (abs(j - i) > 2)
-                assert_true(row[j] < 1e-3 * row[i]);
+                check_lt(row[j], 1e-3 * row[i]);
     }
     free(x);
     free(e);
@@ -198,7 +200,7 @@ static void test_dct_orthonormal(void **state)
                 double dot = 0;
                 for (int j = 0; j < n; j++)
                     dot += M[a * n + j] * M[c * n + j];
-                assert_true(fabs(dot - (a == c)) < 1e-12);
+                check_near(dot, (a == c), 1e-12);
             }
         /* Eq. 3.9 with the scale of eq. 3.10, written out. */
         for (int k = 0; k < n; k++) {
@@ -236,16 +238,16 @@ static void test_cepstra_and_layout(void **state)
                 logs[i] = log(e[f * 40 + i]);
             lsnn_dct2_ortho(logs, 40, cep, 40);
             for (int r = 0; r < 13; r++)
-                assert_true(fabs(out[f * 39 + r] - cep[first + r]) < 1e-9);
+                check_near(out[f * 39 + r], cep[first + r], 1e-9);
         }
         lsnn_mfcc_delta(out, 39, d, 13, frames, 13, 2);
         for (long f = 0; f < frames; f++)
             for (int r = 0; r < 13; r++)
-                assert_true(out[f * 39 + 13 + r] == d[f * 13 + r]);
+                check_eq(out[f * 39 + 13 + r], d[f * 13 + r]);
         lsnn_mfcc_delta(out + 13, 39, d, 13, frames, 13, 2);
         for (long f = 0; f < frames; f++)
             for (int r = 0; r < 13; r++)
-                assert_true(out[f * 39 + 26 + r] == d[f * 13 + r]);
+                check_eq(out[f * 39 + 26 + r], d[f * 13 + r]);
         free(out);
         free(e);
         free(d);
@@ -270,20 +272,20 @@ static void test_delta_ramp(void **state)
     lsnn_mfcc_delta(d, NC, dd, NC, T, NC, 2);
     for (int k = 0; k < NC; k++) {
         for (int t = 2; t < T - 2; t++)
-            assert_true(fabs(d[t * NC + k] - slope[k]) < 1e-12);
-        assert_true(fabs(d[0 * NC + k] - 0.5 * slope[k]) < 1e-12);
-        assert_true(fabs(d[1 * NC + k] - 0.8 * slope[k]) < 1e-12);
-        assert_true(fabs(d[(T - 1) * NC + k] - 0.5 * slope[k]) < 1e-12);
-        assert_true(fabs(d[(T - 2) * NC + k] - 0.8 * slope[k]) < 1e-12);
+            check_near(d[t * NC + k], slope[k], 1e-12);
+        check_near(d[0 * NC + k], 0.5 * slope[k], 1e-12);
+        check_near(d[1 * NC + k], 0.8 * slope[k], 1e-12);
+        check_near(d[(T - 1) * NC + k], 0.5 * slope[k], 1e-12);
+        check_near(d[(T - 2) * NC + k], 0.8 * slope[k], 1e-12);
         for (int t = 4; t < T - 4; t++)
-            assert_true(fabs(dd[t * NC + k]) < 1e-12);
+            check_lt(fabs(dd[t * NC + k]), 1e-12);
     }
     /* A constant has no derivative anywhere, the ends included. */
     for (int i = 0; i < T * NC; i++)
         c[i] = 4.0;
     lsnn_mfcc_delta(c, NC, d, NC, T, NC, 2);
     for (int i = 0; i < T * NC; i++)
-        assert_true(d[i] == 0);
+        check_eq(d[i], 0);
 }
 
 /* 1 + ceil(max(0, n - 400) / 160) frames. */
@@ -334,11 +336,11 @@ static void test_stats(void **state)
         for (int r = 0; r < R; r++)
             var += (x[r * C + c] - mean) * (x[r * C + c] - mean);
         var /= R;
-        assert_true(fabs(s.mean[c] - mean) < 1e-9 * fabs(mean) + 1e-12);
-        assert_true(fabs(std[c] - sqrt(var)) < 1e-9);
+        check_near(s.mean[c], mean, 1e-9 * fabs(mean) + 1e-12);
+        check_near(std[c], sqrt(var), 1e-9);
     }
-    assert_true(s.mean[2] == 2.5);
-    assert_true(std[2] == 1.0);
+    check_eq(s.mean[2], 2.5);
+    check_eq(std[2], 1.0);
     free(x);
 }
 

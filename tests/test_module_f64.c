@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "lsnn/config.h"
 #include "lsnn/learn.h"
 #include "lsnn/config_map.h"
@@ -98,7 +100,7 @@ static void test_rate_readout_counts_spikes(void **state)
     rate_net(&net, 40.0);
     assert_int_equal(net.rate_group, G);
     assert_true(net.readout_frozen);
-    assert_true(net.kappa == 0);
+    check_eq(net.kappa, 0);
     for (int j = 0; j < net.n; j++)
         assert_int_equal(lsnn_net_rate_neuron(&net, j), j < 4 ? -1 : (j - 4) / G);
     /* The readout is not trained. */
@@ -125,10 +127,10 @@ static void test_rate_readout_counts_spikes(void **state)
         }
         mean /= T - T0;
         spikes += (int)count;
-        assert_true(fabs(mean - count * 1000.0 / ((T - T0) * G)) < 1e-9);
+        check_near(mean, count * 1000.0 / ((T - T0) * G), 1e-9);
     }
     printf("output spikes in the window: %d\n", spikes);
-    assert_true(spikes > 3); /* the check means something */
+    check_gt(spikes, 3); /* the check means something */
     trace_free(&tr);
     free(y);
     lsnn_sim_free(sim);
@@ -180,8 +182,8 @@ static void check_grad(lsnn_net *net, lsnn_sim *sim, lsnn_batch *b, int nr, cons
         }
         double rel = sqrt(num) / (sqrt(den) + 1e-300);
         printf("[%s] %-6s |grad| %.4e  relative error %.2e\n", label, pr->name, sqrt(den), rel);
-        assert_true(den > 0);
-        assert_true(rel < 1e-4);
+        check_gt(den, 0);
+        check_lt(rel, 1e-4);
     }
 }
 
@@ -231,7 +233,7 @@ static void check_dy(const lsnn_batch *b, lsnn_real *y, const lsnn_real *gy, int
         y[i] = keep - 1e-3;
         assert_int_equal(lsnn_loss_compute(b, y, NULL, &rm), LSNN_OK);
         y[i] = keep;
-        assert_true(fabs((rp.loss - rm.loss) / 2e-3 - gy[i]) < 1e-8);
+        check_near((rp.loss - rm.loss) / 2e-3, gy[i], 1e-8);
     }
 }
 
@@ -252,7 +254,7 @@ static void test_losses_by_hand(void **state)
     lsnn_loss_result r;
     assert_int_equal(lsnn_loss_compute(&b, y, gy, &r), LSNN_OK);
     /* window 0: 1/2 (100 + 0) = 50; window 1: 1/2 (25 + 9) = 17; mean 33.5 */
-    assert_true(fabs(r.loss - 33.5) < 1e-12);
+    check_near(r.loss, 33.5, 1e-12);
     assert_int_equal(r.total, 2);
     assert_int_equal(r.correct, 1); /* arg-max (10, 30) = 1 is right, (5, 1) = 0 is wrong */
     check_dy(&b, y, gy, 16);
@@ -264,7 +266,7 @@ static void test_losses_by_hand(void **state)
     assert_int_equal(lsnn_loss_compute(&b, y, gy, &r), LSNN_OK);
     /* window 0: out (10, 30): 0 + (50 - 30) = 20, wrong only in the margin: 30 > 20 counts as a
      * one; window 1: out (5, 1): (50 - 5) + 0 = 45, wrong (5 <= 20 for a one). Mean 32.5. */
-    assert_true(fabs(r.loss - 32.5) < 1e-12);
+    check_near(r.loss, 32.5, 1e-12);
     assert_int_equal(r.correct, 1);
     check_dy(&b, y, gy, 16);
     lsnn_batch_free(&b);
@@ -322,10 +324,10 @@ static void test_softmax_batches(void **state)
             int best = 0;
             for (int k = 0; k < 4; k++) {
                 sum += tg[k];
-                assert_true(tg[k] > 0);
+                check_gt(tg[k], 0);
                 best = tg[k] > tg[best] ? k : best;
             }
-            assert_true(fabs(sum - 100.0) < 1e-9); /* rate_scale softmax: sums to rate_scale */
+            check_near(sum, 100.0, 1e-9); /* rate_scale softmax: sums to rate_scale */
             assert_int_equal(b.windows[s].label, best);
             /* Each input group fires like a Poisson process at rate_scale x, x the same for
              * the group; the "identity" and "signed" targets follow from those rates. */
@@ -353,7 +355,7 @@ static void test_softmax_batches(void **state)
             }
         }
         if (mi != 1) /* estimated from 3000 Bernoulli draws per value: a loose but real check */
-            assert_true(rate_err / rate_n < 8.0);
+            check_lt(rate_err / rate_n, 8.0);
         /* Sequence s does not depend on the batch it is generated in. */
         task_batch(&cfg, 2, 5, &b2, &st);
         assert_memory_equal(b2.x, b.x + (size_t)5 * Tn * b.n_in,
@@ -396,7 +398,7 @@ static void test_kwta_batches(void **state)
         agree += tg[w1] == 1;
         assert_int_equal(tg[b.windows[s].label], 1);
     }
-    assert_true(agree > 190);
+    check_gt(agree, 190);
     lsnn_batch_free(&b);
     lsnn_task_find("kwta")->close(st);
 }
@@ -466,11 +468,15 @@ static void test_embedded_structure(void **state)
     assert_memory_equal(pin->w, mod.proj[0].w, sizeof(lsnn_real) * 4 * 8);
     assert_memory_equal(prec->w, mod.proj[1].w, sizeof(lsnn_real) * 8 * 8);
     for (int i = 0; i < 8; i++) {
-        assert_true(net.tau_m[10 + i] == mod.tau_m[i] && net.k.b0[10 + i] == mod.k.b0[i]);
+        check_eq(net.tau_m[10 + i], mod.tau_m[i]);
+        check_eq(net.k.b0[10 + i], mod.k.b0[i]);
         assert_int_equal(net.k.refractory[10 + i], mod.k.refractory[i]);
     }
-    for (int j = 6; j < 10; j++) /* M_in: LIF neurons of the LSNN's config */
-        assert_true(net.k.beta[j] == 0 && net.tau_m[j] == 8 && net.k.b0[j] == 1.0);
+    for (int j = 6; j < 10; j++) { /* M_in: LIF neurons of the LSNN's config */
+        check_eq(net.k.beta[j], 0);
+        check_eq(net.tau_m[j], 8);
+        check_eq(net.k.b0[j], 1.0);
+    }
     { /* ... or of the module's first neuron */
         lsnn_net alt;
         lsnn_network_config ac = small_cfg(3, 3, 8, 1.0, 2, 6.0, 0);
@@ -479,7 +485,8 @@ static void test_embedded_structure(void **state)
         for (int j = 6; j < 10; j++)
             assert_true(alt.k.beta[j] == 0 && alt.tau_m[j] == 12 && alt.k.b0[j] == 0.3 &&
                         alt.k.refractory[j] == 1);
-        assert_true(alt.k.b0[5] == 1.0 && alt.k.refractory[5] == 2); /* the LSNN's own */
+        check_eq(alt.k.b0[5], 1.0);
+        check_eq(alt.k.refractory[5], 2); /* the LSNN's own */
         lsnn_net_free(&alt);
     }
     uint8_t *mask = malloc(net.n_params);
@@ -552,13 +559,14 @@ static void test_embedded_equals_module(void **state)
     assert_int_equal(lsnn_sim_forward(ms, mod, &mb, my, NULL, &mt), LSNN_OK);
     for (int t = 0; t < T; t++)
         for (int i = 0; i < 8; i++) {
-            assert_true(mt.z[t * 8 + i] == tr.z[t * net->n + 10 + i]);
-            assert_true(mt.v[t * 8 + i] == tr.v[t * net->n + 10 + i]);
+            check_eq(mt.z[t * 8 + i], tr.z[t * net->n + 10 + i]);
+            check_eq(mt.v[t * 8 + i], tr.v[t * net->n + 10 + i]);
             mod_spikes += (int)mt.z[t * 8 + i];
         }
     assert_memory_equal(my, y, sizeof(lsnn_real) * T * NOUT); /* sequence 0 */
     printf("M_in spikes %d, module spikes %d\n", in_spikes, mod_spikes);
-    assert_true(in_spikes > 5 && mod_spikes > 5);
+    check_gt(in_spikes, 5);
+    check_gt(mod_spikes, 5);
     trace_free(&mt);
     free(my);
     lsnn_sim_free(ms);

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "lsnn/config_map.h"
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
@@ -84,8 +86,8 @@ static void test_lif_constant_input(void **state)
     rig_run(&r);
     for (int t = 0; t < T; t++) {
         double expect = I * (1 - pow(alpha, t + 1));
-        assert_true(fabs(r.tr.v[t] - expect) < 1e-5 * I);
-        assert_true(r.tr.z[t] == 0);
+        check_near(r.tr.v[t], expect, 1e-5 * I);
+        check_eq(r.tr.z[t], 0);
     }
     rig_free(&r);
 }
@@ -105,12 +107,12 @@ static void test_alif_threshold_decay(void **state)
     for (int t = 0; t < T; t++)
         spikes += r.tr.z[t] != 0;
     assert_int_equal(spikes, 1);
-    assert_true(r.tr.z[10] == 1);
+    check_eq(r.tr.z[10], 1);
     for (int t = 0; t <= 10; t++)
-        assert_true(fabs(r.tr.thr[t] - b0) < 1e-7);
+        check_near(r.tr.thr[t], b0, 1e-7);
     for (int t = 11; t < T; t++) {
         double expect = b0 + beta * (1 - rho) * pow(rho, t - 11);
-        assert_true(fabs(r.tr.thr[t] - expect) < 1e-5 * expect);
+        check_near(r.tr.thr[t], expect, 1e-5 * expect);
     }
     rig_free(&r);
 }
@@ -179,10 +181,10 @@ static void test_readout_sees_spikes(void **state)
     double from_trace = 0;
     for (int t = 0; t < T; t++) {
         from_trace += r.tr.z[t];
-        assert_true(fabs(r.y[t] - (r.tr.z[t] + 0.25)) < 1e-6);
+        check_near(r.y[t], (r.tr.z[t] + 0.25), 1e-6);
     }
-    assert_true(count == from_trace);
-    assert_true(count > 10);
+    check_eq(count, from_trace);
+    check_gt(count, 10);
     rig_free(&r);
 }
 
@@ -203,13 +205,15 @@ static void test_pseudo_derivative(void **state)
         lsnn_real dv, dB;
         lsnn_alif_pseudo(k, 0, (lsnn_real)V, (lsnn_real)b, 0, (lsnn_real)gamma, &dv, &dB);
         double p = gamma * fmax(0, 1 - fabs(V / B - 1));
-        assert_true(fabs(dv - p / B) <= 1e-4 * (p / B) + 1e-9);
-        assert_true(fabs(dB + p * V / (B * B)) <= 1e-4 * fabs(p * V / (B * B)) + 1e-9);
+        check_near(dv, p / B, 1e-4 * (p / B) + 1e-9);
+        check_le(fabs(dB + p * V / (B * B)), 1e-4 * fabs(p * V / (B * B)) + 1e-9);
         lsnn_alif_pseudo(k, 1, (lsnn_real)V, (lsnn_real)b, 0, (lsnn_real)gamma, &dv, &dB);
         double pp = gamma * fmax(0, 1 - fabs((V - B) / b0));
-        assert_true(fabs(dv - pp) <= 1e-5 && fabs(dB + pp) <= 1e-5);
+        check_near(dv, pp, 1e-5);
+        check_le(fabs(dB + pp), 1e-5);
         lsnn_alif_pseudo(k, 0, (lsnn_real)V, (lsnn_real)b, 1, (lsnn_real)gamma, &dv, &dB);
-        assert_true(dv == 0 && dB == 0);
+        check_eq(dv, 0);
+        check_eq(dB, 0);
     }
     rig_free(&r);
 }

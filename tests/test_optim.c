@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "lsnn/config_map.h"
 #include "lsnn/learn.h"
 
@@ -100,7 +102,7 @@ static void run_adam(double eps, double b1, double b2)
         assert_int_equal(o.step, s + 1);
         /* Gradient untouched. */
         for (int k = 0; k < N; k++)
-            assert_true(g[k] == grads[s][k]);
+            check_eq(g[k], grads[s][k]);
 
         double ref[N];
         for (int k = 0; k < N; k++)
@@ -108,11 +110,11 @@ static void run_adam(double eps, double b1, double b2)
         ref_adam(ref, lr, b1, b2, eps, s + 1);
         for (int k = 0; k < N; k++) {
             if (!mask[k]) {
-                assert_true(p[k] == p0[k]); /* masked: bit-identical */
+                check_eq(p[k], p0[k]); /* masked: bit-identical */
                 continue;
             }
             double disp = ref[k] - p0[k], got = (double)p[k] - p0[k];
-            assert_true(fabs(disp) > 1e-4); /* every trainable entry really moves */
+            check_gt(fabs(disp), 1e-4); /* every trainable entry really moves */
             CHECK_CLOSE(got, disp, 1e-5 * fabs(disp) + 2e-9);
         }
     }
@@ -201,7 +203,7 @@ static void test_sgd(void **state)
                 ref[k] -= lr[s] * grads[s][k];
         for (int k = 0; k < N; k++) {
             if (!mask[k])
-                assert_true(p[k] == p0[k]);
+                check_eq(p[k], p0[k]);
             else
                 CHECK_CLOSE(p[k], ref[k], 1e-6);
         }
@@ -242,10 +244,10 @@ static void test_grad_clip(void **state)
     memcpy(g, g0, sizeof g);
     CHECK_CLOSE(lsnn_grad_clip(g, m, 5, 10.0), 5.0, 1e-6);
     for (int k = 0; k < 5; k++)
-        assert_true(g[k] == g0[k]);
+        check_eq(g[k], g0[k]);
     CHECK_CLOSE(lsnn_grad_clip(g, m, 5, 0.0), 5.0, 1e-6);
     for (int k = 0; k < 5; k++)
-        assert_true(g[k] == g0[k]);
+        check_eq(g[k], g0[k]);
 
     /* Above: norm before clipping returned; trainable norm becomes clip_norm, direction kept. */
     memcpy(g, g0, sizeof g);
@@ -257,7 +259,8 @@ static void test_grad_clip(void **state)
     CHECK_CLOSE(sqrt(ss), 2.5, 1e-6);
     CHECK_CLOSE(g[0], 1.5, 1e-6);
     CHECK_CLOSE(g[1], 2.0, 1e-6);
-    assert_true(g[3] == 0.0f && g[4] == 0.0f);
+    check_eq(g[3], 0.0f);
+    check_eq(g[4], 0.0f);
 
     /* A general vector. */
     lsnn_real h[7] = {0.3f, -1.2f, 0.7f, 2.5f, -0.05f, 9.0f, 1.1f};

@@ -16,6 +16,8 @@
 #include <cairo.h>
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "lsnn/config.h"
 #include "lsnn/config_map.h"
 #include "lsnn/network.h"
@@ -153,7 +155,10 @@ static void png_open(png *p, const char *path)
 
 static uint32_t png_rgb(const png *p, int x, int y)
 {
-    assert_true(x >= 0 && x < p->w && y >= 0 && y < p->h);
+    check_ge(x, 0);
+    check_lt(x, p->w);
+    check_ge(y, 0);
+    check_lt(y, p->h);
     uint32_t v = ((const uint32_t *)(p->px + (size_t)y * p->stride))[x];
     return v & 0xffffff;
 }
@@ -189,9 +194,9 @@ static void check_png(const char *path, int w, int h, double min_frac, int min_c
         }
     free(seen);
     double frac = (double)ink / ((double)p.w * p.h);
-    assert_true(frac > min_frac);
-    assert_true(frac < 0.9); /* not a filled rectangle either */
-    assert_true(colors >= min_colors);
+    check_gt(frac, min_frac);
+    check_lt(frac, 0.9); /* not a filled rectangle either */
+    check_ge(colors, min_colors);
     cairo_surface_destroy(p.s);
 }
 
@@ -208,7 +213,7 @@ static void check_prefix(const char *path, const char *a, const char *b)
     char head[64] = {0};
     size_t n = fread(head, 1, sizeof head - 1, f);
     fclose(f);
-    assert_true(n > 5);
+    check_gt(n, 5);
     assert_true(strncmp(head, a, strlen(a)) == 0 || (b && strncmp(head, b, strlen(b)) == 0));
 }
 
@@ -222,7 +227,7 @@ static void test_dynamics_png_svg_pdf(void **state)
     long spikes = 0;
     for (size_t k = 0; k < (size_t)T * r.net.n; k++)
         spikes += r.tr.z[k] != 0;
-    assert_true(spikes > 20); /* the network is active: the rasters have something to show */
+    check_gt(spikes, 20); /* the network is active: the rasters have something to show */
     char p[512];
     path_in_tmp(p, sizeof p, "dyn.png");
     assert_int_equal(lsnn_plot_dynamics(p, W, H, &r.d), LSNN_OK);
@@ -230,11 +235,11 @@ static void test_dynamics_png_svg_pdf(void **state)
     path_in_tmp(p, sizeof p, "dyn.SVG"); /* the extension is case-insensitive */
     assert_int_equal(lsnn_plot_dynamics(p, W, H, &r.d), LSNN_OK);
     check_prefix(p, "<?xml", "<svg");
-    assert_true(file_size(p) > 5000);
+    check_gt(file_size(p), 5000);
     path_in_tmp(p, sizeof p, "dyn.pdf");
     assert_int_equal(lsnn_plot_dynamics(p, W, H, &r.d), LSNN_OK);
     check_prefix(p, "%PDF", NULL);
-    assert_true(file_size(p) > 2000);
+    check_gt(file_size(p), 2000);
     /* No temporary file left behind. */
     char tmp[600];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", p, (long)getpid());
@@ -295,12 +300,16 @@ static void test_raster_pixel_exact(void **state)
         assert_int_equal(lsnn_plot_raster_geometry(W, H, &r.d, marks[m].panel, marks[m].t,
                                                    marks[m].row, &cx, &cy, &x0, &x1, &y0, &y1),
                          LSNN_OK);
-        assert_true(x1 - x0 >= 1 && y1 - y0 >= 1);
-        assert_true(floor(cx) >= x0 && floor(cx) < x1 && floor(cy) >= y0 && floor(cy) < y1);
+        check_ge(x1 - x0, 1);
+        check_ge(y1 - y0, 1);
+        check_ge(floor(cx), x0);
+        check_lt(floor(cx), x1);
+        check_ge(floor(cy), y0);
+        check_lt(floor(cy), y1);
         /* Every pixel of the mark is dark. */
         for (int y = (int)y0; y < (int)y1; y++)
             for (int x = (int)x0; x < (int)x1; x++)
-                assert_true(lum(png_rgb(&img, x, y)) < 100);
+                check_lt(lum(png_rgb(&img, x, y)), 100);
         /* Just before and just after the mark (same row) and at other times: background. */
         int yc = (int)floor(cy);
         assert_int_equal(png_rgb(&img, (int)x0 - 1, yc), 0xffffff);
@@ -325,7 +334,7 @@ static void test_raster_pixel_exact(void **state)
     assert_int_equal(lsnn_plot_raster_geometry(W, H, &r.d, 0, 11, 0, &b, NULL, NULL, NULL, NULL,
                                                NULL),
                      LSNN_OK);
-    assert_true(b > a);
+    check_gt(b, a);
     assert_int_equal(lsnn_plot_raster_geometry(W, H, &r.d, 0, T, 0, &a, NULL, NULL, NULL, NULL,
                                                NULL),
                      LSNN_ERR_RANGE);
@@ -351,9 +360,10 @@ static void test_select_neurons(void **state)
     assert_int_equal(lsnn_plot_select_neurons(&d, 0, b), 7);
     assert_memory_equal(a, b, sizeof a);
     for (int i = 0; i < 7; i++) {
-        assert_true(a[i] >= 10 && a[i] < 110);
+        check_ge(a[i], 10);
+        check_lt(a[i], 110);
         if (i)
-            assert_true(a[i] > a[i - 1]); /* sorted, distinct */
+            check_gt(a[i], a[i - 1]); /* sorted, distinct */
     }
     d.seed = 6;
     assert_int_equal(lsnn_plot_select_neurons(&d, 0, c), 7);
@@ -403,7 +413,7 @@ static void test_curves(void **state)
     path_in_tmp(p, sizeof p, "curves.svg");
     assert_int_equal(lsnn_plot_curves(p, 900, 320, 1, runs, NULL), LSNN_OK);
     check_prefix(p, "<?xml", "<svg");
-    assert_true(file_size(p) > 5000);
+    check_gt(file_size(p), 5000);
     /* A missing log: the error names the file. */
     char missing[512];
     path_in_tmp(missing, sizeof missing, "no_such_run");
@@ -446,7 +456,7 @@ static void test_connectivity(void **state)
     path_in_tmp(p, sizeof p, "conn.svg");
     assert_int_equal(lsnn_plot_connectivity(p, 800, 380, &r.net), LSNN_OK);
     check_prefix(p, "<?xml", "<svg");
-    assert_true(file_size(p) > 5000);
+    check_gt(file_size(p), 5000);
     rig_free(&r);
 }
 

@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "lsnn/config.h"
 #include "lsnn/learn.h"
 #include "lsnn/network.h"
@@ -71,13 +73,13 @@ static int run(lsnn_net *net, const lsnn_batch *b, int records, result *r)
     int has = 0;
     if (records) {
         has = lsnn_sim_enable_records(sim, net, (size_t)1 << 30);
-        assert_true(has >= 0);
+        check_ge(has, 0);
         assert_int_equal(lsnn_sim_has_records(sim), has);
         lsnn_sim_set_recording(sim, records == 1);
     }
     r->grad = malloc(sizeof(lsnn_real) * net->n_params);
     assert_non_null(r->grad);
-    assert_true(net->n <= 4 * 40);
+    check_le(net->n, 4 * 40);
     assert_int_equal(test_forward_backward(sim, net, b, 5, r->y, r->count, r->grad), 0);
     lsnn_sim_free(sim);
     return has;
@@ -105,7 +107,7 @@ static void check_variant(const variant *v)
         grad_max = fmax(grad_max, fabs((double)plain.grad[k]));
     if (spikes < 0.01 * B * T * net.n || spikes > 0.5 * B * T * net.n)
         fail_msg("%s: %.0f spikes in %d neuron-steps", v->name, spikes, B * T * net.n);
-    assert_true(grad_max > 0);
+    check_gt(grad_max, 0);
     const result *other[2] = {&rec, &off};
     for (int k = 0; k < 2; k++) {
         assert_memory_equal(plain.y, other[k]->y, sizeof plain.y);
@@ -150,7 +152,7 @@ static void test_records_skipped(void **state)
     lsnn_sim *sim = lsnn_sim_create(&net, B, T, &st);
     assert_non_null(sim);
     const size_t bytes = lsnn_sim_records_bytes(sim);
-    assert_true(bytes >= sizeof(lsnn_real) * B * T * net.n);
+    check_ge(bytes, sizeof(lsnn_real) * B * T * net.n);
     /* A budget one byte short. */
     assert_int_equal(lsnn_sim_enable_records(sim, &net, bytes - 1), 0);
     assert_int_equal(lsnn_sim_has_records(sim), 0);
@@ -208,7 +210,7 @@ static void test_trainer_records(void **state)
         lsnn_eval_result ea, eb;
         assert_int_equal(lsnn_trainer_evaluate(&ta, LSNN_STREAM_VALID, 16, &ea, NULL), LSNN_OK);
         assert_int_equal(lsnn_trainer_evaluate(&tb, LSNN_STREAM_VALID, 16, &eb, NULL), LSNN_OK);
-        assert_true(ea.loss == eb.loss);
+        check_eq(ea.loss, eb.loss);
     }
     assert_int_equal(lsnn_sim_has_records(ta.sim), 1);
     assert_int_equal(lsnn_sim_has_records(tb.sim), 0);

@@ -6,6 +6,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +65,7 @@ static void write_raw_len(const char *path, uint64_t hlen, const char *hdr, cons
 static void write_raw(const char *path, const char *hdr, size_t dlen)
 {
     unsigned char zeros[64] = {0};
-    assert_true(dlen <= sizeof zeros);
+    check_le(dlen, sizeof zeros);
     write_raw_len(path, strlen(hdr), hdr, zeros, dlen);
 }
 
@@ -165,14 +167,18 @@ static void test_roundtrip(void **state)
     uint64_t u2[2];
     assert_int_equal(lsnn_st_read_into(f, "w_rec", LSNN_DTYPE_F32, w2, 6), LSNN_OK);
     assert_memory_equal(w2, w, sizeof w);
-    assert_true(w2[1] == -2.25f);
+    check_eq(w2[1], -2.25f);
     assert_int_equal(lsnn_st_read_into(f, "d", LSNN_DTYPE_F64, d2, 4), LSNN_OK);
-    assert_true(d2[0] == 0.1 && d2[1] == -1e300 && d2[2] == 4.9e-324 && d2[3] == 3.0);
+    check_eq(d2[0], 0.1);
+    check_eq(d2[1], -1e300);
+    check_eq(d2[2], 4.9e-324);
+    check_eq(d2[3], 3.0);
     assert_int_equal(lsnn_st_read_into(f, "scalar", LSNN_DTYPE_I32, &sc2, 1), LSNN_OK);
     assert_int_equal(sc2, -123456789);
     assert_int_equal(lsnn_st_read_into(f, "empty", LSNN_DTYPE_I64, NULL, 0), LSNN_OK);
     assert_int_equal(lsnn_st_read_into(f, "big", LSNN_DTYPE_U64, u2, 2), LSNN_OK);
-    assert_true(u2[0] == UINT64_MAX && u2[1] == 42);
+    assert_int_equal(u2[0], UINT64_MAX);
+    assert_int_equal(u2[1], 42);
     lsnn_st_close(f);
     remove(path);
 }
@@ -482,12 +488,13 @@ static void test_read_into_errors(void **state)
     snprintf(want, sizeof want, "%s: tensor 'w': expected 7 elements of F32, found shape [2, 3] F32",
              p);
     assert_string_equal(lsnn_last_error(), want);
-    assert_true(x[0] == 9.0f); /* nothing copied on error */
+    check_eq(x[0], 9.0f); /* nothing copied on error */
     assert_int_equal(lsnn_st_read_into(f, "nope", LSNN_DTYPE_F32, x, 6), LSNN_ERR_FORMAT);
     snprintf(want, sizeof want, "%s: missing tensor 'nope'", p);
     assert_string_equal(lsnn_last_error(), want);
     assert_int_equal(lsnn_st_read_into(f, "w", LSNN_DTYPE_F32, x, 6), LSNN_OK);
-    assert_true(x[5] == 6.0f && x[6] == 9.0f);
+    check_eq(x[5], 6.0f);
+    check_eq(x[6], 9.0f);
     lsnn_st_close(f);
     remove(p);
 }

@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "lsnn/checkpoint.h"
 #include "lsnn/config.h"
 #include "lsnn/eprop.h"
@@ -186,8 +188,8 @@ static void compare_paths(lsnn_net *net, const lsnn_batch *b)
     for (int j = 0; j < net->n; j++)
         spikes += d.count[j];
     /* Meaningful only if the network is active: between 1% and 50% of neuron-steps. */
-    assert_true(spikes > 0.01 * B * T * net->n);
-    assert_true(spikes < 0.5 * B * T * net->n);
+    check_gt(spikes, 0.01 * B * T * net->n);
+    check_lt(spikes, 0.5 * B * T * net->n);
     assert_memory_equal(d.count, s.count, sizeof(double) * net->n);
     assert_memory_equal(d.y, s.y, sizeof(lsnn_real) * B * T * N_OUT);
 
@@ -207,7 +209,7 @@ static void compare_paths(lsnn_net *net, const lsnn_batch *b)
         assert_true(pr->frozen ? mx == 0 : mx > 0);
         for (size_t k = 0; k < len; k++)
             if (!keep[k])
-                assert_true(s.grad[pr->param_off + k] == 0);
+                check_eq(s.grad[pr->param_off + k], 0);
     }
     const size_t off_out = (size_t)(net->w_out - net->params);
     double e = rel_err(s.grad, d.grad, off_out, net->n_params - off_out, trainable + off_out);
@@ -424,7 +426,7 @@ static void train_pair(const char *learning)
         assert_int_equal(ts.net.proj[0].sparse.use, 1);
         assert_int_equal(td.net.proj[0].sparse.use, 0);
     }
-    assert_true(ts.deepr.rewired > 0);
+    check_gt(ts.deepr.rewired, 0);
     if (LSNN_REAL_IS_DOUBLE) {
         for (int p = 0; p < td.net.n_proj; p++)
             assert_memory_equal(td.net.proj[p].mask, ts.net.proj[p].mask,

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include "lsnn/config.h"
 #include "lsnn/sim.h"
 #include "lsnn/task.h"
@@ -50,7 +52,7 @@ static void test_shape(void **state)
     assert_int_equal(sh.n_in, (2 + c->n_values) * c->group_size);
     assert_int_equal(sh.n_out, c->n_values);
     assert_int_equal(sh.T, c->n_symbols * c->symbol_ms);
-    assert_true(sh.max_windows >= (c->n_symbols + 1) / 2); /* room for every possible recall */
+    check_ge(sh.max_windows, (c->n_symbols + 1) / 2); /* room for every possible recall */
     assert_int_equal(sh.loss, LSNN_LOSS_CE_WINDOW);
     assert_null(lsnn_task_find("no_such_task"));
 }
@@ -76,7 +78,7 @@ static void test_determinism(void **state)
     assert_memory_equal(b8.x, b8b.x, sizeof(lsnn_real) * 8 * seq);
     assert_memory_equal(b8.n_windows, b8b.n_windows, sizeof(int) * 8);
     assert_memory_equal(b8.windows, b8b.windows, sizeof(lsnn_window) * 8 * MW);
-    assert_true(b8.noise_key == b8b.noise_key);
+    assert_int_equal(b8.noise_key, b8b.noise_key);
 
     for (int s = 0; s < 4; s++) {
         assert_memory_equal(b8.x + (size_t)(4 + s) * seq, b4.x + (size_t)s * seq,
@@ -127,8 +129,8 @@ static void check_semantics(const lsnn_config *cfg, const lsnn_batch *b, sr_stat
     for (int s = 0; s < b->B; s++) {
         int stored = -1, next = 1, nrec = 0;
         const int nw = b->n_windows[s];
-        assert_true(nw >= 1);
-        assert_true(nw <= b->max_windows);
+        check_ge(nw, 1);
+        check_le(nw, b->max_windows);
         for (int p = 0; p < P; p++) {
             memset(cnt, 0, sizeof(long) * NG);
             for (int t = p * S; t < (p + 1) * S; t++) {
@@ -162,13 +164,14 @@ static void check_semantics(const lsnn_config *cfg, const lsnn_batch *b, sr_stat
                 st->stores++;
             }
             if (cmd == 2) {
-                assert_true(stored >= 0);
-                assert_true(nrec < nw);
+                check_ge(stored, 0);
+                check_lt(nrec, nw);
                 const lsnn_window *w = &b->windows[(size_t)s * b->max_windows + nrec];
                 assert_int_equal(w->t0, p * S);
                 assert_int_equal(w->t1, (p + 1) * S);
                 assert_int_equal(w->label, stored);
-                assert_true(w->label >= 0 && w->label < V);
+                check_ge(w->label, 0);
+                check_lt(w->label, V);
                 st->label_count[w->label]++;
                 nrec++;
                 st->recalls++;
@@ -194,7 +197,7 @@ static void semantics_case(double p_command, int n_values, int B, sr_stats *st)
     gen(&cfg, 7, LSNN_STREAM_TRAIN, 100, B, &b);
     memset(st, 0, sizeof *st);
     check_semantics(&cfg, &b, st);
-    assert_true(st->windows >= B);
+    check_ge(st->windows, B);
     lsnn_batch_free(&b);
 }
 
@@ -204,10 +207,10 @@ static void test_semantics(void **state)
     sr_stats st;
     /* Defaults (p_command = 1/6): sequences without a recall are redrawn. */
     semantics_case(1.0 / 6, 2, 32, &st);
-    assert_true(st.stores >= st.recalls);
+    check_ge(st.stores, st.recalls);
     /* Frequent commands: several windows per sequence. */
     semantics_case(0.5, 2, 16, &st);
-    assert_true(st.windows > 16 * 2);
+    check_gt(st.windows, 16 * 2);
     /* Every period a command: exactly n_symbols / 2 recalls per sequence. */
     semantics_case(1.0, 3, 8, &st);
     assert_int_equal(st.windows, 8 * 12 / 2);
@@ -271,7 +274,7 @@ static void test_four_values(void **state)
     check_semantics(&cfg, &b, &st);
     long sum = 0;
     for (int v = 0; v < 4; v++) {
-        assert_true(st.label_count[v] > 0);
+        check_gt(st.label_count[v], 0);
         sum += st.label_count[v];
     }
     assert_int_equal(sum, st.windows);

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "check.h"
+
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -344,19 +346,19 @@ static void test_scan_generic(void **state)
         if (i > 0 && c.utt[i].split == c.utt[i - 1].split)
             assert_true(strcmp(c.utt[i - 1].id, c.utt[i].id) < 0);
         if (i > 0)
-            assert_true(c.utt[i].split >= c.utt[i - 1].split);
+            check_ge(c.utt[i].split, c.utt[i - 1].split);
         int valid = strstr(c.utt[i].id, spk[best]) != NULL;
         assert_int_equal(c.utt[i].split == LSNN_SPLIT_VALID, valid);
     }
     /* Lower-case names and the .WAV.wav copy are found. */
     int k = find_utt(&c, "dr2/mccc0/si5");
-    assert_true(k >= 0);
+    check_ge(k, 0);
     assert_non_null(strstr(c.utt[k].wav, "si5.wav"));
     k = find_utt(&c, "dr2/mddd0/sx6");
-    assert_true(k >= 0);
+    check_ge(k, 0);
     assert_non_null(strstr(c.utt[k].wav, "SX6.WAV.wav"));
     k = find_utt(&c, "dr3/mfff0/sx9");
-    assert_true(k >= 0);
+    check_ge(k, 0);
     assert_int_equal(c.utt[k].split, LSNN_SPLIT_TEST);
     lsnn_timit_corpus_free(&c);
 }
@@ -565,7 +567,7 @@ static void test_audio(void **state)
         assert_int_equal(a.n, n);
         assert_int_equal(a.sample_rate, 16000);
         for (long t = 0; t < n; t++)
-            assert_true(a.samples[t] == x[t] / 32768.0);
+            check_eq(a.samples[t], x[t] / 32768.0);
         lsnn_audio_free(&a);
     }
     lsnn_audio a;
@@ -611,7 +613,7 @@ static void test_utterance(void **state)
     lsnn_timit_corpus c;
     assert_int_equal(lsnn_timit_scan(path_of("c1"), LSNN_TIMIT_GENERIC, &c), LSNN_OK);
     int k = find_utt(&c, "dr1/faaa0/si1"); /* SPHERE, 7000 samples */
-    assert_true(k >= 0);
+    check_ge(k, 0);
     double *x;
     int32_t *y;
     long nf;
@@ -693,7 +695,7 @@ static void test_cache(void **state)
                 assert_int_equal(sp[s].labels[g], y[f]);
                 for (int ch = 0; ch < 39; ch++) {
                     double want = (x[f * 39 + ch] - sp[0].mean[ch]) / sp[0].std[ch];
-                    assert_true(fabs(sp[s].features[g * 39 + ch] - want) < 1e-4);
+                    check_near(sp[s].features[g * 39 + ch], want, 1e-4);
                 }
             }
             free(x);
@@ -701,8 +703,8 @@ static void test_cache(void **state)
         }
         u0 += c.count[s];
         for (int ch = 0; ch < 39; ch++) {
-            assert_true(sp[s].mean[ch] == sp[0].mean[ch]);
-            assert_true(sp[s].std[ch] == sp[0].std[ch]);
+            check_eq(sp[s].mean[ch], sp[0].mean[ch]);
+            check_eq(sp[s].std[ch], sp[0].std[ch]);
         }
     }
     /* Training features: mean 0 and std 1 per channel. */
@@ -714,8 +716,8 @@ static void test_cache(void **state)
             s2 += v * v;
         }
         double mean = s1 / sp[0].n_frames, var = s2 / sp[0].n_frames - mean * mean;
-        assert_true(fabs(mean) < 1e-5);
-        assert_true(fabs(var - 1) < 1e-4);
+        check_lt(fabs(mean), 1e-5);
+        check_near(var, 1, 1e-4);
     }
     for (int s = 0; s < LSNN_SPLITS; s++)
         lsnn_speech_free(&sp[s]);
@@ -789,7 +791,7 @@ static void test_task(void **state)
                            sizeof(float) * 39) == 0)
                     which = (int)i;
             }
-            assert_true(which >= 0);
+            check_ge(which, 0);
             if (s != LSNN_SPLIT_TRAIN)
                 assert_int_equal(which, q);
             seen[which]++;
@@ -801,11 +803,11 @@ static void test_task(void **state)
                 assert_int_equal(w[f].label, sp[s].labels[pf0[which] + f]);
                 for (int t = 3 * f; t < 3 * f + 3; t++)
                     for (int ch = 0; ch < 39; ch++)
-                        assert_true(x[t * 39 + ch] == sp[s].features[(pf0[which] + f) * 39 + ch]);
+                        check_eq(x[t * 39 + ch], sp[s].features[(pf0[which] + f) * 39 + ch]);
             }
             for (int t = 3 * pnf[which]; t < sh.T; t++)
                 for (int ch = 0; ch < 39; ch++)
-                    assert_true(x[t * 39 + ch] == 0);
+                    check_eq(x[t * 39 + ch], 0);
         }
         for (long i = 0; i < np; i++)
             assert_int_equal(seen[i], 1);

@@ -54,8 +54,8 @@ void lsnn_alif_pseudo(const lsnn_alif_consts *c, int j, lsnn_real v, lsnn_real b
 /* The hard-spike step and the adjoint step are written without branches on neuron state and
  * with every array passed as a restrict parameter, so that the compiler turns them into vector
  * code: they run for every neuron of every sequence at every step. Both also have an AVX2
- * variant, chosen at load time (src/core/simd.h). Each loop exists twice: with per-neuron
- * constant arrays, and with scalar constants for a run of neurons that share them
+ * variant, chosen per call (LSNN_SIMD_VARIANTS, src/core/simd.h). Each loop exists twice:
+ * with per-neuron constant arrays, and with scalar constants for a run of neurons that share them
  * (lsnn_alif_consts.run_end), which loads only the state. Both call the same inline element
  * function, so they compute the same values. */
 static inline void lsnn__alif_step_elem(int j, lsnn_real *restrict V, lsnn_real *restrict bb,
@@ -81,43 +81,64 @@ static inline void lsnn__alif_step_elem(int j, lsnn_real *restrict V, lsnn_real 
     z[j] = r == 0 ? spike : 0;
 }
 
-LSNN_AVX2_CLONES
-static void lsnn__alif_step_hard(int lo, int hi, lsnn_real *restrict V, lsnn_real *restrict bb,
-                                 lsnn_real *restrict z, lsnn_real *restrict ref,
-                                 const lsnn_real *restrict cur, const lsnn_real *restrict alpha,
-                                 const lsnn_real *restrict rho, const lsnn_real *restrict beta,
-                                 const lsnn_real *restrict b0, const lsnn_real *restrict g_in,
-                                 const lsnn_real *restrict g_a, const lsnn_real *restrict plain,
-                                 const lsnn_real *restrict refr)
+LSNN_SIMD_BODY void lsnn__alif_step_hard_body(int lo, int hi, lsnn_real *restrict V,
+                                              lsnn_real *restrict bb, lsnn_real *restrict z,
+                                              lsnn_real *restrict ref,
+                                              const lsnn_real *restrict cur,
+                                              const lsnn_real *restrict alpha,
+                                              const lsnn_real *restrict rho,
+                                              const lsnn_real *restrict beta,
+                                              const lsnn_real *restrict b0,
+                                              const lsnn_real *restrict g_in,
+                                              const lsnn_real *restrict g_a,
+                                              const lsnn_real *restrict plain,
+                                              const lsnn_real *restrict refr)
 {
     for (int j = lo; j < hi; j++)
         lsnn__alif_step_elem(j, V, bb, z, ref, cur, alpha[j], rho[j], beta[j], b0[j], g_in[j],
                              g_a[j], plain[j], refr[j]);
 }
+LSNN_SIMD_VARIANTS(lsnn__alif_step_hard,
+                   (int lo, int hi, lsnn_real *restrict V, lsnn_real *restrict bb,
+                    lsnn_real *restrict z, lsnn_real *restrict ref, const lsnn_real *restrict cur,
+                    const lsnn_real *restrict alpha, const lsnn_real *restrict rho,
+                    const lsnn_real *restrict beta, const lsnn_real *restrict b0,
+                    const lsnn_real *restrict g_in, const lsnn_real *restrict g_a,
+                    const lsnn_real *restrict plain, const lsnn_real *restrict refr),
+                   (lo, hi, V, bb, z, ref, cur, alpha, rho, beta, b0, g_in, g_a, plain, refr))
 
-LSNN_AVX2_CLONES
-static void lsnn__alif_step_hard_u(int lo, int hi, lsnn_real *restrict V, lsnn_real *restrict bb,
-                                   lsnn_real *restrict z, lsnn_real *restrict ref,
-                                   const lsnn_real *restrict cur, lsnn_real alpha, lsnn_real rho,
-                                   lsnn_real beta, lsnn_real b0, lsnn_real g_in, lsnn_real g_a,
-                                   lsnn_real plain, lsnn_real rf)
+LSNN_SIMD_BODY void lsnn__alif_step_hard_u_body(int lo, int hi, lsnn_real *restrict V,
+                                                lsnn_real *restrict bb, lsnn_real *restrict z,
+                                                lsnn_real *restrict ref,
+                                                const lsnn_real *restrict cur, lsnn_real alpha,
+                                                lsnn_real rho, lsnn_real beta, lsnn_real b0,
+                                                lsnn_real g_in, lsnn_real g_a, lsnn_real plain,
+                                                lsnn_real rf)
 {
     for (int j = lo; j < hi; j++)
         lsnn__alif_step_elem(j, V, bb, z, ref, cur, alpha, rho, beta, b0, g_in, g_a, plain, rf);
 }
+LSNN_SIMD_VARIANTS(lsnn__alif_step_hard_u,
+                   (int lo, int hi, lsnn_real *restrict V, lsnn_real *restrict bb,
+                    lsnn_real *restrict z, lsnn_real *restrict ref, const lsnn_real *restrict cur,
+                    lsnn_real alpha, lsnn_real rho, lsnn_real beta, lsnn_real b0, lsnn_real g_in,
+                    lsnn_real g_a, lsnn_real plain, lsnn_real rf),
+                   (lo, hi, V, bb, z, ref, cur, alpha, rho, beta, b0, g_in, g_a, plain, rf))
 
 static void lsnn__alif_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neuron_state *s,
                             const lsnn_real *cur, lsnn_real gamma, int smooth)
 {
     if (!smooth && c->run_end && lo < hi && c->run_end[lo] >= hi) {
-        lsnn__alif_step_hard_u(lo, hi, s->v, s->b, s->z, s->ref, cur, c->alpha[lo], c->rho[lo],
-                               c->beta[lo], c->b0[lo], c->g_in[lo], c->g_a[lo], c->plain[lo],
-                               c->refr[lo]);
+        LSNN_SIMD_CALL(lsnn__alif_step_hard_u,
+                       (lo, hi, s->v, s->b, s->z, s->ref, cur, c->alpha[lo], c->rho[lo],
+                        c->beta[lo], c->b0[lo], c->g_in[lo], c->g_a[lo], c->plain[lo],
+                        c->refr[lo]));
         return;
     }
     if (!smooth) {
-        lsnn__alif_step_hard(lo, hi, s->v, s->b, s->z, s->ref, cur, c->alpha, c->rho, c->beta,
-                             c->b0, c->g_in, c->g_a, c->plain, c->refr);
+        LSNN_SIMD_CALL(lsnn__alif_step_hard,
+                       (lo, hi, s->v, s->b, s->z, s->ref, cur, c->alpha, c->rho, c->beta, c->b0,
+                        c->g_in, c->g_a, c->plain, c->refr));
         return;
     }
     lsnn_real *V = s->v, *bb = s->b, *z = s->z, *ref = s->ref;
@@ -146,14 +167,14 @@ static void lsnn__alif_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neur
 
 /* The hard step with V(t) taken from v (see lsnn_neuron_model.replay): the same expressions as
  * lsnn__alif_step_elem for b, ref and z. */
-LSNN_AVX2_CLONES
-static void lsnn__alif_replay_kernel(int lo, int hi, const lsnn_real *restrict v,
-                                     lsnn_real *restrict bb, lsnn_real *restrict z,
-                                     lsnn_real *restrict ref, const lsnn_real *restrict rho,
-                                     const lsnn_real *restrict beta,
-                                     const lsnn_real *restrict b0,
-                                     const lsnn_real *restrict g_a,
-                                     const lsnn_real *restrict refr)
+LSNN_SIMD_BODY void lsnn__alif_replay_kernel_body(int lo, int hi, const lsnn_real *restrict v,
+                                                  lsnn_real *restrict bb, lsnn_real *restrict z,
+                                                  lsnn_real *restrict ref,
+                                                  const lsnn_real *restrict rho,
+                                                  const lsnn_real *restrict beta,
+                                                  const lsnn_real *restrict b0,
+                                                  const lsnn_real *restrict g_a,
+                                                  const lsnn_real *restrict refr)
 {
     for (int j = lo; j < hi; j++) {
         lsnn_real zp = z[j];
@@ -168,12 +189,18 @@ static void lsnn__alif_replay_kernel(int lo, int hi, const lsnn_real *restrict v
         z[j] = r == 0 ? spike : 0;
     }
 }
+LSNN_SIMD_VARIANTS(lsnn__alif_replay_kernel,
+                   (int lo, int hi, const lsnn_real *restrict v, lsnn_real *restrict bb,
+                    lsnn_real *restrict z, lsnn_real *restrict ref, const lsnn_real *restrict rho,
+                    const lsnn_real *restrict beta, const lsnn_real *restrict b0,
+                    const lsnn_real *restrict g_a, const lsnn_real *restrict refr),
+                   (lo, hi, v, bb, z, ref, rho, beta, b0, g_a, refr))
 
 static void lsnn__alif_replay(const lsnn_alif_consts *c, int lo, int hi, lsnn_neuron_state *s,
                               const lsnn_real *v)
 {
-    lsnn__alif_replay_kernel(lo, hi, v, s->b, s->z, s->ref, c->rho, c->beta, c->b0, c->g_a,
-                             c->refr);
+    LSNN_SIMD_CALL(lsnn__alif_replay_kernel,
+                   (lo, hi, v, s->b, s->z, s->ref, c->rho, c->beta, c->b0, c->g_a, c->refr));
 }
 
 /* Adjoint of one step, neurons [lo, hi). On entry adj holds dL/dV(t+1) and dL/db(t+1); gz holds
@@ -209,38 +236,56 @@ static inline void lsnn__alif_adj_elem(int j, const lsnn_real *restrict v,
 }
 
 /* With per-neuron constant arrays and with the scalar constants of a run (see the step). */
-LSNN_AVX2_CLONES
-static void lsnn__alif_backward_kernel(int lo, int hi, const lsnn_real *restrict v,
-                                       const lsnn_real *restrict b, const lsnn_real *restrict z,
-                                       const lsnn_real *restrict ref, const lsnn_real *restrict gz,
-                                       lsnn_real *restrict gv, lsnn_real *restrict gb,
-                                       const lsnn_real *restrict alpha,
-                                       const lsnn_real *restrict rho,
-                                       const lsnn_real *restrict beta,
-                                       const lsnn_real *restrict b0,
-                                       const lsnn_real *restrict g_a,
-                                       const lsnn_real *restrict plain, lsnn_real gamma,
-                                       lsnn_real rg)
+LSNN_SIMD_BODY void lsnn__alif_backward_kernel_body(int lo, int hi, const lsnn_real *restrict v,
+                                                    const lsnn_real *restrict b,
+                                                    const lsnn_real *restrict z,
+                                                    const lsnn_real *restrict ref,
+                                                    const lsnn_real *restrict gz,
+                                                    lsnn_real *restrict gv, lsnn_real *restrict gb,
+                                                    const lsnn_real *restrict alpha,
+                                                    const lsnn_real *restrict rho,
+                                                    const lsnn_real *restrict beta,
+                                                    const lsnn_real *restrict b0,
+                                                    const lsnn_real *restrict g_a,
+                                                    const lsnn_real *restrict plain,
+                                                    lsnn_real gamma, lsnn_real rg)
 {
     for (int j = lo; j < hi; j++)
         lsnn__alif_adj_elem(j, v, b, z, ref, gz, gv, gb, alpha[j], rho[j], beta[j], b0[j],
                             g_a[j], plain[j], gamma, rg);
 }
+LSNN_SIMD_VARIANTS(lsnn__alif_backward_kernel,
+                   (int lo, int hi, const lsnn_real *restrict v, const lsnn_real *restrict b,
+                    const lsnn_real *restrict z, const lsnn_real *restrict ref,
+                    const lsnn_real *restrict gz, lsnn_real *restrict gv, lsnn_real *restrict gb,
+                    const lsnn_real *restrict alpha, const lsnn_real *restrict rho,
+                    const lsnn_real *restrict beta, const lsnn_real *restrict b0,
+                    const lsnn_real *restrict g_a, const lsnn_real *restrict plain,
+                    lsnn_real gamma, lsnn_real rg),
+                   (lo, hi, v, b, z, ref, gz, gv, gb, alpha, rho, beta, b0, g_a, plain, gamma, rg))
 
-LSNN_AVX2_CLONES
-static void lsnn__alif_backward_kernel_u(int lo, int hi, const lsnn_real *restrict v,
-                                         const lsnn_real *restrict b,
-                                         const lsnn_real *restrict z,
-                                         const lsnn_real *restrict ref,
-                                         const lsnn_real *restrict gz, lsnn_real *restrict gv,
-                                         lsnn_real *restrict gb, lsnn_real alpha, lsnn_real rho,
-                                         lsnn_real beta, lsnn_real b0, lsnn_real g_a,
-                                         lsnn_real pl, lsnn_real gamma, lsnn_real rg)
+LSNN_SIMD_BODY void lsnn__alif_backward_kernel_u_body(int lo, int hi, const lsnn_real *restrict v,
+                                                      const lsnn_real *restrict b,
+                                                      const lsnn_real *restrict z,
+                                                      const lsnn_real *restrict ref,
+                                                      const lsnn_real *restrict gz,
+                                                      lsnn_real *restrict gv,
+                                                      lsnn_real *restrict gb, lsnn_real alpha,
+                                                      lsnn_real rho, lsnn_real beta, lsnn_real b0,
+                                                      lsnn_real g_a, lsnn_real pl, lsnn_real gamma,
+                                                      lsnn_real rg)
 {
     for (int j = lo; j < hi; j++)
         lsnn__alif_adj_elem(j, v, b, z, ref, gz, gv, gb, alpha, rho, beta, b0, g_a, pl, gamma,
                             rg);
 }
+LSNN_SIMD_VARIANTS(lsnn__alif_backward_kernel_u,
+                   (int lo, int hi, const lsnn_real *restrict v, const lsnn_real *restrict b,
+                    const lsnn_real *restrict z, const lsnn_real *restrict ref,
+                    const lsnn_real *restrict gz, lsnn_real *restrict gv, lsnn_real *restrict gb,
+                    lsnn_real alpha, lsnn_real rho, lsnn_real beta, lsnn_real b0, lsnn_real g_a,
+                    lsnn_real pl, lsnn_real gamma, lsnn_real rg),
+                   (lo, hi, v, b, z, ref, gz, gv, gb, alpha, rho, beta, b0, g_a, pl, gamma, rg))
 
 static void lsnn__alif_backward_step(const lsnn_alif_consts *c, int lo, int hi,
                                      const lsnn_real *v, const lsnn_real *b, const lsnn_real *z,
@@ -248,13 +293,15 @@ static void lsnn__alif_backward_step(const lsnn_alif_consts *c, int lo, int hi,
                                      lsnn_neuron_adjoint *adj, lsnn_real gamma)
 {
     if (c->run_end && lo < hi && c->run_end[lo] >= hi) {
-        lsnn__alif_backward_kernel_u(lo, hi, v, b, z, ref, gz, adj->gv, adj->gb, c->alpha[lo],
-                                     c->rho[lo], c->beta[lo], c->b0[lo], c->g_a[lo],
-                                     c->plain[lo], gamma, c->reset_grad);
+        LSNN_SIMD_CALL(lsnn__alif_backward_kernel_u,
+                       (lo, hi, v, b, z, ref, gz, adj->gv, adj->gb, c->alpha[lo], c->rho[lo],
+                        c->beta[lo], c->b0[lo], c->g_a[lo], c->plain[lo], gamma,
+                        c->reset_grad));
         return;
     }
-    lsnn__alif_backward_kernel(lo, hi, v, b, z, ref, gz, adj->gv, adj->gb, c->alpha, c->rho,
-                               c->beta, c->b0, c->g_a, c->plain, gamma, c->reset_grad);
+    LSNN_SIMD_CALL(lsnn__alif_backward_kernel,
+                   (lo, hi, v, b, z, ref, gz, adj->gv, adj->gb, c->alpha, c->rho, c->beta, c->b0,
+                    c->g_a, c->plain, gamma, c->reset_grad));
 }
 
 /* e-prop coefficients (see lsnn_eligibility_coeffs). With R(t) the reset value (b0 or B(t)),

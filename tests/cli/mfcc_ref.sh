@@ -88,5 +88,5 @@ for f in stereo rate8k text missing; do
     fail "$f.wav: exit $rc, output: $(cat "$WORK/err.out")"
   fi
 done
-"$LSNN" data mfcc --help | grep -q 'usage: lsnn data mfcc' && pass "mfcc --help" || fail "mfcc --help"
+expect_ok "mfcc --help" 'usage: lsnn data mfcc' "$LSNN" data mfcc --help
 finish

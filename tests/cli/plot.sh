@@ -100,9 +100,9 @@ expect_error "not a run directory" report "$WORK/no_such_dir"
 [ ! -e "$WORK/x.jpg" ] && [ ! -e "$WORK/x.png" ] && pass "no file written on error" || fail "a file was written on error"
 
 for k in dynamics curves connectivity; do
-  "$LSNN" plot "$k" --help | grep -q "usage: lsnn plot $k" && pass "plot $k --help" || fail "plot $k --help"
+  expect_ok "plot $k --help" "usage: lsnn plot $k" "$LSNN" plot "$k" --help
 done
-"$LSNN" plot --help | grep -q "usage: lsnn plot" && pass "plot --help" || fail "plot --help"
-"$LSNN" report --help | grep -q "usage: lsnn report" && pass "report --help" || fail "report --help"
-"$LSNN" help | grep -q "report RUN_DIR" && pass "help lists report" || fail "help does not list report"
+expect_ok "plot --help" "usage: lsnn plot" "$LSNN" plot --help
+expect_ok "report --help" "usage: lsnn report" "$LSNN" report --help
+expect_ok "help lists report" "report RUN_DIR" "$LSNN" help
 finish

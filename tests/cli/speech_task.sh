@@ -105,7 +105,7 @@ expect_error "bad --coeffs" "--coeffs: expected 1-13 or 0-12" \
   "$LSNN" data timit "$WORK/corpus" "$WORK/feat3" --coeffs 2-14
 expect_error "missing cache" "timit.dir: .*nowhere/train.safetensors: cannot open" \
   "$LSNN" train "$SRC/configs/timit_lsnn.json" --set timit.dir="$WORK/nowhere" --out "$WORK/r0"
-"$LSNN" data timit --help | grep -q 'usage: lsnn data timit' && pass "data timit --help" || fail "data timit --help"
+expect_ok "data timit --help" 'usage: lsnn data timit' "$LSNN" data timit --help
 
 # A few training iterations of each config on the tiny cache.
 SMALL=(--set timit.dir="$WORK/feat" --set iterations=4 --set batch_size=4 --set eval_every=2

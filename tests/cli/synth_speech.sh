@@ -13,23 +13,14 @@ for p in python3 /usr/bin/python3; do
 done
 
 # --- without festival: options and errors
-"$LSNN" data synth-speech --help | grep -q '^usage: lsnn data synth-speech OUT' \
-  && pass "--help" || fail "--help"
-"$LSNN" data --help | grep -q 'synth-speech OUT' && pass "listed in lsnn data --help" \
-  || fail "not in lsnn data --help"
-"$LSNN" data synth-speech > "$WORK/e1" 2>&1 && fail "no OUT accepted" \
-  || { grep -q '^lsnn: data synth-speech: missing OUT' "$WORK/e1" && pass "missing OUT" \
-       || fail "missing OUT: $(cat "$WORK/e1")"; }
-"$LSNN" data synth-speech "$WORK/x" --speakers 2 > "$WORK/e2" 2>&1 && fail "--speakers 2 accepted" \
-  || { grep -q -- '--speakers: .2. is not an integer from 3 to 36' "$WORK/e2" \
-       && pass "--speakers range" || fail "--speakers 2: $(cat "$WORK/e2")"; }
-"$LSNN" data synth-speech "$WORK/x" --voices kal,abc > "$WORK/e3" 2>&1 && fail "bad voice accepted" \
-  || { grep -q "unknown voice 'abc'" "$WORK/e3" && pass "bad --voices" \
-       || fail "bad voice: $(cat "$WORK/e3")"; }
-"$LSNN" data synth-speech "$WORK/x" --quick --festival "$WORK/no-festival" > "$WORK/e4" 2>&1 \
-  && fail "missing festival accepted" \
-  || { grep -q "no-festival not found: install festival" "$WORK/e4" \
-       && pass "missing festival: clear error" || fail "missing festival: $(cat "$WORK/e4")"; }
+expect_ok "--help" '^usage: lsnn data synth-speech OUT' "$LSNN" data synth-speech --help
+expect_ok "listed in lsnn data --help" 'synth-speech OUT' "$LSNN" data --help
+expect_error "missing OUT" '^lsnn: data synth-speech: missing OUT' "$LSNN" data synth-speech
+expect_error "--speakers range" '--speakers: .2. is not an integer from 3 to 36' \
+  "$LSNN" data synth-speech "$WORK/x" --speakers 2
+expect_error "bad --voices" "unknown voice 'abc'" "$LSNN" data synth-speech "$WORK/x" --voices kal,abc
+expect_error "missing festival: clear error" "no-festival not found: install festival" \
+  "$LSNN" data synth-speech "$WORK/x" --quick --festival "$WORK/no-festival"
 ls -d "$WORK"/x "$WORK"/x.tmp-* > /dev/null 2>&1 && fail "a failed build left files behind" \
   || pass "a failed build leaves nothing"
 
@@ -142,15 +133,13 @@ diff -r "$WORK/a" "$WORK/b" > "$WORK/diff.out" 2>&1 && pass "second build byte-i
   || fail "second build differs: $(head -5 "$WORK/diff.out")"
 
 # --- OUT not empty: refused, replaced with --force only if it is a corpus
-"$LSNN" data synth-speech "$WORK/b" --quick "${VOICES[@]}" > "$WORK/e5" 2>&1 \
-  && fail "non-empty OUT overwritten" \
-  || { grep -q 'exists and is not empty; use --force' "$WORK/e5" && pass "non-empty OUT refused" \
-       || fail "non-empty OUT: $(cat "$WORK/e5")"; }
+expect_error "non-empty OUT refused" 'exists and is not empty; use --force' \
+  "$LSNN" data synth-speech "$WORK/b" --quick "${VOICES[@]}"
 mkdir -p "$WORK/other" && echo keep > "$WORK/other/file"
-"$LSNN" data synth-speech "$WORK/other" --quick --force "${VOICES[@]}" > "$WORK/e6" 2>&1 \
-  && fail "--force replaced a directory that is not a corpus" \
-  || { grep -q 'holds no corpus.json' "$WORK/e6" && [ -f "$WORK/other/file" ] \
-       && pass "--force keeps a directory that is not a corpus" || fail "--force: $(cat "$WORK/e6")"; }
+expect_error "--force refuses a directory that is not a corpus" 'holds no corpus.json' \
+  "$LSNN" data synth-speech "$WORK/other" --quick --force "${VOICES[@]}"
+[ -f "$WORK/other/file" ] && pass "--force keeps a directory that is not a corpus" \
+  || fail "--force removed $WORK/other/file"
 "$LSNN" data synth-speech "$WORK/b" --quick --speakers 3 --sentences 1 --force "${VOICES[@]}" \
   > /dev/null 2> "$WORK/b2.err" || fail "--force rebuild: $(tail -3 "$WORK/b2.err")"
 [ "$(ls "$WORK/b/TRAIN/DR1" "$WORK/b/TEST/DR1" | grep -c '^[MF]')" = 3 ] \

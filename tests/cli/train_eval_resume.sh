@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# train -> eval reproduces the final value; resume == uninterrupted run (byte-identical model);
-# simulate writes its CSV files; --help works for every subcommand.
+# train -> eval reproduces the final value; the loss falls; resume == uninterrupted run
+# (byte-identical model); simulate writes its CSV files; --help works for every subcommand.
 . "$(dirname "$0")/lib.sh"
 CFG="$SRC/configs/store_recall.json"
 SMALL=(--set iterations=12 --set batch_size=16 --set store_recall.n_symbols=6 --set store_recall.val_size=48 --set eval_every=5)
@@ -12,6 +12,12 @@ v_train=$(result_value "$WORK/a.out")
 [ -s "$WORK/a/model.safetensors" ] && pass "model written" || fail "no model"
 lines=$(wc -l < "$WORK/a/log.csv")
 [ "$lines" -eq 13 ] && pass "log.csv has header + 12 rows" || fail "log.csv has $lines lines"
+# The loss falls, even in 12 iterations: the mean training loss of the last 4 rows is below 0.99
+# times that of the first 4 (seen 0.689 -> 0.666), and the validation loss below 0.97 times the
+# untrained network's (a run of 0 iterations; seen 0.699 -> 0.654).
+loss_falls "training loss falls" "$WORK/a/log.csv" 4 0.99
+"$LSNN" train "$CFG" "${SMALL[@]}" --set iterations=0 --out "$WORK/a0" > "$WORK/a0.out" 2>&1 || fail "0 iterations: exit $?"
+val_loss_falls "validation loss falls" "$WORK/a0.out" "$WORK/a.out" 0.97
 
 "$LSNN" eval "$WORK/a/model.safetensors" > "$WORK/eval.out" 2>&1 || fail "eval exited $?"
 v_eval=$(result_value "$WORK/eval.out")
@@ -70,7 +76,7 @@ rows=$(($(wc -l < "$WORK/sim/v.csv") - 1))
 [ "$rows" -eq "$T" ] && pass "v.csv has $T rows" || fail "v.csv has $rows rows"
 
 for c in train eval simulate bench; do
-  "$LSNN" "$c" --help | grep -q "usage: lsnn $c" && pass "$c --help" || fail "$c --help"
+  expect_ok "$c --help" "usage: lsnn $c" "$LSNN" "$c" --help
 done
-"$LSNN" help | grep -q 'commands:' && pass "help" || fail "help"
+expect_ok "help" 'commands:' "$LSNN" help
 finish
