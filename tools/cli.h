@@ -19,4 +19,42 @@ int cli_is_help(const char *arg);
 /* fsync of a file or directory by path (opened read-only); 0 or -1 with errno set. */
 int cli_fsync_path(const char *path);
 
+/* ---- shared by the subcommands (cli_common.c) ------------------------------------------ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lsnn/config.h"
+#include "lsnn/train.h"
+
+#define LSNN_MAX_SETS 64
+
+/* Options several subcommands take: --set KEY=VALUE (repeatable) and --threads N. */
+typedef struct common_opts {
+    const char *sets[LSNN_MAX_SETS + 1]; /* one more for an override a command adds itself */
+    int n_sets;
+    int threads;
+} common_opts;
+
+double cli_now_s(void);
+void cli_fmt_duration(double s, char *buf, size_t cap);
+void cli_set_threads(int threads);
+int cli_parse_int_arg(const char *opt, const char *s, int lo, int hi, int *out);
+int cli_ensure_dir(const char *dir);
+long cli_peak_rss_kb(void);
+int cli_apply_sets(lsnn_config *cfg, const common_opts *co);
+int cli_common_option(int argc, char **argv, int *i, common_opts *co, int *err);
+void cli_print_result(const char *task, const char *metric, double value, long iterations,
+                      double seconds, const char *extra);
+void cli_eval_progress(void *ctx, long done, long total);
+lsnn_status cli_evaluate(lsnn_trainer *tr, uint64_t stream, lsnn_eval_result *ev, long *conf,
+                         int quiet);
+int cli_load_model(const char *path, const common_opts *co, lsnn_trainer *tr);
+
+/* The subcommands of tools/lsnn.c's main. */
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
 #endif
