@@ -376,7 +376,9 @@ static void test_select_neurons(void **state)
         assert_int_equal(all[i], 10 + i);
 }
 
-static void write_log(const char *dir, int iters, double scale)
+/* A log.csv of iters rows in dir; pad > 0 adds a last column ("note" and pad 'x's) whose cells
+ * are numbers of pad + 1 characters (zeros, then a 1), so that every line is longer than pad. */
+static void write_log_padded(const char *dir, int iters, double scale, int pad)
 {
     mkdir(dir, 0777);
     char p[600];
@@ -384,18 +386,31 @@ static void write_log(const char *dir, int iters, double scale)
     FILE *f = fopen(p, "w");
     assert_non_null(f);
     fprintf(f, "iteration,loss,reg,train_accuracy,val_loss,val_accuracy,rate_hz,grad_norm,lr,"
-               "seconds\n");
+               "seconds");
+    if (pad > 0)
+        fputs(",note", f);
+    for (int k = 0; k < pad; k++)
+        fputc('x', f);
+    fputc('\n', f);
     for (int i = 1; i <= iters; i++) {
         double loss = scale * 0.7 * exp(-i / 30.0) + 0.01 * (i % 3);
         double acc = 1 - 0.5 * exp(-i / 25.0);
         if (i % 20 == 0)
-            fprintf(f, "%d,%.6g,0,%.6g,%.6g,%.6g,%.4g,1.5,0.01,%.2f\n", i, loss, acc, 0.9 * loss,
+            fprintf(f, "%d,%.6g,0,%.6g,%.6g,%.6g,%.4g,1.5,0.01,%.2f", i, loss, acc, 0.9 * loss,
                     fmin(1, acc + 0.02), 20 + 5 * sin(i / 10.0), 0.1 * i);
         else
-            fprintf(f, "%d,%.6g,0,%.6g,nan,nan,%.4g,1.5,0.01,%.2f\n", i, loss, acc,
+            fprintf(f, "%d,%.6g,0,%.6g,nan,nan,%.4g,1.5,0.01,%.2f", i, loss, acc,
                     20 + 5 * sin(i / 10.0), 0.1 * i);
+        if (pad > 0)
+            fprintf(f, ",%0*d", pad + 1, 1);
+        fputc('\n', f);
     }
     fclose(f);
+}
+
+static void write_log(const char *dir, int iters, double scale)
+{
+    write_log_padded(dir, iters, scale, 0);
 }
 
 static void test_curves(void **state)
@@ -438,6 +453,111 @@ static void test_curves(void **state)
         remove(lp);
         rmdir(runs[k]);
     }
+}
+
+/* 1: the two files have the same bytes. */
+static int same_bytes(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa && fb;
+    for (int ca = 0, cb = 0; same && ca != EOF; same = ca == cb) {
+        ca = fgetc(fa);
+        cb = fgetc(fb);
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
+}
+
+static void remove_run(const char *dir)
+{
+    char lp[600];
+    snprintf(lp, sizeof lp, "%s/log.csv", dir);
+    remove(lp);
+    rmdir(dir);
+}
+
+/* Lines longer than 8 KiB (header and rows) are read whole: the figure equals that of the same
+ * log without the long column. */
+static void test_curves_long_rows(void **state)
+{
+    (void)state;
+    char plain[512], wide[512], p1[512], p2[512];
+    path_in_tmp(plain, sizeof plain, "run_plain");
+    path_in_tmp(wide, sizeof wide, "run_wide");
+    write_log(plain, 50, 1.0);
+    write_log_padded(wide, 50, 1.0, 20000);
+    const char *r1[1] = {plain}, *r2[1] = {wide}, *label[1] = {"run"};
+    path_in_tmp(p1, sizeof p1, "curves_plain.png");
+    path_in_tmp(p2, sizeof p2, "curves_wide.png");
+    assert_int_equal(lsnn_plot_curves(p1, 900, 320, 1, r1, label), LSNN_OK);
+    assert_int_equal(lsnn_plot_curves(p2, 900, 320, 1, r2, label), LSNN_OK);
+    check_png(p2, 900, 320, 0.01, 6);
+    assert_true(same_bytes(p1, p2));
+    remove(p1);
+    remove(p2);
+    remove_run(plain);
+    remove_run(wide);
+}
+
+/* Bad logs: refused with a message naming the file (and the line where there is one); no
+ * figure is written. */
+static void test_curves_bad_logs(void **state)
+{
+    (void)state;
+#define LOG_HEADER "iteration,loss,reg,train_accuracy,val_loss,val_accuracy,rate_hz,grad_norm,lr,seconds"
+#define LOG_ROW "0,0.5,nan,nan,10,1,0.01,0.1"
+    static const struct {
+        const char *text, *msg;
+    } cases[] = {
+        {"", "bad_run/log.csv: no header line (empty file)"},
+        {LOG_HEADER, "bad_run/log.csv: no complete header line"},
+        {LOG_HEADER "\n", "bad_run/log.csv: no rows after the header"},
+        {LOG_HEADER "\n1,0.5," LOG_ROW, "bad_run/log.csv: no rows after the header (the last "
+                                        "line has no line end"},
+        {"iteration,loss\n1,0.5\n", "bad_run/log.csv: no column 'train_<metric>'"},
+        {"iteration,loss,train_accuracy,val_loss,rate_hz\n1,0.5,0.5,nan,10\n",
+         "bad_run/log.csv: no column 'val_accuracy'"},
+        {LOG_HEADER "\n1,0.5," LOG_ROW "\n2,0.5\n", "bad_run/log.csv:3: 2 cells, but the header "
+                                                   "names 10"},
+        {LOG_HEADER "\n1,0.5," LOG_ROW ",7\n", "bad_run/log.csv:2: 11 cells"},
+        {LOG_HEADER "\n\n1,abc," LOG_ROW "\n", "bad_run/log.csv:3: column loss: 'abc' is not a "
+                                              "number"},
+        {LOG_HEADER "\n1,0.5,0,0.5,nan,nan,10,1,0.01,1s\n", "bad_run/log.csv:2: column seconds"},
+    };
+#undef LOG_ROW
+#undef LOG_HEADER
+    char dir[512], lp[600], out[512];
+    path_in_tmp(dir, sizeof dir, "bad_run");
+    path_in_tmp(out, sizeof out, "bad_curves.png");
+    mkdir(dir, 0777);
+    snprintf(lp, sizeof lp, "%s/log.csv", dir);
+    const char *runs[1] = {dir};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        FILE *f = fopen(lp, "w");
+        assert_non_null(f);
+        fputs(cases[k].text, f);
+        fclose(f);
+        assert_int_equal(lsnn_plot_curves(out, 900, 320, 1, runs, NULL), LSNN_ERR_FORMAT);
+        if (!strstr(lsnn_last_error(), cases[k].msg))
+            fail_msg("case %zu: '%s', expected '%s'", k, lsnn_last_error(), cases[k].msg);
+        assert_int_equal(access(out, F_OK), -1);
+    }
+    /* A bad cell on a line of 20000 characters: the line number counts whole lines. */
+    FILE *f = fopen(lp, "w");
+    assert_non_null(f);
+    fputs("iteration,loss,reg,train_accuracy,val_loss,val_accuracy,rate_hz,grad_norm,lr,seconds"
+          "\n1,0.5,0,0.5,nan,nan,10,1,0.01,0.1\n2,",
+          f);
+    for (int k = 0; k < 20000; k++)
+        fputc('1', f);
+    fputs("x,0,0.5,nan,nan,10,1,0.01,0.1\n3,0.5,0,0.5,nan,nan,10,1,0.01,0.1\n", f);
+    fclose(f);
+    assert_int_equal(lsnn_plot_curves(out, 900, 320, 1, runs, NULL), LSNN_ERR_FORMAT);
+    assert_non_null(strstr(lsnn_last_error(), "bad_run/log.csv:3: column loss: '111"));
+    remove_run(dir);
 }
 
 static void test_connectivity(void **state)
@@ -543,6 +663,8 @@ int main(void)
         cmocka_unit_test(test_raster_pixel_exact),
         cmocka_unit_test(test_select_neurons),
         cmocka_unit_test(test_curves),
+        cmocka_unit_test(test_curves_long_rows),
+        cmocka_unit_test(test_curves_bad_logs),
         cmocka_unit_test(test_connectivity),
         cmocka_unit_test(test_empty_population),
         cmocka_unit_test(test_bad_arguments),

@@ -194,7 +194,9 @@ static lsnn_status lsnn__read(const char *path, lsnn_runlog *log, int *no_header
     } else if (n < 0 || !complete) {
         if (no_header)
             *no_header = 1;
-        st = lsnn_error(LSNN_ERR_FORMAT, "%s: no header line (empty file)", path);
+        st = n < 0 ? lsnn_error(LSNN_ERR_FORMAT, "%s: no header line (empty file)", path)
+                   : lsnn_error(LSNN_ERR_FORMAT, "%s: no complete header line (the file ends "
+                                                 "before its first line end)", path);
     } else {
         st = lsnn__read_header(log, path, line);
     }

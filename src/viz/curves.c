@@ -1,22 +1,28 @@
 /* The learning curves (see lsnn/plot.h): loss, metric and firing rate of one or more runs, read
  * from RUN_DIR/log.csv. */
 #include <cairo.h>
-#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lsnn/runlog.h"
 #include "viz.h"
 
 /* ---------------------------------------------------------------------------------------------
- * Reading RUN_DIR/log.csv: lsnn__log_read and its helpers, kept apart from the drawing below. */
+ * The columns the figure draws, taken from RUN_DIR/log.csv by lsnn_runlog_read (lsnn/runlog.h). */
+
+/* The six columns, in the order of lsnn__log's arrays. */
+static const lsnn_runlog_column lsnn__curve_cols[6] = {
+    LSNN_LOG_ITERATION, LSNN_LOG_LOSS,       LSNN_LOG_TRAIN_METRIC,
+    LSNN_LOG_VAL_LOSS,  LSNN_LOG_VAL_METRIC, LSNN_LOG_RATE_HZ};
 
 typedef struct lsnn__log {
     char label[256];
     char metric[64];
-    int n, cap;
-    double *it, *loss, *train_m, *val_loss, *val_m, *rate;
+    int n;
+    double *it, *loss, *train_m, *val_loss, *val_m, *rate; /* it: one block of 6 n values */
 } lsnn__log;
 
 static void lsnn__log_free(lsnn__log *g)
@@ -25,21 +31,41 @@ static void lsnn__log_free(lsnn__log *g)
     memset(g, 0, sizeof *g);
 }
 
-/* Splits a CSV line in place into at most cap fields; returns the count. */
-static int lsnn__split(char *line, char **f, int cap)
+/* Copies the six columns out of a log read by lsnn_runlog_read; errors name path. */
+static lsnn_status lsnn__log_columns(const char *path, const lsnn_runlog *log, lsnn__log *g)
 {
-    int n = 0;
-    line[strcspn(line, "\r\n")] = 0;
-    char *p = line;
-    while (n < cap) {
-        f[n++] = p;
-        char *c = strchr(p, ',');
-        if (!c)
-            break;
-        *c = 0;
-        p = c + 1;
+    int ci[6];
+    char name[96];
+    for (int k = 0; k < 6; k++) {
+        lsnn_runlog_column_name(lsnn__curve_cols[k], log->metric, name, sizeof name);
+        if (!log->metric[0] && (lsnn__curve_cols[k] == LSNN_LOG_TRAIN_METRIC ||
+                                lsnn__curve_cols[k] == LSNN_LOG_VAL_METRIC))
+            snprintf(name, sizeof name, "%s<metric>",
+                     lsnn__curve_cols[k] == LSNN_LOG_TRAIN_METRIC ? "train_" : "val_");
+        if ((ci[k] = lsnn_runlog_col(log, name)) < 0)
+            return lsnn_error(LSNN_ERR_FORMAT, "%s: no column '%s' in the header", path, name);
     }
-    return n;
+    if (log->n_rows == 0)
+        return lsnn_error(LSNN_ERR_FORMAT,
+                          log->partial_tail ? "%s: no rows after the header (the last line has "
+                                              "no line end: an interrupted write, left out)"
+                                            : "%s: no rows after the header",
+                          path);
+    if (log->n_rows > INT_MAX / 6)
+        return lsnn_error(LSNN_ERR_FORMAT, "%s: too many rows (%ld)", path, log->n_rows);
+    const int n = (int)log->n_rows;
+    double *b = malloc(sizeof(double) * 6 * (size_t)n);
+    if (!b)
+        return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
+    double **cols[6] = {&g->it, &g->loss, &g->train_m, &g->val_loss, &g->val_m, &g->rate};
+    for (int k = 0; k < 6; k++) {
+        *cols[k] = b + (size_t)k * n;
+        for (int i = 0; i < n; i++)
+            (*cols[k])[i] = lsnn_runlog_at(log, i, ci[k]);
+    }
+    g->n = n;
+    snprintf(g->metric, sizeof g->metric, "%s", log->metric);
+    return LSNN_OK;
 }
 
 static lsnn_status lsnn__log_read(const char *dir, lsnn__log *g)
@@ -47,93 +73,12 @@ static lsnn_status lsnn__log_read(const char *dir, lsnn__log *g)
     char path[LSNN__PATH_CAP];
     if (snprintf(path, sizeof path, "%s/log.csv", dir) >= (int)sizeof path)
         return lsnn_error(LSNN_ERR_ARG, "%s: path too long", dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return lsnn_error(LSNN_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
-    char line[8192];
-    char *fld[64];
-    lsnn_status st = LSNN_OK;
-    if (!fgets(line, sizeof line, f)) {
-        const int err = ferror(f) ? errno : 0;
-        fclose(f);
-        if (err) /* a directory, say */
-            return lsnn_error(LSNN_ERR_IO, "%s: cannot read: %s", path, strerror(err));
-        return lsnn_error(LSNN_ERR_FORMAT, "%s: empty file", path);
-    }
-    int nf = lsnn__split(line, fld, 64);
-    int ci[6] = {-1, -1, -1, -1, -1, -1}; /* iteration loss train_m val_loss val_m rate_hz */
-    for (int i = 0; i < nf; i++) {
-        if (strcmp(fld[i], "iteration") == 0)
-            ci[0] = i;
-        else if (strcmp(fld[i], "loss") == 0)
-            ci[1] = i;
-        else if (strncmp(fld[i], "train_", 6) == 0 && ci[2] < 0) {
-            ci[2] = i;
-            snprintf(g->metric, sizeof g->metric, "%s", fld[i] + 6);
-        } else if (strcmp(fld[i], "val_loss") == 0)
-            ci[3] = i;
-        else if (strcmp(fld[i], "rate_hz") == 0)
-            ci[5] = i;
-    }
-    for (int i = 0; i < nf && ci[2] >= 0; i++)
-        if (strncmp(fld[i], "val_", 4) == 0 && strcmp(fld[i] + 4, g->metric) == 0)
-            ci[4] = i;
-    static const char *names[6] = {"iteration", "loss", "train_<metric>", "val_loss",
-                                   "val_<metric>", "rate_hz"};
-    for (int k = 0; k < 6; k++)
-        if (ci[k] < 0) {
-            fclose(f);
-            return lsnn_error(LSNN_ERR_FORMAT, "%s: no column '%s' in the header", path, names[k]);
-        }
-    int lineno = 1;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        if (line[0] == '\n' || line[0] == '\r' || line[0] == 0)
-            continue;
-        int m = lsnn__split(line, fld, 64);
-        double v[6];
-        for (int k = 0; k < 6 && !st; k++) {
-            char *end;
-            if (ci[k] >= m) {
-                st = lsnn_error(LSNN_ERR_FORMAT, "%s:%d: %d fields, expected %d", path, lineno, m,
-                                nf);
-                break;
-            }
-            v[k] = strtod(fld[ci[k]], &end);
-            if (end == fld[ci[k]] || *end)
-                st = lsnn_error(LSNN_ERR_FORMAT, "%s:%d: '%s' is not a number", path, lineno,
-                                fld[ci[k]]);
-        }
-        if (st)
-            break;
-        if (g->n == g->cap) {
-            int cap = g->cap ? 2 * g->cap : 256;
-            double *nb = malloc(sizeof(double) * 6 * (size_t)cap);
-            if (!nb) {
-                st = lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
-                break;
-            }
-            for (int k = 0; k < 6 && g->n; k++)
-                memcpy(nb + (size_t)k * cap, g->it + (size_t)k * g->cap, sizeof(double) * g->n);
-            free(g->it);
-            g->it = nb;
-            g->cap = cap;
-            g->loss = nb + cap;
-            g->train_m = nb + 2 * (size_t)cap;
-            g->val_loss = nb + 3 * (size_t)cap;
-            g->val_m = nb + 4 * (size_t)cap;
-            g->rate = nb + 5 * (size_t)cap;
-        }
-        double *cols[6] = {g->it, g->loss, g->train_m, g->val_loss, g->val_m, g->rate};
-        for (int k = 0; k < 6; k++)
-            cols[k][g->n] = v[k];
-        g->n++;
-    }
-    if (!st && ferror(f))
-        st = lsnn_error(LSNN_ERR_IO, "%s: read error", path);
-    fclose(f);
-    if (!st && g->n == 0)
-        st = lsnn_error(LSNN_ERR_FORMAT, "%s: no rows after the header", path);
+    lsnn_runlog log;
+    lsnn_status st = lsnn_runlog_read(path, &log);
+    if (st)
+        return st;
+    st = lsnn__log_columns(path, &log, g);
+    lsnn_runlog_free(&log);
     if (st)
         lsnn__log_free(g);
     return st;

@@ -1,8 +1,8 @@
 /* The HTML report of a run directory and its command.txt (see lsnn/report.h).
  *
  * report.html refers to its three figures by relative name and has no other external resource
- * (inline CSS, no scripts). The final metrics come from log.csv, read here by a small reader of
- * its own (summarize_log below; the curves figure has another, in curves.c). */
+ * (inline CSS, no scripts). The final metrics come from log.csv, read by lsnn_runlog_read
+ * (lsnn/runlog.h; summarize_log below), as the curves figure reads it. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -20,6 +20,7 @@
 #include "lsnn/config.h"
 #include "lsnn/plot.h"
 #include "lsnn/report.h"
+#include "lsnn/runlog.h"
 #include "viz.h"
 
 #define PATH_CAP 4096
@@ -237,55 +238,26 @@ typedef struct log_summary {
     double mean_loss, mean_metric; /* over the last (up to) 10 iterations */
     int n_mean;
     double val_it, val_loss, val_metric; /* last validation row (val_it < 0: none) */
+    int partial_tail;                    /* the last line had no line end and was left out */
 } log_summary;
 
-static int summarize_log(const char *path, log_summary *s)
+/* Summarises a log read by lsnn_runlog_read: rows without a finite iteration are left out. */
+static void summarize_rows(const lsnn_runlog *log, log_summary *s)
 {
-    memset(s, 0, sizeof *s);
-    s->val_it = -1;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    char line[8192];
-    int col[7] = {-1, -1, -1, -1, -1, -1, -1}; /* it loss train_m val_loss val_m rate seconds */
-    if (!fgets(line, sizeof line, f)) {
-        fclose(f);
-        return -1;
-    }
-    line[strcspn(line, "\r\n")] = 0;
-    int k = 0;
-    for (char *tok = strtok(line, ","); tok; tok = strtok(NULL, ","), k++) {
-        if (strcmp(tok, "iteration") == 0)
-            col[0] = k;
-        else if (strcmp(tok, "loss") == 0)
-            col[1] = k;
-        else if (strncmp(tok, "train_", 6) == 0 && col[2] < 0) {
-            col[2] = k;
-            snprintf(s->metric, sizeof s->metric, "%s", tok + 6);
-        } else if (strcmp(tok, "val_loss") == 0)
-            col[3] = k;
-        else if (strncmp(tok, "val_", 4) == 0 && col[4] < 0)
-            col[4] = k;
-        else if (strcmp(tok, "rate_hz") == 0)
-            col[5] = k;
-        else if (strcmp(tok, "seconds") == 0)
-            col[6] = k;
-    }
+    char name[96];
+    int col[7]; /* iteration loss train_m val_loss val_m rate_hz seconds */
+    static const lsnn_runlog_column which[7] = {LSNN_LOG_ITERATION, LSNN_LOG_LOSS,
+                                                LSNN_LOG_TRAIN_METRIC, LSNN_LOG_VAL_LOSS,
+                                                LSNN_LOG_VAL_METRIC, LSNN_LOG_RATE_HZ,
+                                                LSNN_LOG_SECONDS};
+    for (int c = 0; c < 7; c++)
+        col[c] = lsnn_runlog_col(log, lsnn_runlog_column_name(which[c], log->metric, name,
+                                                              sizeof name));
     double ring[10][2];
-    while (fgets(line, sizeof line, f)) {
+    for (long r = 0; r < log->n_rows; r++) {
         double v[7];
         for (int c = 0; c < 7; c++)
-            v[c] = NAN;
-        k = 0;
-        for (char *tok = line; tok; k++) {
-            char *comma = strchr(tok, ',');
-            if (comma)
-                *comma = 0;
-            for (int c = 0; c < 7; c++)
-                if (col[c] == k)
-                    v[c] = strtod(tok, NULL);
-            tok = comma ? comma + 1 : NULL;
-        }
+            v[c] = lsnn_runlog_at(log, r, col[c]);
         if (!isfinite(v[0]))
             continue;
         s->rows++;
@@ -300,13 +272,37 @@ static int summarize_log(const char *path, log_summary *s)
             s->val_metric = v[4];
         }
     }
-    fclose(f);
     s->n_mean = s->rows < 10 ? (int)s->rows : 10;
     for (int i = 0; i < s->n_mean; i++) {
         s->mean_loss += ring[i][0] / s->n_mean;
         s->mean_metric += ring[i][1] / s->n_mean;
     }
-    return s->rows > 0 ? 0 : -1;
+}
+
+/* Reads and summarises path; on failure err receives why (naming the file). */
+static int summarize_log(const char *path, log_summary *s, char *err, size_t cap)
+{
+    memset(s, 0, sizeof *s);
+    s->val_it = -1;
+    lsnn_runlog log;
+    if (lsnn_runlog_read(path, &log) != LSNN_OK) {
+        snprintf(err, cap, "%s", lsnn_last_error());
+        return -1;
+    }
+    snprintf(s->metric, sizeof s->metric, "%s", log.metric);
+    s->partial_tail = log.partial_tail;
+    summarize_rows(&log, s);
+    const long n_rows = log.n_rows;
+    lsnn_runlog_free(&log);
+    if (s->rows == 0) {
+        snprintf(err, cap, "%s: %s%s", path,
+                 n_rows ? "no row has a finite iteration" : "no rows after the header",
+                 s->partial_tail ? " (the last line has no line end: an interrupted write, "
+                                   "left out)"
+                                 : "");
+        return -1;
+    }
+    return 0;
 }
 
 static void sb_figure(sbuf *b, const char *title, const char *file, const char *caption,
@@ -436,15 +432,20 @@ static void report_metrics(sbuf *b, const char *run_dir, const lsnn_config *cfg)
     snprintf(logp, sizeof logp, "%s/log.csv", run_dir);
     sb_add(b, "<h2>Final metrics</h2>\n");
     log_summary ls;
-    if (summarize_log(logp, &ls) != 0) {
-        sb_add(b, "<p class=\"err\">No readable <code>log.csv</code> in the run directory.</p>\n");
+    char err[PATH_CAP + 256];
+    if (summarize_log(logp, &ls, err, sizeof err) != 0) {
+        sb_add(b, "<p class=\"err\">No readable <code>log.csv</code> in the run directory: ");
+        sb_html(b, err);
+        sb_add(b, "</p>\n");
         return;
     }
     const char *m = ls.metric[0] ? ls.metric : "metric";
     sb_add(b, "<p>From the last rows of <code>log.csv</code>. Training values are means over "
               "the last %d iterations (each on its own training batch); validation values "
               "come from the last validation in the log (<code>lsnn eval</code> re-evaluates "
-              "the final model).</p>\n<table>\n", ls.n_mean);
+              "the final model).%s</p>\n<table>\n",
+           ls.n_mean, ls.partial_tail ? " Its last line, without a line end (an interrupted "
+                                        "write), is left out." : "");
     snprintf(line, sizeof line, "%.0f", ls.last_it);
     sb_row(b, "iterations", line);
     snprintf(line, sizeof line, "%.4f", ls.mean_loss);

@@ -65,6 +65,13 @@ grep -q '<th>commit</th>' "$R" && grep -q '<th>machine</th>' "$R" && pass "repor
 grep -q 'lsnn train' "$R" && pass "report has the command line" || fail "report has no command line"
 if grep -Eiq '(src|href)="(https?:)?//' "$R" || grep -qi '<script' "$R"; then fail "report has external resources or scripts"; else pass "report is self-contained"; fi
 
+# A bad log.csv: the report still comes, and its metrics paragraph says why, naming file and line.
+mkdir -p "$WORK/badlog"
+cp "$WORK/run/model.safetensors" "$WORK/run/log.csv" "$WORK/badlog/"
+printf '4,0.5\n' >> "$WORK/badlog/log.csv"
+"$LSNN" report "$WORK/badlog" > /dev/null 2>&1 || fail "report of a run with a bad log exited $?"
+grep -q "No readable <code>log.csv</code> in the run directory: .*badlog/log.csv:5: 2 cells, but the header names 10" "$WORK/badlog/report.html" && pass "report names the bad line of log.csv" || fail "report of a bad log: $(grep -A1 'Final metrics' "$WORK/badlog/report.html" | tail -1)"
+
 # train --report: the report is written at the end of training.
 "$LSNN" train "$CFG" "${TINY[@]}" --out "$WORK/run2" --quiet --report > "$WORK/train2.out" 2>&1 || fail "train --report exited $?"
 [ -s "$WORK/run2/report.html" ] && [ -s "$WORK/run2/curves.png" ] && pass "train --report wrote the report" || fail "train --report: no report"
