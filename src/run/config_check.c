@@ -9,7 +9,7 @@
 
 #define CFG_FAIL(...) return lsnn_error(LSNN_ERR_CONFIG, __VA_ARGS__)
 
-/* Sizes, DEEP R, the learning rule against the model and the regularisers. */
+/* Sizes, DEEP R, the learning rule against the model, the batch-wide and online regularisers. */
 static lsnn_status check_training(const lsnn_config *cfg, const char *origin)
 {
     const lsnn_network_config *net = &cfg->network;
@@ -47,14 +47,6 @@ static lsnn_status check_training(const lsnn_config *cfg, const char *origin)
     if (!eprop && cfg->eprop.rate_reg > 0)
         CFG_FAIL("%s: eprop.rate_reg: set for learning \"%s\"; use loss.rate_reg with BPTT",
                  origin, cfg->learning);
-    double p_spike = sr->rate_hz * net->dt / 1000.0;
-    if (!(p_spike <= 1.0)) {
-        char got[48];
-        lsnn__cfg_fmt_double(got, sizeof got, p_spike);
-        CFG_FAIL("%s: store_recall.rate_hz: rate_hz * network.dt / 1000 must be <= 1 (input spike "
-                 "probability per step), got %s",
-                 origin, got);
-    }
     return LSNN_OK;
 }
 
@@ -117,10 +109,6 @@ static lsnn_status check_rate_readout(const lsnn_config *cfg, const char *origin
     if (rate_out && strcmp(cfg->task, "timit") == 0)
         CFG_FAIL("%s: network.readout: the rate readout is not available for task \"timit\"",
                  origin);
-    if (!rate_out && strcmp(cfg->loss.rate_reg_neurons, "hidden") == 0)
-        CFG_FAIL("%s: loss.rate_reg_neurons: \"hidden\" means the neurons outside the groups of "
-                 "the rate readout; set network.readout to \"rate\"",
-                 origin);
     return LSNN_OK;
 }
 
@@ -157,6 +145,26 @@ static lsnn_status check_module_task(const lsnn_config *cfg, const char *origin)
     return LSNN_OK;
 }
 
+/* Regularisation of the hidden neurons only (after the module tasks, whose message about the
+ * readout is the more useful one), and the store-recall input rate. */
+static lsnn_status check_rates(const lsnn_config *cfg, const char *origin)
+{
+    if (strcmp(cfg->network.readout, "rate") != 0 &&
+        strcmp(cfg->loss.rate_reg_neurons, "hidden") == 0)
+        CFG_FAIL("%s: loss.rate_reg_neurons: \"hidden\" means the neurons outside the groups of "
+                 "the rate readout; set network.readout to \"rate\"",
+                 origin);
+    double p_spike = cfg->store_recall.rate_hz * cfg->network.dt / 1000.0;
+    if (!(p_spike <= 1.0)) {
+        char got[48];
+        lsnn__cfg_fmt_double(got, sizeof got, p_spike);
+        CFG_FAIL("%s: store_recall.rate_hz: rate_hz * network.dt / 1000 must be <= 1 (input spike "
+                 "probability per step), got %s",
+                 origin, got);
+    }
+    return LSNN_OK;
+}
+
 lsnn_status lsnn_config_validate(const lsnn_config *cfg, const char *origin)
 {
     origin = origin ? origin : "config";
@@ -169,7 +177,8 @@ lsnn_status lsnn_config_validate(const lsnn_config *cfg, const char *origin)
     }
     lsnn_status st;
     if ((st = check_training(cfg, origin)) || (st = check_bidirectional(cfg, origin)) ||
-        (st = check_rate_readout(cfg, origin)) || (st = check_module_task(cfg, origin)))
+        (st = check_rate_readout(cfg, origin)) || (st = check_module_task(cfg, origin)) ||
+        (st = check_rates(cfg, origin)))
         return st;
     return LSNN_OK;
 }
