@@ -82,6 +82,9 @@ typedef struct lsnn_learner_ops {
     const char *title;         /* its name in messages: "BPTT", "e-prop" */
     int spiking_only;          /* 1: needs the spiking model */
     int streams;               /* 1: can run on streamed batches (tasks that declare streamed) */
+    int backward;              /* 1: runs the model's backward pass after a forward pass (BPTT:
+                                * the forward pass keeps records for it); 0: an online rule with
+                                * its own workspace (e-prop) */
     lsnn_status (*init)(lsnn_trainer *tr);
     /* Fills tr->batch from `task` (state, stream, first sequence), runs the rule and writes the
      * gradient of loss + regularisation into grad (n_params) without applying it; lr gets the
@@ -120,7 +123,8 @@ struct lsnn_trainer {
     lsnn_deepr deepr;
     long iteration;            /* iterations completed */
     lsnn_batch batch;
-    int use_eprop;             /* learner is e-prop: ep instead of the BPTT workspace */
+    int use_eprop;             /* !learner->backward: an online rule's workspace (ep) instead of
+                                * the BPTT one */
     int streamed;              /* e-prop on a streamed batch (memory independent of T) */
     lsnn_eprop *ep;
     lsnn_sim *sim;             /* BPTT / forward workspace (NULL under e-prop until prepared) */

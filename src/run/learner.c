@@ -8,6 +8,7 @@
 #include "lsnn/config_map.h"
 #include "lsnn/eprop.h"
 #include "lsnn/train.h"
+#include "run/trainer_internal.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* BPTT */
@@ -145,8 +146,8 @@ static void eprop_free(lsnn_trainer *tr)
 /* ------------------------------------------------------------------------------------------ */
 
 static const lsnn_learner_ops lsnn__learners[] = {
-    {"bptt", "BPTT", 0, 0, bptt_init, bptt_gradient, bptt_eval, bptt_free},
-    {"eprop", "e-prop", 1, 1, eprop_init, eprop_gradient, eprop_eval, eprop_free},
+    {"bptt", "BPTT", 0, 0, 1, bptt_init, bptt_gradient, bptt_eval, bptt_free},
+    {"eprop", "e-prop", 1, 1, 0, eprop_init, eprop_gradient, eprop_eval, eprop_free},
 };
 #define LSNN__N_LEARNERS (int)(sizeof lsnn__learners / sizeof lsnn__learners[0])
 

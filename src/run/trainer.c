@@ -1,4 +1,6 @@
-/* The training loop (see lsnn/train.h). */
+/* The trainer (see lsnn/train.h): a run's state, built from a config; the gradient of a batch
+ * through its learning rule (learner.c) and model (model.c), and its application (clipping,
+ * optimizer, DEEP R, masks); evaluation, checkpoints, closed-loop episodes. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,7 @@
 #include "lsnn/config_map.h"
 #include "lsnn/eprop.h"
 #include "lsnn/train.h"
+#include "run/trainer_internal.h"
 
 lsnn_status lsnn_net_from_config(lsnn_net *net, const lsnn_config *cfg, int n_in, int n_out)
 {
@@ -70,7 +73,7 @@ lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
         return lsnn_error(LSNN_ERR_CONFIG, "model: unknown model '%s' (%s)", cfg->model, all);
     }
     tr->is_ann = !tr->model->spiking;
-    tr->use_eprop = tr->learner->spiking_only;
+    tr->use_eprop = !tr->learner->backward;
     tr->task = lsnn_task_find(cfg->task);
     if (!tr->task)
         return lsnn_error(LSNN_ERR_CONFIG, "task: unknown task '%s'", cfg->task);
@@ -222,9 +225,6 @@ static double lsnn__mean_rate_hz(const double *count, int n, int B, int T, doubl
         s += count[j];
     return s / ((double)n * B * T) * 1000.0 / dt;
 }
-
-lsnn_status lsnn__bptt_batch(lsnn_trainer *tr, lsnn_real *grad, lsnn_loss_result *lr,
-                             double *reg);
 
 lsnn_status lsnn_trainer_gradient(lsnn_trainer *tr, lsnn_loss_result *lr, double *reg)
 {
