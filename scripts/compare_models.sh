@@ -23,6 +23,9 @@
 # whole file (tensor names, values, metadata with the config and iteration count).
 # Output: one line per config (IDENTICAL, DIFFERENT, FAILED, SKIPPED) and a summary; the exit
 # status is 1 if any config is DIFFERENT or FAILED.
+# With COMPARE_TENSORS=1, two files that differ only in their metadata (the config stored in the
+# checkpoint, e.g. after a new config key) count as TENSORS-EQUAL when every tensor has the same
+# name, dtype, shape and bytes; DIFFERENT then names the tensors that differ.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -43,6 +46,27 @@ if [ ! -x "$REFDIR/build/lsnn" ]; then
     { echo "compare: the build of ${SHA:0:12} failed" >&2; exit 2; }
 fi
 OLD=$REFDIR/build/lsnn
+
+# Tensor-by-tensor comparison of two safetensors files (metadata ignored): prints nothing and
+# exits 0 when every tensor is equal, else names the differences and exits 1.
+tensors_equal() {
+  python3 - "$1" "$2" <<'PY'
+import json, struct, sys
+def load(path):
+    b = open(path, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    head = json.loads(b[8:8 + n])
+    head.pop("__metadata__", None)
+    base = 8 + n
+    return {k: (v["dtype"], v["shape"], b[base + v["data_offsets"][0]:base + v["data_offsets"][1]])
+            for k, v in head.items()}
+a, b = load(sys.argv[1]), load(sys.argv[2])
+diff = sorted(set(a) ^ set(b)) + sorted(k for k in set(a) & set(b) if a[k] != b[k])
+if diff:
+    print(" ".join(diff[:8]) + (" ..." if len(diff) > 8 else ""))
+    sys.exit(1)
+PY
+}
 
 WORK=$BASE/work-$$
 mkdir -p "$WORK"
@@ -97,11 +121,14 @@ for cfg in "${CONFIGS[@]}"; do
     fi
   done
   if [ $ok = 0 ]; then n_fail=$((n_fail + 1)); continue; fi
-  if cmp -s "$WORK/$name-old/model.safetensors" "$WORK/$name-new/model.safetensors"; then
+  a=$WORK/$name-old/model.safetensors b=$WORK/$name-new/model.safetensors which=""
+  if cmp -s "$a" "$b"; then
     echo "IDENTICAL  $name"; n_same=$((n_same + 1))
+  elif [ "${COMPARE_TENSORS:-0}" = 1 ] && which=$(tensors_equal "$a" "$b"); then
+    echo "TENSORS-EQUAL $name (metadata differs)"; n_same=$((n_same + 1))
   else
-    echo "DIFFERENT  $name"; n_diff=$((n_diff + 1))
+    echo "DIFFERENT  $name${which:+ (tensors: $which)}"; n_diff=$((n_diff + 1))
   fi
 done
-echo "compare ${SHA:0:12} -> $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src include tools || echo '+changes'): $n_same identical, $n_diff different, $n_fail failed, $n_skip skipped"
+echo "compare ${SHA:0:12} -> $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src include tools || echo '+changes'): $n_same identical$([ "${COMPARE_TENSORS:-0}" = 1 ] && echo ' (or equal tensors)'), $n_diff different, $n_fail failed, $n_skip skipped"
 [ $n_diff -eq 0 ] && [ $n_fail -eq 0 ]
