@@ -1,6 +1,7 @@
 /* A training run in a directory (see lsnn/run.h): cadence of validations and checkpoints,
  * log.csv, resume, result.json. */
 #include "lsnn/run.h"
+#include "io/fs.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -23,39 +24,16 @@ static double lsnn__now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static char *lsnn__join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
-/* mkdir -p */
+/* mkdir -p, refusing a path that exists and is not a directory. */
 static lsnn_status lsnn__ensure_dir(const char *dir)
 {
     if (!dir[0])
         return lsnn_error(LSNN_ERR_ARG, "run: the directory name is empty");
-    char *buf = strdup(dir);
-    if (!buf)
-        return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", dir);
     struct stat sb;
-    lsnn_status st = LSNN_OK;
-    if (stat(buf, &sb) == 0 && !S_ISDIR(sb.st_mode))
-        st = lsnn_error(LSNN_ERR_IO, "%s: exists and is not a directory", dir);
-    for (char *p = buf + 1; !st && *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            st = lsnn_error(LSNN_ERR_IO, "%s: cannot create directory: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    if (!st && mkdir(buf, 0777) != 0 && errno != EEXIST)
-        st = lsnn_error(LSNN_ERR_IO, "%s: cannot create directory: %s", buf, strerror(errno));
-    free(buf);
-    return st;
+    if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+        return lsnn_error(LSNN_ERR_IO, "%s: exists and is not a directory", dir);
+    lsnn_status st = lsnn__make_parents(dir);
+    return st ? st : lsnn__make_dir(dir);
 }
 
 /* The pid of a name "NAME.tmp.PID" (NAME not empty), or 0. */
@@ -85,7 +63,7 @@ static int lsnn__remove_stale_tmp(const char *dir)
             continue;
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) /* alive (or not ours to know) */
             continue;
-        char *p = lsnn__join(dir, e->d_name);
+        char *p = lsnn__path_join_alloc(dir, e->d_name);
         struct stat sb;
         if (p && lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) && unlink(p) == 0)
             removed++;
@@ -102,7 +80,7 @@ static lsnn_status lsnn__clear_earlier(lsnn_run *run)
     for (int pass = 0; pass < 2; pass++) {
         const char *const *names = pass ? run->opts.clear_files : own;
         for (int k = 0; names && names[k]; k++) {
-            char *p = lsnn__join(run->dir, names[k]);
+            char *p = lsnn__path_join_alloc(run->dir, names[k]);
             if (!p)
                 return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", run->dir);
             int ok = remove(p) == 0, err = errno;
@@ -192,9 +170,9 @@ lsnn_status lsnn_run_open(lsnn_run *run, const lsnn_config *cfg, lsnn_trainer *t
         return lsnn_error(LSNN_ERR_ARG, "lsnn_run_open: needs a directory and either a config "
                                         "or a trainer");
     run->dir = strdup(dir);
-    run->model_path = lsnn__join(dir, "model.safetensors");
-    run->log_path = lsnn__join(dir, "log.csv");
-    run->result_path = lsnn__join(dir, "result.json");
+    run->model_path = lsnn__path_join_alloc(dir, "model.safetensors");
+    run->log_path = lsnn__path_join_alloc(dir, "log.csv");
+    run->result_path = lsnn__path_join_alloc(dir, "result.json");
     lsnn_status st = LSNN_OK;
     if (!run->dir || !run->model_path || !run->log_path || !run->result_path)
         st = lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", dir);
