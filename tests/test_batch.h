@@ -5,9 +5,43 @@
 
 #include <stdlib.h>
 
+#include <stdio.h>
+#include <string.h>
+
+#include "lsnn/config.h"
 #include "lsnn/core.h"
 #include "lsnn/learn.h"
 #include "lsnn/sim.h"
+
+/* The small network section of the gradient and stepping tests (test_gradcheck_f64.c,
+ * test_closed_loop_f64.c, test_snapshot.c): n_regular LIF + n_adaptive ALIF neurons, tau_m 8 ms,
+ * tau_a 30 ms, beta 0.8, b0 1, refractory 2 steps, gamma 0.3, readout_tau 5 ms, delays up to
+ * max_delay, current noise of std `noise` (trained when > 0), one layer. */
+static inline lsnn_network_config test_small_network(int n_regular, int n_adaptive,
+                                                     const char *scaling, double w0,
+                                                     int max_delay, double noise)
+{
+    lsnn_network_config nc;
+    memset(&nc, 0, sizeof nc);
+    nc.n_regular = n_regular;
+    nc.n_adaptive = n_adaptive;
+    nc.dt = 1;
+    nc.tau_m = 8;
+    nc.tau_a = 30;
+    nc.beta = 0.8;
+    nc.b0 = 1.0;
+    nc.refractory = 2;
+    snprintf(nc.input_scaling, sizeof nc.input_scaling, "%s", scaling);
+    nc.gamma = 0.3;
+    nc.w0 = w0;
+    nc.w0_out = 1;
+    nc.max_delay = max_delay;
+    nc.noise_std = noise;
+    nc.train_noise = noise > 0;
+    nc.readout_tau = 5;
+    nc.layers = 1;
+    return nc;
+}
 
 /* Random input spikes (12% of entries) and a few analog values (0.5, 2%) drawn from seed, one
  * classification window [T - window, T) per sequence with label g % n_out, and the noise key. */

@@ -40,25 +40,7 @@ enum { B = 20, T = 40, NIN = 6, NOUT = 2 };
 
 static void build_net(lsnn_net *net, double noise, int smooth)
 {
-    lsnn_network_config nc;
-    memset(&nc, 0, sizeof nc);
-    nc.n_regular = 4;
-    nc.n_adaptive = 4;
-    nc.dt = 1;
-    nc.tau_m = 8;
-    nc.tau_a = 30;
-    nc.beta = 0.8;
-    nc.b0 = 1.0;
-    nc.refractory = 2;
-    snprintf(nc.input_scaling, sizeof nc.input_scaling, "leaky");
-    nc.gamma = 0.3;
-    nc.w0 = 6.0;
-    nc.w0_out = 1;
-    nc.max_delay = 3;
-    nc.noise_std = noise;
-    nc.train_noise = noise > 0;
-    nc.readout_tau = 5;
-    nc.layers = 1;
+    lsnn_network_config nc = test_small_network(4, 4, "leaky", 6.0, 3, noise);
     assert_int_equal(lsnn_net_init(net, &nc, NIN, NOUT, 7), LSNN_OK);
     assert_true(net->max_delay == 3);
     net->smooth = smooth;

@@ -22,6 +22,8 @@
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
 
+#include "test_batch.h"
+
 enum { B = 3, T = 48, NIN = 4, NOUT = 2 };
 
 /* Elementwise tolerance of BPTT against the finite differences (see run_check). */
@@ -78,24 +80,9 @@ static void run_check(const char *scaling, double noise, int max_delay)
 {
     fixture f;
     memset(&f, 0, sizeof f);
-    lsnn_network_config nc;
-    memset(&nc, 0, sizeof nc);
-    nc.n_regular = 4;
-    nc.n_adaptive = 4;
-    nc.dt = 1;
-    nc.tau_m = 8;
-    nc.tau_a = 30;
-    nc.beta = 0.8;
-    nc.b0 = 1.0;
-    nc.refractory = 2;
-    snprintf(nc.input_scaling, sizeof nc.input_scaling, "%s", scaling);
-    nc.gamma = 0.3;
-    nc.w0 = strcmp(scaling, "plain") == 0 ? 1.0 : 6.0;
-    nc.w0_out = 1;
-    nc.max_delay = max_delay;
-    nc.noise_std = noise;
-    nc.train_noise = noise > 0;
-    nc.readout_tau = 5;
+    lsnn_network_config nc = test_small_network(4, 4, scaling,
+                                                strcmp(scaling, "plain") == 0 ? 1.0 : 6.0,
+                                                max_delay, noise);
     nc.layers = g_layers;
     assert_int_equal(lsnn_net_init(&f.net, &nc, NIN, NOUT, 7), LSNN_OK);
     f.net.smooth = 1;

@@ -22,6 +22,8 @@
 #include "lsnn/config_map.h"
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
+
+#include "test_batch.h"
 #include "lsnn/status.h"
 #include "net/sim_internal.h" /* K, to place the snapshots */
 
@@ -29,25 +31,7 @@ enum { B = 20, T = 48, NIN = 5, NOUT = 2, PROBE = 9 };
 
 static void build_net(lsnn_net *net)
 {
-    lsnn_network_config nc;
-    memset(&nc, 0, sizeof nc);
-    nc.n_regular = 6;
-    nc.n_adaptive = 6;
-    nc.dt = 1;
-    nc.tau_m = 8;
-    nc.tau_a = 30;
-    nc.beta = 0.8;
-    nc.b0 = 1.0;
-    nc.refractory = 2;
-    snprintf(nc.input_scaling, sizeof nc.input_scaling, "leaky");
-    nc.gamma = 0.3;
-    nc.w0 = 5.0;
-    nc.w0_out = 1;
-    nc.max_delay = 3;
-    nc.noise_std = 0.3;
-    nc.train_noise = 1;
-    nc.readout_tau = 5;
-    nc.layers = 1;
+    lsnn_network_config nc = test_small_network(6, 6, "leaky", 5.0, 3, 0.3);
     assert_int_equal(lsnn_net_init(net, &nc, NIN, NOUT, 17), LSNN_OK);
     for (int k = 0; k < NOUT; k++)
         net->b_out[k] = (lsnn_real)(0.1 * (k + 1));

@@ -16,8 +16,6 @@ int die_status(void);
 /* 1 for "-h" or "--help". */
 int cli_is_help(const char *arg);
 
-/* fsync of a file or directory by path (opened read-only); 0 or -1 with errno set. */
-int cli_fsync_path(const char *path);
 
 /* ---- shared by the subcommands (cli_common.c) ------------------------------------------ */
 

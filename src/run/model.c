@@ -3,7 +3,6 @@
  * non-spiking LSTM / tanh RNN baselines. Each entry builds its parameters, its forward
  * workspace, and runs forward and backward passes; the trainer and the learning rules call them
  * without asking which model they hold. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +29,7 @@ static lsnn_status spk_prepare(lsnn_trainer *tr)
     lsnn_status st = LSNN_OK;
     if (!tr->sim && !(tr->sim = lsnn_sim_create(&tr->net, tr->cfg.batch_size, tr->shape.T, &st)))
         return st;
-    if (!tr->use_eprop) {
+    if (tr->learner->backward) { /* BPTT keeps records of the forward pass */
         const int r = lsnn_sim_enable_records(tr->sim, &tr->net,
                                               (size_t)tr->cfg.bptt_records_mb * 1000000);
         if (r < 0)
@@ -305,17 +304,4 @@ const lsnn_model_ops *lsnn_model_find(const char *name, int bidirectional)
         if (strcmp(lsnn__models[i].name, name) == 0)
             return lsnn__models[i].spiking && bidirectional ? &lsnn__bidir : &lsnn__models[i];
     return NULL;
-}
-
-static const char *lsnn__model_name(int i)
-{
-    return i >= 0 && i < LSNN__N_MODELS ? lsnn__models[i].name : NULL;
-}
-
-void lsnn_config_choices_model(char *buf, size_t cap)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (int i = 0; lsnn__model_name(i) && len < cap; i++)
-        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? "|" : "", lsnn__model_name(i));
 }

@@ -61,22 +61,10 @@ lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
     lsnn_status st = lsnn_config_validate(cfg, "config");
     if (st)
         return st;
-    if (!(tr->learner = lsnn_learner_find(cfg->learning))) {
-        char all[128];
-        lsnn_config_choices_learning(all, sizeof all);
-        return lsnn_error(LSNN_ERR_CONFIG, "learning: unknown learning rule '%s' (%s)",
-                          cfg->learning, all);
-    }
-    if (!(tr->model = lsnn_model_find(cfg->model, cfg->network.bidirectional))) {
-        char all[128];
-        lsnn_config_choices_model(all, sizeof all);
-        return lsnn_error(LSNN_ERR_CONFIG, "model: unknown model '%s' (%s)", cfg->model, all);
-    }
-    tr->is_ann = !tr->model->spiking;
-    tr->use_eprop = !tr->learner->backward;
+    /* The validated config names registered entries (its choices come from the registries). */
+    tr->learner = lsnn_learner_find(cfg->learning);
+    tr->model = lsnn_model_find(cfg->model, cfg->network.bidirectional);
     tr->task = lsnn_task_find(cfg->task);
-    if (!tr->task)
-        return lsnn_error(LSNN_ERR_CONFIG, "task: unknown task '%s'", cfg->task);
     if ((st = tr->task->shape(cfg, &tr->shape)))
         return st;
     if (tr->task->open && (st = tr->task->open(cfg, &tr->task_state)))
@@ -228,7 +216,7 @@ static double lsnn__mean_rate_hz(const double *count, int n, int B, int T, doubl
 
 lsnn_status lsnn_trainer_gradient(lsnn_trainer *tr, lsnn_loss_result *lr, double *reg)
 {
-    if (tr->use_eprop || !tr->y)
+    if (!tr->learner->backward || !tr->y)
         return lsnn_error(LSNN_ERR_ARG, "trainer: lsnn_trainer_gradient needs a BPTT trainer");
     return lsnn__bptt_batch(tr, tr->grad, lr, reg);
 }

@@ -63,7 +63,7 @@ static lsnn_status lsnn__run_sequence(lsnn_trainer *tr, const char *model, long 
                               "sequences", sample, tr->cfg.task, avail);
     }
     lsnn_status st = LSNN_OK;
-    if (!tr->is_ann) {
+    if (tr->model->spiking) {
         size_t sz = sizeof(lsnn_real) * (size_t)T * tr->net.n;
         trace->v = malloc(sz);
         trace->thr = malloc(sz);
@@ -78,7 +78,7 @@ static lsnn_status lsnn__run_sequence(lsnn_trainer *tr, const char *model, long 
         st = tr->task->generate(tr->task_state, &tr->cfg, tr->cfg.seed, LSNN_STREAM_VALID,
                                 (uint64_t)sample, &tr->batch);
     if (!st)
-        st = lsnn_trainer_forward(tr, tr->is_ann ? NULL : trace);
+        st = lsnn_trainer_forward(tr, tr->model->spiking ? trace : NULL);
     return st;
 }
 
@@ -171,7 +171,7 @@ lsnn_status lsnn_plot_model_dynamics(const char *model, const char *out,
         d.windows = tr.batch.windows;
         d.neurons = (int)o->neurons;
         d.seed = o->seed;
-        if (!tr.is_ann) {
+        if (tr.model->spiking) {
             d.n = tr.net.n;
             d.z = trace.z;
             d.thr = trace.thr;
@@ -182,7 +182,7 @@ lsnn_status lsnn_plot_model_dynamics(const char *model, const char *out,
         lsnn__set_input_groups(&tr, &groups, &d);
         snprintf(title, sizeof title, "%s: validation sequence %ld, %s (%s, %ld iterations)",
                  tr.cfg.task, o->sample, lsnn__short_name(model),
-                 tr.is_ann ? tr.cfg.model : "LSNN", tr.iteration);
+                 tr.model->spiking ? "LSNN" : tr.cfg.model, tr.iteration);
         d.title = title;
         if (!st)
             st = lsnn_plot_dynamics(out, (int)o->width, (int)o->height, &d);
@@ -202,7 +202,7 @@ lsnn_status lsnn_plot_model_connectivity(const char *model, const char *out, int
     lsnn_status st = lsnn__load_trainer(model, NULL, 0, &tr);
     if (st)
         return st;
-    if (tr.is_ann)
+    if (!tr.model->spiking)
         st = lsnn_error(LSNN_ERR_UNSUPPORTED, "%s: connectivity diagrams show the populations of "
                         "an LSNN; this model is a non-spiking '%s'", model, tr.cfg.model);
     else
