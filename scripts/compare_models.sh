@@ -25,7 +25,9 @@
 # status is 1 if any config is DIFFERENT or FAILED.
 # With COMPARE_TENSORS=1, two files that differ only in their metadata (the config stored in the
 # checkpoint, e.g. after a new config key) count as TENSORS-EQUAL when every tensor has the same
-# name, dtype, shape and bytes; DIFFERENT then names the tensors that differ.
+# name, dtype, shape and bytes; DIFFERENT then names the tensors that differ. The reference's
+# file is first rewritten by the new build's `lsnn convert` (the current checkpoint format,
+# e.g. lsnn-1's neuron.tau_a -> lsnn-2's A.tau_a), so renamed tensors are compared by value.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -34,7 +36,7 @@ shift
 SHA=$(git rev-parse --verify "$REF^{commit}") || { echo "compare: unknown commit '$REF'" >&2; exit 2; }
 BASE=${LSNN_COMPARE_DIR:-/tmp/lsnn-compare}
 REFDIR=$BASE/ref-${SHA:0:12}
-NEW=$ROOT/build/lsnn
+NEW=${LSNN_COMPARE_NEW:-$ROOT/build/lsnn} # another binary: LSNN_COMPARE_NEW
 [ -x "$NEW" ] || { echo "compare: $NEW is missing: build this tree first (./scripts/setup.sh)" >&2; exit 2; }
 mkdir -p "$BASE"
 
@@ -124,7 +126,8 @@ for cfg in "${CONFIGS[@]}"; do
   a=$WORK/$name-old/model.safetensors b=$WORK/$name-new/model.safetensors which=""
   if cmp -s "$a" "$b"; then
     echo "IDENTICAL  $name"; n_same=$((n_same + 1))
-  elif [ "${COMPARE_TENSORS:-0}" = 1 ] && which=$(tensors_equal "$a" "$b"); then
+  elif [ "${COMPARE_TENSORS:-0}" = 1 ] && "$NEW" convert "$a" "$a.conv" 2>"$WORK/$name-conv.err" &&
+       which=$(tensors_equal "$a.conv" "$b"); then
     echo "TENSORS-EQUAL $name (metadata differs)"; n_same=$((n_same + 1))
   else
     echo "DIFFERENT  $name${which:+ (tensors: $which)}"; n_diff=$((n_diff + 1))

@@ -442,8 +442,8 @@ static void test_signed_init(void **state)
     check_lt(net.pop[1].count, 15);
     for (int j = 0; j < net.n; j++)
         assert_int_equal(net.sign[j], j < net.pop[0].count || j >= 30 ? 1 : -1);
-    check_eq(net.k.beta[29], 0);
-    check_gt(net.k.beta[30], 0); /* regular, then adaptive */
+    check_eq(*lsnn_net_param(&net, 29, "beta"), 0);
+    check_gt(*lsnn_net_param(&net, 30, "beta"), 0); /* regular, then adaptive */
     /* Inputs: exactly 60 of 80 excitatory (seed 001 Fig. 1C), not simply the first 60. */
     int exc = 0, first = 0;
     for (int i = 0; i < 80; i++) {

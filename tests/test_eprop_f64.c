@@ -128,10 +128,12 @@ static void check(const setup *su)
     lsnn_loss_result lr;
     assert_int_equal(lsnn_loss_compute(&batch, y, gy, &lr), LSNN_OK);
     assert_int_equal(lsnn_bptt_backward(sim, &net, &batch, gy, NULL, g_full), LSNN_OK);
-    net.k.reset_grad = su->reset_grad ? 1 : 0;
+    net.reset_grad = su->reset_grad ? 1 : 0;
+    lsnn_net_update_constants(&net);
     lsnn_sim_set_cut_recurrent(sim, 1);
     assert_int_equal(lsnn_bptt_backward(sim, &net, &batch, gy, NULL, g_cut), LSNN_OK);
-    net.k.reset_grad = 1;
+    net.reset_grad = 1;
+    lsnn_net_update_constants(&net);
 
     /* e-prop: one online pass. */
     lsnn_eprop_opts eo = {0};

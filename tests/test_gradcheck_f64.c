@@ -17,11 +17,13 @@
 
 #include "check.h"
 
+#include "lsnn/neuron_alif.h"
 #include "lsnn/config.h"
 #include "lsnn/config_map.h"
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
 
+#include "neuron_test_lif.h"
 #include "test_batch.h"
 
 enum { B = 3, T = 48, NIN = 4, NOUT = 2 };
@@ -75,6 +77,7 @@ static double loss_of(fixture *f, double *active_frac, int *hard_spikes)
 
 static int g_layers = 1; /* network.layers of the next run_check */
 static int g_hetero = 0; /* 1: time constants differ from neuron to neuron */
+static const char *g_pops = NULL, *g_projs = NULL; /* a graph network instead of the recipe */
 
 static void run_check(const char *scaling, double noise, int max_delay)
 {
@@ -84,20 +87,24 @@ static void run_check(const char *scaling, double noise, int max_delay)
                                                 strcmp(scaling, "plain") == 0 ? 1.0 : 6.0,
                                                 max_delay, noise);
     nc.layers = g_layers;
+    if (g_pops) {
+        snprintf(nc.populations, sizeof nc.populations, "%s", g_pops);
+        snprintf(nc.projections, sizeof nc.projections, "%s", g_projs);
+    }
     assert_int_equal(lsnn_net_init(&f.net, &nc, NIN, NOUT, 7), LSNN_OK);
     f.net.smooth = 1;
     if (g_hetero) {
         for (int j = 0; j < f.net.n; j++) {
-            f.net.tau_m[j] = (lsnn_real)(6 + 2 * (j % 3));
-            f.net.tau_a[j] = (lsnn_real)(25 + 5 * (j % 2));
+            *lsnn_net_param(&f.net, j, "tau_m") = (lsnn_real)(6 + 2 * (j % 3));
+            *lsnn_net_param(&f.net, j, "tau_a") = (lsnn_real)(25 + 5 * (j % 2));
         }
         lsnn_net_update_constants(&f.net);
     }
     /* The ALIF kernels take their scalar-constant loop exactly for the uniform populations, so
      * the two kinds of run check both loops against finite differences. */
-    for (int p = 0; p < f.net.n_pop; p++) {
+    for (int p = 0; p < f.net.n_pop && !g_pops; p++) {
         const lsnn_population *po = &f.net.pop[p];
-        int uniform = f.net.k.run_end[po->off] >= po->off + po->count;
+        int uniform = ((const lsnn_alif_consts *)po->consts)->run_end[0] >= po->count;
         assert_int_equal(uniform, !g_hetero);
     }
     for (size_t k = 0; k < (size_t)f.net.n_out; k++)
@@ -141,6 +148,7 @@ static void run_check(const char *scaling, double noise, int max_delay)
         lsnn_real *p;
         size_t count;
     } tensors[LSNN_MAX_PROJ + 3];
+    assert_true(f.net.n_proj <= LSNN_MAX_PROJ);
     int nt = 0;
     for (int p = 0; p < f.net.n_proj; p++) {
         tensors[nt].name = f.net.proj[p].name;
@@ -268,6 +276,63 @@ static void test_heterogeneous_constants(void **state)
     g_hetero = 0;
 }
 
+/* A graph network of three neuron models (ALIF, STDP-ALIF, Izhikevich: seed 004's models in one
+ * network) with per-neuron time constants drawn uniformly, input and recurrent projections with
+ * delays 1..3. The STDP-ALIF population has no refractory period: while refractory its
+ * pseudo-derivative is -gamma by design, which no smooth spike has as its derivative. The
+ * Izhikevich neurons stay below their peak (their smooth spike, the integral of a
+ * pseudo-derivative of up to 0.3, reaches 9 at the peak, and the reset by such a spike would
+ * make the quadratic dynamics diverge): an extra input projection w_z drives them some mV
+ * around rest, where the smooth spike and its reset act on the dynamics. */
+static void test_graph_three_models(void **state)
+{
+    (void)state;
+    g_pops = "[{\"name\":\"A\",\"count\":4,\"neuron\":\"alif\",\"beta\":0.5,"
+             "\"tau_m\":{\"uniform\":[5,12]},\"tau_a\":{\"uniform\":[20,40]}},"
+             "{\"name\":\"S\",\"count\":4,\"neuron\":\"stdp_alif\",\"beta\":0.5,"
+             "\"refractory\":0,\"tau_m\":{\"uniform\":[5,12]},\"tau_a\":{\"uniform\":[20,40]}},"
+             "{\"name\":\"Z\",\"count\":3,\"neuron\":\"izhikevich\"}]";
+    g_projs = "[{\"name\":\"w_in\",\"from\":\"input\",\"to\":[\"A\",\"S\",\"Z\"],"
+              "\"delay\":[1,3]},"
+              "{\"name\":\"w_rec\",\"from\":[\"A\",\"S\",\"Z\"],\"to\":[\"A\",\"S\",\"Z\"],"
+              "\"delay\":[1,3]},"
+              "{\"name\":\"w_z\",\"from\":\"input\",\"to\":\"Z\",\"w0\":5}]";
+    run_check("plain", 0, 3);
+    g_pops = g_projs = NULL;
+}
+
+/* A model defined in the tests only (tests/neuron_test_lif.h), added by one registration, in a
+ * graph network next to ALIF neurons: BPTT through it against finite differences. The registry
+ * refuses a second model of the same name, and the config checks its own parameters. */
+static void test_added_model(void **state)
+{
+    (void)state;
+    assert_int_equal(lsnn_neuron_model_register(&test_lif_model), LSNN_OK);
+    assert_int_equal(lsnn_neuron_model_register(&test_lif_model), LSNN_ERR_ARG);
+    assert_ptr_equal(lsnn_neuron_model_find("test_lif"), &test_lif_model);
+    g_pops = "[{\"name\":\"T\",\"count\":5,\"neuron\":\"test_lif\",\"theta\":1.0,"
+             "\"tau\":{\"uniform\":[4,9]}},"
+             "{\"name\":\"A\",\"count\":3,\"neuron\":\"alif\",\"beta\":0.5}]";
+    g_projs = "[{\"name\":\"w_in\",\"from\":\"input\",\"to\":[\"T\",\"A\"]},"
+              "{\"name\":\"w_rec\",\"from\":[\"T\",\"A\"],\"to\":[\"T\",\"A\"],"
+              "\"delay\":[1,2]}]";
+    run_check("plain", 0, 2);
+    /* Its parameter table drives config validation: an unknown key and a value out of range. */
+    lsnn_network_config nc = test_small_network(4, 4, "plain", 1.0, 1, 0);
+    snprintf(nc.populations, sizeof nc.populations, "%s",
+             "[{\"name\":\"T\",\"count\":5,\"neuron\":\"test_lif\",\"tau_m\":5}]");
+    lsnn_graph *g = NULL;
+    assert_int_equal(lsnn_graph_from_config(&nc, &g), LSNN_ERR_CONFIG);
+    assert_non_null(strstr(lsnn_last_error(), "tau_m: unknown key"));
+    assert_non_null(strstr(lsnn_last_error(), "tau, theta"));
+    snprintf(nc.populations, sizeof nc.populations, "%s",
+             "[{\"name\":\"T\",\"count\":5,\"neuron\":\"test_lif\",\"theta\":-1}]");
+    assert_int_equal(lsnn_graph_from_config(&nc, &g), LSNN_ERR_CONFIG);
+    assert_non_null(strstr(lsnn_last_error(), "network.populations[0]"));
+    assert_non_null(strstr(lsnn_last_error(), "theta = -1"));
+    g_pops = g_projs = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +342,8 @@ int main(void)
         cmocka_unit_test(test_noise),
         cmocka_unit_test(test_two_layers),
         cmocka_unit_test(test_heterogeneous_constants),
+        cmocka_unit_test(test_graph_three_models),
+        cmocka_unit_test(test_added_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -468,14 +468,15 @@ static void test_embedded_structure(void **state)
     assert_memory_equal(pin->w, mod.proj[0].w, sizeof(lsnn_real) * 4 * 8);
     assert_memory_equal(prec->w, mod.proj[1].w, sizeof(lsnn_real) * 8 * 8);
     for (int i = 0; i < 8; i++) {
-        check_eq(net.tau_m[10 + i], mod.tau_m[i]);
-        check_eq(net.k.b0[10 + i], mod.k.b0[i]);
-        assert_int_equal(net.k.refractory[10 + i], mod.k.refractory[i]);
+        check_eq(*lsnn_net_param(&net, 10 + i, "tau_m"), *lsnn_net_param(&mod, i, "tau_m"));
+        check_eq(*lsnn_net_param(&net, 10 + i, "b0"), *lsnn_net_param(&mod, i, "b0"));
+        check_eq(*lsnn_net_param(&net, 10 + i, "refractory"),
+                 *lsnn_net_param(&mod, i, "refractory"));
     }
     for (int j = 6; j < 10; j++) { /* M_in: LIF neurons of the LSNN's config */
-        check_eq(net.k.beta[j], 0);
-        check_eq(net.tau_m[j], 8);
-        check_eq(net.k.b0[j], 1.0);
+        check_eq(*lsnn_net_param(&net, j, "beta"), 0);
+        check_eq(*lsnn_net_param(&net, j, "tau_m"), 8);
+        check_eq(*lsnn_net_param(&net, j, "b0"), 1.0);
     }
     { /* ... or of the module's first neuron */
         lsnn_net alt;
@@ -483,10 +484,12 @@ static void test_embedded_structure(void **state)
         snprintf(ac.module_input, sizeof ac.module_input, "module");
         assert_int_equal(lsnn_net_init_embedded(&alt, &ac, NIN, 5, &mod), LSNN_OK);
         for (int j = 6; j < 10; j++)
-            assert_true(alt.k.beta[j] == 0 && alt.tau_m[j] == 12 && alt.k.b0[j] == 0.3 &&
-                        alt.k.refractory[j] == 1);
-        check_eq(alt.k.b0[5], 1.0);
-        check_eq(alt.k.refractory[5], 2); /* the LSNN's own */
+            assert_true(*lsnn_net_param(&alt, j, "beta") == 0 &&
+                        *lsnn_net_param(&alt, j, "tau_m") == 12 &&
+                        *lsnn_net_param(&alt, j, "b0") == (lsnn_real)0.3 &&
+                        *lsnn_net_param(&alt, j, "refractory") == 1);
+        check_eq(*lsnn_net_param(&alt, 5, "b0"), 1.0);
+        check_eq(*lsnn_net_param(&alt, 5, "refractory"), 2); /* the LSNN's own */
         lsnn_net_free(&alt);
     }
     uint8_t *mask = malloc(net.n_params);

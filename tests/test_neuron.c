@@ -12,6 +12,7 @@
 
 #include "check.h"
 
+#include "lsnn/neuron_alif.h"
 #include "lsnn/config_map.h"
 #include "lsnn/network.h"
 #include "lsnn/sim.h"
@@ -171,6 +172,7 @@ static void test_readout_sees_spikes(void **state)
     rig r;
     rig_init(&r, 1, 0, 2, 1, 0.01);
     r.net.kappa = 0;
+    r.net.readout_gain = 1; /* what the build derives from kappa = 0 */
     r.net.proj[0].w[0] = 1e4;
     r.net.w_out[0] = 1;
     r.net.b_out[0] = 0.25;
@@ -196,7 +198,8 @@ static void test_pseudo_derivative(void **state)
     (void)state;
     rig r;
     rig_init(&r, 0, 2, 0, 1, 0.01);
-    lsnn_alif_consts *k = &r.net.k;
+    /* neurons 0 (leaky) and 1 (plain) of the one population */
+    lsnn_alif_consts *k = r.net.pop[0].consts;
     k->plain[1] = 1;
     const double gamma = 0.3, b = 0.002, beta = 1.8, b0 = 0.01, B = b0 + beta * b;
     const double Vs[] = {-0.01, 0.0, 0.005, 0.0136, 0.02, 0.0272, 0.05};

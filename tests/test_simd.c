@@ -22,6 +22,7 @@
 
 #include "check.h"
 #include "core/simd.h"
+#include "lsnn/neuron_alif.h"
 #include "lsnn/config.h"
 #include "lsnn/config_map.h"
 #include "lsnn/eprop.h"
@@ -228,14 +229,14 @@ static void check_config(int B, double conn, int layers, int max_delay, int hete
     assert_int_equal(lsnn_net_init(&net, &cfg.network, N_IN, N_OUT, 3), LSNN_OK);
     if (hetero) {
         for (int j = 0; j < net.n; j++) {
-            net.tau_m[j] = (lsnn_real)(16 + 2 * (j % 5));
-            net.tau_a[j] = (lsnn_real)(400 + 100 * (j % 3));
+            *lsnn_net_param(&net, j, "tau_m") = (lsnn_real)(16 + 2 * (j % 5));
+            *lsnn_net_param(&net, j, "tau_a") = (lsnn_real)(400 + 100 * (j % 3));
         }
         lsnn_net_update_constants(&net);
     }
     for (int p = 0; p < net.n_pop; p++) {
         const lsnn_population *po = &net.pop[p];
-        check_eq(net.k.run_end[po->off] >= po->off + po->count, !hetero);
+        check_eq(((const lsnn_alif_consts *)po->consts)->run_end[0] >= po->count, !hetero);
     }
     for (int p = 0; p < net.n_proj; p++)
         check_eq(net.proj[p].mask != NULL, conn < 1);

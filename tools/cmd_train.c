@@ -113,7 +113,15 @@ static int train_on_start(void *ctx, const lsnn_run *run)
         printf("network: %s with %d units, %zu parameters; batch %d, %d thread%s\n", cfg->model,
                cfg->network.n_hidden, lsnn_trainer_count_params(tr, 0), cfg->batch_size,
                omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
-    else
+    else if (cfg->network.populations[0]) {
+        printf("network: %d neurons in %d populations (", tr->net.n, tr->net.n_pop);
+        for (int p = 0; p < tr->net.n_pop; p++)
+            printf("%s%s %d %s", p ? ", " : "", tr->net.pop[p].name, tr->net.pop[p].count,
+                   tr->net.pop[p].model->name);
+        printf("), %zu parameters (%zu active); batch %d, %d thread%s\n",
+               lsnn_trainer_count_params(tr, 0), lsnn_trainer_count_params(tr, 1),
+               cfg->batch_size, omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
+    } else
         printf("network: %d regular + %d adaptive neurons%s, %zu parameters (%zu active: "
                "no self-connections, masks applied); "
                "batch %d, %d thread%s\n",

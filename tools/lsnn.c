@@ -68,6 +68,8 @@ int main(int argc, char **argv)
         return lsnn_cmd_data(argc - 2, argv + 2);
     if (strcmp(cmd, "inspect") == 0)
         return lsnn_cmd_inspect(argc - 2, argv + 2);
+    if (strcmp(cmd, "convert") == 0)
+        return lsnn_cmd_convert(argc - 2, argv + 2);
     if (strcmp(cmd, "plot") == 0)
         return lsnn_cmd_plot(argc - 2, argv + 2);
     if (strcmp(cmd, "demo") == 0)

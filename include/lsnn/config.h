@@ -13,6 +13,7 @@
 #define LSNN_NAME_MAX 32 /* also in lsnn/network.h */
 #endif
 #define LSNN_PATH_MAX 256
+#define LSNN_JSON_MAX 32768 /* network.populations / projections, as compact JSON text */
 
 typedef struct lsnn_optim_config {
     char name[LSNN_NAME_MAX];  /* "adam" | "sgd" */
@@ -58,6 +59,14 @@ typedef struct lsnn_network_config {
     char module[LSNN_PATH_MAX]; /* checkpoint of a trained module embedded frozen ("" = none) */
     char module_input[LSNN_NAME_MAX]; /* parameters of M_in: "network" (this config's LIF
                                        * neurons) | "module" (the module's first neuron) */
+    char readout_gain[LSNN_NAME_MAX]; /* "leaky": zeta += (1 - kappa) z | "none": zeta += z */
+    char mask_order[LSNN_NAME_MAX]; /* "signed" init of a sparse matrix: mask "first" (lsnn) or
+                                     * "last" (seed 000: balance and scale dense, then mask) */
+    char readout_from[LSNN_PATH_MAX]; /* populations the readout reads, '+'-joined ("" = all) */
+    /* Graph networks: lists of populations and projections as compact JSON text ("" = the
+     * recipe of n_regular, n_adaptive, layers, ...). See docs/CONFIG.md, "Graph networks". */
+    char populations[LSNN_JSON_MAX];
+    char projections[LSNN_JSON_MAX];
 } lsnn_network_config;
 
 typedef struct lsnn_deepr_config {

@@ -22,7 +22,15 @@ void lsnn_deepr_params_from_config(const lsnn_deepr_config *cfg, lsnn_deepr_para
 /* From the eprop and loss sections (the rate target is loss.rate_target). */
 lsnn_status lsnn_eprop_opts_from_config(const lsnn_config *cfg, lsnn_eprop_opts *opts);
 
-/* lsnn_net_build / lsnn_net_build_embedded on the mapped "network" section. */
+/* The graph of network.populations and network.projections (an error when populations is
+ * empty: then the recipe of lsnn_net_spec builds the network). The caller frees *out. */
+lsnn_status lsnn_graph_from_config(const lsnn_network_config *cfg, lsnn_graph **out);
+/* Neurons the "network" section builds (recipe or graph; an embedded module not counted), or -1
+ * when the section is invalid. */
+long long lsnn_config_neurons(const lsnn_network_config *cfg);
+
+/* lsnn_net_build / lsnn_net_build_embedded on the mapped "network" section (lsnn_graph_build for
+ * a graph network). */
 lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_in, int n_out,
                           uint64_t seed);
 lsnn_status lsnn_net_init_embedded(lsnn_net *net, const lsnn_network_config *cfg, int n_in,

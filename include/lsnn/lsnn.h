@@ -20,6 +20,7 @@
 #include "lsnn/net_stats.h"
 #include "lsnn/network.h"
 #include "lsnn/neuron.h"
+#include "lsnn/neuron_alif.h"
 #include "lsnn/plot.h"
 #include "lsnn/report.h"
 #include "lsnn/run.h"

@@ -50,9 +50,11 @@
 #define LSNN_NAME_MAX 32 /* also in lsnn/config.h */
 #endif
 
-#define LSNN_MAX_POP 16
-#define LSNN_MAX_PROJ 16
-#define LSNN_MAX_LAYERS 4
+/* Populations and projections of a network are arrays of any length; the plots and DEEP R's
+ * per-tensor statistics show at most this many (lsnn_graph_build refuses more). */
+#define LSNN_MAX_POP 64
+#define LSNN_MAX_PROJ 64
+#define LSNN_MAX_LAYERS 4 /* network.layers of the recipe */
 
 typedef enum lsnn_sign {
     LSNN_SIGN_NONE = 0,  /* unsigned */
@@ -64,6 +66,19 @@ typedef enum lsnn_init_kind {
     LSNN_INIT_GAUSSIAN = 0, /* W ~ w0/sqrt(n_src) N(0,1) */
     LSNN_INIT_SIGNED = 1    /* sign-constrained, balanced, spectral-radius scaled (seed 000 s. 3) */
 } lsnn_init_kind;
+
+/* The gain of the readout filter: zeta(t) = kappa zeta(t-1) + g z(t). */
+typedef enum lsnn_readout_gain {
+    LSNN_GAIN_LEAKY = 0, /* g = 1 - kappa (lsnn's default: zeta is a rate-like average) */
+    LSNN_GAIN_NONE = 1   /* g = 1 (seed 000's readout, y = W^T zeta + b, zeta = kappa zeta + z) */
+} lsnn_readout_gain;
+
+/* Order of the "signed" initialisation of a sparse matrix. */
+typedef enum lsnn_signed_order {
+    LSNN_SIGNED_MASK_FIRST = 0, /* lsnn: draw, balance and scale the masked matrix (default) */
+    LSNN_SIGNED_MASK_LAST = 1   /* seed 000 section 3: balance and scale the dense matrix, then
+                                 * multiply by the mask (weights about sqrt(p) times smaller) */
+} lsnn_signed_order;
 
 typedef enum lsnn_readout_kind {
     LSNN_READOUT_LINEAR = 0, /* trained leaky readout */
@@ -99,6 +114,8 @@ typedef struct lsnn_net_spec {
     int rate_group;            /* LSNN_READOUT_RATE: neurons per output group */
     int module_input_from_module; /* embedded module: M_in takes the module's neuron parameters
                                    * (1) or this spec's LIF parameters (0) */
+    lsnn_readout_gain readout_gain;
+    lsnn_signed_order signed_order;
 } lsnn_net_spec;
 
 typedef struct lsnn_population {
@@ -106,7 +123,10 @@ typedef struct lsnn_population {
     int off, count;            /* neuron range [off, off+count) */
     const lsnn_neuron_model *model;
     lsnn_sign sign;
-    int layer;                 /* 0-based layer of a multi-layer network (seed 004 eq. 3.11) */
+    int layer;                 /* 0-based step-order layer (see lsnn_graph_build) */
+    lsnn_real *par;            /* (model->n_params, count): parameter k of neuron i at
+                                * par[k * count + i]; not trained */
+    void *consts;              /* the model's constants derived from par (lsnn/neuron.h) */
 } lsnn_population;
 
 typedef struct lsnn_projection {
@@ -114,12 +134,15 @@ typedef struct lsnn_projection {
     int src_is_input;          /* 1: source = input channels; 0: source = neurons */
     int src_off, n_src;        /* source range */
     int dst_off, n_dst;        /* target neuron range */
-    int max_delay;             /* 1 = every synapse has delay 1; 0 = a feed-forward projection
-                                * between layers: spikes arrive in the same step (eq. 3.15) */
+    int min_delay, max_delay;  /* delays of the synapses, uniform in min..max; max 0 = a
+                                * feed-forward projection between layers: spikes arrive in the
+                                * same step (eq. 3.15) */
+    int src_layer, dst_layer;  /* layers of the source and target neurons (-1: input) */
     int no_self;               /* diagonal (same neuron index) kept at zero */
     int frozen;                /* 1: excluded from training */
     lsnn_real *w;              /* (n_src, n_dst) source-major, points into params */
-    uint8_t *delay;            /* (n_src, n_dst) delays 1..max_delay, NULL if max_delay == 1 */
+    uint8_t *delay;            /* (n_src, n_dst) delays, NULL when every synapse has delay 1
+                                * (delay 0 for a feed-forward projection) */
     uint8_t *mask;             /* (n_src, n_dst) 1 = synapse exists, NULL = all (minus diagonal) */
     lsnn_sparse sparse;        /* index of the existing synapses (masked projections only) */
     size_t param_off;          /* offset of w in params */
@@ -128,13 +151,14 @@ typedef struct lsnn_projection {
 typedef struct lsnn_net {
     int n_in, n, n_out;
     int n_pop, n_proj;
-    int n_layers;              /* layers of n_regular + n_adaptive neurons each (1) */
+    int n_layers;              /* step-order layers (1 for a one-layer recurrent network) */
     int n_dirs;                /* 2: bidirectional (see lsnn_net_build), else 1 */
-    lsnn_population pop[LSNN_MAX_POP];
-    lsnn_projection proj[LSNN_MAX_PROJ];
+    lsnn_population *pop;      /* (n_pop), in simulation order */
+    lsnn_projection *proj;     /* (n_proj) */
     int max_delay;             /* over all projections */
     lsnn_real gamma;           /* pseudo-derivative dampening */
     lsnn_real kappa;           /* readout decay exp(-dt/readout_tau) */
+    lsnn_real readout_gain;    /* g of zeta(t) = kappa zeta(t-1) + g z(t): 1 - kappa or 1 */
     int smooth;                /* gradient-check mode: smooth spike function (never in training) */
     int train_noise;           /* noise std receives gradients */
     int readout_frozen;        /* W_out and b_out receive no gradients */
@@ -143,10 +167,14 @@ typedef struct lsnn_net {
                                 * W_out fixed at 1000 / (dt G) on them, b_out = 0, kappa = 0, frozen */
     int sparse_mode;           /* lsnn_sparse_mode: dense or sparse kernels (default automatic) */
 
-    /* Per-neuron parameters (not trained) and the constants derived from them. */
-    lsnn_real *tau_m, *tau_a;  /* (n) ms */
+    /* What the models derive from the populations' parameters (lsnn_net_update_constants). */
     double dt;
-    lsnn_alif_consts k;        /* alpha, rho, beta, b0, g_in, g_a, plain, refractory: (n) each */
+    int input_plain;           /* lsnn_neuron_opts.plain_input */
+    int reset_grad;            /* lsnn_neuron_opts.reset_grad (1; tests may set 0 and call
+                                * lsnn_net_update_constants) */
+    lsnn_real *g_in;           /* (n) input gain dv/dI of each neuron */
+    uint8_t *adaptive;         /* (n) 1 where the neuron's second state variable carries
+                                * eligibility (an ALIF neuron with beta != 0, ...) */
 
     /* Trainable parameters: one allocation. */
     lsnn_real *params;
@@ -159,11 +187,100 @@ typedef struct lsnn_net {
     int8_t *sign;              /* (n) sign of each neuron's outgoing weights: 1, -1, 0 = unsigned */
     int8_t *input_sign;        /* (n_in) the same for input channels; NULL = unsigned inputs */
     uint8_t *w_out_mask;       /* (n, n_out) 1 = readout synapse exists; NULL = all exist */
+    int8_t *readout_dir;       /* (n) -1: the readout does not read the neuron; d >= 0: it drives
+                                * the outputs of direction d */
 
     void *mem;                 /* owner of every array above */
 } lsnn_net;
 
-/* Builds the standard LSNN of seed 000 from spec: populations R (n_regular LIF) and A
+/* ---- Networks as graphs ------------------------------------------------------------------
+ *
+ * A graph is populations (in simulation order) and projections between them, built into an
+ * lsnn_net by lsnn_graph_build. Every random draw of a population or projection comes from a
+ * stream derived from the seed and its name, so adding a population changes nothing of the
+ * others. Timing: an input channel's delay d >= 1 integrates the value presented at t into
+ * V(t + d - 1) (delay 1 = the same step; 0 is not allowed for inputs); a recurrent synapse's
+ * delay d >= 1 integrates a spike of t into V(t + d) (the minimum is one step); delay 0 (min =
+ * max = 0) makes a feed-forward projection whose spikes arrive in the same step: its targets
+ * must come after its sources in the population order, and a population that receives one
+ * starts a new layer. */
+
+/* A per-neuron parameter value: one constant, uniform draws in [a, b), or one value per neuron. */
+typedef enum lsnn_value_kind {
+    LSNN_VALUE_CONST = 0,
+    LSNN_VALUE_UNIFORM = 1,
+    LSNN_VALUE_LIST = 2
+} lsnn_value_kind;
+typedef struct lsnn_value {
+    lsnn_value_kind kind;
+    double a, b;               /* CONST: a; UNIFORM: a <= x < b */
+    const double *list;        /* LIST: n_list values (n_list = the population's count) */
+    int n_list;
+} lsnn_value;
+
+typedef struct lsnn_population_spec {
+    const char *name;          /* unique among populations and projections */
+    const lsnn_neuron_model *model; /* NULL: "alif" */
+    int count;
+    lsnn_sign sign;
+    /* Parameters by name; the model's default where a parameter is not named. */
+    int n_values;
+    const char *const *value_names;
+    const lsnn_value *values;
+    double noise_std;          /* initial current-noise std of every neuron */
+    double exc_fraction;       /* init "signed", sign none: the population is split into
+                                * excitatory "<name>_E" and inhibitory "<name>_I" neurons, one
+                                * Bernoulli(exc_fraction) draw per neuron */
+} lsnn_population_spec;
+
+typedef struct lsnn_projection_spec {
+    const char *name;          /* unique; the tensor name of its weights */
+    /* Source: "input" (channels [in_off, in_off + in_count); in_count 0 = all from in_off) or
+     * populations joined by '+' ("R+A"), consecutive in the population order. */
+    const char *from;
+    int in_off, in_count;
+    const char *to;            /* target populations, joined by '+', consecutive */
+    int min_delay, max_delay;  /* see above */
+    int no_self;               /* no synapse from a neuron to itself */
+    int frozen;                /* not trained */
+    double connectivity;       /* connection probability, exactly round(p * possible) synapses
+                                * (0 = 1 = dense) */
+    double w0;                 /* initialisation scale */
+} lsnn_projection_spec;
+
+/* What applies to the whole network. */
+typedef struct lsnn_graph_opts {
+    double dt, gamma;
+    int input_plain;
+    double readout_tau;        /* ms; kappa = exp(-dt / readout_tau), 0 for readout_tau <= 0 */
+    lsnn_readout_gain readout_gain;
+    int train_noise;
+    lsnn_init_kind init;
+    lsnn_signed_order signed_order;
+    double input_exc_fraction; /* "signed": round(f * n_in) excitatory input channels */
+    double w0_out;
+    double readout_connectivity; /* of W_out (0 = 1 = dense) */
+    double global_connectivity;  /* > 0: one level across every projection and W_out together,
+                                  * instead of their own */
+    const char *readout_from;  /* populations the readout reads, joined by '+'; NULL/"": all */
+    lsnn_readout_kind readout;
+    int rate_group;
+} lsnn_graph_opts;
+
+typedef struct lsnn_graph lsnn_graph;
+lsnn_graph *lsnn_graph_new(const lsnn_graph_opts *opts);
+void lsnn_graph_free(lsnn_graph *g);
+/* Add a population / projection (checked: names, model parameters and their ranges, endpoints,
+ * delays). The specs are copied. */
+lsnn_status lsnn_graph_add_population(lsnn_graph *g, const lsnn_population_spec *p);
+lsnn_status lsnn_graph_add_projection(lsnn_graph *g, const lsnn_projection_spec *p);
+/* Builds the network for n_in input channels and n_out outputs; all randomness from `seed`. */
+lsnn_status lsnn_graph_build(const lsnn_graph *g, lsnn_net *net, int n_in, int n_out,
+                             uint64_t seed);
+/* Neurons of the graph (sum of the population counts). */
+long long lsnn_graph_neurons(const lsnn_graph *g);
+
+/* The recipe: builds the standard LSNN of seed 000 from spec (a graph made by the recipe): populations R (n_regular LIF) and A
  * (n_adaptive ALIF), input and recurrent projections (no self-connections), delays uniform in
  * 1..max_delay, zero biases. All randomness from rng streams derived from `seed`.
  *
@@ -216,10 +333,16 @@ void lsnn_net_free(lsnn_net *net);
  * directions of a bidirectional network. */
 int lsnn_net_readout_possible(const lsnn_net *net, int j, int k);
 
-/* Recomputes what is derived from the parameters and the structure: the per-neuron constants
- * (alpha, rho, ...) after tau_m/tau_a changed, and the sparse index after the masks changed
+/* Recomputes what is derived from the parameters and the structure: the models' constants after
+ * a population's parameters changed, and the sparse index after the masks changed
  * (lsnn_checkpoint_load calls it after reading them). */
 void lsnn_net_update_constants(lsnn_net *net);
+
+/* Population of neuron j (index into net->pop), or -1. */
+int lsnn_net_pop_of(const lsnn_net *net, int j);
+/* The value of model parameter `name` of neuron j, in its population's par: NULL when its model
+ * has no such parameter. Call lsnn_net_update_constants after changing values. */
+lsnn_real *lsnn_net_param(const lsnn_net *net, int j, const char *name);
 
 /* Number of parameters: whole tensors (active_only = 0, as Table S1 counts "full") or existing
  * synapses only (masked synapses of W_in, W_rec, W_out and the W_rec diagonal not counted). */

@@ -305,15 +305,6 @@ static void lsnn__ff_backward(const lsnn_projection *pr, const lsnn_sim *sim, ls
     }
 }
 
-/* Layer of neuron j. */
-static int lsnn__layer_of(const lsnn_net *net, int j)
-{
-    for (int p = 0; p < net->n_pop; p++)
-        if (j >= net->pop[p].off && j < net->pop[p].off + net->pop[p].count)
-            return net->pop[p].layer;
-    return 0;
-}
-
 /* Input projection pr: weight gradients dW_ij += x_i(t) gI_j(t + d - 1). */
 static void lsnn__in_backward(const lsnn_projection *pr, const lsnn_sim *sim, lsnn__chunk *c,
                               const lsnn_batch *batch, int g0, int bc, int t)
@@ -452,7 +443,7 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
 {
     const int n = net->n, n_out = net->n_out, R = sim->R, T = sim->T;
     const size_t CHn = (size_t)sim->CH * n;
-    const lsnn_real kappa = net->kappa, omk = 1 - net->kappa;
+    const lsnn_real kappa = net->kappa, omk = net->readout_gain;
     const int has_noise = lsnn__net_has_noise(net);
 #if LSNN_X86_DISPATCH
     const int avx2 = lsnn__have_avx2();
@@ -474,10 +465,6 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
     lsnn_real *dnoise = c->grad + (net->noise_std - net->params);
 
     memset(c->grad, 0, sizeof(lsnn_real) * net->n_params);
-    /* Layer of each feed-forward projection's targets (-1: not feed-forward), once per pass. */
-    int ff_layer[LSNN_MAX_PROJ];
-    for (int p = 0; p < net->n_proj; p++)
-        ff_layer[p] = net->proj[p].max_delay == 0 ? lsnn__layer_of(net, net->proj[p].dst_off) : -1;
     memset(c->gv, 0, sizeof(lsnn_real) * CHn);
     memset(c->gb, 0, sizeof(lsnn_real) * CHn);
     memset(c->gI, 0, sizeof(lsnn_real) * CHn * R);
@@ -498,13 +485,12 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
             size_t o = (size_t)(t - t0) * CHn;
             if (replay) {
                 for (int s = 0; s < bc; s++) {
-                    const size_t so = (size_t)s * n;
-                    lsnn_neuron_state st = {c->v + so, c->b + so, c->z + so, c->hard + so,
-                                            c->ref + so};
                     for (int p = 0; p < net->n_pop; p++) {
                         const lsnn_population *po = &net->pop[p];
-                        po->model->replay(&net->k, po->off, po->off + po->count, &st,
-                                          rec_v + o + so);
+                        const size_t so = (size_t)s * n + po->off;
+                        lsnn_neuron_state st = {c->v + so, c->b + so, c->z + so, c->hard + so,
+                                                c->ref + so};
+                        po->model->replay(po->consts, 0, po->count, &st, rec_v + o + so);
                     }
                 }
             } else {
@@ -557,22 +543,22 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
             for (int L = net->n_layers - 1; L >= 0; L--) {
                 for (int p = 0; p < net->n_proj && L + 1 < net->n_layers; p++) {
                     const lsnn_projection *pr = &net->proj[p];
-                    if (ff_layer[p] == L + 1)
+                    if (pr->max_delay == 0 && pr->dst_layer == L + 1)
                         lsnn__ff_backward(pr, sim, c, bc, t, rz);
                 }
                 for (int s = 0; s < bc; s++) {
                     const size_t so = (size_t)s * n;
-                    lsnn_neuron_adjoint adj = {c->gv + so, c->gb + so};
                     for (int p = 0; p < net->n_pop; p++) {
                         const lsnn_population *po = &net->pop[p];
                         if (po->layer != L)
                             continue;
-                        po->model->backward_step(&net->k, po->off, po->off + po->count,
-                                                 rec_v + o + so, c->rec_b + o + so, rz + so,
-                                                 c->rec_ref + o + so, c->gz + so, &adj,
-                                                 net->gamma);
+                        const size_t sp = so + po->off;
+                        lsnn_neuron_adjoint adj = {c->gv + sp, c->gb + sp};
+                        po->model->backward_step(po->consts, 0, po->count, rec_v + o + sp,
+                                                 c->rec_b + o + sp, rz + sp, c->rec_ref + o + sp,
+                                                 c->gz + sp, &adj, net->gamma);
                         lsnn_real *restrict gi = gIt + so;
-                        const lsnn_real *restrict gv = c->gv + so, *restrict gin = net->k.g_in;
+                        const lsnn_real *restrict gv = c->gv + so, *restrict gin = net->g_in;
                         for (int j = po->off; j < po->off + po->count; j++)
                             gi[j] = gin[j] * gv[j];
                         if (!need_t)

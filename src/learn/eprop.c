@@ -228,7 +228,7 @@ static void ep_readout(lsnn_eprop *ep, const lsnn_net *net, ep_chunk *c, lsnn__c
                        int *pred, int learn)
 {
     const int n = net->n, n_out = net->n_out, T = batch->T;
-    const lsnn_real kappa = net->kappa, omk = 1 - net->kappa;
+    const lsnn_real kappa = net->kappa, omk = net->readout_gain;
     lsnn_real *zeta = c->zeta + (size_t)s * n;
     const lsnn_real *z = sc->z + (size_t)s * n;
     for (int j = 0; j < n; j++)
@@ -361,12 +361,16 @@ static void ep_chunk_steps(lsnn_eprop *ep, const lsnn_net *net, int ci, const ls
             const size_t so = (size_t)s * n;
             lsnn_neuron_state st = {sc->v + so, sc->b + so, sc->z + so, sc->hard + so,
                                     sc->ref + so};
-            lsnn_eligibility_coeffs out = {cur->jvv + so, cur->jva + so, cur->jav + so,
-                                           cur->jaa + so, cur->ev + so,  cur->ea + so};
-            /* The models write entries [lo, hi) of arrays indexed like the state. */
+            /* The models write entries [0, count) of arrays indexed like the state, from each
+             * population's first neuron. */
             for (int p = 0; p < net->n_pop; p++) {
                 const lsnn_population *po = &net->pop[p];
-                po->model->eligibility(&net->k, po->off, po->off + po->count, &st, net->gamma,
+                const size_t sp = so + po->off;
+                const lsnn_neuron_state ps = {sc->v + sp, sc->b + sp, sc->z + sp, sc->hard + sp,
+                                              sc->ref + sp};
+                lsnn_eligibility_coeffs out = {cur->jvv + sp, cur->jva + sp, cur->jav + sp,
+                                               cur->jaa + sp, cur->ev + sp,  cur->ea + sp};
+                po->model->eligibility(po->consts, 0, po->count, &ps, net->gamma,
                                        ep->opts.reset_grad, &out);
             }
             ep_readout(ep, net, c, sc, batch, s, g0 + s, t, norm, y, pred, learn);
@@ -394,7 +398,7 @@ static void ep_chunk_steps(lsnn_eprop *ep, const lsnn_net *net, int ci, const ls
                     const size_t slot = (size_t)(pr->src_is_input ? ep->n_in : n) * CHP;
                     for (int i = 0; i < ns; i++)
                         ep_source_sparse(pr, i, t, R, CHP, ring, slot, pr->src_off + i, c->tc,
-                                         net->k.g_in, c->mg, c->ma, c->mk, c->ev[p], c->ea[p],
+                                         net->g_in, c->mg, c->ma, c->mk, c->ev[p], c->ea[p],
                                          c->eb[p], c->acc[p], G + (size_t)i * nd, kappa, cv, ca,
                                          do_g, do_acc, ep->inert);
                     continue;
@@ -435,7 +439,7 @@ static void ep_chunk_steps(lsnn_eprop *ep, const lsnn_net *net, int ci, const ls
                         for (int r = 0; r < ep->nrun[p]; r++) {
                             const int lo = ep->run_lo[p][r], o = jo + lo;
                             const size_t ro = ((size_t)s * ns + i) * nd + lo;
-                            ep_row(ep->run_lo[p][r + 1] - lo, c->pre + lo, net->k.g_in + o,
+                            ep_row(ep->run_lo[p][r + 1] - lo, c->pre + lo, net->g_in + o,
                                    prev->jvv + so + o, prev->jva + so + o, prev->jav + so + o,
                                    prev->jaa + so + o, cur->ev + so + o, cur->ea + so + o,
                                    c->ev[p] + ro, c->ea[p] + ro, c->eb[p] + ro, c->acc[p] + ro,
@@ -457,7 +461,7 @@ static void ep_chunk_steps(lsnn_eprop *ep, const lsnn_net *net, int ci, const ls
                                                                       (uint64_t)(g0 + s),
                                                                       (uint64_t)t, (uint64_t)j)
                                         : 0;
-                    ep_row(n, c->pre, net->k.g_in, prev->jvv + so, prev->jva + so,
+                    ep_row(n, c->pre, net->g_in, prev->jvv + so, prev->jva + so,
                            prev->jav + so, prev->jaa + so, cur->ev + so, cur->ea + so, c->nv + so,
                            c->na + so, c->nb + so, c->nacc + so, G, c->L + so, kappa, c->mode[s],
                            cv, ca, 0);
@@ -518,14 +522,8 @@ lsnn_status lsnn_eprop_begin(lsnn_eprop *ep, const lsnn_net *net, const lsnn_bat
                     (pr->sparse.use || net->sparse_mode != LSNN_SPARSE_OFF);
         ep->any_sp |= ep->sp[p];
     }
-    const lsnn_neuron_model *alif = lsnn_neuron_model_find("alif"),
-                            *stdp = lsnn_neuron_model_find("stdp_alif");
-    for (int q = 0; q < net->n_pop; q++) {
-        const lsnn_population *po = &net->pop[q];
-        const int family = po->model == alif || po->model == stdp;
-        for (int j = po->off; j < po->off + po->count; j++)
-            ep->inert[j] = family && net->k.beta[j] == 0;
-    }
+    for (int j = 0; j < net->n; j++)
+        ep->inert[j] = !net->adaptive[j];
     for (int p = 0; p < net->n_proj; p++) {
         const lsnn_projection *pr = &net->proj[p];
         int nr = 0;

@@ -14,11 +14,24 @@ lsnn_status lsnn_eprop_synapse_demo(const char *neuron, int clip, lsnn_synapse_d
                                         "izhikevich)", neuron);
     const int izh = strcmp(neuron, "izhikevich") == 0;
     memset(out, 0, sizeof *out);
-    /* One neuron: constant arrays of length 1. */
-    lsnn_real alpha = (lsnn_real)exp(-1.0 / 20), rho = (lsnn_real)exp(-1.0 / 200), beta = 0.1,
-              b0 = 1, g_in = 1, g_a = 1, plain = 1, refr = 5;
-    int16_t refractory = 5;
-    lsnn_alif_consts k = {&alpha, &rho, &beta, &b0, &g_in, &g_a, &plain, &refractory, &refr, 1, NULL};
+    /* One neuron with these parameters (those its model has), plain input scaling. */
+    const char *const names[] = {"tau_m", "tau_a", "beta", "b0", "refractory"};
+    const double values[] = {20, 200, 0.1, 1, 5};
+    const char *use_n[5];
+    double use_v[5];
+    int nu = 0;
+    for (int i = 0; i < 5; i++)
+        if (lsnn_neuron_param_index(m, names[i]) >= 0) {
+            use_n[nu] = names[i];
+            use_v[nu++] = values[i];
+        }
+    const lsnn_neuron_opts opts = {1.0, 1, 1};
+    lsnn_neuron_block blk;
+    lsnn_status bst = lsnn_neuron_block_init(&blk, m, 1, &opts, use_n, use_v, nu);
+    if (bst)
+        return bst;
+    const void *k = blk.k;
+    const double g_in = blk.g_in[0];
     const lsnn_real gamma = (lsnn_real)0.3;
     const double weight = izh ? 2 : 0.05, teacher = izh ? 200 : 1.2;
     /* the ramp: 10 steps of this current before each post-synaptic spike (V -> about 0.6) */
@@ -42,10 +55,10 @@ lsnn_status lsnn_eprop_synapse_demo(const char *neuron, int clip, lsnn_synapse_d
         /* The pre-synaptic spike of step t is in the current of step t (an input channel with
          * delay 1). */
         lsnn_real cur = (lsnn_real)(weight * pre + ramp * up + teacher * kick);
-        m->step(&k, 0, 1, &st, &cur, gamma, 0);
+        m->step(k, 0, 1, &st, &cur, gamma, 0);
         lsnn_real *cp = c[(t + 1) % 2], *cc = c[t % 2];
         lsnn_eligibility_coeffs co = {&cc[0], &cc[1], &cc[2], &cc[3], &cc[4], &cc[5]};
-        m->eligibility(&k, 0, 1, &st, gamma, 0, &co);
+        m->eligibility(k, 0, 1, &st, gamma, 0, &co);
         /* eps(t) = J(t-1) eps(t-1) + (g_in pre(t), 0), clipped; e(t) = dz/dh(t) . eps(t) */
         double nv = cp[0] * ev + cp[1] * ea + g_in * pre;
         double na = cp[2] * ev + cp[3] * ea;
@@ -62,5 +75,6 @@ lsnn_status lsnn_eprop_synapse_demo(const char *neuron, int clip, lsnn_synapse_d
         out->e[t] = e;
         out->dw[t] = dw;
     }
+    lsnn_neuron_block_free(&blk);
     return LSNN_OK;
 }

@@ -1,105 +1,45 @@
-/* Network construction: populations, projections, parameters (see lsnn/network.h). */
+/* Networks: the recipe that expands a lsnn_net_spec into a graph (net/graph.c), and what is
+ * asked of a built network (see lsnn/network.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/arena.h"
-#include "lsnn/linalg.h"
-#include "lsnn/network.h"
+#include "net/graph_internal.h"
 
-/* What the arena holds beyond the per-neuron arrays and parameters. */
-typedef struct lsnn__net_shape {
-    int masks;        /* masks for every projection and the readout */
-    int input_signs;  /* input_sign (n_in) */
-} lsnn__net_shape;
-
-static void lsnn__layout(lsnn_net *net, lsnn__arena *a, const lsnn__net_shape *sh)
+int lsnn_net_readout_possible(const lsnn_net *net, int j, int k)
 {
-    int n = net->n;
-    net->tau_m = lsnn__take(a, sizeof(lsnn_real) * n);
-    net->tau_a = lsnn__take(a, sizeof(lsnn_real) * n);
-    net->k.alpha = lsnn__take(a, sizeof(lsnn_real) * n);
-    net->k.rho = lsnn__take(a, sizeof(lsnn_real) * n);
-    net->k.beta = lsnn__take(a, sizeof(lsnn_real) * n);
-    net->k.b0 = lsnn__take(a, sizeof(lsnn_real) * n);
-    net->k.g_in = lsnn__take(a, sizeof(lsnn_real) * n);
-    net->k.g_a = lsnn__take(a, sizeof(lsnn_real) * n);
-    net->k.plain = lsnn__take(a, sizeof(lsnn_real) * n);
-    net->k.refractory = lsnn__take(a, sizeof(int16_t) * n);
-    net->k.refr = lsnn__take(a, sizeof(lsnn_real) * n);
-    net->k.run_end = lsnn__take(a, sizeof(int32_t) * n);
-    net->params = lsnn__take(a, sizeof(lsnn_real) * net->n_params);
-    for (int p = 0; p < net->n_proj; p++) {
-        lsnn_projection *pr = &net->proj[p];
-        size_t sz = (size_t)pr->n_src * pr->n_dst;
-        pr->delay = pr->max_delay > 1 ? lsnn__take(a, sz) : NULL;
-        pr->mask = sh->masks ? lsnn__take(a, sz) : NULL;
-        /* The sparse index (lsnn/sparse.h) at its largest: every position a synapse. */
-        const int indexed = sh->masks && sz <= INT32_MAX;
-        pr->sparse.row = indexed ? lsnn__take(a, sizeof(int32_t) * ((size_t)pr->n_src + 1)) : NULL;
-        pr->sparse.col = indexed ? lsnn__take(a, sizeof(int32_t) * sz) : NULL;
-    }
-    net->w_out_mask = sh->masks ? lsnn__take(a, (size_t)n * net->n_out) : NULL;
-    net->sign = lsnn__take(a, (size_t)n);
-    net->input_sign = sh->input_signs ? lsnn__take(a, (size_t)net->n_in) : NULL;
-}
-
-static void lsnn__point_params(lsnn_net *net)
-{
-    for (int p = 0; p < net->n_proj; p++)
-        net->proj[p].w = net->params + net->proj[p].param_off;
-    size_t off = 0;
-    for (int p = 0; p < net->n_proj; p++)
-        off += (size_t)net->proj[p].n_src * net->proj[p].n_dst;
-    net->w_out = net->params + off;
-    off += (size_t)net->n * net->n_out;
-    net->b_out = net->params + off;
-    off += net->n_out;
-    net->noise_std = net->params + off;
+    const int d = net->readout_dir[j];
+    return d >= 0 && (net->n_dirs < 2 || d == k / (net->n_out / net->n_dirs));
 }
 
 void lsnn_net_update_constants(lsnn_net *net)
 {
     lsnn_sparse_rebuild(net);
-    net->k.reset_grad = 1;
-    for (int j = 0; j < net->n; j++) {
-        net->k.alpha[j] = (lsnn_real)exp(-net->dt / net->tau_m[j]);
-        net->k.rho[j] = (lsnn_real)exp(-net->dt / net->tau_a[j]);
-        net->k.refr[j] = net->k.refractory[j];
-        if (net->k.plain[j]) {
-            net->k.g_in[j] = 1;
-            net->k.g_a[j] = 1;
-        } else {
-            net->k.g_in[j] = 1 - net->k.alpha[j];
-            net->k.g_a[j] = 1 - net->k.rho[j];
-        }
-    }
-    /* Runs of neurons with identical constants (populations, unless a checkpoint says else). */
-    const lsnn_alif_consts *k = &net->k;
-    for (int j = net->n - 1; j >= 0; j--) {
-        int same = j + 1 < net->n && k->alpha[j] == k->alpha[j + 1] &&
-                   k->rho[j] == k->rho[j + 1] && k->beta[j] == k->beta[j + 1] &&
-                   k->b0[j] == k->b0[j + 1] && k->g_in[j] == k->g_in[j + 1] &&
-                   k->g_a[j] == k->g_a[j + 1] && k->plain[j] == k->plain[j + 1] &&
-                   k->refr[j] == k->refr[j + 1];
-        net->k.run_end[j] = same ? net->k.run_end[j + 1] : j + 1;
+    const lsnn_neuron_opts o = {net->dt, net->input_plain, net->reset_grad};
+    for (int p = 0; p < net->n_pop; p++) {
+        lsnn_population *P = &net->pop[p];
+        P->model->derive(P->consts, P->count, P->par, &o, net->g_in + P->off,
+                         net->adaptive + P->off);
     }
 }
 
-static void lsnn__add_proj(lsnn_net *net, const char *name, int src_is_input, int src_off,
-                           int n_src, int dst_off, int n_dst, int max_delay, int no_self)
+int lsnn_net_pop_of(const lsnn_net *net, int j)
 {
-    lsnn_projection *pr = &net->proj[net->n_proj++];
-    memset(pr, 0, sizeof *pr);
-    snprintf(pr->name, sizeof pr->name, "%s", name);
-    pr->src_is_input = src_is_input;
-    pr->src_off = src_off;
-    pr->n_src = n_src;
-    pr->dst_off = dst_off;
-    pr->n_dst = n_dst;
-    pr->max_delay = max_delay;
-    pr->no_self = no_self;
+    for (int p = 0; p < net->n_pop; p++)
+        if (j >= net->pop[p].off && j < net->pop[p].off + net->pop[p].count)
+            return p;
+    return -1;
+}
+
+lsnn_real *lsnn_net_param(const lsnn_net *net, int j, const char *name)
+{
+    const int p = lsnn_net_pop_of(net, j);
+    if (p < 0)
+        return NULL;
+    const lsnn_population *P = &net->pop[p];
+    const int k = lsnn_neuron_param_index(P->model, name);
+    return k < 0 ? NULL : &P->par[(size_t)k * P->count + (j - P->off)];
 }
 
 /* Sign of source i of projection pr (Dale's law): the input channel's or the neuron's. */
@@ -110,397 +50,191 @@ static lsnn_sign lsnn__src_sign(const lsnn_net *net, const lsnn_projection *pr, 
     return (lsnn_sign)net->sign[pr->src_off + i];
 }
 
-/* Adds population `name` [off, off+count) with sign s. */
-static void lsnn__add_pop(lsnn_net *net, const char *name, int off, int count,
-                          const lsnn_neuron_model *model, lsnn_sign s)
-{
-    lsnn_population *P = &net->pop[net->n_pop++];
-    P->layer = net->n_layers - 1;
-    snprintf(P->name, sizeof P->name, "%s", name);
-    P->off = off;
-    P->count = count;
-    P->model = model;
-    P->sign = s;
-}
+/* ---- The recipe --------------------------------------------------------------------------- */
 
-/* Population `base` of `count` neurons from `off`: one population of the configured sign, or,
- * with init "signed" and sign "none", an excitatory and an inhibitory sub-population whose sizes
- * come from one Bernoulli(exc_fraction) draw per neuron (neurons of a population are
- * exchangeable, so grouping the excitatory ones first changes nothing but their order).
- * Empty sub-populations are left out. */
-static void lsnn__add_pops(lsnn_net *net, const char *base, int off, int count, lsnn_sign s,
-                           int signed_init, double exc_fraction, uint64_t seed, uint64_t stream,
-                           const lsnn_neuron_model *model)
+/* Parameter values of a recipe population: those of the five ALIF-family names its model has. */
+typedef struct recipe_values {
+    const char *names[8];
+    lsnn_value values[8];
+    int n;
+} recipe_values;
+
+static void lsnn__rv(recipe_values *rv, const lsnn_neuron_model *m, const char *name, double x)
 {
-    if (!signed_init || s != LSNN_SIGN_NONE) {
-        lsnn__add_pop(net, base, off, count, model, s);
+    if (lsnn_neuron_param_index(m, name) < 0)
         return;
-    }
-    lsnn_rng rng;
-    lsnn_rng_derive(&rng, seed, 0x5167, stream, 0);
-    int n_exc = 0;
-    for (int k = 0; k < count; k++)
-        n_exc += lsnn_rng_uniform(&rng) < exc_fraction;
-    char name[LSNN_NAME_MAX];
-    if (n_exc > 0) {
-        snprintf(name, sizeof name, "%s_E", base);
-        lsnn__add_pop(net, name, off, n_exc, model, LSNN_SIGN_EXC);
-    }
-    if (count - n_exc > 0) {
-        snprintf(name, sizeof name, "%s_I", base);
-        lsnn__add_pop(net, name, off + n_exc, count - n_exc, model, LSNN_SIGN_INH);
-    }
+    rv->names[rv->n] = name;
+    rv->values[rv->n++] = (lsnn_value){LSNN_VALUE_CONST, x, 0, NULL, 0};
 }
 
-/* Selection sampling (Knuth, TAOCP 3.4.2, algorithm S): marks exactly k of the n positions for
- * which allowed(i) holds, every k-subset equally likely, in one pass. The caller visits the
- * positions in a fixed order; this is the per-position decision. */
-typedef struct lsnn__select {
-    lsnn_rng rng;
-    uint64_t left_pos, left_pick; /* possible positions not yet visited, picks still to make */
-} lsnn__select;
-
-static int lsnn__select_next(lsnn__select *sel)
+static lsnn_status lsnn__recipe_pop(lsnn_graph *g, const lsnn_net_spec *cfg, const char *name,
+                                    int count, lsnn_sign sign, int adaptive, uint64_t stream,
+                                    const lsnn_neuron_model *m)
 {
-    int pick = (double)sel->left_pos * lsnn_rng_uniform(&sel->rng) < (double)sel->left_pick;
-    sel->left_pos--;
-    sel->left_pick -= (uint64_t)pick;
-    return pick;
-}
-
-static int lsnn__is_self(const lsnn_projection *pr, int i, int j)
-{
-    return pr->no_self && !pr->src_is_input && pr->src_off + i == pr->dst_off + j;
-}
-
-int lsnn_net_readout_possible(const lsnn_net *net, int j, int k)
-{
-    return net->n_dirs < 2 || j / (net->n / net->n_dirs) == k / (net->n_out / net->n_dirs);
-}
-
-/* Possible synapses of projection p (p == n_proj: the readout). */
-static uint64_t lsnn__possible(const lsnn_net *net, int p)
-{
-    if (p == net->n_proj)
-        return (uint64_t)net->n * net->n_out / (uint64_t)net->n_dirs;
-    const lsnn_projection *pr = &net->proj[p];
-    uint64_t all = (uint64_t)pr->n_src * pr->n_dst;
-    if (pr->no_self && !pr->src_is_input)
-        for (int i = 0; i < pr->n_src; i++) {
-            int j = pr->src_off + i - pr->dst_off;
-            all -= j >= 0 && j < pr->n_dst;
-        }
-    return all;
-}
-
-/* Fills the masks with exactly round(p * possible) synapses, per matrix or across all of them. */
-static void lsnn__init_masks(lsnn_net *net, double p, int global, uint64_t seed)
-{
-    const int P = net->n_proj;
-    lsnn__select sel;
-    if (global) {
-        uint64_t total = 0;
-        for (int q = 0; q <= P; q++)
-            total += lsnn__possible(net, q);
-        lsnn_rng_derive(&sel.rng, seed, 0x3a5c, 0xff, 0);
-        sel.left_pos = total;
-        sel.left_pick = (uint64_t)llround(p * (double)total);
-    }
-    for (int q = 0; q <= P; q++) {
-        if (!global) {
-            uint64_t poss = lsnn__possible(net, q);
-            lsnn_rng_derive(&sel.rng, seed, 0x3a5c, (uint64_t)q, 0);
-            sel.left_pos = poss;
-            sel.left_pick = (uint64_t)llround(p * (double)poss);
-        }
-        if (q == P) {
-            for (int j = 0; j < net->n; j++)
-                for (int k = 0; k < net->n_out; k++)
-                    net->w_out_mask[(size_t)j * net->n_out + k] =
-                        lsnn_net_readout_possible(net, j, k) ? (uint8_t)lsnn__select_next(&sel)
-                                                             : 0;
-            continue;
-        }
-        lsnn_projection *pr = &net->proj[q];
-        for (int i = 0; i < pr->n_src; i++)
-            for (int j = 0; j < pr->n_dst; j++)
-                pr->mask[(size_t)i * pr->n_dst + j] =
-                    lsnn__is_self(pr, i, j) ? 0 : (uint8_t)lsnn__select_next(&sel);
-    }
-}
-
-/* Adds a constant to the weights of one sign among rows [r0, r1) of column j of a (m, m) so that
- * the column's sum over those rows is zero: to the inhibitory ones when the sum is positive, to
- * the excitatory ones otherwise, so that no weight changes sign. `on` marks the existing
- * synapses, `sg` the row signs. Skipped when only one sign is present. */
-static void lsnn__balance(double *a, const uint8_t *on, const int8_t *sg, int m, int j, int r0,
-                          int r1)
-{
-    double s_e = 0, s_i = 0;
-    int n_e = 0, n_i = 0;
-    for (int i = r0; i < r1; i++) {
-        size_t k = (size_t)i * m + j;
-        if (!on[k])
-            continue;
-        if (sg[i] > 0) {
-            s_e += a[k];
-            n_e++;
-        } else {
-            s_i += a[k];
-            n_i++;
-        }
-    }
-    if (n_e == 0 || n_i == 0)
-        return;
-    double tot = s_e + s_i;
-    double add_e = tot < 0 ? -tot / n_e : 0, add_i = tot > 0 ? -tot / n_i : 0;
-    for (int i = r0; i < r1; i++) {
-        size_t k = (size_t)i * m + j;
-        if (on[k])
-            a[k] += sg[i] > 0 ? add_e : add_i;
-    }
-}
-
-/* The "signed" initialisation of one matrix w (n_src, n_dst), source-major, with source signs
- * src_sign (n_src, each +1 or -1), optional mask and diagonal rule, scaled to spectral radius
- * `scale` (see lsnn_net_init in lsnn/network.h). */
-static lsnn_status lsnn__signed_matrix(lsnn_real *w, int n_src, int n_dst, const int8_t *src_sign,
-                                       const uint8_t *mask, int no_self, double scale,
-                                       lsnn_rng *rng)
-{
-    const int m = n_src > n_dst ? n_src : n_dst;
-    const size_t mm = (size_t)m * m;
-    double *a = malloc(sizeof(double) * mm);
-    uint8_t *on = malloc(mm);
-    int8_t *sg = malloc((size_t)m);
-    if (!a || !on || !sg) {
-        free(a);
-        free(on);
-        free(sg);
-        return lsnn_error(LSNN_ERR_NOMEM, "network: cannot allocate the %d x %d initialisation "
-                                          "matrix", m, m);
-    }
-    /* Density and excitatory fraction of the real block, for the extra rows and columns. */
-    size_t n_on = 0, n_poss = 0;
-    int n_exc = 0;
-    for (int i = 0; i < n_src; i++) {
-        n_exc += src_sign[i] > 0;
-        for (int j = 0; j < n_dst; j++) {
-            if (no_self && i == j)
-                continue;
-            n_poss++;
-            n_on += !mask || mask[(size_t)i * n_dst + j];
-        }
-    }
-    const double density = n_poss ? (double)n_on / (double)n_poss : 0;
-    const double exc = (double)n_exc / n_src;
-    for (int i = 0; i < m; i++)
-        sg[i] = i < n_src ? src_sign[i] : (lsnn_rng_uniform(rng) < exc ? 1 : -1);
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < m; j++) {
-            size_t k = (size_t)i * m + j;
-            int real = i < n_src && j < n_dst;
-            if (no_self && i == j)
-                on[k] = 0;
-            else if (real)
-                on[k] = !mask || mask[(size_t)i * n_dst + j];
-            else
-                on[k] = density >= 1 || lsnn_rng_uniform(rng) < density;
-            a[k] = on[k] ? sg[i] * fabs(lsnn_rng_normal(rng)) : 0;
-        }
-    for (int j = 0; j < m; j++) {
-        if (j < n_dst) {
-            lsnn__balance(a, on, sg, m, j, 0, n_src);
-            lsnn__balance(a, on, sg, m, j, n_src, m);
-        } else {
-            lsnn__balance(a, on, sg, m, j, 0, m);
-        }
-    }
-    double rho = 0;
-    lsnn_status st = lsnn_spectral_radius(a, m, &rho);
-    if (!st) {
-        double f = rho > 0 ? scale / rho : scale;
-        for (int i = 0; i < n_src; i++)
-            for (int j = 0; j < n_dst; j++)
-                w[(size_t)i * n_dst + j] = (lsnn_real)(a[(size_t)i * m + j] * f);
-    }
-    free(a);
-    free(on);
-    free(sg);
+    recipe_values rv = {.n = 0};
+    lsnn__rv(&rv, m, "tau_m", cfg->tau_m);
+    lsnn__rv(&rv, m, "tau_a", cfg->tau_a);
+    lsnn__rv(&rv, m, "beta", adaptive ? cfg->beta : 0);
+    lsnn__rv(&rv, m, "b0", cfg->b0);
+    lsnn__rv(&rv, m, "refractory", cfg->refractory);
+    const lsnn_population_spec ps = {name, m, count, sign, rv.n, rv.names, rv.values,
+                                     cfg->noise_std, cfg->exc_fraction};
+    if (count < 1)
+        return LSNN_OK; /* an empty population of the recipe is left out */
+    lsnn_status st = lsnn_graph_add_population(g, &ps);
+    if (!st)
+        lsnn__graph_pop_stream(g, stream);
     return st;
 }
 
-/* Projects a weight onto the sign constraint: a weight that crossed zero becomes zero. */
-static lsnn_real lsnn__clip_sign(lsnn_real w, lsnn_sign s)
+static lsnn_status lsnn__recipe_proj(lsnn_graph *g, const char *name, const char *from,
+                                     int in_off, int in_count, const char *to, int max_delay,
+                                     int no_self, double connectivity, double w0, uint64_t stream)
 {
-    if (s == LSNN_SIGN_EXC)
-        return w > 0 ? w : 0;
-    if (s == LSNN_SIGN_INH)
-        return w < 0 ? w : 0;
-    return w;
+    /* the module's own projections are frozen */
+    const int frozen = strcmp(name, "w_m_in") == 0 || strcmp(name, "w_m_rec") == 0;
+    const lsnn_projection_spec ps = {name, from, in_off, in_count, to, max_delay ? 1 : 0,
+                                     max_delay, no_self, frozen, connectivity, w0};
+    lsnn_status st = lsnn_graph_add_projection(g, &ps);
+    if (!st)
+        lsnn__graph_proj_stream(g, stream);
+    return st;
 }
 
-/* The populations and projections of spec: per layer R then A (and the second direction), the
- * input, recurrent and feed-forward projections, then an embedded module's M_in and M. */
-static void lsnn__add_graph(lsnn_net *net, const lsnn_net_spec *cfg, int layers, int dirs, int m,
-                            int m_in, int m_mod, int signed_init, uint64_t seed,
-                            const lsnn_neuron_model *alif, const lsnn_net *mod)
+/* Parameter `name` of neuron j of network mod, or `fallback` when its model has none. */
+static double lsnn__mod_value(const lsnn_net *mod, int j, const char *name, double fallback)
 {
-    const int n_in = net->n_in;
-    /* Layer 1 keeps the single-layer names (and random streams) of earlier versions. */
-    for (int r = 0; r < layers; r++) {
-        char rn[16], an[16];
+    for (int p = 0; p < mod->n_pop; p++) {
+        const lsnn_population *P = &mod->pop[p];
+        if (j < P->off || j >= P->off + P->count)
+            continue;
+        int k = lsnn_neuron_param_index(P->model, name);
+        return k < 0 ? fallback : (double)P->par[(size_t)k * P->count + (j - P->off)];
+    }
+    return fallback;
+}
+
+/* The embedded module's populations: M_in (mod->n_in LIF neurons with the parameters of cfg, or
+ * with cfg->module_input_from_module those of mod's first neuron) and M (mod's neurons with their
+ * own parameters, listed per neuron). */
+static lsnn_status lsnn__module_pops(lsnn_graph *g, const lsnn_net_spec *cfg,
+                                     const lsnn_neuron_model *m, const lsnn_net *mod)
+{
+    const int from = cfg->module_input_from_module;
+    recipe_values rv = {.n = 0};
+    lsnn__rv(&rv, m, "tau_m", from ? lsnn__mod_value(mod, 0, "tau_m", cfg->tau_m) : cfg->tau_m);
+    lsnn__rv(&rv, m, "tau_a", cfg->tau_a);
+    lsnn__rv(&rv, m, "beta", 0);
+    lsnn__rv(&rv, m, "b0", from ? lsnn__mod_value(mod, 0, "b0", cfg->b0) : cfg->b0);
+    lsnn__rv(&rv, m, "refractory",
+             from ? lsnn__mod_value(mod, 0, "refractory", cfg->refractory) : cfg->refractory);
+    lsnn_population_spec ps = {"M_in", m, mod->n_in, LSNN_SIGN_NONE, rv.n, rv.names, rv.values,
+                               cfg->noise_std, cfg->exc_fraction};
+    lsnn_status st = lsnn_graph_add_population(g, &ps);
+    if (st)
+        return st;
+    double *lists = malloc(sizeof(double) * (size_t)mod->n * (m->n_params + 1));
+    lsnn_value *vals = malloc(sizeof(lsnn_value) * (size_t)(m->n_params + 1));
+    const char **names = malloc(sizeof(char *) * (size_t)(m->n_params + 1));
+    if (!lists || !vals || !names) {
+        free(lists);
+        free(vals);
+        free(names);
+        return lsnn_error(LSNN_ERR_NOMEM, "network: out of memory");
+    }
+    for (int k = 0; k < m->n_params; k++) {
+        double *l = lists + (size_t)k * mod->n;
+        for (int j = 0; j < mod->n; j++)
+            l[j] = lsnn__mod_value(mod, j, m->params[k].name, m->params[k].def);
+        names[k] = m->params[k].name;
+        vals[k] = (lsnn_value){LSNN_VALUE_LIST, 0, 0, l, mod->n};
+    }
+    ps = (lsnn_population_spec){"M", m, mod->n, LSNN_SIGN_NONE, m->n_params, names, vals, 0,
+                                cfg->exc_fraction};
+    st = lsnn_graph_add_population(g, &ps);
+    free(lists);
+    free(vals);
+    free(names);
+    return st;
+}
+
+/* "R+A" of one layer / direction, leaving out an empty population. */
+static void lsnn__both(char *buf, size_t cap, const lsnn_net_spec *cfg, const char *r,
+                       const char *a)
+{
+    if (cfg->n_regular > 0 && cfg->n_adaptive > 0)
+        snprintf(buf, cap, "%s+%s", r, a);
+    else
+        snprintf(buf, cap, "%s", cfg->n_regular > 0 ? r : a);
+}
+
+/* The graph of spec: per layer R then A (and the second direction), the input, recurrent and
+ * feed-forward projections, then an embedded module's M_in and M. Streams are those of earlier
+ * versions (positions, not names), so that recipe networks are what they were. */
+static lsnn_status lsnn__recipe(lsnn_graph *g, const lsnn_net_spec *cfg, int layers, int dirs,
+                                int n_in, const lsnn_neuron_model *m, const lsnn_net *mod)
+{
+    lsnn_status st = LSNN_OK;
+    char rn[16], an[16], both[40], prev[40];
+    uint64_t q = 0; /* projection index = its stream */
+    for (int r = 0; r < layers && !st; r++) {
         snprintf(rn, sizeof rn, r ? "R%d" : "R", r + 1);
         snprintf(an, sizeof an, r ? "A%d" : "A", r + 1);
-        net->n_layers = r + 1;
-        lsnn__add_pops(net, rn, r * m, cfg->n_regular, cfg->sign_regular, signed_init,
-                       cfg->exc_fraction, seed, 2 * (uint64_t)r + (r ? 16 : 0), alif);
-        lsnn__add_pops(net, an, r * m + cfg->n_regular, cfg->n_adaptive, cfg->sign_adaptive,
-                       signed_init, cfg->exc_fraction, seed, 2 * (uint64_t)r + 1 + (r ? 16 : 0),
-                       alif);
+        st = lsnn__recipe_pop(g, cfg, rn, cfg->n_regular, cfg->sign_regular, 0,
+                              2 * (uint64_t)r + (r ? 16 : 0), m);
+        if (!st)
+            st = lsnn__recipe_pop(g, cfg, an, cfg->n_adaptive, cfg->sign_adaptive, 1,
+                                  2 * (uint64_t)r + 1 + (r ? 16 : 0), m);
     }
-    if (dirs > 1) { /* direction 1: neurons [m, 2m), channels [n_in / 2, n_in) */
-        lsnn__add_pops(net, "R_bw", m, cfg->n_regular, cfg->sign_regular, signed_init,
-                       cfg->exc_fraction, seed, 40, alif);
-        lsnn__add_pops(net, "A_bw", m + cfg->n_regular, cfg->n_adaptive, cfg->sign_adaptive,
-                       signed_init, cfg->exc_fraction, seed, 41, alif);
+    if (dirs > 1 && !st) {
+        st = lsnn__recipe_pop(g, cfg, "R_bw", cfg->n_regular, cfg->sign_regular, 0, 40, m);
+        if (!st)
+            st = lsnn__recipe_pop(g, cfg, "A_bw", cfg->n_adaptive, cfg->sign_adaptive, 1, 41, m);
     }
-    lsnn__add_proj(net, "w_in", 1, 0, n_in / dirs, 0, m, cfg->max_delay, 0);
-    lsnn__add_proj(net, "w_rec", 0, 0, m, 0, m, cfg->max_delay, 1);
+    const double p = cfg->connectivity == 0 ? 1.0 : cfg->connectivity;
+    const double pp = cfg->global_connectivity ? 1.0 : p; /* a global level replaces it */
+    lsnn__both(both, sizeof both, cfg, "R", "A");
+    if (!st)
+        st = lsnn__recipe_proj(g, "w_in", "input", 0, n_in / dirs, both, cfg->max_delay, 0, pp,
+                               cfg->w0, q++);
+    if (!st)
+        st = lsnn__recipe_proj(g, "w_rec", both, 0, 0, both, cfg->max_delay, 1, pp, cfg->w0, q++);
     if (dirs > 1) {
-        lsnn__add_proj(net, "w_in_bw", 1, n_in / 2, n_in / 2, m, m, cfg->max_delay, 0);
-        lsnn__add_proj(net, "w_rec_bw", 0, m, m, m, m, cfg->max_delay, 1);
+        lsnn__both(both, sizeof both, cfg, "R_bw", "A_bw");
+        if (!st)
+            st = lsnn__recipe_proj(g, "w_in_bw", "input", n_in / 2, n_in / 2, both,
+                                   cfg->max_delay, 0, pp, cfg->w0, q++);
+        if (!st)
+            st = lsnn__recipe_proj(g, "w_rec_bw", both, 0, 0, both, cfg->max_delay, 1, pp,
+                                   cfg->w0, q++);
     }
-    for (int r = 1; r < layers; r++) {
+    lsnn__both(prev, sizeof prev, cfg, "R", "A");
+    for (int r = 1; r < layers && !st; r++) {
         char nm[LSNN_NAME_MAX];
+        snprintf(rn, sizeof rn, "R%d", r + 1);
+        snprintf(an, sizeof an, "A%d", r + 1);
+        lsnn__both(both, sizeof both, cfg, rn, an);
         snprintf(nm, sizeof nm, "w_ff%d", r + 1);
-        lsnn__add_proj(net, nm, 0, (r - 1) * m, m, r * m, m, 0, 0);
+        st = lsnn__recipe_proj(g, nm, prev, 0, 0, both, 0, 0, pp, cfg->w0, q++);
         snprintf(nm, sizeof nm, "w_rec%d", r + 1);
-        lsnn__add_proj(net, nm, 0, r * m, m, r * m, m, cfg->max_delay, 1);
+        if (!st)
+            st = lsnn__recipe_proj(g, nm, both, 0, 0, both, cfg->max_delay, 1, pp, cfg->w0, q++);
+        snprintf(prev, sizeof prev, "%s", both);
     }
-    if (mod) { /* seed 003 section 4.2: the LSNN drives the module's input neurons */
-        const int o_in = layers * m, o_mod = o_in + m_in;
-        net->n_layers = layers + 1;
-        lsnn__add_pop(net, "M_in", o_in, m_in, alif, LSNN_SIGN_NONE);
-        net->n_layers = layers + 2;
-        lsnn__add_pop(net, "M", o_mod, m_mod, alif, LSNN_SIGN_NONE);
-        lsnn__add_proj(net, "w_pm", 0, (layers - 1) * m, m, o_in, m_in, 0, 0);
-        lsnn__add_proj(net, "w_m_in", 0, o_in, m_in, o_mod, m_mod, 0, 0);
-        lsnn__add_proj(net, "w_m_rec", 0, o_mod, m_mod, o_mod, m_mod, 1, 1);
-        net->proj[net->n_proj - 2].frozen = 1;
-        net->proj[net->n_proj - 1].frozen = 1;
+    if (mod && !st) { /* seed 003 section 4.2: the LSNN drives the module's input neurons */
+        st = lsnn__module_pops(g, cfg, m, mod);
+        if (!st)
+            st = lsnn__recipe_proj(g, "w_pm", prev, 0, 0, "M_in", 0, 0, 1, cfg->w0, q++);
+        if (!st)
+            st = lsnn__recipe_proj(g, "w_m_in", "M_in", 0, 0, "M", 0, 0, 1, cfg->w0, q++);
+        if (!st)
+            st = lsnn__recipe_proj(g, "w_m_rec", "M", 0, 0, "M", 1, 1, 1, cfg->w0, q++);
     }
+    lsnn__graph_readout_stream(g, q);
+    if (p < 1 || dirs > 1)
+        lsnn__graph_force_masks(g);
+    return st;
 }
-
-/* Per-neuron parameters: the spec's, with beta = 0 for the regular neurons; an embedded
- * module's M_in (LIF, the spec's or the module's parameters) and M (the module's own). */
-static void lsnn__neuron_params(lsnn_net *net, const lsnn_net_spec *cfg, int layers, int m,
-                                int m_in, int m_mod, const lsnn_net *mod)
-{
-    const int n = net->n;
-    int plain = cfg->input_plain != 0;
-    for (int j = 0; j < n; j++) {
-        int adaptive = j % m >= cfg->n_regular;
-        net->tau_m[j] = (lsnn_real)cfg->tau_m;
-        net->tau_a[j] = (lsnn_real)cfg->tau_a;
-        net->k.beta[j] = adaptive ? (lsnn_real)cfg->beta : 0;
-        net->k.b0[j] = (lsnn_real)cfg->b0;
-        net->k.plain[j] = (lsnn_real)plain;
-        net->k.refractory[j] = (int16_t)cfg->refractory;
-        net->noise_std[j] = (lsnn_real)cfg->noise_std;
-    }
-    if (mod) { /* M_in: LIF neurons of the config or of the module; M: the module's own */
-        const int o_mod = layers * m + m_in, from_mod = cfg->module_input_from_module;
-        for (int j = layers * m; j < o_mod; j++) {
-            net->k.beta[j] = 0;
-            if (from_mod) {
-                net->tau_m[j] = mod->tau_m[0];
-                net->k.b0[j] = mod->k.b0[0];
-                net->k.refractory[j] = mod->k.refractory[0];
-            }
-        }
-        for (int i = 0; i < m_mod; i++) {
-            net->tau_m[o_mod + i] = mod->tau_m[i];
-            net->tau_a[o_mod + i] = mod->tau_a[i];
-            net->k.beta[o_mod + i] = mod->k.beta[i];
-            net->k.b0[o_mod + i] = mod->k.b0[i];
-            net->k.refractory[o_mod + i] = mod->k.refractory[i];
-            net->noise_std[o_mod + i] = mod->noise_std[i];
-        }
-    }
-}
-
-/* Delays and initial weights of every projection and of the readout (after the signs and the
- * masks): one RNG stream per tensor. On error the network is freed. */
-static lsnn_status lsnn__init_weights(lsnn_net *net, const lsnn_net_spec *cfg, int signed_init,
-                                      int dirs, uint64_t seed)
-{
-    const int n = net->n, n_out = net->n_out;
-    for (int p = 0; p < net->n_proj; p++) {
-        lsnn_projection *pr = &net->proj[p];
-        lsnn_rng rng;
-        size_t sz = (size_t)pr->n_src * pr->n_dst;
-        if (pr->delay) {
-            lsnn_rng_derive(&rng, seed, 0xde1a, (uint64_t)p, 0);
-            for (size_t k = 0; k < sz; k++)
-                pr->delay[k] = (uint8_t)(1 + lsnn_rng_below(&rng, (uint64_t)pr->max_delay));
-        }
-        if (signed_init) {
-            lsnn_rng_derive(&rng, seed, 0x1417, (uint64_t)p, 1);
-            const int8_t *sg = pr->src_is_input ? net->input_sign + pr->src_off
-                                                : net->sign + pr->src_off;
-            int diag = pr->no_self && !pr->src_is_input && pr->src_off == pr->dst_off;
-            lsnn_status st = lsnn__signed_matrix(pr->w, pr->n_src, pr->n_dst, sg, pr->mask, diag,
-                                                 cfg->w0, &rng);
-            if (st) {
-                lsnn_net_free(net);
-                return lsnn_error(st, "network: %s: %s", pr->name, lsnn_last_error());
-            }
-            continue;
-        }
-        /* W ~ w0 / sqrt(n_src) N(0, 1) (seed 000 section 3), one RNG stream per tensor. */
-        lsnn_rng_derive(&rng, seed, 0x1417, (uint64_t)p, 0);
-        double scale = cfg->w0 / sqrt((double)pr->n_src);
-        for (size_t k = 0; k < sz; k++)
-            pr->w[k] = (lsnn_real)(scale * lsnn_rng_normal(&rng));
-    }
-    if (signed_init) {
-        lsnn_rng rng;
-        lsnn_rng_derive(&rng, seed, 0x1417, 0x0e7, 1);
-        lsnn_status st = lsnn__signed_matrix(net->w_out, n, n_out, net->sign, net->w_out_mask, 0,
-                                             cfg->w0_out, &rng);
-        if (st) {
-            lsnn_net_free(net);
-            return lsnn_error(st, "network: w_out: %s", lsnn_last_error());
-        }
-    } else {
-        lsnn_rng rng;
-        lsnn_rng_derive(&rng, seed, 0x1417, 0x0e7, 0);
-        double scale = cfg->w0_out / sqrt((double)(n / dirs)); /* neurons of one direction */
-        for (size_t k = 0; k < (size_t)n * n_out; k++)
-            net->w_out[k] = (lsnn_real)(scale * lsnn_rng_normal(&rng));
-        /* Neurons of a signed population start with |w| of their sign (seed 000 section 3). */
-        for (int j = 0; j < n; j++) {
-            lsnn_sign s = (lsnn_sign)net->sign[j];
-            if (s == LSNN_SIGN_NONE)
-                continue;
-            for (int p = 0; p < net->n_proj; p++) {
-                lsnn_projection *pr = &net->proj[p];
-                int i = j - pr->src_off;
-                if (pr->src_is_input || i < 0 || i >= pr->n_src)
-                    continue;
-                for (int k = 0; k < pr->n_dst; k++)
-                    pr->w[(size_t)i * pr->n_dst + k] =
-                        (lsnn_real)s * fabs(pr->w[(size_t)i * pr->n_dst + k]);
-            }
-            for (int k = 0; k < n_out; k++)
-                net->w_out[(size_t)j * n_out + k] =
-                    (lsnn_real)s * fabs(net->w_out[(size_t)j * n_out + k]);
-        }
-    }
-    return LSNN_OK;
-}
-
 /* lsnn_net_build, and with mod != NULL lsnn_net_build_embedded (checked there). */
 static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_net_spec *cfg, int n_in,
                                    int n_out, uint64_t seed, const lsnn_net *mod)
@@ -512,107 +246,50 @@ static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_net_spec *cfg, int 
     const int dirs = cfg->bidirectional ? 2 : 1;
     if (dirs > 1 && layers > 1)
         return lsnn_error(LSNN_ERR_CONFIG, "network.bidirectional: one layer per direction only");
-    const int m = cfg->n_regular + cfg->n_adaptive; /* neurons per layer (and direction) */
-    /* An embedded module adds M_in (mod->n_in LIF neurons) and M (mod->n neurons) after the
-     * layers; the rate readout then reads M, its last population. */
-    const int m_in = mod ? mod->n_in : 0, m_mod = mod ? mod->n : 0;
-    const int n_last = mod ? m_mod : m;
-    int n = layers * dirs * m + m_in + m_mod;
-    if (m < 1)
+    if ((long long)cfg->n_regular + cfg->n_adaptive < 1 || cfg->n_regular < 0 ||
+        cfg->n_adaptive < 0)
         return lsnn_error(LSNN_ERR_CONFIG, "network: n_regular + n_adaptive must be >= 1");
     if (n_in < 1 || n_out < 1)
         return lsnn_error(LSNN_ERR_ARG, "network: the task needs >= 1 input and output");
     if (cfg->max_delay < 1 || cfg->max_delay > 255)
         return lsnn_error(LSNN_ERR_CONFIG, "network.max_delay: must be in 1..255");
-    const int rate_out = mod || cfg->readout == LSNN_READOUT_RATE;
-    const int rate_group = mod ? mod->rate_group : cfg->rate_group;
-    if (!rate_out && cfg->readout != LSNN_READOUT_LINEAR)
-        return lsnn_error(LSNN_ERR_CONFIG, "network.readout: unknown readout %d", (int)cfg->readout);
-    if (rate_out) {
-        if (dirs > 1 || cfg->global_connectivity)
-            return lsnn_error(LSNN_ERR_CONFIG, "network.readout: the rate readout needs one "
-                                               "direction and no global connectivity level");
-        if (rate_group < 1 || (long long)rate_group * n_out > n_last)
-            return lsnn_error(LSNN_ERR_CONFIG,
-                              "network.rate_group: %d outputs x %d neurons per group do not fit "
-                              "in the %d neurons of the last layer",
-                              n_out, rate_group, n_last);
-    }
     /* A zeroed spec's connectivity 0 means dense. */
-    const double connectivity = cfg->connectivity == 0 ? 1.0 : cfg->connectivity;
-    if (!(connectivity > 0 && connectivity <= 1))
+    const double p = cfg->connectivity == 0 ? 1.0 : cfg->connectivity;
+    if (!(p > 0 && p <= 1))
         return lsnn_error(LSNN_ERR_CONFIG, "network.connectivity: must be in (0, 1]");
-    const int signed_init = cfg->init == LSNN_INIT_SIGNED;
-    if (!signed_init && cfg->init != LSNN_INIT_GAUSSIAN)
-        return lsnn_error(LSNN_ERR_CONFIG, "network.init: unknown initialisation %d", (int)cfg->init);
-    n_in *= dirs;
-    n_out *= dirs;
-    net->n_dirs = dirs;
-    net->n_in = n_in;
-    net->n = n;
-    net->n_out = n_out;
-    net->dt = cfg->dt;
-    net->gamma = (lsnn_real)cfg->gamma;
-    net->kappa = cfg->readout_tau > 0 ? (lsnn_real)exp(-cfg->dt / cfg->readout_tau) : 0;
-    net->train_noise = cfg->train_noise;
-    net->max_delay = cfg->max_delay;
-
-    const lsnn_neuron_model *alif = cfg->neuron ? cfg->neuron : lsnn_neuron_model_find("alif");
-    lsnn__add_graph(net, cfg, layers, dirs, m, m_in, m_mod, signed_init, seed, alif, mod);
-
-    size_t off = 0;
-    for (int p = 0; p < net->n_proj; p++) {
-        net->proj[p].param_off = off;
-        off += (size_t)net->proj[p].n_src * net->proj[p].n_dst;
-    }
-    net->n_params = off + (size_t)n * n_out + n_out + n;
-
-    /* A bidirectional readout always has a mask: its block structure. */
-    const lsnn__net_shape sh = {connectivity < 1 || dirs > 1, signed_init};
-    lsnn__arena a = {0};
-    lsnn__layout(net, &a, &sh);
-    a.base = calloc(1, a.used + 64);
-    if (!a.base)
-        return lsnn_error(LSNN_ERR_NOMEM, "network: cannot allocate %zu bytes", a.used);
-    net->mem = a.base;
-    a.used = 0;
-    lsnn__layout(net, &a, &sh);
-    lsnn__point_params(net);
-
-    lsnn__neuron_params(net, cfg, layers, m, m_in, m_mod, mod);
-    lsnn_net_update_constants(net);
-    for (int p = 0; p < net->n_pop; p++)
-        for (int j = net->pop[p].off; j < net->pop[p].off + net->pop[p].count; j++)
-            net->sign[j] = (int8_t)net->pop[p].sign;
-    if (net->input_sign) {
-        /* Exactly round(fraction * n_in) excitatory channels, chosen uniformly. */
-        lsnn__select sel;
-        lsnn_rng_derive(&sel.rng, seed, 0x5167, 2, 0);
-        sel.left_pos = (uint64_t)n_in;
-        sel.left_pick = (uint64_t)llround(cfg->input_exc_fraction * n_in);
-        for (int i = 0; i < n_in; i++)
-            net->input_sign[i] = lsnn__select_next(&sel) ? 1 : -1;
-    }
-    if (sh.masks)
-        lsnn__init_masks(net, connectivity, cfg->global_connectivity, seed);
-
-    lsnn_status st = lsnn__init_weights(net, cfg, signed_init, dirs, seed);
-    if (st)
+    const lsnn_graph_opts o = {
+        .dt = cfg->dt,
+        .gamma = cfg->gamma,
+        .input_plain = cfg->input_plain,
+        .readout_tau = cfg->readout_tau,
+        .readout_gain = cfg->readout_gain,
+        .train_noise = cfg->train_noise,
+        .init = cfg->init,
+        .signed_order = cfg->signed_order,
+        .input_exc_fraction = cfg->input_exc_fraction,
+        .w0_out = cfg->w0_out,
+        .readout_connectivity = cfg->global_connectivity ? 1 : p,
+        .global_connectivity = cfg->global_connectivity && p < 1 ? p : 0,
+        .readout_from = NULL,
+        .readout = mod ? LSNN_READOUT_RATE : cfg->readout,
+        .rate_group = mod ? mod->rate_group : cfg->rate_group,
+    };
+    lsnn_graph *g = lsnn_graph_new(&o);
+    if (!g)
+        return lsnn_error(LSNN_ERR_NOMEM, "network: out of memory");
+    lsnn__graph_set_dirs(g, dirs);
+    const lsnn_neuron_model *m = cfg->neuron ? cfg->neuron : lsnn_neuron_model_find("alif");
+    lsnn_status st = lsnn__recipe(g, cfg, layers, dirs, n_in * dirs, m, mod);
+    if (!st)
+        st = lsnn_graph_build(g, net, n_in * dirs, n_out * dirs, seed);
+    lsnn_graph_free(g);
+    if (st || !mod)
         return st;
-    if (mod) { /* the module's trained weights, frozen */
-        memcpy(net->proj[net->n_proj - 2].w, mod->proj[0].w,
-               sizeof(lsnn_real) * (size_t)m_in * m_mod);
-        memcpy(net->proj[net->n_proj - 1].w, mod->proj[1].w,
-               sizeof(lsnn_real) * (size_t)m_mod * m_mod);
-    }
-    if (rate_out) {
-        net->rate_group = rate_group;
-        net->readout_frozen = 1;
-        net->kappa = 0;
-        lsnn_net_rate_readout(net, net->w_out, net->w_out_mask);
-        for (int k = 0; k < n_out; k++)
-            net->b_out[k] = 0;
-    }
+    /* the module's trained weights (frozen) and noise */
+    const lsnn_projection *w_m_in = &net->proj[net->n_proj - 2], *w_m_rec = &net->proj[net->n_proj - 1];
+    memcpy(w_m_in->w, mod->proj[0].w, sizeof(lsnn_real) * (size_t)mod->n_in * mod->n);
+    memcpy(w_m_rec->w, mod->proj[1].w, sizeof(lsnn_real) * (size_t)mod->n * mod->n);
+    memcpy(net->noise_std + (net->n - mod->n), mod->noise_std, sizeof(lsnn_real) * (size_t)mod->n);
     lsnn_net_apply_masks(net);
     return LSNN_OK;
 }
@@ -635,7 +312,7 @@ lsnn_status lsnn_net_build_embedded(lsnn_net *net, const lsnn_net_spec *cfg, int
         why = "the module must be dense, with delay 1 (network.max_delay = 1, connectivity 1)";
     else if (mod->dt != cfg->dt)
         why = "the module was trained with another network.dt";
-    else if ((mod->k.plain[0] != 0) != (cfg->input_plain != 0))
+    else if ((mod->input_plain != 0) != (cfg->input_plain != 0))
         why = "the module was trained with another network.input_scaling";
     else if (cfg->bidirectional || cfg->init == LSNN_INIT_SIGNED ||
              !(cfg->connectivity == 0 || cfg->connectivity == 1))

@@ -365,7 +365,7 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
 {
     const int n = net->n, n_out = net->n_out, R = sim->R, n_in = batch->n_in;
     const size_t slot_stride = (size_t)sim->CH * n;
-    const lsnn_real kappa = net->kappa, one_m_kappa = 1 - net->kappa;
+    const lsnn_real kappa = net->kappa, gain = net->readout_gain;
     int *idx = c->idx;
     for (int s = 0; s < bc; s++) {
         const int g = g0 + s;
@@ -393,13 +393,15 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
          * reach the next layer in this same step (feed-forward projections, max_delay 0). */
         for (int p = 0; p < net->n_pop; p++) {
             const lsnn_population *po = &net->pop[p];
-            po->model->step(&net->k, po->off, po->off + po->count, &st, cur, net->gamma,
-                            net->smooth);
+            const int o = po->off;
+            lsnn_neuron_state sp = {st.v + o, st.b + o, st.z + o, st.hard ? st.hard + o : NULL,
+                                    st.ref + o};
+            po->model->step(po->consts, 0, po->count, &sp, cur + o, net->gamma, net->smooth);
             if (net->n_layers < 2 || (p + 1 < net->n_pop && net->pop[p + 1].layer == po->layer))
                 continue;
             for (int q = 0; q < net->n_proj; q++) {
                 const lsnn_projection *pr = &net->proj[q];
-                if (pr->max_delay != 0 || pr->src_off + pr->n_src != po->off + po->count)
+                if (pr->max_delay != 0 || pr->src_layer != po->layer)
                     continue;
                 const lsnn_real *zs = st.z + pr->src_off;
                 int nf = lsnn__nonzero(zs, pr->n_src, idx);
@@ -424,7 +426,7 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
         for (int e = 0; e < nz; e++) {
             const int j = idx[e];
             const lsnn_real *wo = net->w_out + (size_t)j * n_out;
-            const lsnn_real a = one_m_kappa * z[j];
+            const lsnn_real a = gain * z[j];
             for (int k = 0; k < n_out; k++)
                 yw[k] += a * wo[k];
             if (count)
@@ -477,11 +479,14 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
         for (int t = 0; t < sim->T; t++) {
             lsnn__chunk_advance(sim, net, c, batch, g0, bc, t, y, has_noise, record);
             if (trace && ci == 0) {
-                for (int j = 0; j < n; j++) {
-                    size_t o = (size_t)t * n + j;
-                    trace->v[o] = c->v[j];
-                    trace->thr[o] = net->k.b0[j] + net->k.beta[j] * c->b[j];
-                    trace->z[o] = c->z[j];
+                const size_t o = (size_t)t * n;
+                memcpy(trace->v + o, c->v, sizeof(lsnn_real) * n);
+                memcpy(trace->z + o, c->z, sizeof(lsnn_real) * n);
+                for (int p = 0; p < net->n_pop; p++) {
+                    const lsnn_population *po = &net->pop[p];
+                    const int f = po->off;
+                    const lsnn_neuron_state sp = {c->v + f, c->b + f, c->z + f, NULL, c->ref + f};
+                    po->model->threshold(po->consts, 0, po->count, &sp, trace->thr + o + f);
                 }
             }
         }

@@ -8,9 +8,9 @@
  *   z(t) = H(v(t) - 30)
  * pseudo-derivative psi = gamma exp((min(v, 30) - 30) / 30) (eq. 3.36), dz/da = 0.
  * The state arrays hold v + 70 and a + 14 (the resting point of these equations is v = -70 mV,
- * a = -14), so that the simulator's all-zero initial state is the neuron at rest. Refractory
- * periods and the ALIF constants (tau_m, b0, beta, ...) do not apply; g_in scales the input
- * ("plain" input scaling gives the seed's equations).
+ * a = -14), so that the simulator's all-zero initial state is the neuron at rest. The one
+ * parameter, tau_m, only sets the input gain under "leaky" input scaling (g_in = 1 - exp(-dt /
+ * tau_m)); "plain" input scaling (g_in = 1) gives the seed's equations. No refractoriness.
  *
  * e-prop (eq. 3.35) leaves out the reset's dependence on z; with reset_grad on it is included
  * (dvr/dz = -(v + 65), dar/dz = 2). The eligibility vectors of these neurons grow large, which is
@@ -18,6 +18,12 @@
 #include <math.h>
 
 #include "lsnn/neuron.h"
+
+/* Constants of a population: the input gain, and the reset_grad option. */
+typedef struct izh_consts {
+    lsnn_real *g_in;
+    lsnn_real reset_grad;
+} izh_consts;
 
 #define IZH_V_REST (-70.0)
 #define IZH_A_REST (-14.0)
@@ -29,11 +35,20 @@ static lsnn_real lsnn__izh_psi(lsnn_real v, lsnn_real gamma)
     return gamma * (lsnn_real)exp((m - IZH_PEAK) / 30.0);
 }
 
-static void lsnn__izh_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neuron_state *s,
+/* Gradient-check mode: a smooth spike whose derivative is psi, zero at rest (v = -70 mV):
+ * 30 gamma (exp((v - 30)/30) - exp(-100/30)) up to the peak, linear (slope gamma) above. */
+static lsnn_real lsnn__izh_smooth(lsnn_real v, lsnn_real gamma)
+{
+    const lsnn_real rest = (lsnn_real)exp((IZH_V_REST - IZH_PEAK) / 30.0);
+    if (v <= (lsnn_real)IZH_PEAK)
+        return 30 * gamma * ((lsnn_real)exp((v - IZH_PEAK) / 30.0) - rest);
+    return 30 * gamma * (1 - rest) + gamma * (v - (lsnn_real)IZH_PEAK);
+}
+
+static void lsnn__izh_step(const void *k, int lo, int hi, lsnn_neuron_state *s,
                            const lsnn_real *cur, lsnn_real gamma, int smooth)
 {
-    (void)gamma;
-    (void)smooth;
+    const izh_consts *c = k;
     for (int j = lo; j < hi; j++) {
         lsnn_real zp = s->z[j];
         lsnn_real v = s->v[j] + (lsnn_real)IZH_V_REST, a = s->b[j] + (lsnn_real)IZH_A_REST;
@@ -43,9 +58,9 @@ static void lsnn__izh_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neuro
         s->v[j] = vn - (lsnn_real)IZH_V_REST;
         s->b[j] = an - (lsnn_real)IZH_A_REST;
         s->ref[j] = 0;
-        s->z[j] = vn >= (lsnn_real)IZH_PEAK ? 1 : 0;
+        s->z[j] = smooth ? lsnn__izh_smooth(vn, gamma) : vn >= (lsnn_real)IZH_PEAK ? 1 : 0;
         if (s->hard)
-            s->hard[j] = (uint8_t)(s->z[j] != 0);
+            s->hard[j] = (uint8_t)(vn >= (lsnn_real)IZH_PEAK);
     }
 }
 
@@ -72,10 +87,11 @@ static izh_partials lsnn__izh_partials(lsnn_real vs, lsnn_real z, lsnn_real gamm
     return p;
 }
 
-static void lsnn__izh_backward(const lsnn_alif_consts *c, int lo, int hi, const lsnn_real *v,
+static void lsnn__izh_backward(const void *k, int lo, int hi, const lsnn_real *v,
                                const lsnn_real *b, const lsnn_real *z, const lsnn_real *ref,
                                const lsnn_real *gz, lsnn_neuron_adjoint *adj, lsnn_real gamma)
 {
+    const izh_consts *c = k;
     (void)b;
     (void)ref;
     for (int j = lo; j < hi; j++) {
@@ -87,11 +103,10 @@ static void lsnn__izh_backward(const lsnn_alif_consts *c, int lo, int hi, const 
     }
 }
 
-static void lsnn__izh_eligibility(const lsnn_alif_consts *c, int lo, int hi,
-                                  const lsnn_neuron_state *s, lsnn_real gamma, int reset_grad,
-                                  lsnn_eligibility_coeffs *o)
+static void lsnn__izh_eligibility(const void *k, int lo, int hi, const lsnn_neuron_state *s,
+                                  lsnn_real gamma, int reset_grad, lsnn_eligibility_coeffs *o)
 {
-    (void)c;
+    (void)k;
     const lsnn_real rg = reset_grad ? 1 : 0;
     for (int j = lo; j < hi; j++) {
         izh_partials p = lsnn__izh_partials(s->v[j], s->z[j], gamma);
@@ -104,9 +119,54 @@ static void lsnn__izh_eligibility(const lsnn_alif_consts *c, int lo, int hi,
     }
 }
 
+static const lsnn_neuron_param lsnn__izh_params[] = {
+    {"tau_m", "ms", 20, 0, INFINITY, 1, 0,
+     "sets only the input gain 1 - exp(-dt/tau_m) of \"leaky\" input scaling"},
+};
+
+#define IZH_HEAD ((sizeof(izh_consts) + 63) & ~(size_t)63)
+
+static size_t lsnn__izh_consts_size(int count)
+{
+    return IZH_HEAD + sizeof(lsnn_real) * (size_t)count;
+}
+
+static void lsnn__izh_derive(void *k, int count, const lsnn_real *par, const lsnn_neuron_opts *o,
+                             lsnn_real *g_in, uint8_t *adaptive)
+{
+    izh_consts *c = k;
+    c->g_in = (lsnn_real *)(void *)((char *)k + IZH_HEAD);
+    c->reset_grad = o->reset_grad ? 1 : 0;
+    for (int j = 0; j < count; j++) {
+        lsnn_real alpha = (lsnn_real)exp(-o->dt / par[j]);
+        c->g_in[j] = o->plain_input ? 1 : 1 - alpha;
+        g_in[j] = c->g_in[j];
+        adaptive[j] = 1;
+    }
+}
+
+/* The spike threshold v = 30 mV, in the units of the state (v + 70). */
+static void lsnn__izh_threshold(const void *k, int lo, int hi, const lsnn_neuron_state *s,
+                                lsnn_real *thr)
+{
+    (void)k;
+    (void)s;
+    for (int j = lo; j < hi; j++)
+        thr[j] = (lsnn_real)(IZH_PEAK - IZH_V_REST);
+}
+
 const lsnn_neuron_model lsnn_neuron_izhikevich = {
     .name = "izhikevich",
+    .doc = "Izhikevich neuron (regular spiking) with the reset folded into the update; seed 004 "
+           "eqs. 3.24-3.39",
+    .state_doc = "v: membrane potential + 70 mV; b: recovery variable + 14",
+    .threshold_doc = "the spike peak, 30 mV (100 in the units of v)",
+    .params = lsnn__izh_params,
+    .n_params = 1,
+    .consts_size = lsnn__izh_consts_size,
+    .derive = lsnn__izh_derive,
     .step = lsnn__izh_step,
     .backward_step = lsnn__izh_backward,
     .eligibility = lsnn__izh_eligibility,
+    .threshold = lsnn__izh_threshold,
 };

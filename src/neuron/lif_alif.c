@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "core/simd.h"
-#include "lsnn/neuron.h"
+#include "lsnn/neuron_alif.h"
 
 /* Integral of max(0, 1 - |v|) from -inf to v: the smooth spike used by gradient checks, whose
  * derivative is exactly the (undampened) pseudo-derivative. */
@@ -36,6 +36,14 @@ static lsnn_real lsnn__tri_integral(lsnn_real v)
     if (v < 1)
         return (lsnn_real)0.5 + v - v * v / 2;
     return 1;
+}
+
+lsnn_real lsnn_alif_smooth_spike(const lsnn_alif_consts *c, int j, lsnn_real v, lsnn_real B,
+                                 lsnn_real gamma)
+{
+    const lsnn_real norm = c->plain[j] != 0 ? c->b0[j] : B;
+    const lsnn_real scale = c->plain[j] != 0 ? gamma * c->b0[j] : gamma;
+    return scale * lsnn__tri_integral((v - B) / norm);
 }
 
 void lsnn_alif_pseudo(const lsnn_alif_consts *c, int j, lsnn_real v, lsnn_real b, int refractory,
@@ -125,9 +133,10 @@ LSNN_SIMD_VARIANTS(lsnn__alif_step_hard_u,
                     lsnn_real g_a, lsnn_real plain, lsnn_real rf),
                    (lo, hi, V, bb, z, ref, cur, alpha, rho, beta, b0, g_in, g_a, plain, rf))
 
-static void lsnn__alif_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neuron_state *s,
+static void lsnn__alif_step(const void *k, int lo, int hi, lsnn_neuron_state *s,
                             const lsnn_real *cur, lsnn_real gamma, int smooth)
 {
+    const lsnn_alif_consts *c = k;
     if (!smooth && c->run_end && lo < hi && c->run_end[lo] >= hi) {
         LSNN_SIMD_CALL(lsnn__alif_step_hard_u,
                        (lo, hi, s->v, s->b, s->z, s->ref, cur, c->alpha[lo], c->rho[lo],
@@ -196,9 +205,10 @@ LSNN_SIMD_VARIANTS(lsnn__alif_replay_kernel,
                     const lsnn_real *restrict g_a, const lsnn_real *restrict refr),
                    (lo, hi, v, bb, z, ref, rho, beta, b0, g_a, refr))
 
-static void lsnn__alif_replay(const lsnn_alif_consts *c, int lo, int hi, lsnn_neuron_state *s,
+static void lsnn__alif_replay(const void *k, int lo, int hi, lsnn_neuron_state *s,
                               const lsnn_real *v)
 {
+    const lsnn_alif_consts *c = k;
     LSNN_SIMD_CALL(lsnn__alif_replay_kernel,
                    (lo, hi, v, s->b, s->z, s->ref, c->rho, c->beta, c->b0, c->g_a, c->refr));
 }
@@ -287,11 +297,12 @@ LSNN_SIMD_VARIANTS(lsnn__alif_backward_kernel_u,
                     lsnn_real pl, lsnn_real gamma, lsnn_real rg),
                    (lo, hi, v, b, z, ref, gz, gv, gb, alpha, rho, beta, b0, g_a, pl, gamma, rg))
 
-static void lsnn__alif_backward_step(const lsnn_alif_consts *c, int lo, int hi,
-                                     const lsnn_real *v, const lsnn_real *b, const lsnn_real *z,
-                                     const lsnn_real *ref, const lsnn_real *gz,
-                                     lsnn_neuron_adjoint *adj, lsnn_real gamma)
+static void lsnn__alif_backward_step(const void *k, int lo, int hi, const lsnn_real *v,
+                                     const lsnn_real *b, const lsnn_real *z, const lsnn_real *ref,
+                                     const lsnn_real *gz, lsnn_neuron_adjoint *adj,
+                                     lsnn_real gamma)
 {
+    const lsnn_alif_consts *c = k;
     if (c->run_end && lo < hi && c->run_end[lo] >= hi) {
         LSNN_SIMD_CALL(lsnn__alif_backward_kernel_u,
                        (lo, hi, v, b, z, ref, gz, adj->gv, adj->gb, c->alpha[lo], c->rho[lo],
@@ -310,10 +321,10 @@ static void lsnn__alif_backward_step(const lsnn_alif_consts *c, int lo, int hi,
  *                                                       dV'/db = -(leaky) beta z - rg R pb
  *   b(t+1) = rho b(t) + g_a z(t)                    ->  db'/dV = g_a pv,  db'/db = rho + g_a pb
  * For the "plain" model with rg = 0 this is seed 004 eq. 2.24 (pb = -beta psi, g_a = 1). */
-static void lsnn__alif_eligibility(const lsnn_alif_consts *c, int lo, int hi,
-                                   const lsnn_neuron_state *s, lsnn_real gamma, int reset_grad,
-                                   lsnn_eligibility_coeffs *o)
+static void lsnn__alif_eligibility(const void *k, int lo, int hi, const lsnn_neuron_state *s,
+                                   lsnn_real gamma, int reset_grad, lsnn_eligibility_coeffs *o)
 {
+    const lsnn_alif_consts *c = k;
     const lsnn_real rg = reset_grad ? 1 : 0;
     for (int j = lo; j < hi; j++) {
         lsnn_real pv, pB;
@@ -330,10 +341,100 @@ static void lsnn__alif_eligibility(const lsnn_alif_consts *c, int lo, int hi,
     }
 }
 
+/* The family's parameters (also those of stdp_alif). */
+const lsnn_neuron_param lsnn_alif_params[LSNN_ALIF_N_PARAMS] = {
+    [LSNN_ALIF_TAU_M] = {"tau_m", "ms", 20, 0, INFINITY, 1, 0, "membrane time constant"},
+    [LSNN_ALIF_TAU_A] = {"tau_a", "ms", 1200, 0, INFINITY, 1, 0, "adaptation time constant"},
+    [LSNN_ALIF_BETA] = {"beta", "", 1.8, 0, INFINITY, 0, 0,
+                        "adaptation strength: threshold increase per unit of b (0: LIF)"},
+    [LSNN_ALIF_B0] = {"b0", "", 0.01, 0, INFINITY, 1, 0, "baseline threshold"},
+    [LSNN_ALIF_REFRACTORY] = {"refractory", "steps", 2, 0, 1000, 0, 1,
+                              "refractory period after a spike"},
+};
+
+/* The constants' arrays after the struct, each 64-byte aligned. */
+#define LSNN__ALIF_HEAD ((sizeof(lsnn_alif_consts) + 63) & ~(size_t)63)
+static size_t lsnn__align(size_t b)
+{
+    return (b + 63) & ~(size_t)63;
+}
+
+size_t lsnn_alif_consts_size(int count)
+{
+    const size_t r = lsnn__align(sizeof(lsnn_real) * (size_t)count);
+    return LSNN__ALIF_HEAD + 8 * r + lsnn__align(sizeof(int16_t) * (size_t)count) +
+           lsnn__align(sizeof(int32_t) * (size_t)count);
+}
+
+void lsnn_alif_derive(void *k, int count, const lsnn_real *par, const lsnn_neuron_opts *o,
+                      lsnn_real *g_in, uint8_t *adaptive)
+{
+    lsnn_alif_consts *c = k;
+    char *p = (char *)k + LSNN__ALIF_HEAD;
+    const size_t r = lsnn__align(sizeof(lsnn_real) * (size_t)count);
+    lsnn_real **arr[] = {&c->alpha, &c->rho, &c->beta, &c->b0, &c->g_in, &c->g_a, &c->plain,
+                         &c->refr};
+    for (size_t i = 0; i < sizeof arr / sizeof arr[0]; i++, p += r)
+        *arr[i] = (lsnn_real *)(void *)p;
+    c->refractory = (int16_t *)(void *)p;
+    p += lsnn__align(sizeof(int16_t) * (size_t)count);
+    c->run_end = (int32_t *)(void *)p;
+    c->reset_grad = o->reset_grad ? 1 : 0;
+    const lsnn_real *tau_m = par + (size_t)LSNN_ALIF_TAU_M * count,
+                    *tau_a = par + (size_t)LSNN_ALIF_TAU_A * count,
+                    *beta = par + (size_t)LSNN_ALIF_BETA * count,
+                    *b0 = par + (size_t)LSNN_ALIF_B0 * count,
+                    *refr = par + (size_t)LSNN_ALIF_REFRACTORY * count;
+    for (int j = 0; j < count; j++) {
+        c->alpha[j] = (lsnn_real)exp(-o->dt / tau_m[j]);
+        c->rho[j] = (lsnn_real)exp(-o->dt / tau_a[j]);
+        c->beta[j] = beta[j];
+        c->b0[j] = b0[j];
+        c->refractory[j] = (int16_t)refr[j];
+        c->refr[j] = c->refractory[j];
+        c->plain[j] = (lsnn_real)(o->plain_input != 0);
+        if (o->plain_input) {
+            c->g_in[j] = 1;
+            c->g_a[j] = 1;
+        } else {
+            c->g_in[j] = 1 - c->alpha[j];
+            c->g_a[j] = 1 - c->rho[j];
+        }
+        g_in[j] = c->g_in[j];
+        adaptive[j] = c->beta[j] != 0;
+    }
+    /* Runs of neurons with identical constants. */
+    for (int j = count - 1; j >= 0; j--) {
+        int same = j + 1 < count && c->alpha[j] == c->alpha[j + 1] &&
+                   c->rho[j] == c->rho[j + 1] && c->beta[j] == c->beta[j + 1] &&
+                   c->b0[j] == c->b0[j + 1] && c->g_in[j] == c->g_in[j + 1] &&
+                   c->g_a[j] == c->g_a[j + 1] && c->plain[j] == c->plain[j + 1] &&
+                   c->refr[j] == c->refr[j + 1];
+        c->run_end[j] = same ? c->run_end[j + 1] : j + 1;
+    }
+}
+
+void lsnn_alif_threshold(const void *k, int lo, int hi, const lsnn_neuron_state *s,
+                         lsnn_real *thr)
+{
+    const lsnn_alif_consts *c = k;
+    for (int j = lo; j < hi; j++)
+        thr[j] = c->b0[j] + c->beta[j] * s->b[j];
+}
+
 const lsnn_neuron_model lsnn_neuron_alif = {
     .name = "alif",
+    .doc = "leaky integrate-and-fire neuron with an adaptive threshold (LIF when beta = 0); "
+           "seed 000 eqs. 4-7, seed 004 eqs. 2.4-2.6",
+    .state_doc = "v: membrane potential; b: threshold adaptation (threshold b0 + beta b)",
+    .threshold_doc = "b0 + beta b",
+    .params = lsnn_alif_params,
+    .n_params = LSNN_ALIF_N_PARAMS,
+    .consts_size = lsnn_alif_consts_size,
+    .derive = lsnn_alif_derive,
     .step = lsnn__alif_step,
     .backward_step = lsnn__alif_backward_step,
     .replay = lsnn__alif_replay,
     .eligibility = lsnn__alif_eligibility,
+    .threshold = lsnn_alif_threshold,
 };

@@ -14,7 +14,7 @@
  * of refractoriness and its pseudo-derivative is never negative. */
 #include <math.h>
 
-#include "lsnn/neuron.h"
+#include "lsnn/neuron_alif.h"
 
 /* dz/dV and dz/db (= beta dz/dB) of neuron j at a recorded state. */
 static void lsnn__stdp_pseudo(const lsnn_alif_consts *c, int j, lsnn_real v, lsnn_real b,
@@ -33,34 +33,42 @@ static void lsnn__stdp_pseudo(const lsnn_alif_consts *c, int j, lsnn_real v, lsn
     *pb = c->beta[j] * dB;
 }
 
-static void lsnn__stdp_step(const lsnn_alif_consts *c, int lo, int hi, lsnn_neuron_state *s,
+static void lsnn__stdp_step(const void *k, int lo, int hi, lsnn_neuron_state *s,
                             const lsnn_real *cur, lsnn_real gamma, int smooth)
 {
-    (void)gamma;
-    (void)smooth; /* no smooth variant: its pseudo-derivative is not the derivative of a spike */
+    const lsnn_alif_consts *c = k;
+    /* Gradient-check mode: the ALIF model's smooth spike outside refractoriness, refractoriness
+     * following the hard crossings. Its derivative matches the pseudo-derivative only where the
+     * neuron is not refractory (during refractoriness the pseudo-derivative is -gamma by design,
+     * not a derivative), so gradient checks run it with refractory = 0. */
     for (int j = lo; j < hi; j++) {
         lsnn_real zp = s->z[j];
         lsnn_real zend = s->ref[j] == 1 ? 1 : 0;
         lsnn_real v = c->alpha[j] * s->v[j] * (1 - zp - zend) + c->g_in[j] * cur[j];
         lsnn_real b = c->rho[j] * s->b[j] + c->g_a[j] * zp;
         lsnn_real rm = s->ref[j] - 1;
-        lsnn_real r = zp != 0 ? c->refr[j] : (rm > 0 ? rm : 0);
+        const int fired = smooth ? s->hard[j] != 0 : zp != 0;
+        lsnn_real r = fired ? c->refr[j] : (rm > 0 ? rm : 0);
         lsnn_real B = c->b0[j] + c->beta[j] * b;
         s->v[j] = v;
         s->b[j] = b;
         s->ref[j] = r;
-        s->z[j] = r == 0 && v > B ? 1 : 0;
+        if (smooth)
+            s->z[j] = r > 0 ? 0 : lsnn_alif_smooth_spike(c, j, v, B, gamma);
+        else
+            s->z[j] = r == 0 && v > B ? 1 : 0;
         if (s->hard)
-            s->hard[j] = (uint8_t)(s->z[j] != 0);
+            s->hard[j] = (uint8_t)(r == 0 && v > B);
     }
 }
 
 /* BPTT adjoint (contract of lsnn_neuron_model.backward_step). z(t) enters V(t+1) through the
  * reset factor (d/dz = -alpha V(t), a path cut when reset_grad = 0) and b(t+1) through g_a. */
-static void lsnn__stdp_backward(const lsnn_alif_consts *c, int lo, int hi, const lsnn_real *v,
+static void lsnn__stdp_backward(const void *k, int lo, int hi, const lsnn_real *v,
                                 const lsnn_real *b, const lsnn_real *z, const lsnn_real *ref,
                                 const lsnn_real *gz, lsnn_neuron_adjoint *adj, lsnn_real gamma)
 {
+    const lsnn_alif_consts *c = k;
     for (int j = lo; j < hi; j++) {
         lsnn_real gvn = adj->gv[j], gbn = adj->gb[j];
         lsnn_real zend = ref[j] == 1 ? 1 : 0;
@@ -73,10 +81,10 @@ static void lsnn__stdp_backward(const lsnn_alif_consts *c, int lo, int hi, const
 }
 
 /* e-prop coefficients (lsnn_eligibility_coeffs); with reset_grad = 0, eq. 3.20. */
-static void lsnn__stdp_eligibility(const lsnn_alif_consts *c, int lo, int hi,
-                                   const lsnn_neuron_state *s, lsnn_real gamma, int reset_grad,
-                                   lsnn_eligibility_coeffs *o)
+static void lsnn__stdp_eligibility(const void *k, int lo, int hi, const lsnn_neuron_state *s,
+                                   lsnn_real gamma, int reset_grad, lsnn_eligibility_coeffs *o)
 {
+    const lsnn_alif_consts *c = k;
     const lsnn_real rg = reset_grad ? 1 : 0;
     for (int j = lo; j < hi; j++) {
         lsnn_real pv, pb;
@@ -94,6 +102,15 @@ static void lsnn__stdp_eligibility(const lsnn_alif_consts *c, int lo, int hi,
 
 const lsnn_neuron_model lsnn_neuron_stdp_alif = {
     .name = "stdp_alif",
+    .doc = "ALIF neuron with a hard reset at a spike and at the end of refractoriness and a "
+           "negative pseudo-derivative while refractory; seed 004 eqs. 3.16-3.23",
+    .state_doc = "v: membrane potential; b: threshold adaptation (threshold b0 + beta b)",
+    .threshold_doc = "b0 + beta b",
+    .params = lsnn_alif_params,
+    .n_params = LSNN_ALIF_N_PARAMS,
+    .consts_size = lsnn_alif_consts_size,
+    .derive = lsnn_alif_derive,
+    .threshold = lsnn_alif_threshold,
     .step = lsnn__stdp_step,
     .backward_step = lsnn__stdp_backward,
     .eligibility = lsnn__stdp_eligibility,

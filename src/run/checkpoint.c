@@ -8,8 +8,11 @@
 #include "lsnn/checkpoint.h"
 #include "lsnn/safetensors.h"
 
-#define LSNN__FORMAT "lsnn-1"
-#define LSNN__MAX_TENSORS (3 * LSNN_MAX_PROJ + 16)
+/* lsnn-2: neuron parameters as one tensor per population and parameter ("R.tau_m"); lsnn-1
+ * (releases before graph networks): one tensor per parameter over all neurons ("neuron.tau_m"),
+ * still read. */
+#define LSNN__FORMAT "lsnn-2"
+#define LSNN__FORMAT_1 "lsnn-1"
 
 #if LSNN_REAL_IS_DOUBLE
 #define LSNN__REAL_DTYPE LSNN_DTYPE_F64
@@ -67,19 +70,28 @@ static lsnn_status lsnn__write(const char *path, const lsnn_config *cfg, lsnn_st
 lsnn_status lsnn_checkpoint_save(const char *path, const lsnn_config *cfg, const lsnn_net *net,
                                  const lsnn_optim *opt, long iteration)
 {
-    lsnn_st_tensor t[LSNN__MAX_TENSORS];
-    char names[LSNN_MAX_PROJ][2][LSNN_ST_NAME_MAX];
-    int nt = 0, n = net->n;
+    int n_par = 0, n = net->n;
+    for (int p = 0; p < net->n_pop; p++)
+        n_par += net->pop[p].model->n_params;
+    const int cap = 3 * net->n_proj + n_par + 16;
+    lsnn_st_tensor *t = malloc(sizeof *t * (size_t)cap);
+    char (*names)[LSNN_ST_NAME_MAX] = malloc(sizeof *names * (size_t)cap);
+    if (!t || !names) {
+        free(t);
+        free(names);
+        return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
+    }
+    int nt = 0, nn = 0;
     for (int p = 0; p < net->n_proj; p++) {
         const lsnn_projection *pr = &net->proj[p];
         lsnn__tensor(&t[nt++], pr->name, LSNN__REAL_DTYPE, pr->w, pr->n_src, pr->n_dst);
         if (pr->delay) {
-            snprintf(names[p][0], LSNN_ST_NAME_MAX, "%s.delay", pr->name);
-            lsnn__tensor(&t[nt++], names[p][0], LSNN_DTYPE_U8, pr->delay, pr->n_src, pr->n_dst);
+            snprintf(names[nn], LSNN_ST_NAME_MAX, "%s.delay", pr->name);
+            lsnn__tensor(&t[nt++], names[nn++], LSNN_DTYPE_U8, pr->delay, pr->n_src, pr->n_dst);
         }
         if (pr->mask) {
-            snprintf(names[p][1], LSNN_ST_NAME_MAX, "%s.mask", pr->name);
-            lsnn__tensor(&t[nt++], names[p][1], LSNN_DTYPE_U8, pr->mask, pr->n_src, pr->n_dst);
+            snprintf(names[nn], LSNN_ST_NAME_MAX, "%s.mask", pr->name);
+            lsnn__tensor(&t[nt++], names[nn++], LSNN_DTYPE_U8, pr->mask, pr->n_src, pr->n_dst);
         }
     }
     lsnn__tensor(&t[nt++], "w_out", LSNN__REAL_DTYPE, net->w_out, n, net->n_out);
@@ -94,18 +106,18 @@ lsnn_status lsnn_checkpoint_save(const char *path, const lsnn_config *cfg, const
         lsnn__tensor(&t[nt++], "neuron.sign", LSNN_DTYPE_I8, net->sign, n, 0);
     lsnn__tensor(&t[nt++], "b_out", LSNN__REAL_DTYPE, net->b_out, net->n_out, 0);
     lsnn__tensor(&t[nt++], "noise_std", LSNN__REAL_DTYPE, net->noise_std, n, 0);
-    lsnn__tensor(&t[nt++], "neuron.tau_m", LSNN__REAL_DTYPE, net->tau_m, n, 0);
-    lsnn__tensor(&t[nt++], "neuron.tau_a", LSNN__REAL_DTYPE, net->tau_a, n, 0);
-    lsnn__tensor(&t[nt++], "neuron.beta", LSNN__REAL_DTYPE, net->k.beta, n, 0);
-    lsnn__tensor(&t[nt++], "neuron.b0", LSNN__REAL_DTYPE, net->k.b0, n, 0);
-    int32_t *refr = malloc(sizeof(int32_t) * n);
-    if (!refr)
-        return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
-    for (int j = 0; j < n; j++)
-        refr[j] = net->k.refractory[j];
-    lsnn__tensor(&t[nt++], "neuron.refractory", LSNN_DTYPE_I32, refr, n, 0);
+    /* Each population's parameters, named "<population>.<parameter>". */
+    for (int p = 0; p < net->n_pop; p++) {
+        const lsnn_population *P = &net->pop[p];
+        for (int k = 0; k < P->model->n_params; k++) {
+            snprintf(names[nn], LSNN_ST_NAME_MAX, "%s.%s", P->name, P->model->params[k].name);
+            lsnn__tensor(&t[nt++], names[nn++], LSNN__REAL_DTYPE, P->par + (size_t)k * P->count,
+                         P->count, 0);
+        }
+    }
     lsnn_status st = lsnn__write(path, cfg, t, nt, opt, iteration);
-    free(refr);
+    free(t);
+    free(names);
     return st;
 }
 
@@ -127,11 +139,12 @@ static lsnn_st_file *lsnn__open_checked(const char *path, lsnn_status *st)
     if (!f)
         return NULL;
     const char *fmt = lsnn_st_meta_get(f, "format");
-    if (!fmt || strcmp(fmt, LSNN__FORMAT) != 0) {
+    if (!fmt || (strcmp(fmt, LSNN__FORMAT) != 0 && strcmp(fmt, LSNN__FORMAT_1) != 0)) {
         *st = lsnn_error(LSNN_ERR_FORMAT,
-                         "%s: not an lsnn checkpoint (metadata 'format' is %s%s%s, expected '%s')",
+                         "%s: not an lsnn checkpoint (metadata 'format' is %s%s%s, expected '%s' "
+                         "or '%s')",
                          path, fmt ? "'" : "", fmt ? fmt : "missing", fmt ? "'" : "",
-                         LSNN__FORMAT);
+                         LSNN__FORMAT, LSNN__FORMAT_1);
         lsnn_st_close(f);
         return NULL;
     }
@@ -320,9 +333,48 @@ static lsnn_status lsnn__load_signs(const char *path, lsnn_st_file *f, lsnn_net 
     return st;
 }
 
-static int lsnn__pos_finite(lsnn_real x)
+/* The populations' parameters: "<population>.<parameter>" (lsnn-2), or the whole-network
+ * "neuron.<parameter>" tensors of lsnn-1 (tau_m, tau_a, beta, b0 as reals, refractory as int32),
+ * each population taking its slice of the parameters its model has. Every value must be allowed
+ * by the model's parameter table. */
+static lsnn_status lsnn__load_neuron_params(const char *path, lsnn_st_file *f, lsnn_net *net)
 {
-    return isfinite((double)x) && x > 0;
+    const int v1 = strcmp(lsnn_st_meta_get(f, "format"), LSNN__FORMAT_1) == 0, n = net->n;
+    lsnn_status st = LSNN_OK;
+    void *raw = v1 ? malloc(sizeof(lsnn_real) * (size_t)n + sizeof(int32_t) * (size_t)n) : NULL;
+    if (v1 && !raw)
+        st = lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
+    char name[LSNN_ST_NAME_MAX];
+    for (int p = 0; !st && p < net->n_pop; p++) {
+        lsnn_population *P = &net->pop[p];
+        for (int k = 0; !st && k < P->model->n_params; k++) {
+            const lsnn_neuron_param *pp = &P->model->params[k];
+            lsnn_real *dst = P->par + (size_t)k * P->count;
+            if (!v1) {
+                snprintf(name, sizeof name, "%s.%s", P->name, pp->name);
+                st = lsnn__read(f, name, LSNN__REAL_DTYPE, dst, P->count, 0);
+            } else {
+                snprintf(name, sizeof name, "neuron.%s", pp->name);
+                const int is_int = strcmp(pp->name, "refractory") == 0;
+                st = lsnn__read(f, name, is_int ? LSNN_DTYPE_I32 : LSNN__REAL_DTYPE, raw, n, 0);
+                for (int i = 0; !st && i < P->count; i++)
+                    dst[i] = is_int ? (lsnn_real)((const int32_t *)raw)[P->off + i]
+                                    : ((const lsnn_real *)raw)[P->off + i];
+            }
+            for (int i = 0; !st && i < P->count; i++) {
+                const char *why = lsnn_neuron_param_check(pp, (double)dst[i]);
+                char allowed[96];
+                lsnn_neuron_param_allowed(pp, allowed, sizeof allowed);
+                if (why)
+                    st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor '%s': neuron %d has %s = %g: "
+                                                     "%s (allowed: %s)",
+                                    path, name, v1 ? P->off + i : i, pp->name, (double)dst[i],
+                                    why, allowed);
+            }
+        }
+    }
+    free(raw);
+    return st;
 }
 
 lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *opt,
@@ -334,11 +386,6 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
         return st;
     const int n = net->n;
     char name[LSNN_ST_NAME_MAX];
-    int32_t *refr = malloc(sizeof(int32_t) * n);
-    if (!refr) {
-        lsnn_st_close(f);
-        return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
-    }
     /* A bidirectional model has w_rec_bw (lsnn/network.h); say so rather than fail on a mask. */
     const int file_bidir = lsnn_st_find(f, "w_rec_bw") != NULL;
     if (!st && file_bidir != (net->n_dirs > 1))
@@ -355,9 +402,9 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
             snprintf(name, sizeof name, "%s.delay", pr->name);
             st = lsnn__read(f, name, LSNN_DTYPE_U8, pr->delay, pr->n_src, pr->n_dst);
             for (size_t k = 0; !st && k < sz; k++)
-                if (pr->delay[k] < 1 || pr->delay[k] > pr->max_delay)
-                    st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor '%s': delay %d outside 1..%d",
-                                    path, name, pr->delay[k], pr->max_delay);
+                if (pr->delay[k] < pr->min_delay || pr->delay[k] > pr->max_delay)
+                    st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor '%s': delay %d outside %d..%d",
+                                    path, name, pr->delay[k], pr->min_delay, pr->max_delay);
         }
         if (!st) {
             snprintf(name, sizeof name, "%s.mask", pr->name);
@@ -406,43 +453,21 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
     }
     if (!st)
         st = lsnn__read(f, "noise_std", LSNN__REAL_DTYPE, net->noise_std, n, 0);
-    if (!st)
-        st = lsnn__read(f, "neuron.tau_m", LSNN__REAL_DTYPE, net->tau_m, n, 0);
-    if (!st)
-        st = lsnn__read(f, "neuron.tau_a", LSNN__REAL_DTYPE, net->tau_a, n, 0);
-    if (!st)
-        st = lsnn__read(f, "neuron.beta", LSNN__REAL_DTYPE, net->k.beta, n, 0);
-    if (!st)
-        st = lsnn__read(f, "neuron.b0", LSNN__REAL_DTYPE, net->k.b0, n, 0);
-    if (!st)
-        st = lsnn__read(f, "neuron.refractory", LSNN_DTYPE_I32, refr, n, 0);
-    for (int j = 0; !st && j < n; j++) {
-        if (refr[j] < 0 || refr[j] > 1000)
-            st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor 'neuron.refractory': %d outside 0..1000",
-                            path, refr[j]);
-        else if (!lsnn__pos_finite(net->tau_m[j]) || !lsnn__pos_finite(net->tau_a[j]) ||
-                 !lsnn__pos_finite(net->k.b0[j]) || !isfinite((double)net->k.beta[j]) ||
-                 net->k.beta[j] < 0 || net->noise_std[j] < 0)
-            st = lsnn_error(LSNN_ERR_FORMAT,
-                            "%s: neuron %d: tau_m = %g, tau_a = %g, b0 = %g, beta = %g, noise_std "
-                            "= %g (tau_m, tau_a and b0 must be finite and > 0, beta finite and "
-                            ">= 0, noise_std >= 0)",
-                            path, j, (double)net->tau_m[j], (double)net->tau_a[j],
-                            (double)net->k.b0[j], (double)net->k.beta[j],
-                            (double)net->noise_std[j]);
-        else
-            net->k.refractory[j] = (int16_t)refr[j];
-    }
+    for (int j = 0; !st && j < n; j++)
+        if (!(net->noise_std[j] >= 0))
+            st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor 'noise_std': neuron %d has %g (must be "
+                                             ">= 0)", path, j, (double)net->noise_std[j]);
     for (size_t k = 0; !st && k < net->n_params; k++)
         if (!isfinite((double)net->params[k]))
             st = lsnn_error(LSNN_ERR_FORMAT, "%s: parameter %zu is not a finite number", path, k);
     if (!st)
         st = lsnn__load_signs(path, f, net);
     if (!st)
+        st = lsnn__load_neuron_params(path, f, net);
+    if (!st)
         st = lsnn__load_tail(path, f, opt, iteration);
     if (!st)
         lsnn_net_update_constants(net);
-    free(refr);
     lsnn_st_close(f);
     return st;
 }

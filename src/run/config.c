@@ -275,6 +275,9 @@ void lsnn_config_defaults(lsnn_config *cfg)
         case CT_STRING:
             snprintf((char *)p, str_cap(f), "%s", f->def_str);
             break;
+        case CT_JSON:
+            *(char *)p = 0;
+            break;
         }
     }
 }
@@ -390,6 +393,28 @@ static lsnn_status apply_value(lsnn_config *c, const cfg_field *f, const cJSON *
         }
         memset(p, 0, str_cap(f));
         memcpy(p, s, n);
+        return LSNN_OK;
+    }
+    case CT_JSON: {
+        if (cJSON_IsNull(v) || (cJSON_IsArray(v) && !v->child)) {
+            *(char *)p = 0;
+            return LSNN_OK;
+        }
+        if (!cJSON_IsArray(v))
+            return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: expected a list, got %s", origin, f->key,
+                              describe_got(got, sizeof got, v, raw));
+        char *text = cJSON_PrintUnformatted(v);
+        if (!text)
+            return lsnn_error(LSNN_ERR_NOMEM, "%s: %s: out of memory", origin, f->key);
+        size_t n = strlen(text);
+        if (n >= str_cap(f)) {
+            free(text);
+            return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: the list is too long (%zu characters "
+                                               "written compactly, at most %d)",
+                              origin, f->key, n, (int)str_cap(f) - 1);
+        }
+        memcpy(p, text, n + 1);
+        free(text);
         return LSNN_OK;
     }
     }
@@ -698,6 +723,11 @@ lsnn_status lsnn__cfg_check_field(const lsnn_config *cfg, const cfg_field *f, co
         return LSNN_OK;
     }
     case CT_U64:
+        return LSNN_OK;
+    case CT_JSON:
+        if (!memchr(p, '\0', str_cap(f)))
+            return lsnn_error(LSNN_ERR_CONFIG, "%s: %s: text is not NUL-terminated", origin,
+                              f->key);
         return LSNN_OK;
     }
     return LSNN_OK;

@@ -4,6 +4,7 @@
  * cross_docs[] in config_table.c: keep the two in step. */
 #include <string.h>
 
+#include "lsnn/config_map.h"
 #include "lsnn/train.h"
 #include "run/config_internal.h"
 
@@ -14,7 +15,7 @@ static lsnn_status check_training(const lsnn_config *cfg, const char *origin)
 {
     const lsnn_network_config *net = &cfg->network;
     const lsnn_store_recall_config *sr = &cfg->store_recall;
-    if ((long long)net->n_regular + net->n_adaptive < 1)
+    if (!net->populations[0] && (long long)net->n_regular + net->n_adaptive < 1)
         CFG_FAIL("%s: network: n_regular + n_adaptive must be >= 1 (zero neurons)", origin);
     long long steps = (long long)sr->n_symbols * sr->symbol_ms;
     if (steps > MAX_SEQ_STEPS)
@@ -112,6 +113,39 @@ static lsnn_status check_rate_readout(const lsnn_config *cfg, const char *origin
     return LSNN_OK;
 }
 
+/* Graph networks: the recipe keys that have no meaning there, then the lists themselves (names,
+ * models, parameter values and ranges, endpoints, delays), by building the graph. */
+static lsnn_status check_graph(const lsnn_config *cfg, const char *origin)
+{
+    const lsnn_network_config *net = &cfg->network;
+    if (!net->populations[0]) {
+        if (net->projections[0])
+            CFG_FAIL("%s: network.projections: set without network.populations (the recipe "
+                     "makes its own projections)",
+                     origin);
+        if (net->readout_from[0])
+            CFG_FAIL("%s: network.readout_from: names populations of network.populations; the "
+                     "recipe's readout reads every neuron",
+                     origin);
+        return LSNN_OK;
+    }
+    if (net->layers > 1 || net->bidirectional || net->module[0])
+        CFG_FAIL("%s: network.populations: a graph network is written out in full; "
+                 "network.layers, bidirectional and module belong to the recipe (add the "
+                 "populations and projections they stand for instead)",
+                 origin);
+    if (strcmp(cfg->model, "lsnn") != 0)
+        CFG_FAIL("%s: network.populations: graph networks are spiking (model \"lsnn\"), got "
+                 "\"%s\"",
+                 origin, cfg->model);
+    lsnn_graph *g;
+    lsnn_status st = lsnn_graph_from_config(net, &g);
+    if (st)
+        return lsnn_error(st, "%s: %s", origin, lsnn_last_error());
+    lsnn_graph_free(g);
+    return LSNN_OK;
+}
+
 /* Tasks softmax and kwta. */
 static lsnn_status check_module_task(const lsnn_config *cfg, const char *origin)
 {
@@ -178,7 +212,7 @@ lsnn_status lsnn_config_validate(const lsnn_config *cfg, const char *origin)
     lsnn_status st;
     if ((st = check_training(cfg, origin)) || (st = check_bidirectional(cfg, origin)) ||
         (st = check_rate_readout(cfg, origin)) || (st = check_module_task(cfg, origin)) ||
-        (st = check_rates(cfg, origin)))
+        (st = check_rates(cfg, origin)) || (st = check_graph(cfg, origin)))
         return st;
     return LSNN_OK;
 }

@@ -16,7 +16,9 @@ typedef enum cfg_type {
     CT_DOUBLE, /* double, always finite */
     CT_STRING, /* char[LSNN_NAME_MAX], one of `choices`; or char[LSNN_PATH_MAX], any text, when
                 * choices is NULL (F_PATH) */
-    CT_U64     /* unsigned long long (the seed) */
+    CT_U64,    /* unsigned long long (the seed) */
+    CT_JSON    /* char[LSNN_JSON_MAX]: a JSON list kept as compact text ("" = empty); its
+                * entries are checked where they are used (network.populations: config_map.c) */
 } cfg_type;
 
 /* Range flags: which bounds apply and whether they are exclusive. */
@@ -82,6 +84,8 @@ static inline size_t section_len(const char *key)
 /* Capacity of a string field: names (with choices) or free-form paths. */
 static inline size_t str_cap(const cfg_field *f)
 {
+    if (f->type == CT_JSON)
+        return LSNN_JSON_MAX;
     return f->choices || f->choices_fn ? LSNN_NAME_MAX : LSNN_PATH_MAX;
 }
 /* The allowed values of a string field ('|'-separated; NULL for free text), written into buf

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "run/config_doc.h"
+#include "lsnn/neuron.h"
 #include "run/config_internal.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -101,6 +102,9 @@ static void sb_value(sbuf *b, const lsnn_config *c, const cfg_field *f)
     case CT_STRING:
         sb_json_string(b, (const char *)p, str_cap(f));
         return;
+    case CT_JSON: /* compact JSON text, written by cJSON when the key was set */
+        sb_puts(b, *(const char *)p ? (const char *)p : "[]");
+        return;
     }
     sb_puts(b, buf);
 }
@@ -135,6 +139,10 @@ static bool section_omitted(const lsnn_config *c, const char *sec)
             break;
         case CT_STRING:
             if (strncmp((const char *)p, f->def_str, str_cap(f)) != 0)
+                return false;
+            break;
+        case CT_JSON:
+            if (*(const char *)p)
                 return false;
             break;
         }
@@ -225,6 +233,8 @@ static const char *type_name(cfg_type t)
         return "string";
     case CT_U64:
         return "integer (64-bit unsigned)";
+    case CT_JSON:
+        return "list";
     }
     return "?";
 }
@@ -272,6 +282,9 @@ void lsnn__config_write_markdown(FILE *out)
                 snprintf(allowed, sizeof allowed,
                          "0 to 2^64 - 1 (above 2^53 as a string of digits)");
                 break;
+            case CT_JSON:
+                snprintf(allowed, sizeof allowed, "see Graph networks below");
+                break;
             }
             fprintf(out, "| `%s` | %s | `%s` | ", f->key, type_name(f->type),
                     dv.p && !dv.oom ? dv.p : "?");
@@ -280,6 +293,43 @@ void lsnn__config_write_markdown(FILE *out)
             md_cell(out, f->doc);
             fprintf(out, " |\n");
             free(dv.p);
+        }
+        fprintf(out, "\n");
+    }
+    /* The neuron models' own parameter tables (lsnn/neuron.h): the keys of a population of
+     * network.populations, and network.tau_m & co. for the recipe. */
+    fprintf(out, "### Neuron models\n\n");
+    fprintf(out, "Parameters of each neuron model (`network.neuron`, or a population's `neuron`), "
+                 "from the model's own table. In a population of `network.populations` each is "
+                 "a number, `{\"uniform\": [low, high]}` or a list of one value per neuron; "
+                 "unset, it takes the network key of the same name (`network.tau_m`, ...) where "
+                 "there is one, else the default below.\n\n");
+    const lsnn_neuron_model *m;
+    for (int i = 0; (m = lsnn_neuron_model_at(i)); i++) {
+        fprintf(out, "#### `%s`\n\n", m->name);
+        md_cell(out, m->doc ? m->doc : "");
+        fprintf(out, ". State: ");
+        md_cell(out, m->state_doc ? m->state_doc : "");
+        fprintf(out, ". Threshold (plots): ");
+        md_cell(out, m->threshold_doc ? m->threshold_doc : "");
+        fprintf(out, ".\n\n| Parameter | Unit | Default | Allowed | Meaning |\n");
+        fprintf(out, "|-----------|------|---------|---------|---------|\n");
+        for (int k = 0; k < m->n_params; k++) {
+            const lsnn_neuron_param *pp = &m->params[k];
+            char def[48], lo[48], hi[48], allowed[160];
+            lsnn__cfg_fmt_double(def, sizeof def, pp->def);
+            lsnn__cfg_fmt_double(lo, sizeof lo, pp->min);
+            lsnn__cfg_fmt_double(hi, sizeof hi, pp->max);
+            if (isfinite(pp->max))
+                snprintf(allowed, sizeof allowed, "%s%s to %s%s", pp->min_excl ? "> " : "", lo,
+                         hi, pp->integer ? ", whole numbers" : "");
+            else
+                snprintf(allowed, sizeof allowed, "%s %s%s", pp->min_excl ? ">" : ">=", lo,
+                         pp->integer ? ", whole numbers" : "");
+            fprintf(out, "| `%s` | %s | `%s` | %s | ", pp->name, pp->unit[0] ? pp->unit : "-", def,
+                    allowed);
+            md_cell(out, pp->doc);
+            fprintf(out, " |\n");
         }
         fprintf(out, "\n");
     }

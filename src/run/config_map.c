@@ -77,6 +77,10 @@ lsnn_status lsnn_net_spec_from_config(const lsnn_network_config *c, lsnn_net_spe
     s->rate_group = c->rate_group;
     LSNN__PICK(k, c->module_input, "network|module", "network.module_input");
     s->module_input_from_module = k == 1;
+    LSNN__PICK(k, c->readout_gain, "leaky|none", "network.readout_gain");
+    s->readout_gain = k == 1 ? LSNN_GAIN_NONE : LSNN_GAIN_LEAKY;
+    LSNN__PICK(k, c->mask_order, "first|last", "network.mask_order");
+    s->signed_order = k == 1 ? LSNN_SIGNED_MASK_LAST : LSNN_SIGNED_MASK_FIRST;
     return LSNN_OK;
 }
 
@@ -125,6 +129,15 @@ lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_i
 {
     lsnn_net_spec spec;
     memset(net, 0, sizeof *net);
+    if (cfg->populations[0]) { /* a graph network */
+        lsnn_graph *g;
+        lsnn_status st = lsnn_graph_from_config(cfg, &g);
+        if (st)
+            return st;
+        st = lsnn_graph_build(g, net, n_in, n_out, seed);
+        lsnn_graph_free(g);
+        return st;
+    }
     lsnn_status st = lsnn_net_spec_from_config(cfg, &spec);
     return st ? st : lsnn_net_build(net, &spec, n_in, n_out, seed);
 }

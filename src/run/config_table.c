@@ -28,6 +28,9 @@
 #define F_REG(k, m, d, fn, doc) {k, CT_STRING, OFF_STR(m), 0, d, 0, 0, 0, NULL, fn, doc}
 #define F_PATH(k, m, d, doc) {k, CT_STRING, OFF_PATH(m), 0, d, 0, 0, 0, NULL, NULL, doc}
 #define F_U64(k, m, d, doc) {k, CT_U64, OFF_U64(m), d, NULL, 0, 0, 0, NULL, NULL, doc}
+#define OFF_JSON(m) CFG_OFF(m, sizeof CFG_MEMBER(m) == LSNN_JSON_MAX && \
+                              _Generic(CFG_MEMBER(m)[0], char: 1, default: 0))
+#define F_JSON(k, m, doc) {k, CT_JSON, OFF_JSON(m), 0, "", 0, 0, 0, NULL, NULL, doc}
 /* clang-format on */
 
 
@@ -117,6 +120,14 @@ const cfg_field lsnn__cfg_fields[] = {
            "Train the per-neuron noise std as a parameter."),
     F_DBL("network.readout_tau", network.readout_tau, 20, R_GE, 0, 0,
           "Readout time constant, ms: kappa = exp(-dt/readout_tau) (0: no filtering)."),
+    F_STR("network.readout_gain", network.readout_gain, "leaky", "leaky|none",
+          "Gain g of the readout filter zeta(t) = kappa zeta(t-1) + g z(t), y = W_out^T zeta + "
+          "b_out: `leaky`, g = 1 - kappa (lsnn; zeta is an average of the spikes); `none`, g = 1 "
+          "(seed 000's readout, whose outputs start about 1 / (1 - kappa) = 20 times larger at "
+          "readout_tau 20 ms)."),
+    F_PATH("network.readout_from", network.readout_from, "",
+           "Populations the linear readout reads, joined by `+` (e.g. `E+A`); empty: every "
+           "neuron. The others have no readout synapse."),
     F_INT("network.n_hidden", network.n_hidden, 128, R_IN, 1, 100000,
           "Units of the LSTM / tanh RNN baselines (model lstm or rnn)."),
     F_STR("network.sign_regular", network.sign_regular, "none", "none|exc|inh",
@@ -130,6 +141,11 @@ const cfg_field lsnn__cfg_fields[] = {
           "neuron and input channel a sign and draws sign |N(0, 1)|, balanced so that the weights "
           "onto each neuron sum to zero, scaled to spectral radius w0 (w0_out for the readout; "
           "seed 000 section 3)."),
+    F_STR("network.mask_order", network.mask_order, "first", "first|last",
+          "With init `signed` and connectivity < 1: `first` (lsnn) draws, balances and scales "
+          "the masked matrix; `last` (seed 000 section 3) balances and scales the dense matrix, "
+          "then multiplies it by the mask, so the initial weights are about sqrt(connectivity) "
+          "times smaller (2.9 times at 12%)."),
     F_DBL("network.exc_fraction", network.exc_fraction, 0.8, R_IN, 0, 1,
           "With init `signed`: probability that a neuron of a population whose sign is `none` "
           "is excitatory (one Bernoulli draw per neuron)."),
@@ -165,6 +181,12 @@ const cfg_field lsnn__cfg_fields[] = {
           "config's LIF neurons (`network`: tau_m, b0, refractory) or those of the module's "
           "first neuron (`module`: its threshold, often far higher, keeps M_in out of "
           "saturation and its pseudo-derivative wide)."),
+    F_JSON("network.populations", network.populations,
+           "Graph networks: the populations, in simulation order (see Graph networks below); "
+           "empty: the recipe of n_regular, n_adaptive, layers, bidirectional and module."),
+    F_JSON("network.projections", network.projections,
+           "Graph networks: the projections between input and populations (see Graph networks "
+           "below)."),
     F_BOOL("network.global_connectivity", network.global_connectivity, 0,
            "Apply `network.connectivity` once across W_in, W_rec and W_out together (the "
            "paper's global connectivity level; DEEP R may then move synapses between the "
@@ -358,7 +380,11 @@ const char *const lsnn__cfg_omit_default_sections[] = {"random", NULL};
 
 /* Constraints between keys (checked at the end of lsnn_config_validate, documented here). */
 const char *const lsnn__cfg_cross_docs[] = {
-    "`network.n_regular + network.n_adaptive` must be >= 1.",
+    "`network.n_regular + network.n_adaptive` must be >= 1 (without `network.populations`).",
+    "With `network.populations` (a graph network): `network.layers` 1, `network.bidirectional` "
+    "false, no `network.module`, model `lsnn`; the populations and projections must be valid "
+    "(Graph networks below). Without it, `network.projections` and `network.readout_from` must "
+    "be empty.",
     "`store_recall.n_symbols * store_recall.symbol_ms` (steps per sequence) must be <= 10000000.",
     "`store_recall.rate_hz * network.dt / 1000` (input spike probability per step) must be <= 1.",
     "`deepr.enabled` requires `network.init` = `signed` (DEEP R keeps each synapse's sign, so "

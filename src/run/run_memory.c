@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lsnn/config_map.h"
 #include "lsnn/ann.h"
 #include "lsnn/run.h"
 #include "lsnn/sim.h"
@@ -27,8 +28,12 @@ typedef struct lsnn__net_size {
 static lsnn__net_size lsnn__net_size_of(const lsnn_config *cfg, int n_in, int n_out)
 {
     const lsnn_network_config *nc = &cfg->network;
-    const double dirs = nc->bidirectional ? 2 : 1, m = (double)nc->n_regular + nc->n_adaptive;
-    const double layers = nc->layers > 0 ? nc->layers : 1;
+    /* A graph network is estimated as one layer of all its neurons with an input and a
+     * recurrent projection (its usual shape; the bound is what matters). */
+    const int graph = nc->populations[0] != 0;
+    const double dirs = nc->bidirectional && !graph ? 2 : 1;
+    const double m = graph ? (double)lsnn_config_neurons(nc) : (double)nc->n_regular + nc->n_adaptive;
+    const double layers = nc->layers > 0 && !graph ? nc->layers : 1;
     lsnn__net_size s;
     s.m = m;
     s.n = layers * m * dirs;
@@ -216,8 +221,10 @@ lsnn_status lsnn_config_check_memory(const lsnn_config *cfg, size_t limit, size_
     return lsnn_error(LSNN_ERR_RANGE,
                       "training needs about %s (network %s, optimizer and gradients %s, "
                       "workspace of the learning rule %s, batch %s), more than the limit of %s%s; "
-                      "network.n_regular = %d, network.n_adaptive = %d, batch_size = %d",
+                      "%lld neurons (network.n_regular = %d, network.n_adaptive = %d or "
+                      "network.populations), batch_size = %d",
                       tot, net, opt, work, batch, lim,
-                      dflt ? " (80% of the physical memory)" : "", cfg->network.n_regular,
+                      dflt ? " (80% of the physical memory)" : "",
+                      lsnn_config_neurons(&cfg->network), cfg->network.n_regular,
                       cfg->network.n_adaptive, cfg->batch_size);
 }

@@ -29,7 +29,7 @@ static int lsnn__pop_of(const lsnn_net *net, int j)
 static int lsnn__pop_adaptive(const lsnn_net *net, int p)
 {
     for (int j = net->pop[p].off; j < net->pop[p].off + net->pop[p].count; j++)
-        if (net->k.beta && net->k.beta[j] > 0)
+        if (net->adaptive && net->adaptive[j])
             return 1;
     return 0;
 }

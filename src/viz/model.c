@@ -110,7 +110,7 @@ static void lsnn__plot_pops(const lsnn_net *net, lsnn_plot_population *pops)
         const lsnn_population *pp = &net->pop[p];
         int adaptive = 0;
         for (int j = pp->off; j < pp->off + pp->count; j++)
-            adaptive |= net->k.beta[j] > 0;
+            adaptive |= net->adaptive[j] != 0;
         pops[p] = (lsnn_plot_population){pp->name, pp->off, pp->count, pp->sign, adaptive};
     }
 }

@@ -45,10 +45,10 @@ mutate "$M" "$WORK/transposed.safetensors" 'h["w_in"]["shape"] = h["w_in"]["shap
 expect_error "transposed tensor" "tensor 'w_in': expected shape \[" "$LSNN" eval "$WORK/transposed.safetensors"
 mutate "$M" "$WORK/flat.safetensors" 's = h["w_rec"]["shape"]; h["w_rec"]["shape"] = [s[0] * s[1]]'
 expect_error "flattened tensor" "tensor 'w_rec': expected shape" "$LSNN" eval "$WORK/flat.safetensors"
-mutate "$M" "$WORK/beta.safetensors" 'put("neuron.beta", 0, float("nan"))'
-expect_error "NaN adaptation strength" "neuron 0: .*beta = nan" "$LSNN" eval "$WORK/beta.safetensors"
-mutate "$M" "$WORK/taum.safetensors" 'put("neuron.tau_m", 3, float("inf"))'
-expect_error "infinite tau_m" "neuron 3: tau_m = inf" "$LSNN" simulate "$WORK/taum.safetensors" --out "$WORK/sim_taum"
+mutate "$M" "$WORK/beta.safetensors" 'put("A.beta", 0, float("nan"))'
+expect_error "NaN adaptation strength" "A.beta.: neuron 0 has beta = nan" "$LSNN" eval "$WORK/beta.safetensors"
+mutate "$M" "$WORK/taum.safetensors" 'put("R.tau_m", 3, float("inf"))'
+expect_error "infinite tau_m" "R.tau_m.: neuron 3 has tau_m = inf" "$LSNN" simulate "$WORK/taum.safetensors" --out "$WORK/sim_taum"
 [ -e "$WORK/sim_taum" ] && fail "simulate made its directory for a model it refused" || pass "no directory for a refused model"
 mutate "$M" "$WORK/trailing.safetensors" 'd += bytes(16)'
 expect_error "trailing bytes" "16 bytes after the last tensor's data" "$LSNN" inspect "$WORK/trailing.safetensors"
