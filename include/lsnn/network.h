@@ -1,23 +1,29 @@
 /* lsnn/network.h - recurrent spiking networks as a graph of populations and projections.
  *
- * Neurons of all populations share one index space [0, n) (populations are contiguous ranges).
- * A projection connects a source range (input channels or neurons) to a target range of neurons
- * with dense weights stored source-major (w[i * n_dst + j] is source i -> target j, so the weights
- * of one presynaptic spike are contiguous), optional per-synapse delays 1..max_delay and a
- * "frozen" flag (a frozen projection gets no gradient: embedding a trained module, seed 003
- * section 4.2). Every neuron projects to the leaky readout (kappa, bias), or, with the rate
- * readout of seed 003 (rate_group > 0), the last n_out groups of neurons give the outputs' rates.
+ * Neurons of all populations share one index space [0, n) (populations are contiguous ranges, in
+ * simulation order). Each population has one neuron model (lsnn/neuron.h) and one value per
+ * neuron of each of the model's parameters. A projection connects a source range (input channels
+ * or neurons of consecutive populations) to a target range of neurons with dense weights stored
+ * source-major (w[i * n_dst + j] is source i -> target j, so the weights of one presynaptic spike
+ * are contiguous), per-synapse delays min_delay..max_delay and a "frozen" flag (a frozen
+ * projection gets no gradient: embedding a trained module, seed 003 section 4.2). The readout
+ * reads every neuron or the populations chosen (readout_dir), or, with the rate readout of seed
+ * 003 (rate_group > 0), the last n_out groups of neurons give the outputs' rates.
  *
- * Multi-layer networks (seed 004 eqs. 3.11-3.15, network.layers = L): layer r (neurons
- * [r m, (r+1) m), m = n_regular + n_adaptive, populations "R", "A" then "R2", "A2", ...) has its
- * own recurrent projection ("w_rec", "w_rec2", ...); layer 1 receives the input ("w_in") and
- * layer r > 1 the spikes of layer r-1 of the same step ("w_ff2", ...; max_delay 0). The readout
- * sees every layer. Within a step the layers are simulated in order.
+ * Two ways to make one: the graph API below (lsnn_graph_*), or the recipe of seeds 000 and 004
+ * (lsnn_net_build on a lsnn_net_spec), which writes that graph for n_regular LIF + n_adaptive
+ * ALIF neurons per layer. Multi-layer recipe networks (seed 004 eqs. 3.11-3.15,
+ * network.layers = L): layer r (neurons [r m, (r+1) m), m = n_regular + n_adaptive, populations
+ * "R", "A" then "R2", "A2", ...) has its own recurrent projection ("w_rec", "w_rec2", ...); layer
+ * 1 receives the input ("w_in") and layer r > 1 the spikes of layer r-1 of the same step
+ * ("w_ff2", ...; delay 0). The readout sees every layer. Within a step the layers are simulated
+ * in order.
  *
  * Timing convention (one step = dt): an input value presented at step t with delay d is
  * integrated into V(t + d - 1) (delay 1 = the same step, as in seed 004 eq. 2.4); a spike emitted
  * at step t with delay d is integrated into V(t + d). The readout is
- *   zeta(t) = kappa zeta(t-1) + (1 - kappa) z(t),   y(t) = W_out^T zeta(t) + b_out.
+ *   zeta(t) = kappa zeta(t-1) + g z(t),   y(t) = W_out^T zeta(t) + b_out,
+ * with g = 1 - kappa (lsnn's default) or g = 1 (seed 000; lsnn_readout_gain).
  *
  * Trainable parameters live in one allocation (params) with named pointers into it, so the
  * optimizer is a flat loop and a checkpoint one write.
@@ -29,12 +35,12 @@
  * and an inhibitory sub-population ("R_E", "R_I"; "A_E", "A_I"), each a contiguous range, so
  * that every population has one sign; neuron indices keep their order (regular neurons first).
  *
- * Sparse connectivity: when network.connectivity < 1, w_in and w_rec have a mask (n_src, n_dst)
- * and the readout a mask w_out_mask (n, n_out); 1 = the synapse exists. Absent synapses have
- * weight 0, so the dense kernels compute the sparse network exactly. DEEP R (lsnn/deepr.h)
- * changes the masks during training. A masked projection also keeps a compressed-row index of its
- * synapses (lsnn/sparse.h), with which the kernels skip absent synapses below a density
- * threshold. */
+ * Sparse connectivity: when a projection's connectivity is < 1 (network.connectivity), every
+ * projection has a mask (n_src, n_dst) and the readout a mask w_out_mask (n, n_out); 1 = the
+ * synapse exists. Absent synapses have weight 0, so the dense kernels compute the sparse network
+ * exactly. DEEP R (lsnn/deepr.h) changes the masks during training. A masked projection also
+ * keeps a compressed-row index of its synapses (lsnn/sparse.h), with which the kernels skip
+ * absent synapses below a density threshold. */
 #ifndef LSNN_NETWORK_H
 #define LSNN_NETWORK_H
 
@@ -279,6 +285,9 @@ lsnn_status lsnn_graph_build(const lsnn_graph *g, lsnn_net *net, int n_in, int n
                              uint64_t seed);
 /* Neurons of the graph (sum of the population counts). */
 long long lsnn_graph_neurons(const lsnn_graph *g);
+/* Checks a list of population names joined by '+' (as network.readout_from): LSNN_OK, or an
+ * error naming the first unknown one. */
+lsnn_status lsnn_graph_check_names(const lsnn_graph *g, const char *names);
 
 /* The recipe: builds the standard LSNN of seed 000 from spec (a graph made by the recipe): populations R (n_regular LIF) and A
  * (n_adaptive ALIF), input and recurrent projections (no self-connections), delays uniform in

@@ -146,6 +146,18 @@ static int lsnn__name_taken(const lsnn_graph *g, const char *name)
     return 0;
 }
 
+lsnn_status lsnn_graph_check_names(const lsnn_graph *g, const char *names)
+{
+    for (const char *c = names; c && *c;) {
+        const char *e = strchr(c, '+');
+        const size_t len = e ? (size_t)(e - c) : strlen(c);
+        if (lsnn__find_pop(g, c, len) < 0)
+            return lsnn_error(LSNN_ERR_CONFIG, "no population '%.*s'", (int)len, c);
+        c = e ? e + 1 : c + len;
+    }
+    return LSNN_OK;
+}
+
 static lsnn_status lsnn__check_name(const lsnn_graph *g, const char *what, const char *name)
 {
     if (!name || !name[0] || strlen(name) > LSNN_NAME_MAX - 4)
@@ -578,6 +590,10 @@ static lsnn_status lsnn__plan(const lsnn_graph *g, g_plan *pl, int n_in, int n_o
         any_sparse |= g->proj[q].connectivity < 1;
     pl->masks = any_sparse || g->force_masks || g->readout_from;
     const int rate = g->o.readout == LSNN_READOUT_RATE;
+    if (rate && g->readout_from)
+        return lsnn_error(LSNN_ERR_CONFIG, "network.readout_from: the rate readout reads the "
+                                           "last groups of neurons; readout_from is for the "
+                                           "linear readout");
     if (rate) {
         if (g->n_dirs > 1 || g->o.global_connectivity > 0)
             return lsnn_error(LSNN_ERR_CONFIG, "network.readout: the rate readout needs one "
@@ -936,12 +952,11 @@ lsnn_status lsnn_graph_build(const lsnn_graph *g, lsnn_net *net, int n_in, int n
     net->n_params = off + (size_t)pl.n * n_out + n_out + pl.n;
     lsnn__arena a = {0};
     lsnn__layout(net, &a, g, &pl);
-    a.base = aligned_alloc(64, (a.used + 64 + 63) & ~(size_t)63);
+    a.base = calloc(1, a.used + 64);
     if (!a.base) {
         lsnn__plan_free(&pl);
         return lsnn_error(LSNN_ERR_NOMEM, "network: cannot allocate %zu bytes", a.used);
     }
-    memset(a.base, 0, (a.used + 64 + 63) & ~(size_t)63);
     net->mem = a.base;
     a.used = 0;
     lsnn__layout(net, &a, g, &pl);

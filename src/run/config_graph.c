@@ -353,6 +353,8 @@ lsnn_status lsnn_graph_from_config(const lsnn_network_config *c, lsnn_graph **ou
     st = each(g, c, c->populations, GP, add_population);
     if (!st)
         st = each(g, c, c->projections, GJ, add_projection);
+    if (!st && (st = lsnn_graph_check_names(g, c->readout_from)))
+        st = lsnn_error(st, "network.readout_from: %s", lsnn_last_error());
     if (st) {
         lsnn_graph_free(g);
         return st;
