@@ -98,7 +98,7 @@ static void rig_init_n(rig *r, int n_ad)
     for (int p = 0; p < 2; p++)
         r->pop[p] = (lsnn_plot_population){r->net.pop[p].name, r->net.pop[p].off,
                                            r->net.pop[p].count, r->net.pop[p].sign,
-                                           p == 1 && n_ad > 0};
+                                           p == 1 && n_ad > 0, NULL};
     lsnn_plot_dynamics_data *d = &r->d;
     d->T = T;
     d->n_in = N_IN;
@@ -348,7 +348,7 @@ static void test_raster_pixel_exact(void **state)
 static void test_select_neurons(void **state)
 {
     (void)state;
-    lsnn_plot_population pop = {"R", 10, 100, LSNN_SIGN_NONE, 0};
+    lsnn_plot_population pop = {"R", 10, 100, LSNN_SIGN_NONE, 0, NULL};
     lsnn_plot_dynamics_data d;
     memset(&d, 0, sizeof d);
     d.n_pop = 1;

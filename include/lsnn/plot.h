@@ -46,6 +46,8 @@ typedef struct lsnn_plot_population {
     int off, count;            /* neuron range [off, off + count) */
     lsnn_sign sign;
     int adaptive;              /* 1: ALIF neurons (beta > 0); 0: LIF */
+    const char *kind;          /* the neuron model as written beside the raster; NULL: "ALIF" or
+                                * "LIF" from `adaptive` */
 } lsnn_plot_population;
 
 /* Everything the dynamics figure shows; the arrays are one sequence, time-major. */

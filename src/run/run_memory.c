@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lsnn/config_map.h"
+#include "lsnn/neuron.h"
 #include "lsnn/ann.h"
 #include "lsnn/run.h"
 #include "lsnn/sim.h"
@@ -112,7 +113,11 @@ static void lsnn__lsnn_mem(const lsnn_config *cfg, const lsnn_task_shape *sh, ls
         m->work = lsnn__eprop_bytes(&s, cfg->batch_size);
         return;
     }
-    const int replay = strcmp(cfg->network.neuron, "alif") == 0 || !cfg->network.neuron[0];
+    /* Records of the forward pass when the model can replay them (network.neuron; for a graph
+     * network of other models too, an upper bound). */
+    const lsnn_neuron_model *nm =
+        lsnn_neuron_model_find(cfg->network.neuron[0] ? cfg->network.neuron : "alif");
+    const int replay = nm && nm->replay;
     m->work = lsnn__sim_bytes(&s, cfg->batch_size, sh->T, replay,
                               (double)cfg->bptt_records_mb * 1e6);
     m->work += 2 * rs * B * T * sh->n_out; /* y, gy */

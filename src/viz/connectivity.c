@@ -218,7 +218,7 @@ static void lsnn__diagram_layout(const lsnn_net *net, lsnn__diagram *D, double d
         } else {
             const lsnn_population *pp = &net->pop[D->pop_of_node[k]];
             lsnn_plot_population q = {pp->name, pp->off, pp->count, pp->sign,
-                                      lsnn__pop_adaptive(net, D->pop_of_node[k])};
+                                      lsnn__pop_adaptive(net, D->pop_of_node[k]), NULL};
             if (ring) {
                 const double th = th0 + 2 * LSNN__PI * (k - 1) / P;
                 n->x = (dl + dr) / 2 + rx * cos(th);
@@ -480,7 +480,7 @@ static lsnn_status lsnn__weights(cairo_t *cr, const lsnn_net *net, int n_rec, in
     for (int p = 0; p < net->n_pop; p++) {
         const lsnn_population *pp = &net->pop[p];
         lsnn_plot_population q = {pp->name, pp->off, pp->count, pp->sign,
-                                  lsnn__pop_adaptive(net, p)};
+                                  lsnn__pop_adaptive(net, p), NULL};
         char *lab = labs[p];
         lsnn__pop_label(&q, lab, sizeof labs[p]);
         cairo_text_extents_t te;

@@ -358,8 +358,8 @@ static void lsnn__draw_pop(cairo_t *cr, const lsnn__dyn_layout *L, const lsnn_pl
     /* Kind of neuron, to the right. */
     cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
     lsnn__font(cr, 0.78 * L->fs, 0);
-    lsnn__text(cr, a->x + a->w + 0.6 * L->fs, a->y + a->h / 2, pp->adaptive ? "ALIF" : "LIF", 0,
-               0.85);
+    const char *kind = pp->kind ? pp->kind : pp->adaptive ? "ALIF" : "LIF";
+    lsnn__text(cr, a->x + a->w + 0.6 * L->fs, a->y + a->h / 2, kind, 0, 0.85);
     char pn[48];
     snprintf(pn, sizeof pn, "pop. %s", pp->name ? pp->name : "?");
     lsnn__text(cr, a->x + a->w + 0.6 * L->fs, a->y + a->h / 2 + 0.1 * L->fs, pn, 0, 0);

@@ -103,15 +103,23 @@ static lsnn_status lsnn__rate_target(const lsnn_trainer *tr, const char *model, 
     return LSNN_OK;
 }
 
-/* The populations of the LSNN as the figure sees them. */
-static void lsnn__plot_pops(const lsnn_net *net, lsnn_plot_population *pops)
+/* The populations of the LSNN as the figure sees them. The ALIF model's populations are "ALIF"
+ * (beta > 0) or "LIF"; other models go by their name and count as adaptive (their thresholds
+ * drawn) when a threshold of theirs moved during the sequence (T steps of thr). */
+static void lsnn__plot_pops(const lsnn_net *net, const lsnn_real *thr, int T,
+                            lsnn_plot_population *pops)
 {
     for (int p = 0; p < net->n_pop; p++) {
         const lsnn_population *pp = &net->pop[p];
+        const char *kind = strcmp(pp->model->name, "alif") == 0 ? NULL : pp->model->name;
         int adaptive = 0;
         for (int j = pp->off; j < pp->off + pp->count; j++)
-            adaptive |= net->adaptive[j] != 0;
-        pops[p] = (lsnn_plot_population){pp->name, pp->off, pp->count, pp->sign, adaptive};
+            if (!kind)
+                adaptive |= net->adaptive[j] != 0;
+            else
+                for (int t = 1; t < T && !adaptive; t++)
+                    adaptive |= thr[(size_t)t * net->n + j] != thr[j];
+        pops[p] = (lsnn_plot_population){pp->name, pp->off, pp->count, pp->sign, adaptive, kind};
     }
 }
 
@@ -176,7 +184,7 @@ lsnn_status lsnn_plot_model_dynamics(const char *model, const char *out,
             d.z = trace.z;
             d.thr = trace.thr;
             d.n_pop = tr.net.n_pop;
-            lsnn__plot_pops(&tr.net, pops);
+            lsnn__plot_pops(&tr.net, trace.thr, d.T, pops);
             d.pop = pops;
         }
         lsnn__set_input_groups(&tr, &groups, &d);
