@@ -46,6 +46,8 @@ typedef struct setup {
 } setup;
 
 static int g_layers = 1; /* network.layers of the next build() */
+static const char *g_pops = NULL, *g_projs = NULL; /* a graph network instead of the recipe */
+static const char *g_gain = "leaky";                 /* network.readout_gain */
 
 static double rel_err(const lsnn_real *a, const lsnn_real *b, size_t n, double *norm)
 {
@@ -80,6 +82,11 @@ static void build(const setup *su, lsnn_net *net, lsnn_batch *batch)
     nc.train_noise = su->noise > 0;
     nc.readout_tau = 5;
     nc.layers = g_layers;
+    snprintf(nc.readout_gain, sizeof nc.readout_gain, "%s", g_gain);
+    if (g_pops) {
+        snprintf(nc.populations, sizeof nc.populations, "%s", g_pops);
+        snprintf(nc.projections, sizeof nc.projections, "%s", g_projs);
+    }
     assert_int_equal(lsnn_net_init(net, &nc, NIN, NOUT, 11), LSNN_OK);
     net->smooth = su->smooth;
     for (int k = 0; k < NOUT; k++)
@@ -503,6 +510,30 @@ static void test_l2(void **state)
     }
 }
 
+/* A graph of three neuron models (ALIF, STDP-ALIF, Izhikevich) with per-neuron time constants
+ * and delays 1..3, with lsnn's readout and with seed 000's ungained one: e-prop against the
+ * reference, each model's coefficients checked against its own adjoint. */
+static void test_graph_three_models(void **state)
+{
+    (void)state;
+    g_pops = "[{\"name\":\"A\",\"count\":3,\"neuron\":\"alif\","
+             "\"tau_m\":{\"uniform\":[5,12]},\"tau_a\":{\"uniform\":[20,40]}},"
+             "{\"name\":\"S\",\"count\":3,\"neuron\":\"stdp_alif\","
+             "\"tau_m\":{\"uniform\":[5,12]},\"tau_a\":{\"uniform\":[20,40]}},"
+             "{\"name\":\"Z\",\"count\":2,\"neuron\":\"izhikevich\"}]";
+    g_projs = "[{\"name\":\"w_in\",\"from\":\"input\",\"to\":[\"A\",\"S\",\"Z\"],"
+              "\"delay\":[1,3]},"
+              "{\"name\":\"w_rec\",\"from\":[\"A\",\"S\",\"Z\"],\"to\":[\"A\",\"S\",\"Z\"],"
+              "\"delay\":[1,3]},"
+              "{\"name\":\"w_z\",\"from\":\"input\",\"to\":\"Z\",\"w0\":12}]";
+    setup su = {"plain", 4, 4, 3, 0, 0, 0, 1, NULL, 0};
+    check(&su);
+    g_gain = "none";
+    check(&su);
+    g_gain = "leaky";
+    g_pops = g_projs = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -512,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_stdp_alif),          cmocka_unit_test(test_izhikevich),
         cmocka_unit_test(test_streamed),          cmocka_unit_test(test_multilayer),
         cmocka_unit_test(test_online_rate_reg),   cmocka_unit_test(test_l2),
+        cmocka_unit_test(test_graph_three_models),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

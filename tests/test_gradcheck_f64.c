@@ -78,6 +78,7 @@ static double loss_of(fixture *f, double *active_frac, int *hard_spikes)
 static int g_layers = 1; /* network.layers of the next run_check */
 static int g_hetero = 0; /* 1: time constants differ from neuron to neuron */
 static const char *g_pops = NULL, *g_projs = NULL; /* a graph network instead of the recipe */
+static const char *g_gain = "leaky";                 /* network.readout_gain */
 
 static void run_check(const char *scaling, double noise, int max_delay)
 {
@@ -87,6 +88,8 @@ static void run_check(const char *scaling, double noise, int max_delay)
                                                 strcmp(scaling, "plain") == 0 ? 1.0 : 6.0,
                                                 max_delay, noise);
     nc.layers = g_layers;
+    snprintf(nc.readout_gain, sizeof nc.readout_gain, "%s", g_gain);
+    snprintf(nc.mask_order, sizeof nc.mask_order, "first");
     if (g_pops) {
         snprintf(nc.populations, sizeof nc.populations, "%s", g_pops);
         snprintf(nc.projections, sizeof nc.projections, "%s", g_projs);
@@ -298,6 +301,10 @@ static void test_graph_three_models(void **state)
               "\"delay\":[1,3]},"
               "{\"name\":\"w_z\",\"from\":\"input\",\"to\":\"Z\",\"w0\":5}]";
     run_check("plain", 0, 3);
+    /* and with seed 000's readout without the (1 - kappa) gain */
+    g_gain = "none";
+    run_check("plain", 0, 3);
+    g_gain = "leaky";
     g_pops = g_projs = NULL;
 }
 
