@@ -27,6 +27,7 @@ enum {
     R_MIN_EXCL = 1u << 1,
     R_MAX = 1u << 2,
     R_MAX_EXCL = 1u << 3,
+    R_NAMES = 1u << 4, /* a free-text string field that holds names joined by '+', not a path */
 };
 #define R_GT0 (R_MIN | R_MIN_EXCL) /* > min  (min = 0 in the table) */
 #define R_GE (R_MIN)               /* >= min */

@@ -274,6 +274,8 @@ void lsnn__config_write_markdown(FILE *out)
                 const char *choices = cfg_choices(f, cbuf, sizeof cbuf);
                 if (choices)
                     lsnn__cfg_describe_choices(choices, "`", allowed, sizeof allowed);
+                else if (f->range & R_NAMES)
+                    snprintf(allowed, sizeof allowed, "names joined by `+`");
                 else
                     snprintf(allowed, sizeof allowed, "any text (a path)");
                 break;

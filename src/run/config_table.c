@@ -28,6 +28,8 @@
 #define F_REG(k, m, d, fn, doc) {k, CT_STRING, OFF_STR(m), 0, d, 0, 0, 0, NULL, fn, doc}
 #define F_PATH(k, m, d, doc) {k, CT_STRING, OFF_PATH(m), 0, d, 0, 0, 0, NULL, NULL, doc}
 #define F_U64(k, m, d, doc) {k, CT_U64, OFF_U64(m), d, NULL, 0, 0, 0, NULL, NULL, doc}
+/* Free text of path size holding names joined by '+' (documented as such, not as a path). */
+#define F_NAMES(k, m, d, doc) {k, CT_STRING, OFF_PATH(m), 0, d, R_NAMES, 0, 0, NULL, NULL, doc}
 #define OFF_JSON(m) CFG_OFF(m, sizeof CFG_MEMBER(m) == LSNN_JSON_MAX && \
                               _Generic(CFG_MEMBER(m)[0], char: 1, default: 0))
 #define F_JSON(k, m, doc) {k, CT_JSON, OFF_JSON(m), 0, "", 0, 0, 0, NULL, NULL, doc}
@@ -125,7 +127,7 @@ const cfg_field lsnn__cfg_fields[] = {
           "b_out: `leaky`, g = 1 - kappa (lsnn; zeta is an average of the spikes); `none`, g = 1 "
           "(seed 000's readout, whose outputs start about 1 / (1 - kappa) = 20 times larger at "
           "readout_tau 20 ms)."),
-    F_PATH("network.readout_from", network.readout_from, "",
+    F_NAMES("network.readout_from", network.readout_from, "",
            "Populations the linear readout reads, joined by `+` (e.g. `E+A`); empty: every "
            "neuron. The others have no readout synapse."),
     F_INT("network.n_hidden", network.n_hidden, 128, R_IN, 1, 100000,
