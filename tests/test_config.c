@@ -531,6 +531,7 @@ static void test_round_trip(void **state)
     snprintf(a.learning, sizeof a.learning, "eprop");
     snprintf(a.network.input_scaling, sizeof a.network.input_scaling, "plain");
     a.random.input_rate = 0.125; /* the "random" section is written only when not all default */
+    a.l2l.width = 0.25;          /* and so is "l2l" */
     assert_int_equal(lsnn_config_validate(&a, "a"), LSNN_OK);
 
     char *ja = lsnn_config_to_json(&a);
@@ -573,6 +574,7 @@ static void test_round_trip(void **state)
     lsnn_config_defaults(&d);
     char *jd = lsnn_config_to_json(&d);
     assert_null(strstr(jd, "\"random\""));
+    assert_null(strstr(jd, "\"l2l\""));
     lsnn_config e;
     lsnn_config_defaults(&e);
     e.batch_size = 5;

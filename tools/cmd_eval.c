@@ -78,13 +78,17 @@ int cmd_eval(int argc, char **argv)
         lsnn_trainer_free(&tr);
         return conf ? die_status() : die("eval: out of memory");
     }
-    printf("%s set: %ld sequences, %ld decisions, loss %.4f, accuracy %.4f, rate %.1f Hz\n",
-           test ? "test" : "validation", ev.sequences, ev.total, ev.loss, ev.metric, ev.rate_hz);
-    printf("confusion matrix (rows: true class, columns: predicted):\n      ");
-    for (int k = 0; k < n_out; k++)
-        printf(" %6d", k);
-    putchar('\n');
-    for (int r = 0; r < n_out; r++) {
+    printf("%s set: %ld sequences, %ld decisions, loss %.4f, %s %.4f, rate %.1f Hz\n",
+           test ? "test" : "validation", ev.sequences, ev.total, ev.loss, tr.shape.metric,
+           ev.metric, ev.rate_hz);
+    const int classes = strcmp(tr.shape.metric, "accuracy") == 0; /* else a regression */
+    if (classes) {
+        printf("confusion matrix (rows: true class, columns: predicted):\n      ");
+        for (int k = 0; k < n_out; k++)
+            printf(" %6d", k);
+        putchar('\n');
+    }
+    for (int r = 0; classes && r < n_out; r++) {
         printf("  %3d ", r);
         for (int k = 0; k < n_out; k++)
             printf(" %6ld", conf[r * n_out + k]);

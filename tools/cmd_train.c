@@ -167,10 +167,13 @@ static int train_on_iteration(void *ctx, const lsnn_run *run, const lsnn_run_ite
     double ips = (i - run->start_iteration) / it->seconds;
     char eta[32];
     cli_fmt_duration((cfg->iterations - i) / ips, eta, sizeof eta);
-    printf("iter %6ld/%d  loss %.4f  acc %.3f  rate %5.1f Hz  %.2f it/s  ETA %s", i,
-           cfg->iterations, ui->ema_loss, ui->ema_acc, s->rate_hz, ips, eta);
+    /* the task's metric: "acc" (accuracy) or its own name (e.g. "mse") */
+    const char *metric = run->tr->shape.metric;
+    const char *mn = strcmp(metric, "accuracy") == 0 ? "acc" : metric;
+    printf("iter %6ld/%d  loss %.4f  %s %.3f  rate %5.1f Hz  %.2f it/s  ETA %s", i,
+           cfg->iterations, ui->ema_loss, mn, ui->ema_acc, s->rate_hz, ips, eta);
     if (it->validated)
-        printf("  | val loss %.4f  val acc %.3f", it->val.loss, it->val.metric);
+        printf("  | val loss %.4f  val %s %.3f", it->val.loss, mn, it->val.metric);
     putchar('\n');
     fflush(stdout);
     return 0;
@@ -308,9 +311,10 @@ int cmd_train(int argc, char **argv)
     if (!rc) {
         const lsnn_eval_result *ev = &run.final;
         if (!quiet)
-            printf("validation (%ld fresh sequences): loss %.4f  accuracy %.4f  rate %.1f Hz\n"
+            printf("validation (%ld fresh sequences): loss %.4f  %s %.4f  rate %.1f Hz\n"
                    "model: %s\n",
-                   ev->sequences, ev->loss, ev->metric, ev->rate_hz, run.model_path);
+                   ev->sequences, ev->loss, run.tr->shape.metric, ev->metric, ev->rate_hz,
+                   run.model_path);
         printf("result: %s\n", run.result_json);
         fflush(stdout);
     }

@@ -145,6 +145,20 @@ typedef struct lsnn_random_config {
     int window;                /* the classification window: the last `window` steps (56) */
 } lsnn_random_config;
 
+/* Task "l2l": learning-to-learn from a teacher (seed 000/001 section 5). Each episode is a new
+ * function of a family; step k shows x_k and the previous target, the readout must predict
+ * C(x_k) during step k. */
+typedef struct lsnn_l2l_config {
+    char family[LSNN_NAME_MAX]; /* "sine": A sin(phi + x) | "tn": 2-10-1 target networks */
+    int steps;                 /* examples per episode (500) */
+    int step_ms;               /* simulation steps per example (20) */
+    int neurons_per_var;       /* input neurons per encoded variable (100) */
+    double rate_max;           /* Hz, peak rate of an input neuron (200) */
+    double width;              /* sigma of the Gaussian tuning as a fraction of the variable's
+                                * range (0.001: the published (max - min) / 1000) */
+    int val_size;              /* validation episodes (64) */
+} lsnn_l2l_config;
+
 typedef struct lsnn_config {
     char task[LSNN_NAME_MAX];      /* "store_recall" | "smnist" | "timit" | "softmax" | "kwta" |
                                     * "random" */
@@ -167,6 +181,7 @@ typedef struct lsnn_config {
     lsnn_deepr_config deepr;       /* JSON key "deepr" */
     lsnn_eprop_config eprop;       /* JSON key "eprop" */
     lsnn_random_config random;     /* JSON key "random" (written only when not all default) */
+    lsnn_l2l_config l2l;           /* JSON key "l2l" (written only when not all default) */
 } lsnn_config;
 
 /* Fills cfg with the documented defaults. */

@@ -15,6 +15,8 @@ typedef struct lsnn_loss_result {
     double reg;         /* regularisation loss (already weighted) */
     long correct;       /* windows classified correctly (classification) */
     long total;         /* windows (classification) */
+    double sq_err;      /* RATE_MSE: sum over windows and outputs of (out - target)^2 */
+    long n_err;         /* RATE_MSE: the number of terms of sq_err */
 } lsnn_loss_result;
 
 /* Task loss. gy (B, T, n_out) receives dL/dy (may be NULL for evaluation only).

@@ -14,6 +14,7 @@
 #include "lsnn/encode.h"
 #include "lsnn/eprop.h"
 #include "lsnn/idx.h"
+#include "lsnn/l2l.h"
 #include "lsnn/learn.h"
 #include "lsnn/linalg.h"
 #include "lsnn/mfcc.h"

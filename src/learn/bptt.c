@@ -253,22 +253,33 @@ static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, l
         }
         return;
     }
+    /* With delays: slot (t + d) mod R by one conditional subtraction (d <= max_delay < R), no
+     * division per synapse; the same sums in the same order as a division would give. */
+    const int tb = lsnn__slot0(t, R), nd = pr->n_dst;
     for (int s = 0; s < bc; s++) {
         const size_t so = (size_t)s * n;
+        const lsnn_real *gb = c->gI + so + pr->dst_off;
         for (int i = 0; i < pr->n_src; i++) {
-            const lsnn_real *w = pr->w + (size_t)i * pr->n_dst;
-            const uint8_t *d = pr->delay + (size_t)i * pr->n_dst;
-            lsnn_real zi = z[so + pr->src_off + i];
-            lsnn_real acc = 0;
-            lsnn_real *row = dW + (size_t)i * pr->n_dst;
-            for (int j = 0; j < pr->n_dst; j++) {
-                lsnn_real g = c->gI[(size_t)((t + d[j]) % R) * slot + so + pr->dst_off + j];
-                acc += w[j] * g;
-                if (zi != 0 && !pr->frozen)
-                    row[j] += zi * g;
-            }
-            if (!sim->cut_recurrent)
+            const lsnn_real *restrict w = pr->w + (size_t)i * nd;
+            const uint8_t *restrict d = pr->delay + (size_t)i * nd;
+            const lsnn_real zi = z[so + pr->src_off + i];
+            if (!sim->cut_recurrent) {
+                lsnn_real acc = 0;
+                for (int j = 0; j < nd; j++) {
+                    int sl = tb + d[j];
+                    sl -= sl >= R ? R : 0;
+                    acc += w[j] * gb[(size_t)sl * slot + j];
+                }
                 c->gz[so + pr->src_off + i] += acc;
+            }
+            if (zi == 0 || pr->frozen)
+                continue;
+            lsnn_real *restrict row = dW + (size_t)i * nd;
+            for (int j = 0; j < nd; j++) {
+                int sl = tb + d[j];
+                sl -= sl >= R ? R : 0;
+                row[j] += zi * gb[(size_t)sl * slot + j];
+            }
         }
     }
 }
@@ -353,8 +364,13 @@ static void lsnn__in_backward(const lsnn_projection *pr, const lsnn_sim *sim, ls
                     row[j] += xi * g[j];
             } else {
                 const uint8_t *d = pr->delay + (size_t)i * pr->n_dst;
-                for (int j = 0; j < pr->n_dst; j++)
-                    row[j] += xi * c->gI[(size_t)((t + d[j] - 1) % R) * slot + so + pr->dst_off + j];
+                const lsnn_real *gb = c->gI + so + pr->dst_off;
+                const int tb = lsnn__slot0(t - 1, R);
+                for (int j = 0; j < pr->n_dst; j++) {
+                    int sl = tb + d[j]; /* (t + d - 1) mod R, d < R */
+                    sl -= sl >= R ? R : 0;
+                    row[j] += xi * gb[(size_t)sl * slot + j];
+                }
             }
         }
     }

@@ -132,6 +132,8 @@ lsnn_status lsnn_loss_compute(const lsnn_batch *batch, const lsnn_real *y, lsnn_
                     const double o = logits[k], t = tg[k];
                     if (batch->loss == LSNN_LOSS_RATE_MSE) {
                         acc += 0.5 * (o - t) * (o - t);
+                        out->sq_err += (o - t) * (o - t);
+                        out->n_err++;
                         p[k] = o - t;
                     } else {
                         acc += (1 - t) * (o > r0 ? o - r0 : 0) + t * (o < r1 ? r1 - o : 0);

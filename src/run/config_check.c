@@ -146,6 +146,23 @@ static lsnn_status check_graph(const lsnn_config *cfg, const char *origin)
     return LSNN_OK;
 }
 
+/* Task l2l: its loss is on the readout averaged over each example, which e-prop does not compute
+ * online. */
+static lsnn_status check_l2l(const lsnn_config *cfg, const char *origin)
+{
+    if (strcmp(cfg->task, "l2l") != 0)
+        return LSNN_OK;
+    if (strcmp(cfg->learning, "bptt") != 0)
+        CFG_FAIL("%s: task \"l2l\": its loss is on the readout averaged over each example, "
+                 "which e-prop does not compute online: set learning to \"bptt\"",
+                 origin);
+    if (strcmp(cfg->network.readout, "rate") == 0)
+        CFG_FAIL("%s: task \"l2l\": the prediction is the linear readout (network.readout "
+                 "\"linear\"; readout_tau 0 makes it linear in the spike counts)",
+                 origin);
+    return LSNN_OK;
+}
+
 /* Tasks softmax and kwta. */
 static lsnn_status check_module_task(const lsnn_config *cfg, const char *origin)
 {
@@ -212,7 +229,8 @@ lsnn_status lsnn_config_validate(const lsnn_config *cfg, const char *origin)
     lsnn_status st;
     if ((st = check_training(cfg, origin)) || (st = check_bidirectional(cfg, origin)) ||
         (st = check_rate_readout(cfg, origin)) || (st = check_module_task(cfg, origin)) ||
-        (st = check_rates(cfg, origin)) || (st = check_graph(cfg, origin)))
+        (st = check_rates(cfg, origin)) || (st = check_graph(cfg, origin)) ||
+        (st = check_l2l(cfg, origin)))
         return st;
     return LSNN_OK;
 }

@@ -342,6 +342,20 @@ const cfg_field lsnn__cfg_fields[] = {
           "Probability that an input channel spikes in a step, independently of everything else."),
     F_INT("random.window", random.window, 56, R_IN, 1, 10000000,
           "The classification window: the last `window` steps (all of them when T is shorter)."),
+    F_STR("l2l.family", l2l.family, "sine", "sine|tn",
+          "Function family: `sine`, y = A sin(phi + x), x in [-5, 5], A ~ U[0.1, 5], phi ~ U[0, "
+          "pi]; `tn`, target networks with 2 inputs in [-1, 1], 10 sigmoid hidden units and a "
+          "sigmoid output unit (so y is in [0, 1]), all weights and biases U[-1, 1]."),
+    F_INT("l2l.steps", l2l.steps, 500, R_IN, 1, 100000, "Examples (steps) per episode."),
+    F_INT("l2l.step_ms", l2l.step_ms, 20, R_IN, 1, 10000,
+          "Simulation steps per example; the prediction is the readout averaged over them."),
+    F_INT("l2l.neurons_per_var", l2l.neurons_per_var, 100, R_IN, 2, 10000,
+          "Input neurons per encoded variable (each x component and the previous target)."),
+    F_DBL("l2l.rate_max", l2l.rate_max, 200, R_GT0, 0, 0, "Peak firing rate of an input neuron, Hz."),
+    F_DBL("l2l.width", l2l.width, 0.001, R_GT0, 0, 0,
+          "Width sigma of the Gaussian tuning curves as a fraction of the variable's range "
+          "(0.001: the published sigma = (max - min) / 1000, nearly one input neuron per value)."),
+    F_INT("l2l.val_size", l2l.val_size, 64, R_IN, 1, 1000000, "Validation episodes."),
 };
 const size_t lsnn__cfg_n_fields = sizeof lsnn__cfg_fields / sizeof lsnn__cfg_fields[0];
 
@@ -376,13 +390,20 @@ const cfg_section lsnn__cfg_sections[] = {
      "Task `random`: independent random input spikes and a label that nothing in the input "
      "predicts, the input `lsnn bench` times training on. Written into a saved config only when "
      "one of its keys differs from the default."},
+    {"l2l",
+     "Task `l2l`, learning-to-learn from a teacher (seed 000/001 section 5): every episode is a "
+     "new function of the family; at example k the input neurons code x_k and the previous "
+     "example's target with Gaussian tuning curves, and the readout averaged over the example's "
+     "steps must equal C(x_k) (squared error; the metric is the mean squared error). Written "
+     "into a saved config only when one of its keys differs from the default."},
 };
 const size_t lsnn__cfg_n_sections = sizeof lsnn__cfg_sections / sizeof lsnn__cfg_sections[0];
-const char *const lsnn__cfg_omit_default_sections[] = {"random", NULL};
+const char *const lsnn__cfg_omit_default_sections[] = {"random", "l2l", NULL};
 
 /* Constraints between keys (checked at the end of lsnn_config_validate, documented here). */
 const char *const lsnn__cfg_cross_docs[] = {
     "`network.n_regular + network.n_adaptive` must be >= 1 (without `network.populations`).",
+    "Task `l2l` requires `learning` = `bptt` and the linear readout.",
     "With `network.populations` (a graph network): `network.layers` 1, `network.bidirectional` "
     "false, no `network.module`, model `lsnn`; the populations and projections must be valid "
     "(Graph networks below). Without it, `network.projections` and `network.readout_from` must "

@@ -250,6 +250,15 @@ static lsnn_status lsnn__check_task(const lsnn_trainer *tr, const lsnn_task *tas
     return LSNN_OK;
 }
 
+/* The task's metric from a loss result: the mean squared error for "mse" tasks, else the
+ * fraction of windows classified correctly. */
+static double lsnn__metric(const lsnn_trainer *tr, const lsnn_loss_result *lr)
+{
+    if (strcmp(tr->shape.metric, "mse") == 0)
+        return lr->n_err ? lr->sq_err / (double)lr->n_err : 0;
+    return lr->total ? (double)lr->correct / (double)lr->total : 0;
+}
+
 lsnn_status lsnn_trainer_compute_gradient(lsnn_trainer *tr, const lsnn_task *task,
                                           const void *task_state, uint64_t stream,
                                           uint64_t first, lsnn_real *grad,
@@ -267,7 +276,7 @@ lsnn_status lsnn_trainer_compute_gradient(lsnn_trainer *tr, const lsnn_task *tas
         const lsnn_batch *b = &tr->batch;
         stats->loss = lr.loss;
         stats->reg = reg;
-        stats->metric = lr.total ? (double)lr.correct / lr.total : 0;
+        stats->metric = lsnn__metric(tr, &lr);
         stats->rate_hz = tr->model->spiking ? lsnn__mean_rate_hz(tr->count, tr->net.n, b->B, b->T,
                                                                  tr->cfg.network.dt)
                                             : 0;
@@ -328,6 +337,7 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
         memset(confusion, 0, sizeof(long) * n_out * n_out);
     const int *pred = tr->pred;
     double loss_sum = 0, spikes = 0, steps = 0;
+    lsnn_loss_result sum = {0};
     lsnn_status st = LSNN_OK;
     for (int done = 0; done < count;) {
         lsnn_batch *b = &tr->batch;
@@ -350,6 +360,10 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
         loss_sum += lr.loss * (lr.total ? lr.total : bb);
         out->correct += lr.correct;
         out->total += lr.total;
+        sum.correct += lr.correct;
+        sum.total += lr.total;
+        sum.sq_err += lr.sq_err;
+        sum.n_err += lr.n_err;
         for (int j = 0; tr->model->spiking && j < tr->net.n; j++)
             spikes += tr->count[j];
         steps += (double)bb * b->T;
@@ -361,7 +375,7 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
         return st;
     out->sequences = count;
     out->loss = loss_sum / (out->total ? (double)out->total : (double)count);
-    out->metric = out->total ? (double)out->correct / out->total : 0;
+    out->metric = lsnn__metric(tr, &sum);
     out->rate_hz = tr->model->spiking
                        ? spikes / (steps * tr->net.n) * 1000.0 / tr->cfg.network.dt
                        : 0;

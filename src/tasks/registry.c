@@ -9,6 +9,7 @@ extern const lsnn_task lsnn_task_timit;
 extern const lsnn_task lsnn_task_softmax;
 extern const lsnn_task lsnn_task_kwta;
 extern const lsnn_task lsnn_task_random;
+extern const lsnn_task lsnn_task_l2l;
 
 static const lsnn_task *const lsnn__tasks[] = {
     &lsnn_task_store_recall,
@@ -17,6 +18,7 @@ static const lsnn_task *const lsnn__tasks[] = {
     &lsnn_task_softmax,
     &lsnn_task_kwta,
     &lsnn_task_random,
+    &lsnn_task_l2l,
 };
 
 const lsnn_task *lsnn_task_at(int i)
