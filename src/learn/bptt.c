@@ -220,6 +220,26 @@ static int lsnn__sparse_on(const lsnn_projection *pr, const lsnn_sim *sim)
 }
 
 /* Recurrent projection pr: adjoint into gz of its sources, and weight gradients. */
+/* The delayed adjoint's inner loop: acc[i] += wt[i] tab[dt[i]] for the sources i of one target
+ * (tab: the target's dL/dI at each delay); the AVX2 variant gathers from the table. */
+#define LSNN__DL_TAB 16
+LSNN_SIMD_BODY void lsnn__dl_row_body(int ns, lsnn_real *restrict acc,
+                                      const lsnn_real *restrict wt, const uint8_t *restrict dt,
+                                      const lsnn_real *restrict tab)
+{
+    for (int i = 0; i < ns; i++)
+        acc[i] += wt[i] * tab[dt[i]];
+}
+LSNN_SIMD_VARIANTS(lsnn__dl_row,
+                   (int ns, lsnn_real *restrict acc, const lsnn_real *restrict wt,
+                    const uint8_t *restrict dt, const lsnn_real *restrict tab),
+                   (ns, acc, wt, dt, tab))
+static void lsnn__dl_row(int ns, lsnn_real *acc, const lsnn_real *wt, const uint8_t *dt,
+                         const lsnn_real *tab)
+{
+    LSNN_SIMD_CALL(lsnn__dl_row, (ns, acc, wt, dt, tab));
+}
+
 static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, lsnn__chunk *c,
                                int bc, int t, const lsnn_real *z /* (CH, n) at t */)
 {
@@ -254,16 +274,36 @@ static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, l
         return;
     }
     /* With delays: slot (t + d) mod R by one conditional subtraction (d <= max_delay < R), no
-     * division per synapse; the same sums in the same order as a division would give. */
-    const int tb = lsnn__slot0(t, R), nd = pr->n_dst;
+     * division per synapse. gz_i gets sum_j w_ij gI_j(t + d_ij), summed over j in order from 0:
+     * with the transposed weights (sim->dl_wt, lsnn_bptt_backward) target by target, all
+     * sources at once, each source's sum still in the order of j (the same roundings). */
+    const int tb = lsnn__slot0(t, R), nd = pr->n_dst, ns = pr->n_src;
+    const int tabled = sim->dl_on && pr->max_delay < LSNN__DL_TAB;
     for (int s = 0; s < bc; s++) {
         const size_t so = (size_t)s * n;
         const lsnn_real *gb = c->gI + so + pr->dst_off;
-        for (int i = 0; i < pr->n_src; i++) {
+        if (!sim->cut_recurrent && tabled) {
+            lsnn_real *restrict acc = c->dl_acc;
+            memset(acc, 0, sizeof(lsnn_real) * ns);
+            const lsnn_real *wt = sim->dl_wt + pr->param_off;
+            const uint8_t *dt = sim->dl_dt + pr->param_off;
+            for (int j = 0; j < nd; j++) {
+                lsnn_real tab[LSNN__DL_TAB] = {0}; /* gI_j(t + d) by delay d */
+                for (int d = 1; d <= pr->max_delay; d++) {
+                    int sl = tb + d;
+                    sl -= sl >= R ? R : 0;
+                    tab[d] = gb[(size_t)sl * slot + j];
+                }
+                lsnn__dl_row(ns, acc, wt + (size_t)j * ns, dt + (size_t)j * ns, tab);
+            }
+            for (int i = 0; i < ns; i++)
+                c->gz[so + pr->src_off + i] += acc[i];
+        }
+        for (int i = 0; i < ns; i++) {
             const lsnn_real *restrict w = pr->w + (size_t)i * nd;
             const uint8_t *restrict d = pr->delay + (size_t)i * nd;
             const lsnn_real zi = z[so + pr->src_off + i];
-            if (!sim->cut_recurrent) {
+            if (!sim->cut_recurrent && !tabled) {
                 lsnn_real acc = 0;
                 for (int j = 0; j < nd; j++) {
                     int sl = tb + d[j];
@@ -614,6 +654,47 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
     }
 }
 
+/* The transposed weights and delays of the dense projections with delays (sim->dl_wt, used by
+ * lsnn__rec_backward), allocated on first need. */
+static lsnn_status lsnn__dl_pack(lsnn_sim *sim, const lsnn_net *net)
+{
+    int any = 0;
+    for (int p = 0; p < net->n_proj; p++) {
+        const lsnn_projection *pr = &net->proj[p];
+        any |= pr->delay && !pr->src_is_input && pr->max_delay > 0 && !lsnn__sparse_on(pr, sim);
+    }
+    if (!any || sim->cut_recurrent)
+        return LSNN_OK;
+    sim->dl_on = 1;
+    if (sim->dl_cap < net->n_params) {
+        free(sim->dl_wt);
+        free(sim->dl_dt);
+        sim->dl_wt = malloc(sizeof(lsnn_real) * net->n_params);
+        sim->dl_dt = malloc(net->n_params);
+        sim->dl_cap = sim->dl_wt && sim->dl_dt ? net->n_params : 0;
+        if (!sim->dl_cap) {
+            free(sim->dl_wt);
+            free(sim->dl_dt);
+            sim->dl_wt = NULL;
+            sim->dl_dt = NULL;
+            return lsnn_error(LSNN_ERR_NOMEM, "bptt: out of memory");
+        }
+    }
+    for (int p = 0; p < net->n_proj; p++) {
+        const lsnn_projection *pr = &net->proj[p];
+        if (!pr->delay || pr->src_is_input || pr->max_delay == 0 || lsnn__sparse_on(pr, sim))
+            continue;
+        lsnn_real *wt = sim->dl_wt + pr->param_off;
+        uint8_t *dt = sim->dl_dt + pr->param_off;
+        for (int i = 0; i < pr->n_src; i++)
+            for (int j = 0; j < pr->n_dst; j++) {
+                wt[(size_t)j * pr->n_src + i] = pr->w[(size_t)i * pr->n_dst + j];
+                dt[(size_t)j * pr->n_src + i] = pr->delay[(size_t)i * pr->n_dst + j];
+            }
+    }
+    return LSNN_OK;
+}
+
 lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
                                const lsnn_real *gy, const lsnn_real *gz_const, lsnn_real *grad)
 {
@@ -621,6 +702,9 @@ lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_ba
         return lsnn_error(LSNN_ERR_ARG, "bptt: lsnn_sim_forward must run on this batch first");
     const int nch = (batch->B + sim->CH - 1) / sim->CH;
     lsnn__sparse_pack(sim, net);
+    lsnn_status st = lsnn__dl_pack(sim, net);
+    if (st)
+        return st;
 #pragma omp parallel for schedule(dynamic, 1)
     for (int ci = 0; ci < nch; ci++) {
         const int g0 = ci * sim->CH;
@@ -628,6 +712,7 @@ lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_ba
         lsnn__chunk_backward(sim, net, &sim->ch[ci], batch, g0, bc, gy, gz_const);
     }
     sim->packed = 0;
+    sim->dl_on = 0;
     /* Deterministic reduction: chunk order is fixed whatever the number of threads. */
     const size_t np = net->n_params;
     memcpy(grad, sim->ch[0].grad, sizeof(lsnn_real) * np);

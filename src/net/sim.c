@@ -100,6 +100,7 @@ static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
         c->idx = lsnn__take(a, sizeof(int) * (size_t)(s->n > s->n_in ? s->n : s->n_in));
         c->zl = lsnn__take(a, sizeof(int) * CH * n);
         c->zn = lsnn__take(a, sizeof(int) * CH);
+        c->dl_acc = lsnn__take(a, sizeof(lsnn_real) * n);
         c->gIT = s->sp_cap ? lsnn__take(a, rs * R * n * (size_t)s->CHP) : NULL;
         c->sp_g = s->sp_cap ? lsnn__take(a, rs * s->sp_cap) : NULL;
     }
@@ -206,6 +207,8 @@ void lsnn_sim_free(lsnn_sim *sim)
     if (!sim)
         return;
     free(sim->rec_mem);
+    free(sim->dl_wt);
+    free(sim->dl_dt);
     free(sim->mem);
     free(sim->ch);
     free(sim);

@@ -33,6 +33,7 @@ typedef struct lsnn__chunk {
     int *zl;                   /* (CH, n) BPTT: the spiking neurons of each sequence at the
                                 * step being differentiated, in increasing order */
     int *zn;                   /* (CH) their numbers */
+    lsnn_real *dl_acc;         /* (n) scratch of the delayed adjoint (bptt.c) */
     lsnn_real *gIT;            /* (R, n, CHP) gI transposed, for the sparse adjoint; NULL when
                                 * sp_cap == 0 */
     lsnn_real *sp_g;           /* (sp_cap) weight gradients of the sparse projections, packed as
@@ -62,6 +63,13 @@ struct lsnn_sim {
     uint8_t *sp_d;             /* (sp_cap) delays */
     size_t sp_cap;             /* the projections' weights: param_off of w_out */
     int packed;
+    /* BPTT of dense projections with delays (bptt.c): their weights and delays transposed,
+     * target-major (dl_wt[param_off + j * n_src + i] = w[i * n_dst + j]), copied at the start
+     * of lsnn_bptt_backward; NULL until a network has such a projection. (n_params) each. */
+    lsnn_real *dl_wt;
+    uint8_t *dl_dt;
+    size_t dl_cap;
+    int dl_on;                 /* dl_wt holds the current weights (during lsnn_bptt_backward) */
     lsnn__chunk *ch;
     void *mem;
     lsnn_real *rec_mem;        /* the chunks' recv, one allocation; NULL: no records */
