@@ -219,7 +219,6 @@ static int lsnn__sparse_on(const lsnn_projection *pr, const lsnn_sim *sim)
     return pr->sparse.use && sim->packed;
 }
 
-/* Recurrent projection pr: adjoint into gz of its sources, and weight gradients. */
 /* The delayed adjoint's inner loop: acc[i] += wt[i] tab[dt[i]] for the sources i of one target
  * (tab: the target's dL/dI at each delay); the AVX2 variant gathers from the table. */
 #define LSNN__DL_TAB 16
@@ -240,6 +239,7 @@ static void lsnn__dl_row(int ns, lsnn_real *acc, const lsnn_real *wt, const uint
     LSNN_SIMD_CALL(lsnn__dl_row, (ns, acc, wt, dt, tab));
 }
 
+/* Recurrent projection pr: adjoint into gz of its sources, and weight gradients. */
 static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, lsnn__chunk *c,
                                int bc, int t, const lsnn_real *z /* (CH, n) at t */)
 {
@@ -665,7 +665,6 @@ static lsnn_status lsnn__dl_pack(lsnn_sim *sim, const lsnn_net *net)
     }
     if (!any || sim->cut_recurrent)
         return LSNN_OK;
-    sim->dl_on = 1;
     if (sim->dl_cap < net->n_params) {
         free(sim->dl_wt);
         free(sim->dl_dt);
@@ -680,6 +679,7 @@ static lsnn_status lsnn__dl_pack(lsnn_sim *sim, const lsnn_net *net)
             return lsnn_error(LSNN_ERR_NOMEM, "bptt: out of memory");
         }
     }
+    sim->dl_on = 1;
     for (int p = 0; p < net->n_proj; p++) {
         const lsnn_projection *pr = &net->proj[p];
         if (!pr->delay || pr->src_is_input || pr->max_delay == 0 || lsnn__sparse_on(pr, sim))
@@ -703,8 +703,10 @@ lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_ba
     const int nch = (batch->B + sim->CH - 1) / sim->CH;
     lsnn__sparse_pack(sim, net);
     lsnn_status st = lsnn__dl_pack(sim, net);
-    if (st)
+    if (st) {
+        sim->packed = 0;
         return st;
+    }
 #pragma omp parallel for schedule(dynamic, 1)
     for (int ci = 0; ci < nch; ci++) {
         const int g0 = ci * sim->CH;
