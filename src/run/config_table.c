@@ -213,7 +213,10 @@ const cfg_field lsnn__cfg_fields[] = {
     F_DBL("loss.rate_target", loss.rate_target, 10, R_GE, 0, 0,
           "Target firing rate of the rate regularisation, Hz."),
     F_DBL("loss.rate_reg", loss.rate_reg, 0, R_GE, 0, 0,
-          "Weight of the firing-rate regularisation (0: off)."),
+          "Weight c of the firing-rate regularisation c R (0: off), R = the mean over neurons of "
+          "(r_j - f0)^2 with r_j neuron j's spikes per step over the batch and f0 = "
+          "rate_target dt / 1000: rates in spikes per step, not Hz (in Hz, R and so the "
+          "meaning of c would be (1000 / dt)^2 = 10^6 times larger at dt = 1 ms)."),
     F_STR("loss.rate_reg_neurons", loss.rate_reg_neurons, "all", "all|hidden",
           "Neurons the rate regularisation covers: all, or the hidden ones (those outside the "
           "groups of the `rate` readout; seed 003 eq. 4.10)."),
