@@ -17,6 +17,7 @@
 #include "lsnn/csv.h"
 #include "lsnn/eprop.h"
 #include "lsnn/learn.h"
+#include "io/fs.h"
 #include "lsnn/network.h"
 #include "lsnn/run.h"
 #include "lsnn/sim.h"
@@ -36,14 +37,98 @@ static const char *EVAL_HELP =
     "  --set KEY=VALUE   override a config key (e.g. store_recall.val_size=1024); keys that\n"
     "                    change tensor shapes are rejected when the model is loaded\n"
     "  --test            evaluate on the test stream instead of the validation stream\n"
+    "  --curve FILE.csv  tasks with the metric mse (l2l): the squared error of the k-th\n"
+    "                    window (example) of a sequence, mean and standard deviation over\n"
+    "                    the sequences (the learning curve within an episode), as CSV\n"
+    "                    k,mse_mean,mse_std,sequences"
     "  --threads N       OpenMP threads\n"
     "  -h, --help        this text\n";
+
+/* Per-window squared errors of regression tasks (metric "mse"): by window index k, and each
+ * sequence's mean over its windows. */
+typedef struct eval_curve {
+    int K;
+    double *sum, *sum2;  /* (K) over sequences: squared error of window k, and its square */
+    long *cnt;           /* (K) */
+    double seq_sum, seq_sum2;
+    long seqs;
+} eval_curve;
+
+static void eval_curve_batch(void *ctx, const lsnn_batch *b, long first, const lsnn_real *y)
+{
+    (void)first;
+    eval_curve *ec = ctx;
+    const int n_out = b->n_out;
+    for (int s = 0; s < b->B; s++) {
+        double seq = 0;
+        long terms = 0;
+        for (int k = 0; k < b->n_windows[s] && k < ec->K; k++) {
+            const lsnn_window *w = &b->windows[(size_t)s * b->max_windows + k];
+            const lsnn_real *tg = b->w_target + ((size_t)s * b->max_windows + k) * n_out;
+            double e = 0;
+            for (int o = 0; o < n_out; o++) {
+                double m = 0;
+                for (int t = w->t0; t < w->t1; t++)
+                    m += y[((size_t)s * b->T + t) * n_out + o];
+                m /= (double)(w->t1 - w->t0);
+                e += (m - tg[o]) * (m - tg[o]);
+            }
+            e /= n_out;
+            ec->sum[k] += e;
+            ec->sum2[k] += e * e;
+            ec->cnt[k]++;
+            seq += e;
+            terms++;
+        }
+        if (terms) {
+            seq /= (double)terms;
+            ec->seq_sum += seq;
+            ec->seq_sum2 += seq * seq;
+            ec->seqs++;
+        }
+    }
+}
+
+static double eval_std(double sum, double sum2, long n)
+{
+    if (n < 2)
+        return 0;
+    const double m = sum / n, v = (sum2 - n * m * m) / (double)(n - 1);
+    return v > 0 ? sqrt(v) : 0;
+}
+
+/* The curve as CSV (k, mse_mean, mse_std, sequences), written to path.tmp then renamed. */
+static int eval_write_curve(const char *path, const eval_curve *ec)
+{
+    size_t cap = 64 + (size_t)ec->K * 80, len = 0;
+    char *text = malloc(cap);
+    if (!text)
+        return die("eval: out of memory");
+    len += (size_t)snprintf(text, cap, "k,mse_mean,mse_std,sequences\n");
+    for (int k = 0; k < ec->K && ec->cnt[k] > 0; k++)
+        len += (size_t)snprintf(text + len, cap - len, "%d,%.9g,%.9g,%ld\n", k,
+                                ec->sum[k] / ec->cnt[k],
+                                eval_std(ec->sum[k], ec->sum2[k], ec->cnt[k]), ec->cnt[k]);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    lsnn_status st = lsnn__write_text(tmp, text);
+    free(text);
+    if (st)
+        return die("%s", lsnn_last_error());
+    if (rename(tmp, path) != 0) {
+        remove(tmp);
+        return die("%s: cannot write: %s", path, strerror(errno));
+    }
+    printf("curve: %s\n", path);
+    return 0;
+}
 
 int cmd_eval(int argc, char **argv)
 {
     common_opts co = {0};
     const char *model = NULL;
     int err = 0, test = 0;
+    const char *curve_path = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -54,6 +139,10 @@ int cmd_eval(int argc, char **argv)
                 return err;
         } else if (strcmp(a, "--test") == 0) {
             test = 1;
+        } else if (strcmp(a, "--curve") == 0) {
+            if (i + 1 >= argc)
+                return die("eval: --curve needs a FILE.csv");
+            curve_path = argv[++i];
         } else if (a[0] == '-') {
             return die("eval: unknown option '%s' (see lsnn eval --help)", a);
         } else if (!model) {
@@ -70,12 +159,35 @@ int cmd_eval(int argc, char **argv)
         return 1;
     double t0 = cli_now_s();
     int n_out = tr.shape.n_out;
+    const int regression = strcmp(tr.shape.metric, "mse") == 0;
+    if (curve_path && !regression) {
+        die("eval: --curve: task '%s' has no per-example squared error (metric %s)", tr.cfg.task,
+            tr.shape.metric);
+        lsnn_trainer_free(&tr);
+        return 1;
+    }
+    eval_curve ec = {0};
+    if (regression) {
+        ec.K = tr.shape.max_windows > 0 ? tr.shape.max_windows : 1;
+        ec.sum = calloc((size_t)ec.K, sizeof(double));
+        ec.sum2 = calloc((size_t)ec.K, sizeof(double));
+        ec.cnt = calloc((size_t)ec.K, sizeof(long));
+        tr.eval_batch_done = eval_curve_batch;
+        tr.eval_batch_ctx = &ec;
+    }
     long *conf = calloc((size_t)n_out * n_out, sizeof(long));
     lsnn_eval_result ev;
     uint64_t stream = test ? LSNN_STREAM_TEST : LSNN_STREAM_VALID;
-    if (!conf || cli_evaluate(&tr, stream, &ev, conf, 0)) {
+    if (!conf || (regression && (!ec.sum || !ec.sum2 || !ec.cnt)) ||
+        cli_evaluate(&tr, stream, &ev, conf, 0)) {
+        const int oom = !conf || (regression && (!ec.sum || !ec.sum2 || !ec.cnt));
         free(conf);
+        free(ec.sum);
+        free(ec.sum2);
+        free(ec.cnt);
         lsnn_trainer_free(&tr);
+        if (oom)
+            return die("eval: out of memory");
         return conf ? die_status() : die("eval: out of memory");
     }
     printf("%s set: %ld sequences, %ld decisions, loss %.4f, %s %.4f, rate %.1f Hz\n",
@@ -94,13 +206,27 @@ int cmd_eval(int argc, char **argv)
             printf(" %6ld", conf[r * n_out + k]);
         putchar('\n');
     }
+    int rc = 0;
+    if (regression) {
+        printf("mse of a sequence (mean over its examples): %.6g +- %.6g (mean +- std over %ld "
+               "sequences)\n",
+               ec.seqs ? ec.seq_sum / ec.seqs : 0.0, eval_std(ec.seq_sum, ec.seq_sum2, ec.seqs),
+               ec.seqs);
+        if (curve_path)
+            rc = eval_write_curve(curve_path, &ec);
+    }
     char extra[128];
     snprintf(extra, sizeof extra, ",\"loss\":%.6g,\"split\":\"%s\"", ev.loss,
              test ? "test" : "validation");
-    cli_print_result(tr.cfg.task, tr.shape.metric, ev.metric, tr.iteration, cli_now_s() - t0, extra);
+    if (!rc)
+        cli_print_result(tr.cfg.task, tr.shape.metric, ev.metric, tr.iteration,
+                         cli_now_s() - t0, extra);
     free(conf);
+    free(ec.sum);
+    free(ec.sum2);
+    free(ec.cnt);
     lsnn_trainer_free(&tr);
-    return 0;
+    return rc;
 }
 
 /* ------------------------------------------------------------------------------------------ */

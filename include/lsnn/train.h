@@ -137,6 +137,11 @@ struct lsnn_trainer {
      * and the total (a long evaluation can report progress). NULL (the default): not called. */
     void (*eval_progress)(void *ctx, long done, long total);
     void *eval_progress_ctx;
+    /* Optional: called by lsnn_trainer_evaluate after each batch with the batch (b->B the
+     * sequences of this batch, `first` the index of its first one) and the network's outputs
+     * y (B, T, n_out), e.g. to collect per-window errors. NULL (the default): not called. */
+    void (*eval_batch_done)(void *ctx, const lsnn_batch *b, long first, const lsnn_real *y);
+    void *eval_batch_ctx;
 };
 
 /* The spiking network of cfg for a task of n_in inputs and n_out outputs, initialised from

@@ -346,6 +346,8 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
         lsnn_loss_result lr = {0};
         st = tr->learner->eval_batch(tr, tr->task, tr->task_state, stream, (uint64_t)done,
                                      confusion != NULL, &lr);
+        if (!st && tr->eval_batch_done)
+            tr->eval_batch_done(tr->eval_batch_ctx, b, done, tr->y);
         if (!st && confusion) {
             for (int s = 0; s < b->B; s++)
                 for (int w = 0; w < b->n_windows[s]; w++) {
