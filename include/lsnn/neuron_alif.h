@@ -41,6 +41,14 @@ void lsnn_alif_threshold(const void *k, int lo, int hi, const lsnn_neuron_state 
 lsnn_real lsnn_alif_smooth_spike(const lsnn_alif_consts *c, int j, lsnn_real v, lsnn_real B,
                                  lsnn_real gamma);
 
+/* The table entries the family's models share: what the state holds, the parameters, the
+ * constants and the threshold. */
+#define LSNN_ALIF_FAMILY_ENTRIES                                                                 \
+    .state_doc = "v: membrane potential; b: threshold adaptation (threshold b0 + beta b)",    \
+    .threshold_doc = "b0 + beta b", .params = lsnn_alif_params,                                \
+    .n_params = LSNN_ALIF_N_PARAMS, .consts_size = lsnn_alif_consts_size,                      \
+    .derive = lsnn_alif_derive, .threshold = lsnn_alif_threshold
+
 /* Pseudo-derivative factors of neuron j at one step: dz/dV and dz/dB (zero while refractory). */
 void lsnn_alif_pseudo(const lsnn_alif_consts *c, int j, lsnn_real v, lsnn_real b, int refractory,
                       lsnn_real gamma, lsnn_real *dz_dv, lsnn_real *dz_dB);

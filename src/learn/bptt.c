@@ -221,7 +221,6 @@ static int lsnn__sparse_on(const lsnn_projection *pr, const lsnn_sim *sim)
 
 /* The delayed adjoint's inner loop: acc[i] += wt[i] tab[dt[i]] for the sources i of one target
  * (tab: the target's dL/dI at each delay); the AVX2 variant gathers from the table. */
-#define LSNN__DL_TAB 16
 LSNN_SIMD_BODY void lsnn__dl_row_body(int ns, lsnn_real *restrict acc,
                                       const lsnn_real *restrict wt, const uint8_t *restrict dt,
                                       const lsnn_real *restrict tab)
@@ -275,21 +274,22 @@ static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, l
     }
     /* With delays: slot (t + d) mod R by one conditional subtraction (d <= max_delay < R), no
      * division per synapse. gz_i gets sum_j w_ij gI_j(t + d_ij), summed over j in order from 0:
-     * with the transposed weights (sim->dl_wt, lsnn_bptt_backward) target by target, all
-     * sources at once, each source's sum still in the order of j (the same roundings). */
+     * with the transposed weights and delays (sim->dl_wt, dl_dt, copied by lsnn__dl_pack at the
+     * start of lsnn_bptt_backward) target by target, all sources at once, each source's sum
+     * still in the order of j (the same roundings); tab holds the target's gI at delays
+     * min_delay..max_delay, the only ones its synapses have. */
     const int tb = lsnn__slot0(t, R), nd = pr->n_dst, ns = pr->n_src;
-    const int tabled = sim->dl_on && pr->max_delay < LSNN__DL_TAB;
     for (int s = 0; s < bc; s++) {
         const size_t so = (size_t)s * n;
         const lsnn_real *gb = c->gI + so + pr->dst_off;
-        if (!sim->cut_recurrent && tabled) {
+        if (!sim->cut_recurrent) {
             lsnn_real *restrict acc = c->dl_acc;
             memset(acc, 0, sizeof(lsnn_real) * ns);
             const lsnn_real *wt = sim->dl_wt + pr->param_off;
             const uint8_t *dt = sim->dl_dt + pr->param_off;
+            lsnn_real tab[256];
             for (int j = 0; j < nd; j++) {
-                lsnn_real tab[LSNN__DL_TAB] = {0}; /* gI_j(t + d) by delay d */
-                for (int d = 1; d <= pr->max_delay; d++) {
+                for (int d = pr->min_delay; d <= pr->max_delay; d++) {
                     int sl = tb + d;
                     sl -= sl >= R ? R : 0;
                     tab[d] = gb[(size_t)sl * slot + j];
@@ -299,21 +299,13 @@ static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, l
             for (int i = 0; i < ns; i++)
                 c->gz[so + pr->src_off + i] += acc[i];
         }
+        if (pr->frozen)
+            continue;
         for (int i = 0; i < ns; i++) {
-            const lsnn_real *restrict w = pr->w + (size_t)i * nd;
-            const uint8_t *restrict d = pr->delay + (size_t)i * nd;
             const lsnn_real zi = z[so + pr->src_off + i];
-            if (!sim->cut_recurrent && !tabled) {
-                lsnn_real acc = 0;
-                for (int j = 0; j < nd; j++) {
-                    int sl = tb + d[j];
-                    sl -= sl >= R ? R : 0;
-                    acc += w[j] * gb[(size_t)sl * slot + j];
-                }
-                c->gz[so + pr->src_off + i] += acc;
-            }
-            if (zi == 0 || pr->frozen)
+            if (zi == 0)
                 continue;
+            const uint8_t *restrict d = pr->delay + (size_t)i * nd;
             lsnn_real *restrict row = dW + (size_t)i * nd;
             for (int j = 0; j < nd; j++) {
                 int sl = tb + d[j];
@@ -663,7 +655,7 @@ static lsnn_status lsnn__dl_pack(lsnn_sim *sim, const lsnn_net *net)
         const lsnn_projection *pr = &net->proj[p];
         any |= pr->delay && !pr->src_is_input && pr->max_delay > 0 && !lsnn__sparse_on(pr, sim);
     }
-    if (!any || sim->cut_recurrent)
+    if (!any || sim->cut_recurrent) /* (the cut pass computes no adjoint through them) */
         return LSNN_OK;
     if (sim->dl_cap < net->n_params) {
         free(sim->dl_wt);
@@ -679,7 +671,6 @@ static lsnn_status lsnn__dl_pack(lsnn_sim *sim, const lsnn_net *net)
             return lsnn_error(LSNN_ERR_NOMEM, "bptt: out of memory");
         }
     }
-    sim->dl_on = 1;
     for (int p = 0; p < net->n_proj; p++) {
         const lsnn_projection *pr = &net->proj[p];
         if (!pr->delay || pr->src_is_input || pr->max_delay == 0 || lsnn__sparse_on(pr, sim))
@@ -714,7 +705,6 @@ lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_ba
         lsnn__chunk_backward(sim, net, &sim->ch[ci], batch, g0, bc, gy, gz_const);
     }
     sim->packed = 0;
-    sim->dl_on = 0;
     /* Deterministic reduction: chunk order is fixed whatever the number of threads. */
     const size_t np = net->n_params;
     memcpy(grad, sim->ch[0].grad, sizeof(lsnn_real) * np);

@@ -89,10 +89,9 @@ static lsnn_status lsnn__recipe_pop(lsnn_graph *g, const lsnn_net_spec *cfg, con
 
 static lsnn_status lsnn__recipe_proj(lsnn_graph *g, const char *name, const char *from,
                                      int in_off, int in_count, const char *to, int max_delay,
-                                     int no_self, double connectivity, double w0, uint64_t stream)
+                                     int no_self, int frozen, double connectivity, double w0,
+                                     uint64_t stream)
 {
-    /* the module's own projections are frozen */
-    const int frozen = strcmp(name, "w_m_in") == 0 || strcmp(name, "w_m_rec") == 0;
     const lsnn_projection_spec ps = {name, from, in_off, in_count, to, max_delay ? 1 : 0,
                                      max_delay, no_self, frozen, connectivity, w0};
     lsnn_status st = lsnn_graph_add_projection(g, &ps);
@@ -195,17 +194,18 @@ static lsnn_status lsnn__recipe(lsnn_graph *g, const lsnn_net_spec *cfg, int lay
     const double pp = cfg->global_connectivity ? 1.0 : p; /* a global level replaces it */
     lsnn__both(both, sizeof both, cfg, "R", "A");
     if (!st)
-        st = lsnn__recipe_proj(g, "w_in", "input", 0, n_in / dirs, both, cfg->max_delay, 0, pp,
+        st = lsnn__recipe_proj(g, "w_in", "input", 0, n_in / dirs, both, cfg->max_delay, 0, 0, pp,
                                cfg->w0, q++);
     if (!st)
-        st = lsnn__recipe_proj(g, "w_rec", both, 0, 0, both, cfg->max_delay, 1, pp, cfg->w0, q++);
+        st = lsnn__recipe_proj(g, "w_rec", both, 0, 0, both, cfg->max_delay, 1, 0, pp, cfg->w0,
+                               q++);
     if (dirs > 1) {
         lsnn__both(both, sizeof both, cfg, "R_bw", "A_bw");
         if (!st)
             st = lsnn__recipe_proj(g, "w_in_bw", "input", n_in / 2, n_in / 2, both,
-                                   cfg->max_delay, 0, pp, cfg->w0, q++);
+                                   cfg->max_delay, 0, 0, pp, cfg->w0, q++);
         if (!st)
-            st = lsnn__recipe_proj(g, "w_rec_bw", both, 0, 0, both, cfg->max_delay, 1, pp,
+            st = lsnn__recipe_proj(g, "w_rec_bw", both, 0, 0, both, cfg->max_delay, 1, 0, pp,
                                    cfg->w0, q++);
     }
     lsnn__both(prev, sizeof prev, cfg, "R", "A");
@@ -215,20 +215,22 @@ static lsnn_status lsnn__recipe(lsnn_graph *g, const lsnn_net_spec *cfg, int lay
         snprintf(an, sizeof an, "A%d", r + 1);
         lsnn__both(both, sizeof both, cfg, rn, an);
         snprintf(nm, sizeof nm, "w_ff%d", r + 1);
-        st = lsnn__recipe_proj(g, nm, prev, 0, 0, both, 0, 0, pp, cfg->w0, q++);
+        st = lsnn__recipe_proj(g, nm, prev, 0, 0, both, 0, 0, 0, pp, cfg->w0, q++);
         snprintf(nm, sizeof nm, "w_rec%d", r + 1);
         if (!st)
-            st = lsnn__recipe_proj(g, nm, both, 0, 0, both, cfg->max_delay, 1, pp, cfg->w0, q++);
+            st = lsnn__recipe_proj(g, nm, both, 0, 0, both, cfg->max_delay, 1, 0, pp, cfg->w0,
+                                   q++);
         snprintf(prev, sizeof prev, "%s", both);
     }
-    if (mod && !st) { /* seed 003 section 4.2: the LSNN drives the module's input neurons */
+    if (mod && !st) { /* seed 003 section 4.2: the LSNN drives the module's input neurons; the
+                       * module's own projections are frozen */
         st = lsnn__module_pops(g, cfg, m, mod);
         if (!st)
-            st = lsnn__recipe_proj(g, "w_pm", prev, 0, 0, "M_in", 0, 0, 1, cfg->w0, q++);
+            st = lsnn__recipe_proj(g, "w_pm", prev, 0, 0, "M_in", 0, 0, 0, 1, cfg->w0, q++);
         if (!st)
-            st = lsnn__recipe_proj(g, "w_m_in", "M_in", 0, 0, "M", 0, 0, 1, cfg->w0, q++);
+            st = lsnn__recipe_proj(g, "w_m_in", "M_in", 0, 0, "M", 0, 0, 1, 1, cfg->w0, q++);
         if (!st)
-            st = lsnn__recipe_proj(g, "w_m_rec", "M", 0, 0, "M", 1, 1, 1, cfg->w0, q++);
+            st = lsnn__recipe_proj(g, "w_m_rec", "M", 0, 0, "M", 1, 1, 1, 1, cfg->w0, q++);
     }
     lsnn__graph_readout_stream(g, q);
     if (p < 1 || dirs > 1)

@@ -69,7 +69,6 @@ struct lsnn_sim {
     lsnn_real *dl_wt;
     uint8_t *dl_dt;
     size_t dl_cap;
-    int dl_on;                 /* dl_wt holds the current weights (during lsnn_bptt_backward) */
     lsnn__chunk *ch;
     void *mem;
     lsnn_real *rec_mem;        /* the chunks' recv, one allocation; NULL: no records */

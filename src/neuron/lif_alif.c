@@ -426,15 +426,9 @@ const lsnn_neuron_model lsnn_neuron_alif = {
     .name = "alif",
     .doc = "leaky integrate-and-fire neuron with an adaptive threshold (LIF when beta = 0); "
            "seed 000 eqs. 4-7, seed 004 eqs. 2.4-2.6",
-    .state_doc = "v: membrane potential; b: threshold adaptation (threshold b0 + beta b)",
-    .threshold_doc = "b0 + beta b",
-    .params = lsnn_alif_params,
-    .n_params = LSNN_ALIF_N_PARAMS,
-    .consts_size = lsnn_alif_consts_size,
-    .derive = lsnn_alif_derive,
+    LSNN_ALIF_FAMILY_ENTRIES,
     .step = lsnn__alif_step,
     .backward_step = lsnn__alif_backward_step,
     .replay = lsnn__alif_replay,
     .eligibility = lsnn__alif_eligibility,
-    .threshold = lsnn_alif_threshold,
 };

@@ -362,8 +362,6 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
         loss_sum += lr.loss * (lr.total ? lr.total : bb);
         out->correct += lr.correct;
         out->total += lr.total;
-        sum.correct += lr.correct;
-        sum.total += lr.total;
         sum.sq_err += lr.sq_err;
         sum.n_err += lr.n_err;
         for (int j = 0; tr->model->spiking && j < tr->net.n; j++)
@@ -377,6 +375,8 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
         return st;
     out->sequences = count;
     out->loss = loss_sum / (out->total ? (double)out->total : (double)count);
+    sum.correct = out->correct;
+    sum.total = out->total;
     out->metric = lsnn__metric(tr, &sum);
     out->rate_hz = tr->model->spiking
                        ? spikes / (steps * tr->net.n) * 1000.0 / tr->cfg.network.dt

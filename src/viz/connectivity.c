@@ -18,14 +18,6 @@ typedef struct lsnn__node {
     int count;
 } lsnn__node;
 
-static int lsnn__pop_of(const lsnn_net *net, int j)
-{
-    for (int p = 0; p < net->n_pop; p++)
-        if (j >= net->pop[p].off && j < net->pop[p].off + net->pop[p].count)
-            return p;
-    return -1;
-}
-
 static int lsnn__pop_adaptive(const lsnn_net *net, int p)
 {
     for (int j = net->pop[p].off; j < net->pop[p].off + net->pop[p].count; j++)
@@ -151,12 +143,12 @@ static void lsnn__diagram_count(const lsnn_net *net, lsnn__diagram *D)
         const lsnn_projection *pr = &net->proj[q];
         D->n_rec += !pr->src_is_input;
         for (int i = 0; i < pr->n_src; i++) {
-            int sp = pr->src_is_input ? -1 : lsnn__pop_of(net, pr->src_off + i);
+            int sp = pr->src_is_input ? -1 : lsnn_net_pop_of(net, pr->src_off + i);
             int s = pr->src_is_input ? 0 : sp >= 0 ? D->node_of_pop[sp] : -1;
             if (s < 0)
                 continue;
             for (int j = 0; j < pr->n_dst; j++) {
-                int dj = pr->dst_off + j, tp = lsnn__pop_of(net, dj);
+                int dj = pr->dst_off + j, tp = lsnn_net_pop_of(net, dj);
                 int t = tp >= 0 ? D->node_of_pop[tp] : -1;
                 if (t < 0 || (pr->no_self && !pr->src_is_input && pr->src_off + i == dj))
                     continue;
@@ -168,7 +160,7 @@ static void lsnn__diagram_count(const lsnn_net *net, lsnn__diagram *D)
         }
     }
     for (int j = 0; j < net->n; j++) {
-        int sp = lsnn__pop_of(net, j), s = sp >= 0 ? D->node_of_pop[sp] : -1;
+        int sp = lsnn_net_pop_of(net, j), s = sp >= 0 ? D->node_of_pop[sp] : -1;
         if (s < 1)
             continue;
         for (int k = 0; k < net->n_out; k++) {
