@@ -397,8 +397,7 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
         for (int p = 0; p < net->n_pop; p++) {
             const lsnn_population *po = &net->pop[p];
             const int o = po->off;
-            lsnn_neuron_state sp = {st.v + o, st.b + o, st.z + o, st.hard ? st.hard + o : NULL,
-                                    st.ref + o};
+            lsnn_neuron_state sp = {st.v + o, st.b + o, st.z + o, st.hard + o, st.ref + o};
             po->model->step(po->consts, 0, po->count, &sp, cur + o, net->gamma, net->smooth);
             if (net->n_layers < 2 || (p + 1 < net->n_pop && net->pop[p + 1].layer == po->layer))
                 continue;
