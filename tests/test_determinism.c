@@ -1,6 +1,7 @@
 /* Same seed => bit-identical results, whatever the number of threads; the batch is split into
  * fixed chunks whose partial gradients are summed in chunk order. Also: a sequence's result does
  * not depend on which other sequences share its batch. */
+#include <math.h>
 #include <omp.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,6 +34,7 @@ static void run(int threads, int B, uint64_t first, run_out *o)
 }
 
 static size_t g_rec_off, g_rec_len;
+static int g_chunk; /* the chunk size of run_frozen's workspace (0: lsnn_chunk_size) */
 
 static void run_frozen(int threads, int B, uint64_t first, run_out *o, int frozen_proj)
 {
@@ -57,7 +59,7 @@ static void run_frozen(int threads, int B, uint64_t first, run_out *o, int froze
                      LSNN_OK);
     assert_int_equal(task->generate(NULL, &cfg, 5, LSNN_STREAM_TRAIN, first, &b), LSNN_OK);
     b.noise_key = 77; /* shared key: noise depends on (key, sequence index within batch) */
-    lsnn_sim *sim = lsnn_sim_create(&net, B, sh.T, NULL);
+    lsnn_sim *sim = lsnn_sim_create_chunked(&net, B, sh.T, g_chunk, NULL);
     o->ny = (size_t)B * sh.T * sh.n_out;
     o->np = net.n_params;
     o->y = malloc(sizeof(lsnn_real) * o->ny);
@@ -89,6 +91,36 @@ static void test_thread_count_invariance(void **state)
     free(a.grad);
     free(b.y);
     free(b.grad);
+}
+
+/* A chunk size of our own (the config key chunk): still independent of the thread count; the
+ * readout of every sequence is the same as with the automatic chunks, and the gradient differs
+ * only by the order of the partial sums. */
+static void test_chunk_size(void **state)
+{
+    (void)state;
+    run_out a, b, c;
+    g_chunk = 3;
+    run(1, 10, 0, &a);
+    run(2, 10, 0, &b);
+    g_chunk = 0;
+    run(2, 10, 0, &c);
+    assert_memory_equal(a.y, b.y, sizeof(lsnn_real) * a.ny);
+    assert_memory_equal(a.grad, b.grad, sizeof(lsnn_real) * a.np);
+    assert_memory_equal(a.y, c.y, sizeof(lsnn_real) * a.ny);
+    double norm = 0, diff = 0;
+    for (size_t k = 0; k < a.np; k++) {
+        norm += (double)c.grad[k] * c.grad[k];
+        diff += ((double)a.grad[k] - c.grad[k]) * ((double)a.grad[k] - c.grad[k]);
+    }
+    check_gt(norm, 0);
+    check_le(sqrt(diff), 1e-5 * sqrt(norm));
+    free(a.y);
+    free(a.grad);
+    free(b.y);
+    free(b.grad);
+    free(c.y);
+    free(c.grad);
 }
 
 static void test_repeatable(void **state)
@@ -214,6 +246,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thread_count_invariance),
         cmocka_unit_test(test_repeatable),
+        cmocka_unit_test(test_chunk_size),
         cmocka_unit_test(test_frozen_projection),
         cmocka_unit_test(test_signed_populations),
         cmocka_unit_test(test_eval_progress),

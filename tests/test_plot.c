@@ -20,6 +20,7 @@
 
 #include "lsnn/config.h"
 #include "lsnn/config_map.h"
+#include "lsnn/l2l_analysis.h"
 #include "lsnn/network.h"
 #include "lsnn/plot.h"
 #include "lsnn/sim.h"
@@ -633,6 +634,124 @@ static void test_bad_arguments(void **state)
     rig_free(&r);
 }
 
+/* A hand-made l2l analysis (lsnn/l2l_analysis.h): sine-like targets, errors decaying with k
+ * (ridge slower, FF slowest), probes after 2 and 10 examples, a NaN error and a NaN prediction
+ * that the figures must skip. dx 2 lays the examples around the diagonal x1 = x2. */
+enum { L2L_EP = 3, L2L_STEPS = 30, L2L_PTS = 11, L2L_NK = 2 };
+
+static void l2l_fill(lsnn_l2l_analysis *a, int dx)
+{
+    memset(a, 0, sizeof *a);
+    a->episodes = L2L_EP;
+    a->steps = L2L_STEPS;
+    a->dx = dx;
+    a->probe_points = L2L_PTS;
+    a->n_probe_k = L2L_NK;
+    a->probe_k[0] = 2;
+    a->probe_k[1] = 10;
+    const size_t es = (size_t)L2L_EP * L2L_STEPS;
+    a->lsnn_err = calloc(es, sizeof(double));
+    a->ridge_err = calloc(es, sizeof(double));
+    a->ff_err = calloc(es, sizeof(double));
+    a->probe_x = calloc(L2L_PTS, sizeof(double));
+    a->probe_target = calloc((size_t)L2L_EP * L2L_PTS, sizeof(double));
+    a->probe_pred = calloc((size_t)L2L_EP * L2L_NK * L2L_PTS, sizeof(double));
+    a->seen_x = calloc(es * dx, sizeof(double));
+    a->seen_y = calloc(es, sizeof(double));
+    assert_true(a->lsnn_err && a->ridge_err && a->ff_err && a->probe_x && a->probe_target &&
+                a->probe_pred && a->seen_x && a->seen_y);
+    for (int e = 0; e < L2L_EP; e++)
+        for (int k = 0; k < L2L_STEPS; k++) {
+            size_t i = (size_t)e * L2L_STEPS + k;
+            double wob = 1 + 0.3 * ((e + k) % 3);
+            a->lsnn_err[i] = wob * 2.0 / (1 + k);
+            a->ridge_err[i] = wob * 3.0 / (1 + 0.3 * k);
+            a->ff_err[i] = wob * 4.0 / (1 + 0.1 * k);
+            /* Example e, k: spread over [-5, 5]; for dx 2 every other one near the diagonal. */
+            double x = -5 + 10.0 * ((k * 7 + e) % L2L_STEPS) / (L2L_STEPS - 1);
+            a->seen_x[i * dx] = x;
+            if (dx == 2)
+                a->seen_x[i * dx + 1] = k % 2 ? x + 0.5 : -x;
+            a->seen_y[i] = (1 + e) * sin(x);
+        }
+    a->lsnn_err[5] = NAN;
+    a->ff_err[7] = INFINITY;
+    for (int i = 0; i < L2L_PTS; i++)
+        a->probe_x[i] = -5 + i;
+    for (int e = 0; e < L2L_EP; e++)
+        for (int i = 0; i < L2L_PTS; i++) {
+            double t = (1 + e) * sin(a->probe_x[i]);
+            a->probe_target[e * L2L_PTS + i] = t;
+            for (int j = 0; j < L2L_NK; j++)
+                a->probe_pred[(e * L2L_NK + j) * L2L_PTS + i] = t * (j + 1) / (L2L_NK + 1.0);
+        }
+    a->probe_pred[(1 * L2L_NK + 1) * L2L_PTS + 4] = NAN;
+}
+
+static void l2l_release(lsnn_l2l_analysis *a)
+{
+    free(a->lsnn_err);
+    free(a->ridge_err);
+    free(a->ff_err);
+    free(a->probe_x);
+    free(a->probe_target);
+    free(a->probe_pred);
+    free(a->seen_x);
+    free(a->seen_y);
+    memset(a, 0, sizeof *a);
+}
+
+static void test_l2l_figures(void **state)
+{
+    (void)state;
+    char p[512];
+    for (int dx = 1; dx <= 2; dx++) {
+        lsnn_l2l_analysis a;
+        l2l_fill(&a, dx);
+        path_in_tmp(p, sizeof p, "l2l_curves.png");
+        assert_int_equal(lsnn_plot_l2l_curves(p, &a, 0, 900, 500), LSNN_OK);
+        check_png(p, 900, 500, 0.01, 6);
+        remove(p);
+        path_in_tmp(p, sizeof p, "l2l_curves.svg");
+        assert_int_equal(lsnn_plot_l2l_curves(p, &a, 20, 0, 0), LSNN_OK); /* default size */
+        check_prefix(p, "<?xml", "<svg");
+        check_gt(file_size(p), 2000);
+        remove(p);
+        path_in_tmp(p, sizeof p, "l2l_internal.png");
+        assert_int_equal(lsnn_plot_l2l_internal(p, &a, 1, 700, 340), LSNN_OK);
+        check_png(p, 700, 340, 0.01, 6);
+        remove(p);
+        path_in_tmp(p, sizeof p, "l2l_internal.svg");
+        assert_int_equal(lsnn_plot_l2l_internal(p, &a, 2, 0, 0), LSNN_OK);
+        check_prefix(p, "<?xml", "<svg");
+        check_gt(file_size(p), 2000);
+        remove(p);
+
+        /* Errors leave no file behind. */
+        path_in_tmp(p, sizeof p, "l2l_bad.svg");
+        assert_int_equal(lsnn_plot_l2l_internal(p, &a, L2L_EP, 0, 0), LSNN_ERR_ARG);
+        assert_non_null(strstr(lsnn_last_error(), "episode 3"));
+        assert_int_equal(access(p, F_OK), -1);
+        assert_int_equal(lsnn_plot_l2l_internal(p, &a, -1, 0, 0), LSNN_ERR_ARG);
+        assert_int_equal(access(p, F_OK), -1);
+        a.n_probe_k = 0;
+        assert_int_equal(lsnn_plot_l2l_internal(p, &a, 0, 0, 0), LSNN_ERR_ARG);
+        assert_non_null(strstr(lsnn_last_error(), "probes"));
+        assert_int_equal(access(p, F_OK), -1);
+        a.n_probe_k = L2L_NK;
+        a.probe_points = 1;
+        assert_int_equal(lsnn_plot_l2l_internal(p, &a, 0, 0, 0), LSNN_ERR_ARG);
+        assert_non_null(strstr(lsnn_last_error(), "probe points"));
+        assert_int_equal(access(p, F_OK), -1);
+        assert_int_equal(lsnn_plot_l2l_internal(NULL, &a, 0, 0, 0), LSNN_ERR_ARG);
+        assert_int_equal(lsnn_plot_l2l_internal(p, NULL, 0, 0, 0), LSNN_ERR_ARG);
+        assert_int_equal(lsnn_plot_l2l_curves(NULL, &a, 0, 0, 0), LSNN_ERR_ARG);
+        assert_int_equal(lsnn_plot_l2l_curves(p, NULL, 0, 0, 0), LSNN_ERR_ARG);
+        assert_int_equal(access(p, F_OK), -1);
+        l2l_release(&a);
+    }
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -668,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_connectivity),
         cmocka_unit_test(test_empty_population),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_l2l_figures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -40,7 +40,7 @@ static const char *EVAL_HELP =
     "  --curve FILE.csv  tasks with the metric mse (l2l): the squared error of the k-th\n"
     "                    window (example) of a sequence, mean and standard deviation over\n"
     "                    the sequences (the learning curve within an episode), as CSV\n"
-    "                    k,mse_mean,mse_std,sequences"
+    "                    k,mse_mean,mse_std,sequences (lsnn l2l adds the baselines)\n"
     "  --threads N       OpenMP threads\n"
     "  -h, --help        this text\n";
 

@@ -25,6 +25,8 @@ static const char *MAIN_HELP =
     "  train CONFIG.json      train a network (writes model.safetensors and log.csv)\n"
     "  eval MODEL             evaluate a trained model on fresh validation data\n"
     "  simulate MODEL         run one sequence and write spikes, potentials, thresholds as CSV\n"
+    "  l2l MODEL              learning-to-learn: frozen network vs ridge and backprop baselines,\n"
+    "                         learning curves and internal models (Fig. 2 of seed 001)\n"
     "  bench                  time the sequential-MNIST-size network (forward and training)\n"
     "  data mnist|fashion DIR fetch and verify MNIST / Fashion-MNIST\n"
     "  inspect MODEL          connectivity between subpopulations, parameter counts, signs\n"
@@ -62,6 +64,8 @@ int main(int argc, char **argv)
         return cmd_eval(argc - 2, argv + 2);
     if (strcmp(cmd, "simulate") == 0)
         return cmd_simulate(argc - 2, argv + 2);
+    if (strcmp(cmd, "l2l") == 0)
+        return cmd_l2l(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0)
         return cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "data") == 0)

@@ -167,6 +167,7 @@ typedef struct lsnn_config {
     unsigned long long seed;       /* one seed drives everything (1) */
     int iterations;                /* training iterations (400) */
     int batch_size;                /* sequences per iteration (64) */
+    int chunk;                     /* BPTT: sequences per parallel chunk, 0 = lsnn_chunk_size */
     double lr;                     /* learning rate (0.01) */
     int log_every;                 /* progress line every N iterations (10) */
     int eval_every;                /* validation every N iterations (0 = only at the end) */

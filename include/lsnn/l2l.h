@@ -5,6 +5,9 @@
 
 #include <stdint.h>
 
+#include "lsnn/config.h"
+#include "lsnn/core.h"
+
 #define LSNN_L2L_HIDDEN 10
 
 /* One function of a family. */
@@ -24,5 +27,18 @@ double lsnn_l2l_eval(const lsnn_l2l_fn *f, const double *x);
  * r_i = rate_max exp(-(m_i - z)^2 / (2 sigma^2)), sigma = width (hi - lo). */
 void lsnn_l2l_rates(double z, double lo, double hi, int n, double rate_max, double width,
                     double *out);
+
+/* The variables the input neurons code, in the order of their groups: the components of x,
+ * then the previous target; their ranges into lo, hi. Returns their number (sine 2, TN 3). */
+int lsnn_l2l_vars(const lsnn_l2l_config *c, double lo[3], double hi[3]);
+/* The examples of episode g of stream: x (steps, dx) with dx = vars - 1, y (steps) = C(x). */
+void lsnn_l2l_episode(const lsnn_l2l_config *c, uint64_t seed, uint64_t stream, uint64_t g,
+                      double *x, double *y);
+/* The input spikes of one example, S = step_ms rows (S, n_in) of x_rows (cleared first): x
+ * (dx values) and the previous target coded by lsnn_l2l_rates, each input neuron spiking in each
+ * step with probability rate dt / 1000 drawn from rs (neurons below 1e-9 draw nothing). p and
+ * on are scratch of n_in entries. */
+void lsnn_l2l_encode(const lsnn_l2l_config *c, double dt, const double *x, double prev,
+                     lsnn_rng *rs, lsnn_real *x_rows, double *p, int *on);
 
 #endif

@@ -15,6 +15,7 @@
 #include "lsnn/eprop.h"
 #include "lsnn/idx.h"
 #include "lsnn/l2l.h"
+#include "lsnn/l2l_analysis.h"
 #include "lsnn/learn.h"
 #include "lsnn/linalg.h"
 #include "lsnn/mfcc.h"

@@ -1,6 +1,6 @@
 /* lsnn/plot.h - figures of networks and runs, drawn with cairo: PNG, SVG or PDF.
  *
- * Three figures:
+ * The figures:
  *   - dynamics: one sequence as in seed 001 Fig. 1D / seed 000 Fig. 2D: the input raster, spike
  *     rasters of a random subset of each population, the thresholds of a few adaptive neurons and
  *     the readout (softmax over the outputs for classification) with the decision windows shaded
@@ -9,7 +9,9 @@
  *     one or more runs, read from RUN_DIR/log.csv;
  *   - connectivity: the connection probabilities between input X, the populations and the readout
  *     Y (the fraction of non-zero weights, as in seed 001 Fig. 1C), and the recurrent weight
- *     matrix as an image with a diverging colour map and a colour bar.
+ *     matrix as an image with a diverging colour map and a colour bar;
+ *   - learning to learn (seed 001 Fig. 2E/F, H/I): the error per example within an episode of
+ *     the LSNN and its two baselines, and the LSNN's internal model after K examples.
  *
  * The format follows the extension of the output path (.png, .svg or .pdf, any case). width and
  * height are pixels for PNG and SVG and points (1/72 inch) for PDF; every figure is laid out in
@@ -116,5 +118,26 @@ lsnn_status lsnn_plot_curves(const char *path, int width, int height, int n_runs
  * neuron, column = target neuron, population boundaries marked) with a diverging colour map
  * symmetric around 0 and a colour bar. */
 lsnn_status lsnn_plot_connectivity(const char *path, int width, int height, const lsnn_net *net);
+
+/* ---------------------------------------------------------------------------------------------
+ * Learning-to-learn analysis (lsnn/l2l_analysis.h). Width or height <= 0 picks a default size. */
+struct lsnn_l2l_analysis; /* lsnn/l2l_analysis.h */
+
+/* Seed 001 Fig. 2E/F: the squared error of the prediction of example k (1..max_k; max_k <= 0 or
+ * above a->steps: all) for the LSNN with frozen weights, the ridge regression fitted online and
+ * the FF network trained by backprop: the mean over episodes as a line and mean +- one standard
+ * deviation as a light band, on a log axis (non-finite errors are left out of the means; a NULL
+ * error array leaves its series out). Default size 900 x 500. */
+lsnn_status lsnn_plot_l2l_curves(const char *path, const struct lsnn_l2l_analysis *a, int max_k,
+                                 int width, int height);
+
+/* Seed 001 Fig. 2H/I: the internal model of episode `episode`, one panel per a->probe_k[j]
+ * ("after K examples"): the target C on the probe grid, the LSNN's prediction after K examples
+ * and the first K examples of the episode as dots (for dx == 2, probed on the line x1 = x2, only
+ * the examples with |x1 - x2| below a fifth of the grid's range, at (x1 + x2) / 2). One y range
+ * for all panels. LSNN_ERR_ARG for an episode out of range, no probes or fewer than 2 probe
+ * points. Default size 300 per panel (+ 40) x 340. */
+lsnn_status lsnn_plot_l2l_internal(const char *path, const struct lsnn_l2l_analysis *a,
+                                   int episode, int width, int height);
 
 #endif

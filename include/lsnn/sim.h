@@ -86,6 +86,10 @@ typedef struct lsnn_sim lsnn_sim;
 
 /* Workspace for a network and batches of at most B sequences of T steps. */
 lsnn_sim *lsnn_sim_create(const lsnn_net *net, int B, int T, lsnn_status *status);
+/* The same with chunks of `chunk` sequences instead of lsnn_chunk_size(B) (0: that size). Results
+ * depend on the chunk size (the order of the partial sums), never on the thread count. */
+lsnn_sim *lsnn_sim_create_chunked(const lsnn_net *net, int B, int T, int chunk,
+                                  lsnn_status *status);
 void lsnn_sim_free(lsnn_sim *sim);
 
 /* Forward pass: y (B, T, n_out) readout; spike_count (n) total spikes per neuron over the batch
@@ -128,6 +132,10 @@ lsnn_status lsnn_sim_begin(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch 
  * the batch and the steps 0..t, summed in chunk order (at t = T-1 the totals of lsnn_sim_end). */
 lsnn_status lsnn_sim_step(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch, int t,
                           lsnn_real *y, double *spike_count);
+/* The spikes (0/1, n) of sequence g at the last step run of the open step-wise episode (after
+ * lsnn_sim_step or lsnn_sim_restore; 0 before the first step). LSNN_ERR_ARG if g is outside
+ * the batch of lsnn_sim_begin or no episode is open. */
+lsnn_status lsnn_sim_spikes(const lsnn_sim *sim, int g, lsnn_real *z);
 /* Closes the episode after step T-1: spike_count (n, may be NULL) receives the totals, as
  * lsnn_sim_forward's; the workspace is then ready for lsnn_bptt_backward on this batch. */
 lsnn_status lsnn_sim_end(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,

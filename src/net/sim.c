@@ -108,11 +108,21 @@ static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
 
 lsnn_sim *lsnn_sim_create(const lsnn_net *net, int B, int T, lsnn_status *status)
 {
+    return lsnn_sim_create_chunked(net, B, T, 0, status);
+}
+
+lsnn_sim *lsnn_sim_create_chunked(const lsnn_net *net, int B, int T, int chunk,
+                                  lsnn_status *status)
+{
     lsnn_status dummy;
     if (!status)
         status = &dummy;
     if (B < 1 || T < 1) {
         *status = lsnn_error(LSNN_ERR_ARG, "simulation: batch %d x %d steps is empty", B, T);
+        return NULL;
+    }
+    if (chunk < 0) {
+        *status = lsnn_error(LSNN_ERR_ARG, "simulation: chunk size %d is negative", chunk);
         return NULL;
     }
     lsnn_sim *s = calloc(1, sizeof *s);
@@ -121,7 +131,7 @@ lsnn_sim *lsnn_sim_create(const lsnn_net *net, int B, int T, lsnn_status *status
         return NULL;
     }
     s->Bmax = B;
-    s->CH = lsnn_chunk_size(B);
+    s->CH = chunk ? (chunk < B ? chunk : B) : lsnn_chunk_size(B);
     s->CHP = (s->CH + LSNN__SPB - 1) / LSNN__SPB * LSNN__SPB;
     s->T = T;
     s->n = net->n;

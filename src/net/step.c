@@ -90,6 +90,20 @@ lsnn_status lsnn_sim_step(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *
     return LSNN_OK;
 }
 
+lsnn_status lsnn_sim_spikes(const lsnn_sim *sim, int g, lsnn_real *z)
+{
+    if (!sim->ep_batch)
+        return lsnn_error(LSNN_ERR_ARG, "simulation spikes: no episode is open (lsnn_sim_begin "
+                                        "starts one)");
+    if (g < 0 || g >= sim->ep_batch->B)
+        return lsnn_error(LSNN_ERR_ARG, "simulation spikes: sequence %d is outside the batch of "
+                                        "%d sequences",
+                          g, sim->ep_batch->B);
+    const lsnn__chunk *c = &sim->ch[g / sim->CH];
+    memcpy(z, c->z + (size_t)(g % sim->CH) * sim->n, sizeof(lsnn_real) * sim->n);
+    return LSNN_OK;
+}
+
 lsnn_status lsnn_sim_end(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
                          double *spike_count)
 {

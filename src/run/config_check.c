@@ -48,6 +48,10 @@ static lsnn_status check_training(const lsnn_config *cfg, const char *origin)
     if (!eprop && cfg->eprop.rate_reg > 0)
         CFG_FAIL("%s: eprop.rate_reg: set for learning \"%s\"; use loss.rate_reg with BPTT",
                  origin, cfg->learning);
+    if (cfg->chunk && (eprop || strcmp(cfg->model, "lsnn") != 0 || net->bidirectional))
+        CFG_FAIL("%s: chunk: only the spiking network trained by BPTT, one direction, has a "
+                 "chunk size to set (model \"%s\", learning \"%s\"%s)",
+                 origin, cfg->model, cfg->learning, net->bidirectional ? ", bidirectional" : "");
     return LSNN_OK;
 }
 

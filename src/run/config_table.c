@@ -48,6 +48,13 @@ const cfg_field lsnn__cfg_fields[] = {
           "Seed of the random generator; this one seed drives initialisation, data and noise."),
     F_INT("iterations", iterations, 400, R_GE, 0, 0, "Training iterations (parameter updates)."),
     F_INT("batch_size", batch_size, 64, R_IN, 1, 65536, "Sequences per training iteration."),
+    F_INT("chunk", chunk, 0, R_IN, 0, 65536,
+          "BPTT, spiking network of one direction: sequences per chunk of the simulation; chunks "
+          "run in parallel, one core each. "
+          "0: automatic (batch_size / 8 rounded up, at least 16 and at most 64), so a batch of "
+          "16 or fewer runs on one core. A smaller chunk lets small batches use several cores; "
+          "it changes the order in which the chunks' gradients are summed, so the results "
+          "differ from the automatic choice in the last bits."),
     F_DBL("lr", lr, 0.01, R_GT0, 0, 0, "Learning rate."),
     F_INT("log_every", log_every, 10, R_GE, 1, 0,
           "Print a progress line every this many iterations."),

@@ -27,7 +27,8 @@ static lsnn_status spk_init(lsnn_trainer *tr)
 static lsnn_status spk_prepare(lsnn_trainer *tr)
 {
     lsnn_status st = LSNN_OK;
-    if (!tr->sim && !(tr->sim = lsnn_sim_create(&tr->net, tr->cfg.batch_size, tr->shape.T, &st)))
+    if (!tr->sim && !(tr->sim = lsnn_sim_create_chunked(&tr->net, tr->cfg.batch_size, tr->shape.T,
+                                                         tr->cfg.chunk, &st)))
         return st;
     if (tr->learner->backward) { /* BPTT keeps records of the forward pass */
         const int r = lsnn_sim_enable_records(tr->sim, &tr->net,

@@ -49,10 +49,11 @@ static lsnn__net_size lsnn__net_size_of(const lsnn_config *cfg, int n_in, int n_
 }
 
 /* lsnn__sim_layout for batches of B sequences of T steps, plus the records when they fit. */
-static double lsnn__sim_bytes(const lsnn__net_size *s, int B, int T, int records,
+static double lsnn__sim_bytes(const lsnn__net_size *s, int B, int T, int ch_size, int records,
                               double records_max)
 {
-    const double rs = sizeof(lsnn_real), CH = lsnn_chunk_size(B);
+    const double rs = sizeof(lsnn_real);
+    const double CH = ch_size ? (ch_size < B ? ch_size : B) : lsnn_chunk_size(B);
     const double nch = (B + CH - 1) / (int)CH, n = s->n, no = s->n_out, R = s->R;
     double K = 1;
     while (K * K < T)
@@ -82,7 +83,7 @@ static double lsnn__eprop_bytes(const lsnn__net_size *s, int B)
     const double chunk = 4 * rs * CHP * s->proj + rs * CH * n * (4 + 12 + R + 3) + 8 * CH * n +
                          16 * n + rs * s->n_params + 7 * rs * n * CHP + rs * R * n * CHP +
                          rs * R * s->n_in * CHP + 8 * CH;
-    return nch * chunk + 3 * rs * n * s->n_out + n + lsnn__sim_bytes(s, B, 1, 0, 0);
+    return nch * chunk + 3 * rs * n * s->n_out + n + lsnn__sim_bytes(s, B, 1, 0, 0, 0);
 }
 
 static void lsnn__lsnn_mem(const lsnn_config *cfg, const lsnn_task_shape *sh, lsnn__mem *m)
@@ -118,7 +119,7 @@ static void lsnn__lsnn_mem(const lsnn_config *cfg, const lsnn_task_shape *sh, ls
     const lsnn_neuron_model *nm =
         lsnn_neuron_model_find(cfg->network.neuron[0] ? cfg->network.neuron : "alif");
     const int replay = nm && nm->replay;
-    m->work = lsnn__sim_bytes(&s, cfg->batch_size, sh->T, replay,
+    m->work = lsnn__sim_bytes(&s, cfg->batch_size, sh->T, cfg->chunk, replay,
                               (double)cfg->bptt_records_mb * 1e6);
     m->work += 2 * rs * B * T * sh->n_out; /* y, gy */
     if (cfg->network.bidirectional)      /* both directions' inputs and readouts */

@@ -63,8 +63,7 @@ void lsnn_l2l_rates(double z, double lo, double hi, int n, double rate_max, doub
     }
 }
 
-/* Input variables: their ranges, and how many (x components, then the previous target). */
-static int lsnn__l2l_vars(const lsnn_l2l_config *c, double lo[3], double hi[3])
+int lsnn_l2l_vars(const lsnn_l2l_config *c, double lo[3], double hi[3])
 {
     if (strcmp(c->family, "tn") == 0) {
         lo[0] = lo[1] = -1;
@@ -78,6 +77,45 @@ static int lsnn__l2l_vars(const lsnn_l2l_config *c, double lo[3], double hi[3])
     return 2;
 }
 
+void lsnn_l2l_episode(const lsnn_l2l_config *c, uint64_t seed, uint64_t stream, uint64_t g,
+                      double *x, double *y)
+{
+    double lo[3], hi[3];
+    const int dx = lsnn_l2l_vars(c, lo, hi) - 1;
+    lsnn_l2l_fn f;
+    lsnn_l2l_draw(&f, dx == 2, seed, stream, g);
+    lsnn_rng rx;
+    lsnn_rng_derive(&rx, seed, 0x1218, stream, g);
+    for (int k = 0; k < c->steps; k++) {
+        double *xv = x + (size_t)k * dx;
+        for (int d = 0; d < dx; d++)
+            xv[d] = lo[d] + (hi[d] - lo[d]) * lsnn_rng_uniform(&rx);
+        y[k] = lsnn_l2l_eval(&f, xv);
+    }
+}
+
+void lsnn_l2l_encode(const lsnn_l2l_config *c, double dt, const double *x, double prev,
+                     lsnn_rng *rs, lsnn_real *x_rows, double *p, int *on)
+{
+    double lo[3], hi[3];
+    const int nv = lsnn_l2l_vars(c, lo, hi), N = c->neurons_per_var, n_in = N * nv;
+    const double pscale = dt / 1000.0;
+    memset(x_rows, 0, sizeof(lsnn_real) * (size_t)c->step_ms * n_in);
+    for (int d = 0; d < nv; d++)
+        lsnn_l2l_rates(d < nv - 1 ? x[d] : prev, lo[d], hi[d], N, c->rate_max, c->width,
+                       p + (size_t)d * N);
+    int n_on = 0;
+    for (int i = 0; i < n_in; i++) {
+        p[i] *= pscale;
+        if (p[i] >= 1e-9)
+            on[n_on++] = i;
+    }
+    for (int t = 0; t < c->step_ms; t++)
+        for (int e = 0; e < n_on; e++)
+            if (lsnn_rng_uniform(rs) < p[on[e]])
+                x_rows[(size_t)t * n_in + on[e]] = 1;
+}
+
 static lsnn_status lsnn__l2l_shape(const lsnn_config *cfg, lsnn_task_shape *out)
 {
     const lsnn_l2l_config *c = &cfg->l2l;
@@ -86,7 +124,7 @@ static lsnn_status lsnn__l2l_shape(const lsnn_config *cfg, lsnn_task_shape *out)
     if ((long long)c->steps * c->step_ms > 10000000LL)
         return lsnn_error(LSNN_ERR_CONFIG, "l2l: steps * step_ms must be <= 10000000, got %lld",
                           (long long)c->steps * c->step_ms);
-    out->n_in = c->neurons_per_var * lsnn__l2l_vars(c, lo, hi);
+    out->n_in = c->neurons_per_var * lsnn_l2l_vars(c, lo, hi);
     out->n_out = 1;
     out->T = c->steps * c->step_ms;
     out->max_windows = c->steps;
@@ -101,56 +139,39 @@ static lsnn_status lsnn__l2l_generate(const void *state, const lsnn_config *cfg,
     (void)state;
     const lsnn_l2l_config *c = &cfg->l2l;
     double lo[3], hi[3];
-    const int nv = lsnn__l2l_vars(c, lo, hi), N = c->neurons_per_var, S = c->step_ms;
-    const int tn = nv == 3, n_in = b->n_in;
+    const int nv = lsnn_l2l_vars(c, lo, hi), N = c->neurons_per_var, S = c->step_ms;
+    const int n_in = b->n_in;
     if (n_in != N * nv || b->n_out != 1 || b->T != c->steps * S || !b->w_target ||
         b->max_windows < c->steps)
         return lsnn_error(LSNN_ERR_SHAPE, "l2l: the batch does not have the task's shape");
-    const double pscale = cfg->network.dt / 1000.0;
+    const int dx = nv - 1;
     double *p = malloc(sizeof(double) * (size_t)n_in);
     int *on = malloc(sizeof(int) * (size_t)n_in);
-    if (!p || !on) {
+    double *xs = malloc(sizeof(double) * (size_t)c->steps * (dx + 1));
+    if (!p || !on || !xs) {
         free(p);
         free(on);
+        free(xs);
         return lsnn_error(LSNN_ERR_NOMEM, "l2l: out of memory");
     }
-    memset(b->x, 0, sizeof(lsnn_real) * (size_t)b->B * b->x_nt * n_in);
+    double *ys = xs + (size_t)c->steps * dx;
     for (int s = 0; s < b->B; s++) {
         const uint64_t g = first + (uint64_t)s;
-        lsnn_l2l_fn f;
-        lsnn_l2l_draw(&f, tn, seed, stream, g);
-        lsnn_rng rx, rs;
-        lsnn_rng_derive(&rx, seed, 0x1218, stream, g);
+        lsnn_l2l_episode(c, seed, stream, g, xs, ys);
+        lsnn_rng rs;
         lsnn_rng_derive(&rs, seed, 0x1219, stream, g);
         lsnn_real *x = b->x + (size_t)s * b->x_nt * n_in;
-        double prev = 0;
         b->n_windows[s] = c->steps;
         for (int k = 0; k < c->steps; k++) {
-            double xv[2];
-            for (int d = 0; d < nv - 1; d++)
-                xv[d] = lo[d] + (hi[d] - lo[d]) * lsnn_rng_uniform(&rx);
-            const double y = lsnn_l2l_eval(&f, xv);
-            for (int d = 0; d < nv; d++) {
-                lsnn_l2l_rates(d < nv - 1 ? xv[d] : prev, lo[d], hi[d], N, c->rate_max, c->width,
-                               p + (size_t)d * N);
-            }
-            int n_on = 0;
-            for (int i = 0; i < n_in; i++) {
-                p[i] *= pscale;
-                if (p[i] >= 1e-9)
-                    on[n_on++] = i;
-            }
-            for (int t = k * S; t < (k + 1) * S; t++)
-                for (int e = 0; e < n_on; e++)
-                    if (lsnn_rng_uniform(&rs) < p[on[e]])
-                        x[(size_t)t * n_in + on[e]] = 1;
+            lsnn_l2l_encode(c, cfg->network.dt, xs + (size_t)k * dx, k ? ys[k - 1] : 0, &rs,
+                            x + (size_t)k * S * n_in, p, on);
             b->windows[(size_t)s * b->max_windows + k] = (lsnn_window){k * S, (k + 1) * S, 0};
-            b->w_target[(size_t)s * b->max_windows + k] = (lsnn_real)y;
-            prev = y;
+            b->w_target[(size_t)s * b->max_windows + k] = (lsnn_real)ys[k];
         }
     }
     free(p);
     free(on);
+    free(xs);
     b->noise_key = lsnn_hash4(seed, 0x121a, stream, first);
     return LSNN_OK;
 }
@@ -158,7 +179,7 @@ static lsnn_status lsnn__l2l_generate(const void *state, const lsnn_config *cfg,
 static int lsnn__l2l_groups(const lsnn_config *cfg, lsnn_task_input_group *out, int cap)
 {
     double lo[3], hi[3];
-    const int nv = lsnn__l2l_vars(&cfg->l2l, lo, hi), N = cfg->l2l.neurons_per_var;
+    const int nv = lsnn_l2l_vars(&cfg->l2l, lo, hi), N = cfg->l2l.neurons_per_var;
     static const char *const tn_names[] = {"x1", "x2", "previous target"};
     static const char *const sine_names[] = {"x", "previous target"};
     if (cap < nv)
