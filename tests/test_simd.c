@@ -258,6 +258,9 @@ static void test_one_layer(void **state)
      * AVX2 adjoint runs both its two-block and its one-block loop; 40: chunks of 16 and 8. */
     check_config(264, 0.12, 1, 3, 0);
     check_config(40, 1, 1, 1, 0);
+    /* Dense with delays: the adjoint from the transposed dL/dI, chunks of 16 (blocks) and a last
+     * one of 8 (one register, four sources at a time and a tail of 41 = 4 * 10 + 1). */
+    check_config(40, 1, 1, 3, 0);
 }
 
 static void test_two_layers(void **state)

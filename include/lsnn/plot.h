@@ -70,6 +70,7 @@ typedef struct lsnn_plot_dynamics_data {
                                 * or NULL */
     int n_windows;
     const lsnn_window *windows; /* (n_windows) decision windows, shaded, with their label */
+    const char *readout_label; /* y label of the readout panel, or NULL: chosen by `loss` */
     /* Optional names of groups of input channels (e.g. store-recall's "store", "recall",
      * "value 0", ...): group g is channels [group_off[g], group_off[g + 1]) (group_off has
      * n_input_groups + 1 entries). Written beside the input raster. */

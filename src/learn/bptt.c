@@ -140,6 +140,114 @@ lsnn__syn_adjoint_sparse_avx2(const lsnn_projection *pr, const lsnn_sim *sim, ls
 }
 #endif
 
+/* The adjoint of a dense recurrent projection with delays: gz[:, i] += sum_j w_ij gI(t + d_ij)
+ * [:, j], from the transposed gIT like the sparse adjoint, so that each synapse updates the
+ * chunk's sequences at once in vector registers instead of gathering dL/dI at its delay sequence
+ * by sequence. Each sequence still sums its source's synapses in the order of j, starting from
+ * 0, and adds the sum to gz: the same operations, hence the same results, as the gather. */
+#define LSNN__DL_ADJ_SETUP                                                                     \
+    const int n = sim->n, R = sim->R, nd = pr->n_dst, ns = pr->n_src, CHP = sim->CHP;         \
+    const size_t slot_t = (size_t)n * CHP;                                                     \
+    const int tb = lsnn__slot0(t, R);                                                          \
+    const lsnn_real *gT = c->gIT + (size_t)pr->dst_off * CHP;                                  \
+    size_t off[256]; /* gIT offset of the slot of t + d (d <= max_delay < R <= 256) */         \
+    for (int d = pr->min_delay; d <= pr->max_delay; d++) {                                     \
+        int sl = tb + d;                                                                       \
+        sl -= sl >= R ? R : 0;                                                                 \
+        off[d] = (size_t)sl * slot_t;                                                          \
+    }
+
+static void lsnn__dl_adjoint(const lsnn_projection *pr, const lsnn_sim *sim, lsnn__chunk *c,
+                             int bc, int t)
+{
+    LSNN__DL_ADJ_SETUP;
+    for (int i = 0; i < ns; i++) {
+        const lsnn_real *restrict w = pr->w + (size_t)i * nd;
+        const uint8_t *restrict dl = pr->delay + (size_t)i * nd;
+        for (int sb = 0; sb < bc; sb += LSNN__SPB) {
+            lsnn_real acc[LSNN__SPB] = {0};
+            for (int j = 0; j < nd; j++) {
+                const lsnn_real wj = w[j];
+                const lsnn_real *restrict g = gT + off[dl[j]] + (size_t)j * CHP + sb;
+                for (int u = 0; u < LSNN__SPB; u++)
+                    acc[u] += wj * g[u];
+            }
+            lsnn__acc_scatter(acc, c->gz + pr->src_off + i, n, sb, bc);
+        }
+    }
+}
+
+#if LSNN_X86_DISPATCH
+/* The same with AVX2 registers: one register when the chunk's sequences fit in it (a batch of
+ * 10 in chunks of 5), else blocks of LSNN__SPB sequences. A sum over j is a chain of dependent
+ * additions, so with one register the loop waits on the addition's latency; four sources at a
+ * time give four independent chains (each still in the order of j). */
+__attribute__((target("avx2"))) static void lsnn__dl_adjoint_avx2(const lsnn_projection *pr,
+                                                                  const lsnn_sim *sim,
+                                                                  lsnn__chunk *c, int bc, int t)
+{
+    LSNN__DL_ADJ_SETUP;
+    int i0 = 0;
+    if (bc <= LSNN__VL)
+        for (; i0 + 4 <= ns; i0 += 4) {
+            const lsnn_real *restrict w = pr->w + (size_t)i0 * nd;
+            const uint8_t *restrict dl = pr->delay + (size_t)i0 * nd;
+            lsnn__v a0 = LSNN__V_ZERO(), a1 = LSNN__V_ZERO(), a2 = LSNN__V_ZERO(),
+                    a3 = LSNN__V_ZERO();
+            for (int j = 0; j < nd; j++) {
+                const lsnn_real *g = gT + (size_t)j * CHP;
+                a0 = LSNN__V_ADD(a0, LSNN__V_MUL(LSNN__V_SET1(w[j]), LSNN__V_LOAD(g + off[dl[j]])));
+                a1 = LSNN__V_ADD(a1, LSNN__V_MUL(LSNN__V_SET1(w[nd + j]),
+                                                 LSNN__V_LOAD(g + off[dl[nd + j]])));
+                a2 = LSNN__V_ADD(a2, LSNN__V_MUL(LSNN__V_SET1(w[2 * nd + j]),
+                                                 LSNN__V_LOAD(g + off[dl[2 * nd + j]])));
+                a3 = LSNN__V_ADD(a3, LSNN__V_MUL(LSNN__V_SET1(w[3 * nd + j]),
+                                                 LSNN__V_LOAD(g + off[dl[3 * nd + j]])));
+            }
+            lsnn_real out[4][LSNN__VL];
+            LSNN__V_STORE(out[0], a0);
+            LSNN__V_STORE(out[1], a1);
+            LSNN__V_STORE(out[2], a2);
+            LSNN__V_STORE(out[3], a3);
+            lsnn_real *gz = c->gz + pr->src_off + i0;
+            for (int u = 0; u < bc; u++)
+                for (int r = 0; r < 4; r++)
+                    gz[(size_t)u * n + r] += out[r][u];
+        }
+    for (int i = i0; i < ns; i++) {
+        const lsnn_real *restrict w = pr->w + (size_t)i * nd;
+        const uint8_t *restrict dl = pr->delay + (size_t)i * nd;
+        lsnn_real *gz = c->gz + pr->src_off + i;
+        if (bc <= LSNN__VL) {
+            lsnn__v a = LSNN__V_ZERO();
+            for (int j = 0; j < nd; j++)
+                a = LSNN__V_ADD(a, LSNN__V_MUL(LSNN__V_SET1(w[j]),
+                                               LSNN__V_LOAD(gT + off[dl[j]] + (size_t)j * CHP)));
+            lsnn_real out[LSNN__VL];
+            LSNN__V_STORE(out, a);
+            for (int u = 0; u < bc; u++)
+                gz[(size_t)u * n] += out[u];
+            continue;
+        }
+        for (int sb = 0; sb < bc; sb += LSNN__SPB) {
+            lsnn__v a[LSNN__VPB];
+            for (int r = 0; r < LSNN__VPB; r++)
+                a[r] = LSNN__V_ZERO();
+            for (int j = 0; j < nd; j++) {
+                const lsnn__v wv = LSNN__V_SET1(w[j]);
+                const lsnn_real *g = gT + off[dl[j]] + (size_t)j * CHP + sb;
+                for (int r = 0; r < LSNN__VPB; r++)
+                    a[r] = LSNN__V_ADD(a[r], LSNN__V_MUL(wv, LSNN__V_LOAD(g + r * LSNN__VL)));
+            }
+            lsnn_real out[LSNN__SPB];
+            for (int r = 0; r < LSNN__VPB; r++)
+                LSNN__V_STORE(out + r * LSNN__VL, a[r]);
+            lsnn__acc_scatter(out, gz, n, sb, bc);
+        }
+    }
+}
+#endif
+
 /* The spiking neurons of sequence s at the step being differentiated that lie in [lo, hi), from
  * the list lsnn__chunk_backward builds once per step (c->zl, increasing): returns the first and
  * sets *cnt. The entries are absolute neuron indices. */
@@ -219,25 +327,6 @@ static int lsnn__sparse_on(const lsnn_projection *pr, const lsnn_sim *sim)
     return pr->sparse.use && sim->packed;
 }
 
-/* The delayed adjoint's inner loop: acc[i] += wt[i] tab[dt[i]] for the sources i of one target
- * (tab: the target's dL/dI at each delay); the AVX2 variant gathers from the table. */
-LSNN_SIMD_BODY void lsnn__dl_row_body(int ns, lsnn_real *restrict acc,
-                                      const lsnn_real *restrict wt, const uint8_t *restrict dt,
-                                      const lsnn_real *restrict tab)
-{
-    for (int i = 0; i < ns; i++)
-        acc[i] += wt[i] * tab[dt[i]];
-}
-LSNN_SIMD_VARIANTS(lsnn__dl_row,
-                   (int ns, lsnn_real *restrict acc, const lsnn_real *restrict wt,
-                    const uint8_t *restrict dt, const lsnn_real *restrict tab),
-                   (ns, acc, wt, dt, tab))
-static void lsnn__dl_row(int ns, lsnn_real *acc, const lsnn_real *wt, const uint8_t *dt,
-                         const lsnn_real *tab)
-{
-    LSNN_SIMD_CALL(lsnn__dl_row, (ns, acc, wt, dt, tab));
-}
-
 /* Recurrent projection pr: adjoint into gz of its sources, and weight gradients. */
 static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, lsnn__chunk *c,
                                int bc, int t, const lsnn_real *z /* (CH, n) at t */)
@@ -272,33 +361,21 @@ static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, l
         }
         return;
     }
-    /* With delays: slot (t + d) mod R by one conditional subtraction (d <= max_delay < R), no
-     * division per synapse. gz_i gets sum_j w_ij gI_j(t + d_ij), summed over j in order from 0:
-     * with the transposed weights and delays (sim->dl_wt, dl_dt, copied by lsnn__dl_pack at the
-     * start of lsnn_bptt_backward) target by target, all sources at once, each source's sum
-     * still in the order of j (the same roundings); tab holds the target's gI at delays
-     * min_delay..max_delay, the only ones its synapses have. */
+    /* With delays: the adjoint by lsnn__dl_adjoint (from the transposed gIT); the weight
+     * gradients of the sources that spiked, slot (t + d) mod R by one conditional subtraction
+     * (d <= max_delay < R), no division per synapse. */
     const int tb = lsnn__slot0(t, R), nd = pr->n_dst, ns = pr->n_src;
+    if (!sim->cut_recurrent) {
+#if LSNN_X86_DISPATCH
+        if (lsnn__have_avx2())
+            lsnn__dl_adjoint_avx2(pr, sim, c, bc, t);
+        else
+#endif
+            lsnn__dl_adjoint(pr, sim, c, bc, t);
+    }
     for (int s = 0; s < bc; s++) {
         const size_t so = (size_t)s * n;
         const lsnn_real *gb = c->gI + so + pr->dst_off;
-        if (!sim->cut_recurrent) {
-            lsnn_real *restrict acc = c->dl_acc;
-            memset(acc, 0, sizeof(lsnn_real) * ns);
-            const lsnn_real *wt = sim->dl_wt + pr->param_off;
-            const uint8_t *dt = sim->dl_dt + pr->param_off;
-            lsnn_real tab[256];
-            for (int j = 0; j < nd; j++) {
-                for (int d = pr->min_delay; d <= pr->max_delay; d++) {
-                    int sl = tb + d;
-                    sl -= sl >= R ? R : 0;
-                    tab[d] = gb[(size_t)sl * slot + j];
-                }
-                lsnn__dl_row(ns, acc, wt + (size_t)j * ns, dt + (size_t)j * ns, tab);
-            }
-            for (int i = 0; i < ns; i++)
-                c->gz[so + pr->src_off + i] += acc[i];
-        }
         if (pr->frozen)
             continue;
         for (int i = 0; i < ns; i++) {
@@ -500,8 +577,10 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
     int need_t = 0;
     for (int p = 0; p < net->n_proj; p++) {
         const lsnn_projection *pr = &net->proj[p];
-        if (!lsnn__sparse_on(pr, sim))
+        if (!lsnn__sparse_on(pr, sim)) { /* the dense delayed adjoint reads it too */
+            need_t |= pr->delay && !pr->src_is_input && !sim->cut_recurrent;
             continue;
+        }
         need_t |= !pr->src_is_input && !sim->cut_recurrent;
         memset(c->sp_g + pr->param_off, 0, sizeof(lsnn_real) * (size_t)pr->sparse.nnz);
     }
@@ -646,46 +725,6 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
     }
 }
 
-/* The transposed weights and delays of the dense projections with delays (sim->dl_wt, used by
- * lsnn__rec_backward), allocated on first need. */
-static lsnn_status lsnn__dl_pack(lsnn_sim *sim, const lsnn_net *net)
-{
-    int any = 0;
-    for (int p = 0; p < net->n_proj; p++) {
-        const lsnn_projection *pr = &net->proj[p];
-        any |= pr->delay && !pr->src_is_input && pr->max_delay > 0 && !lsnn__sparse_on(pr, sim);
-    }
-    if (!any || sim->cut_recurrent) /* (the cut pass computes no adjoint through them) */
-        return LSNN_OK;
-    if (sim->dl_cap < net->n_params) {
-        free(sim->dl_wt);
-        free(sim->dl_dt);
-        sim->dl_wt = malloc(sizeof(lsnn_real) * net->n_params);
-        sim->dl_dt = malloc(net->n_params);
-        sim->dl_cap = sim->dl_wt && sim->dl_dt ? net->n_params : 0;
-        if (!sim->dl_cap) {
-            free(sim->dl_wt);
-            free(sim->dl_dt);
-            sim->dl_wt = NULL;
-            sim->dl_dt = NULL;
-            return lsnn_error(LSNN_ERR_NOMEM, "bptt: out of memory");
-        }
-    }
-    for (int p = 0; p < net->n_proj; p++) {
-        const lsnn_projection *pr = &net->proj[p];
-        if (!pr->delay || pr->src_is_input || pr->max_delay == 0 || lsnn__sparse_on(pr, sim))
-            continue;
-        lsnn_real *wt = sim->dl_wt + pr->param_off;
-        uint8_t *dt = sim->dl_dt + pr->param_off;
-        for (int i = 0; i < pr->n_src; i++)
-            for (int j = 0; j < pr->n_dst; j++) {
-                wt[(size_t)j * pr->n_src + i] = pr->w[(size_t)i * pr->n_dst + j];
-                dt[(size_t)j * pr->n_src + i] = pr->delay[(size_t)i * pr->n_dst + j];
-            }
-    }
-    return LSNN_OK;
-}
-
 lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
                                const lsnn_real *gy, const lsnn_real *gz_const, lsnn_real *grad)
 {
@@ -693,11 +732,6 @@ lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_ba
         return lsnn_error(LSNN_ERR_ARG, "bptt: lsnn_sim_forward must run on this batch first");
     const int nch = (batch->B + sim->CH - 1) / sim->CH;
     lsnn__sparse_pack(sim, net);
-    lsnn_status st = lsnn__dl_pack(sim, net);
-    if (st) {
-        sim->packed = 0;
-        return st;
-    }
 #pragma omp parallel for schedule(dynamic, 1)
     for (int ci = 0; ci < nch; ci++) {
         const int g0 = ci * sim->CH;

@@ -100,8 +100,7 @@ static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
         c->idx = lsnn__take(a, sizeof(int) * (size_t)(s->n > s->n_in ? s->n : s->n_in));
         c->zl = lsnn__take(a, sizeof(int) * CH * n);
         c->zn = lsnn__take(a, sizeof(int) * CH);
-        c->dl_acc = lsnn__take(a, sizeof(lsnn_real) * n);
-        c->gIT = s->sp_cap ? lsnn__take(a, rs * R * n * (size_t)s->CHP) : NULL;
+        c->gIT = s->sp_cap || s->dl_dense ? lsnn__take(a, rs * R * n * (size_t)s->CHP) : NULL;
         c->sp_g = s->sp_cap ? lsnn__take(a, rs * s->sp_cap) : NULL;
     }
 }
@@ -145,9 +144,12 @@ lsnn_sim *lsnn_sim_create_chunked(const lsnn_net *net, int B, int T, int chunk,
     s->ncp = (T + s->K - 1) / s->K;
     s->nchunks = (B + s->CH - 1) / s->CH;
     s->cp_reals = (size_t)s->CH * net->n * (3 + s->R) + (size_t)s->CH * net->n_out;
-    for (int p = 0; p < net->n_proj; p++)
+    for (int p = 0; p < net->n_proj; p++) {
         if (net->proj[p].sparse.row)
             s->sp_cap = (size_t)(net->w_out - net->params);
+        if (net->proj[p].delay && !net->proj[p].src_is_input)
+            s->dl_dense = 1;
+    }
     s->ch = calloc((size_t)s->nchunks, sizeof *s->ch);
     lsnn__arena a = {0};
     if (s->ch) {
@@ -217,8 +219,6 @@ void lsnn_sim_free(lsnn_sim *sim)
     if (!sim)
         return;
     free(sim->rec_mem);
-    free(sim->dl_wt);
-    free(sim->dl_dt);
     free(sim->mem);
     free(sim->ch);
     free(sim);

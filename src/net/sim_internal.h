@@ -33,9 +33,8 @@ typedef struct lsnn__chunk {
     int *zl;                   /* (CH, n) BPTT: the spiking neurons of each sequence at the
                                 * step being differentiated, in increasing order */
     int *zn;                   /* (CH) their numbers */
-    lsnn_real *dl_acc;         /* (n) scratch of the delayed adjoint (bptt.c) */
-    lsnn_real *gIT;            /* (R, n, CHP) gI transposed, for the sparse adjoint; NULL when
-                                * sp_cap == 0 */
+    lsnn_real *gIT;            /* (R, n, CHP) gI transposed, for the sparse adjoint and the
+                                * dense one with delays; NULL when sp_cap == 0 and !dl_dense */
     lsnn_real *sp_g;           /* (sp_cap) weight gradients of the sparse projections, packed as
                                 * sp_w; NULL when sp_cap == 0 */
     lsnn_real *recv;           /* (T, CH, n) membrane potentials of every step of the forward
@@ -51,6 +50,8 @@ struct lsnn_sim {
     int ncp;                   /* checkpoints per sequence */
     int nchunks;
     int cut_recurrent;         /* see lsnn_sim_set_cut_recurrent */
+    int dl_dense;              /* a recurrent projection has delays: BPTT's adjoint reads the
+                                * transposed gIT (c->gIT allocated) */
     size_t cp_reals;           /* reals per checkpoint */
     /* The weights and delays of the projections on the sparse kernels (lsnn/sparse.h), packed in
      * the order of their index from each projection's param_off, so that the synapses of one
@@ -63,12 +64,6 @@ struct lsnn_sim {
     uint8_t *sp_d;             /* (sp_cap) delays */
     size_t sp_cap;             /* the projections' weights: param_off of w_out */
     int packed;
-    /* BPTT of dense projections with delays (bptt.c): their weights and delays transposed,
-     * target-major (dl_wt[param_off + j * n_src + i] = w[i * n_dst + j]), copied at the start
-     * of lsnn_bptt_backward; NULL until a network has such a projection. (n_params) each. */
-    lsnn_real *dl_wt;
-    uint8_t *dl_dt;
-    size_t dl_cap;
     lsnn__chunk *ch;
     void *mem;
     lsnn_real *rec_mem;        /* the chunks' recv, one allocation; NULL: no records */

@@ -66,8 +66,10 @@ static double lsnn__sim_bytes(const lsnn__net_size *s, int B, int T, int ch_size
                    rs * no * n + rs * s->n_params + 8 * n + 4 * (n > s->n_in ? n : s->n_in) +
                    4 * CH * n + 4 * CH;
     double global = 0;
+    if (s->masked || R > 1) /* gIT: the sparse adjoint, or the dense one with delays */
+        chunk += rs * R * n * CHP;
     if (s->masked) {
-        chunk += rs * R * n * CHP + rs * s->proj;
+        chunk += rs * s->proj;
         global += (rs + 1) * s->proj;
     }
     double rec = rs * nch * T * CH * n;

@@ -491,7 +491,10 @@ static lsnn_status lsnn__draw_readout(cairo_t *cr, lsnn__dyn_layout *L,
     /* The y ticks of the softmax stop at 1: the space above holds the labels. */
     lsnn__ax_yticks_to(cr, a, fs, ce ? 1.0 : INFINITY);
     lsnn__ax_ylabel(cr, a, fs, 3.0 * fs,
-                    ce ? "softmax" : rate ? "rate (Hz), " LSNN__RATE_LABEL : "readout");
+                    d->readout_label ? d->readout_label
+                    : ce             ? "softmax"
+                    : rate           ? "rate (Hz), " LSNN__RATE_LABEL
+                                     : "readout");
     /* Legend at the right: one entry per output. */
     double ly = a->y + 0.6 * fs;
     int per_col = (int)fmax(1, floor((a->h - 0.2 * fs) / (1.15 * fs)));

@@ -95,10 +95,18 @@ static lsnn_status lsnn__rate_target(const lsnn_trainer *tr, const char *model, 
     if (!r)
         return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory for the target rates", model);
     const int hinge = tr->batch.loss == LSNN_LOSS_RATE_HINGE;
+    const lsnn_real scale = (lsnn_real)(hinge ? tr->batch.rate_one : 1);
+    /* Each window's target over its steps (learning-to-learn: one per example); steps outside
+     * every window show the first window's (the modules' single window). */
     for (int t = 0; t < T; t++)
         for (int k = 0; k < n_out; k++)
-            r[(size_t)t * n_out + k] =
-                tr->batch.w_target[k] * (lsnn_real)(hinge ? tr->batch.rate_one : 1);
+            r[(size_t)t * n_out + k] = tr->batch.w_target[k] * scale;
+    for (int w = 0; w < tr->batch.n_windows[0]; w++) {
+        const lsnn_window *win = &tr->batch.windows[w];
+        for (int t = win->t0 > 0 ? win->t0 : 0; t < win->t1 && t < T; t++)
+            for (int k = 0; k < n_out; k++)
+                r[(size_t)t * n_out + k] = tr->batch.w_target[(size_t)w * n_out + k] * scale;
+    }
     *out = r;
     return LSNN_OK;
 }
@@ -177,6 +185,8 @@ lsnn_status lsnn_plot_model_dynamics(const char *model, const char *out,
             d.y_target = rate_target;
         d.n_windows = tr.batch.n_windows[0];
         d.windows = tr.batch.windows;
+        if (strcmp(tr.cfg.task, "l2l") == 0) /* a linear readout, not a rate */
+            d.readout_label = "prediction, 20 ms mean";
         d.neurons = (int)o->neurons;
         d.seed = o->seed;
         if (tr.model->spiking) {
