@@ -194,15 +194,19 @@ __attribute__((target("avx2"))) static void lsnn__dl_adjoint_avx2(const lsnn_pro
             const uint8_t *restrict dl = pr->delay + (size_t)i0 * nd;
             lsnn__v a0 = LSNN__V_ZERO(), a1 = LSNN__V_ZERO(), a2 = LSNN__V_ZERO(),
                     a3 = LSNN__V_ZERO();
+            /* Slot tb + d without wrapping, in the mirrored half of gIT (tb + d < 2R): the
+             * address is a product of the delay, no table to read. */
+            const lsnn_real *gb = gT + (size_t)tb * slot_t;
             for (int j = 0; j < nd; j++) {
-                const lsnn_real *g = gT + (size_t)j * CHP;
-                a0 = LSNN__V_ADD(a0, LSNN__V_MUL(LSNN__V_SET1(w[j]), LSNN__V_LOAD(g + off[dl[j]])));
+                const lsnn_real *g = gb + (size_t)j * CHP;
+                a0 = LSNN__V_ADD(a0, LSNN__V_MUL(LSNN__V_SET1(w[j]),
+                                                 LSNN__V_LOAD(g + dl[j] * slot_t)));
                 a1 = LSNN__V_ADD(a1, LSNN__V_MUL(LSNN__V_SET1(w[nd + j]),
-                                                 LSNN__V_LOAD(g + off[dl[nd + j]])));
+                                                 LSNN__V_LOAD(g + dl[nd + j] * slot_t)));
                 a2 = LSNN__V_ADD(a2, LSNN__V_MUL(LSNN__V_SET1(w[2 * nd + j]),
-                                                 LSNN__V_LOAD(g + off[dl[2 * nd + j]])));
+                                                 LSNN__V_LOAD(g + dl[2 * nd + j] * slot_t)));
                 a3 = LSNN__V_ADD(a3, LSNN__V_MUL(LSNN__V_SET1(w[3 * nd + j]),
-                                                 LSNN__V_LOAD(g + off[dl[3 * nd + j]])));
+                                                 LSNN__V_LOAD(g + dl[3 * nd + j] * slot_t)));
             }
             lsnn_real out[4][LSNN__VL];
             LSNN__V_STORE(out[0], a0);
@@ -586,7 +590,7 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
     }
     const size_t slot_t = (size_t)n * sim->CHP;
     if (need_t)
-        memset(c->gIT, 0, sizeof(lsnn_real) * slot_t * R);
+        memset(c->gIT, 0, sizeof(lsnn_real) * slot_t * 2 * R);
     lsnn_real *dWout = c->grad + (net->w_out - net->params);
     lsnn_real *dbout = c->grad + (net->b_out - net->params);
     lsnn_real *dnoise = c->grad + (net->noise_std - net->params);
@@ -690,9 +694,11 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
                             gi[j] = gin[j] * gv[j];
                         if (!need_t)
                             continue;
+                        /* slot t % R and its mirror t % R + R */
                         lsnn_real *restrict gt = c->gIT + (size_t)(t % R) * slot_t + s;
+                        lsnn_real *restrict gm = gt + (size_t)R * slot_t;
                         for (int j = po->off; j < po->off + po->count; j++)
-                            gt[(size_t)j * sim->CHP] = gi[j];
+                            gt[(size_t)j * sim->CHP] = gm[(size_t)j * sim->CHP] = gi[j];
                     }
                 }
             }

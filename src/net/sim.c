@@ -100,7 +100,8 @@ static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
         c->idx = lsnn__take(a, sizeof(int) * (size_t)(s->n > s->n_in ? s->n : s->n_in));
         c->zl = lsnn__take(a, sizeof(int) * CH * n);
         c->zn = lsnn__take(a, sizeof(int) * CH);
-        c->gIT = s->sp_cap || s->dl_dense ? lsnn__take(a, rs * R * n * (size_t)s->CHP) : NULL;
+        c->gIT = s->sp_cap || s->dl_dense ? lsnn__take(a, rs * 2 * R * n * (size_t)s->CHP)
+                                          : NULL;
         c->sp_g = s->sp_cap ? lsnn__take(a, rs * s->sp_cap) : NULL;
     }
 }

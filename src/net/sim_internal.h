@@ -33,8 +33,10 @@ typedef struct lsnn__chunk {
     int *zl;                   /* (CH, n) BPTT: the spiking neurons of each sequence at the
                                 * step being differentiated, in increasing order */
     int *zn;                   /* (CH) their numbers */
-    lsnn_real *gIT;            /* (R, n, CHP) gI transposed, for the sparse adjoint and the
-                                * dense one with delays; NULL when sp_cap == 0 and !dl_dense */
+    lsnn_real *gIT;            /* (2R, n, CHP) gI transposed, for the sparse adjoint and the
+                                * dense one with delays: slot t % R, and the same again at
+                                * t % R + R so that slot t % R + d needs no wrap; NULL when
+                                * sp_cap == 0 and !dl_dense */
     lsnn_real *sp_g;           /* (sp_cap) weight gradients of the sparse projections, packed as
                                 * sp_w; NULL when sp_cap == 0 */
     lsnn_real *recv;           /* (T, CH, n) membrane potentials of every step of the forward

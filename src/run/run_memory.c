@@ -67,7 +67,7 @@ static double lsnn__sim_bytes(const lsnn__net_size *s, int B, int T, int ch_size
                    4 * CH * n + 4 * CH;
     double global = 0;
     if (s->masked || R > 1) /* gIT: the sparse adjoint, or the dense one with delays */
-        chunk += rs * R * n * CHP;
+        chunk += 2 * rs * R * n * CHP;
     if (s->masked) {
         chunk += rs * s->proj;
         global += (rs + 1) * s->proj;
