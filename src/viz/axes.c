@@ -120,6 +120,27 @@ double lsnn__ax_y(const lsnn__axes *a, double v)
 }
 
 /* Frame just outside the data area, so that it never covers a data pixel. */
+void lsnn__ax_polyline(cairo_t *cr, const lsnn__axes *a, const double *x, double x0, double dx,
+                       const double *y, int n, int bridge)
+{
+    int pen = 0;
+    for (int i = 0; i < n; i++) {
+        const double xi = x ? x[i] : x0 + i * dx;
+        if (!isfinite(xi) || !isfinite(y[i]) || (a->ylog && !(y[i] > 0))) {
+            if (!bridge)
+                pen = 0;
+            continue;
+        }
+        const double px = lsnn__ax_x(a, xi), py = lsnn__ax_y(a, y[i]);
+        if (pen)
+            cairo_line_to(cr, px, py);
+        else
+            cairo_move_to(cr, px, py);
+        pen = 1;
+    }
+    cairo_stroke(cr);
+}
+
 void lsnn__ax_frame(cairo_t *cr, const lsnn__axes *a)
 {
     cairo_save(cr);

@@ -102,26 +102,6 @@ static void lsnn__smooth(const double *v, int n, int half, double *out)
     }
 }
 
-static void lsnn__xy_line(cairo_t *cr, const lsnn__axes *a, const double *x, const double *y,
-                          int n, int skip_nan_gaps)
-{
-    int pen = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isfinite(y[i]) || (a->ylog && !(y[i] > 0))) {
-            if (!skip_nan_gaps)
-                pen = 0;
-            continue;
-        }
-        double px = lsnn__ax_x(a, x[i]), py = lsnn__ax_y(a, y[i]);
-        if (pen)
-            cairo_line_to(cr, px, py);
-        else
-            cairo_move_to(cr, px, py);
-        pen = 1;
-    }
-    cairo_stroke(cr);
-}
-
 static void lsnn__xy_markers(cairo_t *cr, const lsnn__axes *a, const double *x, const double *y,
                              int n, double r)
 {
@@ -242,18 +222,18 @@ static void lsnn__curves_draw(cairo_t *cr, const lsnn__axes *a, int panel, int n
         cairo_set_source_rgba(cr, col.r, col.g, col.b, 0.25);
         cairo_set_line_width(cr, 1);
         lsnn__dash(cr, 0, 1);
-        lsnn__xy_line(cr, a, L->it, tr, L->n, 0);
+        lsnn__ax_polyline(cr, a, L->it, 0, 0, tr, L->n, 0);
         int half = L->n / 60;
         lsnn__smooth(tr, L->n, half, sm);
         lsnn__color(cr, col);
         cairo_set_line_width(cr, 1.8);
         lsnn__dash(cr, r, 1.8);
-        lsnn__xy_line(cr, a, L->it, sm, L->n, 0);
+        lsnn__ax_polyline(cr, a, L->it, 0, 0, sm, L->n, 0);
         cairo_set_dash(cr, NULL, 0, 0);
         if (va) {
             cairo_set_line_width(cr, 1.2);
             lsnn__dash(cr, r, 1.2);
-            lsnn__xy_line(cr, a, L->it, va, L->n, 1);
+            lsnn__ax_polyline(cr, a, L->it, 0, 0, va, L->n, 1);
             cairo_set_dash(cr, NULL, 0, 0);
             lsnn__xy_markers(cr, a, L->it, va, L->n, 0.33 * fs);
             /* White centres: validation markers read as rings, distinct from the lines. */

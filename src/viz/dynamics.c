@@ -371,20 +371,7 @@ static void lsnn__draw_lines(cairo_t *cr, const lsnn__axes *a, int T, double dt,
     lsnn__color(cr, c);
     cairo_set_line_width(cr, lw);
     lsnn__dash(cr, dash, lw);
-    int pen = 0;
-    for (int t = 0; t < T; t++) {
-        if (!isfinite(v[t])) {
-            pen = 0;
-            continue;
-        }
-        double px = lsnn__ax_x(a, (t + 0.5) * dt), py = lsnn__ax_y(a, v[t]);
-        if (pen)
-            cairo_line_to(cr, px, py);
-        else
-            cairo_move_to(cr, px, py);
-        pen = 1;
-    }
-    cairo_stroke(cr);
+    lsnn__ax_polyline(cr, a, NULL, 0.5 * dt, dt, v, T, 0);
     cairo_set_dash(cr, NULL, 0, 0);
 }
 

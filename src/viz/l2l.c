@@ -110,25 +110,6 @@ static void lsnn__l2l_band(cairo_t *cr, const lsnn__axes *a, const double *mean,
     }
 }
 
-/* The mean of one series over x = 1..n, the pen lifted over non-finite or non-positive values. */
-static void lsnn__l2l_mean_line(cairo_t *cr, const lsnn__axes *a, const double *mean, int n)
-{
-    int pen = 0;
-    for (int i = 0; i < n; i++) {
-        if (!(isfinite(mean[i]) && mean[i] > 0)) {
-            pen = 0;
-            continue;
-        }
-        double px = lsnn__ax_x(a, i + 1), py = lsnn__ax_y(a, mean[i]);
-        if (pen)
-            cairo_line_to(cr, px, py);
-        else
-            cairo_move_to(cr, px, py);
-        pen = 1;
-    }
-    cairo_stroke(cr);
-}
-
 lsnn_status lsnn_plot_l2l_curves(const char *path, const lsnn_l2l_analysis *a, int max_k,
                                  int width, int height)
 {
@@ -194,7 +175,7 @@ lsnn_status lsnn_plot_l2l_curves(const char *path, const lsnn_l2l_analysis *a, i
         lsnn__color(cr, lsnn__series(s));
         cairo_set_line_width(cr, 1.8);
         lsnn__dash(cr, s, 1.8);
-        lsnn__l2l_mean_line(cr, &ax, mean + (size_t)s * n, n);
+        lsnn__ax_polyline(cr, &ax, NULL, 1, 1, mean + (size_t)s * n, n, 0);
     }
     cairo_set_dash(cr, NULL, 0, 0);
     cairo_restore(cr);
@@ -237,26 +218,6 @@ static int lsnn__l2l_dot(const lsnn_l2l_analysis *a, int episode, int e, double 
     else
         return 0;
     return isfinite(*x) && isfinite(*y);
-}
-
-/* One curve on the probe grid, the pen lifted over non-finite points. */
-static void lsnn__l2l_probe_line(cairo_t *cr, const lsnn__axes *ax, const double *x,
-                                 const double *y, int n)
-{
-    int pen = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isfinite(x[i]) || !isfinite(y[i])) {
-            pen = 0;
-            continue;
-        }
-        double px = lsnn__ax_x(ax, x[i]), py = lsnn__ax_y(ax, y[i]);
-        if (pen)
-            cairo_line_to(cr, px, py);
-        else
-            cairo_move_to(cr, px, py);
-        pen = 1;
-    }
-    cairo_stroke(cr);
 }
 
 static lsnn_status lsnn__l2l_internal_check(const char *path, const lsnn_l2l_analysis *a,
@@ -369,11 +330,11 @@ lsnn_status lsnn_plot_l2l_internal(const char *path, const lsnn_l2l_analysis *a,
         cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
         lsnn__color(cr, LSNN__DARK_GREY);
         cairo_set_line_width(cr, 2.2);
-        lsnn__l2l_probe_line(cr, &ax, px, target, np);
+        lsnn__ax_polyline(cr, &ax, px, 0, 0, target, np, 0);
         lsnn__color(cr, LSNN__ORANGE);
         cairo_set_line_width(cr, 2);
         lsnn__dash(cr, 1, 1);
-        lsnn__l2l_probe_line(cr, &ax, px, pred + (size_t)j * np, np);
+        lsnn__ax_polyline(cr, &ax, px, 0, 0, pred + (size_t)j * np, np, 0);
         cairo_set_dash(cr, NULL, 0, 0);
         lsnn__color(cr, dot_col);
         for (int e = 0; e < lsnn__l2l_seen(a, j); e++) {

@@ -78,6 +78,11 @@ double lsnn__ax_x(const lsnn__axes *a, double v);
 double lsnn__ax_y(const lsnn__axes *a, double v);
 /* Frame just outside the data area, so that it never covers a data pixel. */
 void lsnn__ax_frame(cairo_t *cr, const lsnn__axes *a);
+/* Strokes the polyline through the points (x[i], y[i]) in data units (x NULL: x = x0 + i dx)
+ * in the current colour, width and dash. The pen is lifted at a point it cannot draw (not
+ * finite, or y <= 0 on a log axis), or, with bridge != 0, the line goes on to the next one. */
+void lsnn__ax_polyline(cairo_t *cr, const lsnn__axes *a, const double *x, double x0, double dx,
+                       const double *y, int n, int bridge);
 /* A "nice" step (1, 2 or 5 times a power of ten) giving about n intervals over range. */
 double lsnn__nice_step(double range, double n);
 void lsnn__fmt_tick(char *buf, size_t cap, double v, double step);
