@@ -2,13 +2,13 @@
  * against the paper's baselines on the same examples, and its internal model
  * (lsnn/l2l_analysis.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "io/fs.h"
+#include "io/strbuf.h"
 #include "lsnn/l2l_analysis.h"
 #include "lsnn/plot.h"
 #include "lsnn/task.h"
@@ -73,65 +73,25 @@ static int l2l_write(const char *dir, const char *name, const char *text)
     return 0;
 }
 
-/* A growing text buffer; NULL text after a failed allocation. */
-typedef struct l2l_text {
-    char *p;
-    size_t len, cap;
-    int oom;
-} l2l_text;
-
-static void l2l_printf(l2l_text *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void l2l_printf(l2l_text *t, const char *fmt, ...)
-{
-    if (t->oom)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        const int k = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? t->cap - t->len : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            t->oom = 1;
-            return;
-        }
-        if (t->p && t->len + (size_t)k < t->cap) {
-            t->len += (size_t)k;
-            return;
-        }
-        size_t cap = t->cap ? t->cap * 2 : 4096;
-        while (cap < t->len + (size_t)k + 1)
-            cap *= 2;
-        char *q = realloc(t->p, cap);
-        if (!q) {
-            t->oom = 1;
-            return;
-        }
-        t->p = q;
-        t->cap = cap;
-    }
-}
-
 static int l2l_write_outputs(const char *dir, const char *fmt, const lsnn_l2l_analysis *a,
                              int episode)
 {
     if (cli_ensure_dir(dir))
         return 1;
     const int E = a->episodes, K = a->steps;
-    l2l_text t = {0};
-    l2l_printf(&t, "k,lsnn_mean,lsnn_std,ridge_mean,ridge_std,ff_mean,ff_std,episodes\n");
+    lsnn__strbuf t = {0};
+    lsnn__sb_printf(&t, "k,lsnn_mean,lsnn_std,ridge_mean,ridge_std,ff_mean,ff_std,episodes\n");
     for (int k = 0; k < K; k++) {
         double m[3], s[3];
         lsnn_l2l_mean_std(a->lsnn_err + k, E, K, &m[0], &s[0]);
         lsnn_l2l_mean_std(a->ridge_err + k, E, K, &m[1], &s[1]);
         lsnn_l2l_mean_std(a->ff_err + k, E, K, &m[2], &s[2]);
-        l2l_printf(&t, "%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%d\n", k, m[0], s[0], m[1], s[1], m[2],
+        lsnn__sb_printf(&t, "%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%d\n", k, m[0], s[0], m[1], s[1], m[2],
                    s[2], E);
     }
     int rc = t.oom ? die("l2l: out of memory") : l2l_write(dir, "l2l_curve.csv", t.p);
     t.len = 0;
-    l2l_printf(&t, "episode,lsnn_mse,lsnn_test50_mse,ridge_split_mse,ridge_online_mse,"
+    lsnn__sb_printf(&t, "episode,lsnn_mse,lsnn_test50_mse,ridge_split_mse,ridge_online_mse,"
                    "ff_online_mse\n");
     for (int e = 0; e < E; e++) {
         double r = 0, f = 0;
@@ -139,18 +99,18 @@ static int l2l_write_outputs(const char *dir, const char *fmt, const lsnn_l2l_an
             r += a->ridge_err[(size_t)e * K + k];
             f += a->ff_err[(size_t)e * K + k];
         }
-        l2l_printf(&t, "%d,%.9g,%.9g,%.9g,%.9g,%.9g\n", e, a->lsnn_mse[e], a->lsnn_split_mse[e],
+        lsnn__sb_printf(&t, "%d,%.9g,%.9g,%.9g,%.9g,%.9g\n", e, a->lsnn_mse[e], a->lsnn_split_mse[e],
                    a->ridge_split_mse[e], r / K, f / K);
     }
     if (!rc)
         rc = t.oom ? die("l2l: out of memory") : l2l_write(dir, "l2l_episodes.csv", t.p);
     if (!rc && a->probe_points > 0) {
         t.len = 0;
-        l2l_printf(&t, "episode,examples,x,target,prediction\n");
+        lsnn__sb_printf(&t, "episode,examples,x,target,prediction\n");
         for (int e = 0; e < E; e++)
             for (int j = 0; j < a->n_probe_k; j++)
                 for (int p = 0; p < a->probe_points; p++)
-                    l2l_printf(&t, "%d,%d,%.9g,%.9g,%.9g\n", e, a->probe_k[j], a->probe_x[p],
+                    lsnn__sb_printf(&t, "%d,%d,%.9g,%.9g,%.9g\n", e, a->probe_k[j], a->probe_x[p],
                                a->probe_target[(size_t)e * a->probe_points + p],
                                a->probe_pred[((size_t)e * a->n_probe_k + j) * a->probe_points +
                                              p]);

@@ -8,66 +8,35 @@
 
 #include "run/config_doc.h"
 #include "lsnn/neuron.h"
+#include "io/strbuf.h"
 #include "run/config_internal.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Serialisation
  * ------------------------------------------------------------------------------------------- */
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
+static void sb_json_string(lsnn__strbuf *b, const char *s, size_t maxlen)
 {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 2048;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
-static void sb_json_string(sbuf *b, const char *s, size_t maxlen)
-{
-    sb_puts(b, "\"");
+    lsnn__sb_puts(b, "\"");
     for (size_t i = 0; i < maxlen && s[i]; i++) {
         unsigned char ch = (unsigned char)s[i];
         char esc[8];
         if (ch == '"' || ch == '\\') {
             esc[0] = '\\';
             esc[1] = (char)ch;
-            sb_add(b, esc, 2);
+            lsnn__sb_add(b, esc, 2);
         } else if (ch < 0x20 || ch == 0x7f) {
             snprintf(esc, sizeof esc, "\\u%04x", ch);
-            sb_puts(b, esc);
+            lsnn__sb_puts(b, esc);
         } else {
-            sb_add(b, &s[i], 1);
+            lsnn__sb_add(b, &s[i], 1);
         }
     }
-    sb_puts(b, "\"");
+    lsnn__sb_puts(b, "\"");
 }
 
 /* The JSON text of one field's value. Non-finite doubles (invalid configs) become null. */
-static void sb_value(sbuf *b, const lsnn_config *c, const cfg_field *f)
+static void sb_value(lsnn__strbuf *b, const lsnn_config *c, const cfg_field *f)
 {
     const void *p = lsnn__cfg_field_cptr(c, f);
     char buf[48];
@@ -103,10 +72,10 @@ static void sb_value(sbuf *b, const lsnn_config *c, const cfg_field *f)
         sb_json_string(b, (const char *)p, str_cap(f));
         return;
     case CT_JSON: /* compact JSON text, written by cJSON when the key was set */
-        sb_puts(b, *(const char *)p ? (const char *)p : "[]");
+        lsnn__sb_puts(b, *(const char *)p ? (const char *)p : "[]");
         return;
     }
-    sb_puts(b, buf);
+    lsnn__sb_puts(b, buf);
 }
 
 /* 1 when section sec is one of lsnn__cfg_omit_default_sections and every key of it holds its
@@ -156,8 +125,8 @@ char *lsnn_config_to_json(const lsnn_config *cfg)
         lsnn_error(LSNN_ERR_ARG, "lsnn_config_to_json: NULL argument");
         return NULL;
     }
-    sbuf b = {0};
-    sb_puts(&b, "{");
+    lsnn__strbuf b = {0};
+    lsnn__sb_puts(&b, "{");
     bool first = true;
     for (size_t s = 0; s < N_SECTIONS; s++) {
         const char *sec = sections[s].name;
@@ -165,9 +134,9 @@ char *lsnn_config_to_json(const lsnn_config *cfg)
         if (section_omitted(cfg, sec))
             continue;
         if (*sec) {
-            sb_puts(&b, first ? "\n  " : ",\n  ");
+            lsnn__sb_puts(&b, first ? "\n  " : ",\n  ");
             sb_json_string(&b, sec, strlen(sec));
-            sb_puts(&b, ": {");
+            lsnn__sb_puts(&b, ": {");
             first = true;
             indent = "    ";
         }
@@ -176,18 +145,18 @@ char *lsnn_config_to_json(const lsnn_config *cfg)
             if (!lsnn__cfg_field_in_section(f, sec))
                 continue;
             const char *name = f->key + section_len(f->key) + (*sec ? 1 : 0);
-            sb_puts(&b, first ? "\n" : ",\n");
-            sb_puts(&b, indent);
+            lsnn__sb_puts(&b, first ? "\n" : ",\n");
+            lsnn__sb_puts(&b, indent);
             sb_json_string(&b, name, strlen(name));
-            sb_puts(&b, ": ");
+            lsnn__sb_puts(&b, ": ");
             sb_value(&b, cfg, f);
             first = false;
         }
         if (*sec)
-            sb_puts(&b, "\n  }");
+            lsnn__sb_puts(&b, "\n  }");
         first = false;
     }
-    sb_puts(&b, "\n}\n");
+    lsnn__sb_puts(&b, "\n}\n");
     if (b.oom) {
         free(b.p);
         lsnn_error(LSNN_ERR_NOMEM, "lsnn_config_to_json: out of memory");
@@ -256,7 +225,7 @@ void lsnn__config_write_markdown(FILE *out)
             const cfg_field *f = &fields[i];
             if (!lsnn__cfg_field_in_section(f, sec))
                 continue;
-            sbuf dv = {0};
+            lsnn__strbuf dv = {0};
             sb_value(&dv, &def, f);
             char allowed[128];
             switch (f->type) {

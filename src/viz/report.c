@@ -6,7 +6,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include "lsnn/plot.h"
 #include "lsnn/report.h"
 #include "lsnn/runlog.h"
+#include "io/strbuf.h"
 #include "viz.h"
 
 #define PATH_CAP 4096
@@ -28,72 +28,31 @@
 /* ------------------------------------------------------------------------------------------ */
 /* Small text utilities for the report. */
 
-/* A growable string. */
-typedef struct sbuf {
-    char *s;
-    size_t n, cap;
-    int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void sb_add(sbuf *b, const char *fmt, ...)
-{
-    if (b->oom)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int need = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (need < 0)
-        return;
-    if (b->n + (size_t)need + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + (size_t)need + 1)
-            cap *= 2;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->oom = 1;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)need;
-}
-
 /* Appends s with the HTML special characters escaped (quotes too, so that it may also be an
  * attribute value). */
-static void sb_html(sbuf *b, const char *s)
+static void sb_html(lsnn__strbuf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '<': sb_add(b, "&lt;"); break;
-        case '>': sb_add(b, "&gt;"); break;
-        case '&': sb_add(b, "&amp;"); break;
-        case '"': sb_add(b, "&quot;"); break;
-        case '\'': sb_add(b, "&#39;"); break;
-        default: sb_add(b, "%c", *s);
+        case '<': lsnn__sb_printf(b, "&lt;"); break;
+        case '>': lsnn__sb_printf(b, "&gt;"); break;
+        case '&': lsnn__sb_printf(b, "&amp;"); break;
+        case '"': lsnn__sb_printf(b, "&quot;"); break;
+        case '\'': lsnn__sb_printf(b, "&#39;"); break;
+        default: lsnn__sb_printf(b, "%c", *s);
         }
     }
 }
 
 /* Appends text content: only <, > and & need escaping (JSON keeps its quotes readable). */
-static void sb_text(sbuf *b, const char *s)
+static void sb_text(lsnn__strbuf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '<': sb_add(b, "&lt;"); break;
-        case '>': sb_add(b, "&gt;"); break;
-        case '&': sb_add(b, "&amp;"); break;
-        default: sb_add(b, "%c", *s);
+        case '<': lsnn__sb_printf(b, "&lt;"); break;
+        case '>': lsnn__sb_printf(b, "&gt;"); break;
+        case '&': lsnn__sb_printf(b, "&amp;"); break;
+        default: lsnn__sb_printf(b, "%c", *s);
         }
     }
 }
@@ -129,24 +88,24 @@ static void command_line_out(const char *cmd, char *out, size_t cap)
 }
 
 /* Appends s quoted for a POSIX shell when it contains anything but safe characters. */
-static void sb_shell_quote(sbuf *b, const char *s)
+static void sb_shell_quote(lsnn__strbuf *b, const char *s)
 {
     int safe = *s != 0;
     for (const char *p = s; *p; p++)
         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%", *p))
             safe = 0;
     if (safe) {
-        sb_add(b, "%s", s);
+        lsnn__sb_printf(b, "%s", s);
         return;
     }
-    sb_add(b, "'");
+    lsnn__sb_printf(b, "'");
     for (const char *p = s; *p; p++) {
         if (*p == '\'')
-            sb_add(b, "'\\''");
+            lsnn__sb_printf(b, "'\\''");
         else
-            sb_add(b, "%c", *p);
+            lsnn__sb_printf(b, "%c", *p);
     }
-    sb_add(b, "'");
+    lsnn__sb_printf(b, "'");
 }
 
 /* The commit of the lsnn sources: git in the directory of the executable (build dirs sit inside
@@ -161,13 +120,13 @@ static void find_commit(char *out, size_t cap)
         char *slash = strrchr(exe, '/');
         if (slash)
             *slash = 0;
-        sbuf cmd = {0};
-        sb_add(&cmd, "git -C ");
+        lsnn__strbuf cmd = {0};
+        lsnn__sb_printf(&cmd, "git -C ");
         sb_shell_quote(&cmd, exe);
-        sb_add(&cmd, " rev-parse --short HEAD 2>/dev/null");
-        if (cmd.s)
-            command_line_out(cmd.s, out, cap);
-        free(cmd.s);
+        lsnn__sb_printf(&cmd, " rev-parse --short HEAD 2>/dev/null");
+        if (cmd.p)
+            command_line_out(cmd.p, out, cap);
+        free(cmd.p);
     }
     if (!out[0])
         command_line_out("git rev-parse --short HEAD 2>/dev/null", out, cap);
@@ -197,7 +156,7 @@ static lsnn_status write_atomic(const char *path, const char *data, size_t len)
 lsnn_status lsnn_run_write_command(const char *dir, const char *subcommand, int argc,
                                    char **argv, int append)
 {
-    sbuf b = {0};
+    lsnn__strbuf b = {0};
     char path[PATH_CAP + 16];
     snprintf(path, sizeof path, "%s/command.txt", dir);
     /* Appending (a resumed run): the earlier commands first, so the file keeps the history. */
@@ -207,23 +166,23 @@ lsnn_status lsnn_run_write_command(const char *dir, const char *subcommand, int 
         size_t got;
         while ((got = fread(chunk, 1, sizeof chunk - 1, old)) > 0) {
             chunk[got] = '\0';
-            sb_add(&b, "%s", chunk);
+            lsnn__sb_printf(&b, "%s", chunk);
         }
         fclose(old);
     }
-    sb_add(&b, "lsnn %s", subcommand);
+    lsnn__sb_printf(&b, "lsnn %s", subcommand);
     for (int i = 0; i < argc; i++) {
-        sb_add(&b, " ");
+        lsnn__sb_printf(&b, " ");
         sb_shell_quote(&b, argv[i]);
     }
     char cwd[PATH_CAP];
     if (getcwd(cwd, sizeof cwd))
-        sb_add(&b, "\n# in %s\n", cwd);
+        lsnn__sb_printf(&b, "\n# in %s\n", cwd);
     else
-        sb_add(&b, "\n");
+        lsnn__sb_printf(&b, "\n");
     lsnn_status st = b.oom ? lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path)
-                           : write_atomic(path, b.s, b.n);
-    free(b.s);
+                           : write_atomic(path, b.p, b.len);
+    free(b.p);
     return st;
 }
 
@@ -305,34 +264,34 @@ static int summarize_log(const char *path, log_summary *s, char *err, size_t cap
     return 0;
 }
 
-static void sb_figure(sbuf *b, const char *title, const char *file, const char *caption,
+static void sb_figure(lsnn__strbuf *b, const char *title, const char *file, const char *caption,
                       const char *error)
 {
-    sb_add(b, "<h2>");
+    lsnn__sb_printf(b, "<h2>");
     sb_html(b, title);
-    sb_add(b, "</h2>\n");
+    lsnn__sb_printf(b, "</h2>\n");
     if (error) {
-        sb_add(b, "<p class=\"err\">Figure not drawn: ");
+        lsnn__sb_printf(b, "<p class=\"err\">Figure not drawn: ");
         sb_html(b, error);
-        sb_add(b, "</p>\n");
+        lsnn__sb_printf(b, "</p>\n");
         return;
     }
-    sb_add(b, "<figure><img src=\"");
+    lsnn__sb_printf(b, "<figure><img src=\"");
     sb_html(b, file);
-    sb_add(b, "\" alt=\"");
+    lsnn__sb_printf(b, "\" alt=\"");
     sb_html(b, title);
-    sb_add(b, "\"><figcaption>");
+    lsnn__sb_printf(b, "\"><figcaption>");
     sb_html(b, caption);
-    sb_add(b, "</figcaption></figure>\n");
+    lsnn__sb_printf(b, "</figcaption></figure>\n");
 }
 
-static void sb_row(sbuf *b, const char *key, const char *val)
+static void sb_row(lsnn__strbuf *b, const char *key, const char *val)
 {
-    sb_add(b, "<tr><th>");
+    lsnn__sb_printf(b, "<tr><th>");
     sb_html(b, key);
-    sb_add(b, "</th><td>");
+    lsnn__sb_printf(b, "</th><td>");
     sb_html(b, val);
-    sb_add(b, "</td></tr>\n");
+    lsnn__sb_printf(b, "</td></tr>\n");
 }
 
 static const char *REPORT_CSS =
@@ -378,7 +337,7 @@ static void report_figures(const char *run_dir, const char *model, const lsnn_co
 }
 
 /* The head of the page: title (the directory's last component) and the line under it. */
-static void report_head(sbuf *b, const char *run_dir, const lsnn_config *cfg)
+static void report_head(lsnn__strbuf *b, const char *run_dir, const lsnn_config *cfg)
 {
     char name[PATH_CAP];
     lsnn__basename(run_dir, name, sizeof name);
@@ -387,25 +346,25 @@ static void report_head(sbuf *b, const char *run_dir, const lsnn_config *cfg)
     struct tm tmv;
     gmtime_r(&now, &tmv);
     strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", &tmv);
-    sb_add(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    lsnn__sb_printf(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
               "<title>lsnn report: ");
     sb_html(b, name);
-    sb_add(b, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>lsnn run report: ", REPORT_CSS);
+    lsnn__sb_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>lsnn run report: ", REPORT_CSS);
     sb_html(b, name);
-    sb_add(b, "</h1>\n<p class=\"sub\">");
+    lsnn__sb_printf(b, "</h1>\n<p class=\"sub\">");
     char line[1024];
     snprintf(line, sizeof line, "task %s, model %s, learning %s, seed %llu; generated %s from ",
              cfg->task, cfg->model, cfg->learning, cfg->seed, date);
     sb_html(b, line);
-    sb_add(b, "<code>");
+    lsnn__sb_printf(b, "<code>");
     sb_html(b, run_dir);
-    sb_add(b, "</code></p>\n");
+    lsnn__sb_printf(b, "</code></p>\n");
 }
 
 /* The end-of-training validation of result.json (not in log.csv: `lsnn train` writes it with
  * the result line). */
-static void report_result_json(sbuf *b, const char *run_dir, const char *m)
+static void report_result_json(lsnn__strbuf *b, const char *run_dir, const char *m)
 {
     char resp[PATH_CAP + 16], key[128], line[1024];
     snprintf(resp, sizeof resp, "%s/result.json", run_dir);
@@ -426,21 +385,21 @@ static void report_result_json(sbuf *b, const char *run_dir, const char *m)
     free(rtext);
 }
 
-static void report_metrics(sbuf *b, const char *run_dir, const lsnn_config *cfg)
+static void report_metrics(lsnn__strbuf *b, const char *run_dir, const lsnn_config *cfg)
 {
     char logp[PATH_CAP + 32], line[1024], key[128];
     snprintf(logp, sizeof logp, "%s/log.csv", run_dir);
-    sb_add(b, "<h2>Final metrics</h2>\n");
+    lsnn__sb_printf(b, "<h2>Final metrics</h2>\n");
     log_summary ls;
     char err[PATH_CAP + 256];
     if (summarize_log(logp, &ls, err, sizeof err) != 0) {
-        sb_add(b, "<p class=\"err\">No readable <code>log.csv</code> in the run directory: ");
+        lsnn__sb_printf(b, "<p class=\"err\">No readable <code>log.csv</code> in the run directory: ");
         sb_html(b, err);
-        sb_add(b, "</p>\n");
+        lsnn__sb_printf(b, "</p>\n");
         return;
     }
     const char *m = ls.metric[0] ? ls.metric : "metric";
-    sb_add(b, "<p>From the last rows of <code>log.csv</code>. Training values are means over "
+    lsnn__sb_printf(b, "<p>From the last rows of <code>log.csv</code>. Training values are means over "
               "the last %d iterations (each on its own training batch); validation values "
               "come from the last validation in the log (<code>lsnn eval</code> re-evaluates "
               "the final model).%s</p>\n<table>\n",
@@ -469,10 +428,10 @@ static void report_metrics(sbuf *b, const char *run_dir, const lsnn_config *cfg)
     sb_row(b, "mean firing rate (last batch)", strcmp(cfg->model, "lsnn") ? "-" : line);
     snprintf(line, sizeof line, "%.1f s", ls.seconds);
     sb_row(b, "training time", line);
-    sb_add(b, "</table>\n");
+    lsnn__sb_printf(b, "</table>\n");
 }
 
-static void report_figure_sections(sbuf *b, const lsnn_report_result *res)
+static void report_figure_sections(lsnn__strbuf *b, const lsnn_report_result *res)
 {
     const char(*err)[1024] = res->warning;
     sb_figure(b, "Learning curves", lsnn_report_files[2],
@@ -511,17 +470,17 @@ static void report_processors(char *line, size_t cap)
 }
 
 /* Provenance: command, commit, machine, processors, build. */
-static void report_run(sbuf *b, const char *run_dir)
+static void report_run(lsnn__strbuf *b, const char *run_dir)
 {
     char p[PATH_CAP + 32], line[1024];
-    sb_add(b, "<h2>Run</h2>\n<table>\n");
+    lsnn__sb_printf(b, "<h2>Run</h2>\n<table>\n");
     snprintf(p, sizeof p, "%s/command.txt", run_dir);
     char *cmdline = read_text(p, 16384);
     if (cmdline) {
         cmdline[strcspn(cmdline, "\n")] = 0;
-        sb_add(b, "<tr><th>command</th><td><code>");
+        lsnn__sb_printf(b, "<tr><th>command</th><td><code>");
         sb_html(b, cmdline);
-        sb_add(b, "</code></td></tr>\n");
+        lsnn__sb_printf(b, "</code></td></tr>\n");
         free(cmdline);
     } else {
         sb_row(b, "command", "not recorded (no command.txt)");
@@ -537,12 +496,12 @@ static void report_run(sbuf *b, const char *run_dir)
     report_processors(line, sizeof line);
     sb_row(b, "processors (nproc)", line);
     sb_row(b, "lsnn", LSNN_REAL_IS_DOUBLE ? "0.1.0, float64" : "0.1.0, float32");
-    sb_add(b, "</table>\n");
+    lsnn__sb_printf(b, "</table>\n");
 }
 
-static void report_config(sbuf *b, const lsnn_config *cfg)
+static void report_config(lsnn__strbuf *b, const lsnn_config *cfg)
 {
-    sb_add(b, "<h2>Configuration</h2>\n<p>As stored in <code>model.safetensors</code> (every key; "
+    lsnn__sb_printf(b, "<h2>Configuration</h2>\n<p>As stored in <code>model.safetensors</code> (every key; "
               "see docs/CONFIG.md).</p>\n<pre>");
     char *json = lsnn_config_to_json(cfg);
     cJSON *root = json ? cJSON_Parse(json) : NULL;
@@ -552,7 +511,7 @@ static void report_config(sbuf *b, const lsnn_config *cfg)
         cJSON_free(pretty);
     cJSON_Delete(root);
     free(json);
-    sb_add(b, "</pre>\n</body>\n</html>\n");
+    lsnn__sb_printf(b, "</pre>\n</body>\n</html>\n");
 }
 
 lsnn_status lsnn_report_build(const char *run_dir, lsnn_report_result *res)
@@ -570,7 +529,7 @@ lsnn_status lsnn_report_build(const char *run_dir, lsnn_report_result *res)
     if (st)
         return st;
     report_figures(run_dir, model, &cfg, res);
-    sbuf b = {0};
+    lsnn__strbuf b = {0};
     report_head(&b, run_dir, &cfg);
     report_metrics(&b, run_dir, &cfg);
     report_figure_sections(&b, res);
@@ -578,7 +537,7 @@ lsnn_status lsnn_report_build(const char *run_dir, lsnn_report_result *res)
     report_config(&b, &cfg);
     snprintf(res->path, sizeof res->path, "%s/%s", run_dir, lsnn_report_files[0]);
     st = b.oom ? lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", res->path)
-               : write_atomic(res->path, b.s, b.n);
-    free(b.s);
+               : write_atomic(res->path, b.p, b.len);
+    free(b.p);
     return st;
 }
