@@ -688,19 +688,6 @@ static void l2l_fill(lsnn_l2l_analysis *a, int dx)
     a->probe_pred[(1 * L2L_NK + 1) * L2L_PTS + 4] = NAN;
 }
 
-static void l2l_release(lsnn_l2l_analysis *a)
-{
-    free(a->lsnn_err);
-    free(a->ridge_err);
-    free(a->ff_err);
-    free(a->probe_x);
-    free(a->probe_target);
-    free(a->probe_pred);
-    free(a->seen_x);
-    free(a->seen_y);
-    memset(a, 0, sizeof *a);
-}
-
 static void test_l2l_figures(void **state)
 {
     (void)state;
@@ -748,7 +735,7 @@ static void test_l2l_figures(void **state)
         assert_int_equal(lsnn_plot_l2l_curves(NULL, &a, 0, 0, 0), LSNN_ERR_ARG);
         assert_int_equal(lsnn_plot_l2l_curves(p, NULL, 0, 0, 0), LSNN_ERR_ARG);
         assert_int_equal(access(p, F_OK), -1);
-        l2l_release(&a);
+        lsnn_l2l_analysis_free(&a);
     }
 }
 
