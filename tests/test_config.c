@@ -402,7 +402,7 @@ static void test_set(void **state)
     expect_set_error("network.train_noise=yes",
                      "--set: network.train_noise: expected true or false (or 1 or 0), got 'yes'");
     expect_set_error("seed=18446744073709551616", "--set: seed: expected an integer between 0 and");
-    expect_set_error("learning=sgd", "--set: learning: must be one of: bptt, eprop; got 'sgd'");
+    expect_set_error("learning=sgd", "--set: learning: must be one of: bptt, eprop, ppo; got 'sgd'");
 }
 
 static void test_transactional(void **state)
@@ -532,6 +532,7 @@ static void test_round_trip(void **state)
     snprintf(a.network.input_scaling, sizeof a.network.input_scaling, "plain");
     a.random.input_rate = 0.125; /* the "random" section is written only when not all default */
     a.l2l.width = 0.25;          /* and so is "l2l" */
+    a.meta_rl.discount = 0.5;    /* and "meta_rl" */
     assert_int_equal(lsnn_config_validate(&a, "a"), LSNN_OK);
 
     char *ja = lsnn_config_to_json(&a);
@@ -575,6 +576,7 @@ static void test_round_trip(void **state)
     char *jd = lsnn_config_to_json(&d);
     assert_null(strstr(jd, "\"random\""));
     assert_null(strstr(jd, "\"l2l\""));
+    assert_null(strstr(jd, "\"meta_rl\""));
     lsnn_config e;
     lsnn_config_defaults(&e);
     e.batch_size = 5;

@@ -159,6 +159,28 @@ typedef struct lsnn_l2l_config {
     int val_size;              /* validation episodes (64) */
 } lsnn_l2l_config;
 
+/* Task "meta_rl": meta-reinforcement learning in a circular arena (seed 000/001 section 6,
+ * lsnn/arena.h), trained with `"learning": "ppo"` (lsnn/ppo.h). */
+typedef struct lsnn_meta_rl_config {
+    int steps;                 /* simulation steps per episode (2000) */
+    double radius;             /* arena radius (1) */
+    double goal_radius;        /* (0.3) */
+    double goal_ring;          /* radius of the circle of goal centres (0.85) */
+    double a_scale;            /* largest step length (0.02) */
+    double goal_reward;        /* (1) */
+    double wall_reward;        /* (-0.02) */
+    int start_outside_goal;    /* placements avoid the goal (false: the text) */
+    int place_neurons;         /* input neurons per coordinate (40) */
+    double place_rate;         /* Hz, their peak rate (500) */
+    double place_k;            /* sharpness k of exp(-k (xi_i - xi)^2) (100) */
+    int reward_neurons;        /* neurons per reward group (40) */
+    double discount;           /* eta of the returns (0.99) */
+    double clip;               /* PPO epsilon (0.2) */
+    double value_weight;       /* mu_v (1) */
+    double entropy_weight;     /* mu_e (0.001) */
+    int val_size;              /* validation episodes (20) */
+} lsnn_meta_rl_config;
+
 typedef struct lsnn_config {
     char task[LSNN_NAME_MAX];      /* "store_recall" | "smnist" | "timit" | "softmax" | "kwta" |
                                     * "random" */
@@ -183,6 +205,7 @@ typedef struct lsnn_config {
     lsnn_eprop_config eprop;       /* JSON key "eprop" */
     lsnn_random_config random;     /* JSON key "random" (written only when not all default) */
     lsnn_l2l_config l2l;           /* JSON key "l2l" (written only when not all default) */
+    lsnn_meta_rl_config meta_rl;   /* JSON key "meta_rl" (written only when not all default) */
 } lsnn_config;
 
 /* Fills cfg with the documented defaults. */

@@ -4,6 +4,7 @@
 #define LSNN_LSNN_H
 
 #include "lsnn/ann.h"
+#include "lsnn/arena.h"
 #include "lsnn/audio.h"
 #include "lsnn/checkpoint.h"
 #include "lsnn/config.h"
@@ -24,6 +25,7 @@
 #include "lsnn/neuron.h"
 #include "lsnn/neuron_alif.h"
 #include "lsnn/plot.h"
+#include "lsnn/ppo.h"
 #include "lsnn/report.h"
 #include "lsnn/run.h"
 #include "lsnn/runlog.h"

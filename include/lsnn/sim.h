@@ -33,8 +33,11 @@ typedef enum lsnn_loss_kind {
                                       * (seed 000 TIMIT: the mean of the 10 steps' softmax) */
     LSNN_LOSS_RATE_MSE = 3,  /* squared error of the window-averaged readout against the window's
                               * target vector (seed 003 eq. 4.4) */
-    LSNN_LOSS_RATE_HINGE = 4 /* hinge loss of the window-averaged readout against 0/1 targets
-                              * with borders rate_zero, rate_one (seed 003 eq. 4.23) */
+    LSNN_LOSS_RATE_HINGE = 4, /* hinge loss of the window-averaged readout against 0/1 targets
+                               * with borders rate_zero, rate_one (seed 003 eq. 4.23) */
+    LSNN_LOSS_POLICY = 5      /* reinforcement learning: the learning rule computes the loss
+                               * from the episode it ran (lsnn/ppo.h); lsnn_loss_compute refuses
+                               * it */
 } lsnn_loss_kind;
 
 /* 1 for the losses whose windows carry a target vector (w_target). */

@@ -30,6 +30,25 @@ typedef struct lsnn_task_input_group {
     int off, end;
 } lsnn_task_input_group;
 
+/* The environment of a closed-loop task (reinforcement learning): the inputs of a step depend
+ * on the actions taken before it, so the batch cannot be generated ahead; a learning rule that
+ * acts (`"learning": "ppo"`) runs one environment per sequence. */
+typedef struct lsnn_env_ops {
+    int n_actions;             /* continuous action components the policy draws */
+    size_t size;               /* bytes of one episode's environment */
+    /* Starts episode `index` of `stream` in env (size bytes). */
+    void (*reset)(const lsnn_config *cfg, void *env, uint64_t seed, uint64_t stream,
+                  uint64_t index);
+    /* The inputs of step t (n_in values, written over x) from the environment's state: what it
+     * shows after the actions of steps < t. */
+    void (*observe)(const lsnn_config *cfg, void *env, int t, lsnn_real *x);
+    /* The action of step t (n_actions values) applied; returns the reward it earns (which the
+     * inputs of step t + 1 may show). */
+    double (*act)(const lsnn_config *cfg, void *env, const double *a);
+    /* The successes of the episode so far (goals reached), for the metric. */
+    long (*score)(const void *env);
+} lsnn_env_ops;
+
 typedef struct lsnn_task {
     const char *name;
     const char *description;
@@ -53,6 +72,9 @@ typedef struct lsnn_task {
      * their count, or 0 when the task names no groups for this config or has more than cap. May
      * be NULL (no groups). */
     int (*input_groups)(const lsnn_config *cfg, lsnn_task_input_group *out, int cap);
+    /* Closed-loop tasks: their environment (generate then refuses, naming the rule to use);
+     * NULL for the tasks whose inputs are known ahead. */
+    const lsnn_env_ops *env;
 } lsnn_task;
 
 /* Classification tasks (store_recall, smnist) under the rate readout (network.readout "rate",

@@ -76,7 +76,7 @@ typedef struct lsnn_model_ops {
 const lsnn_model_ops *lsnn_model_at(int i);
 const lsnn_model_ops *lsnn_model_find(const char *name, int bidirectional);
 
-/* A learning rule (src/run/learner.c): "bptt" or "eprop". */
+/* A learning rule (src/run/learner.c): "bptt", "eprop" or "ppo" (src/run/learner_ppo.c). */
 typedef struct lsnn_learner_ops {
     const char *name;          /* the config value of "learning" */
     const char *title;         /* its name in messages: "BPTT", "e-prop" */
@@ -124,6 +124,7 @@ struct lsnn_trainer {
     lsnn_batch batch;
     int streamed;              /* e-prop on a streamed batch (memory independent of T) */
     lsnn_eprop *ep;
+    void *rl;                  /* the reinforcement-learning rule's episode records (ppo) */
     lsnn_sim *sim;             /* BPTT / forward workspace (NULL under e-prop until prepared) */
     lsnn_real *y, *gy, *gz, *grad; /* y, gy: (B, T, n_out), allocated with sim */
     double *count;

@@ -67,6 +67,9 @@ lsnn_status lsnn_loss_compute(const lsnn_batch *batch, const lsnn_real *y, lsnn_
     memset(out, 0, sizeof *out);
     if (n_out > LSNN__MAX_OUT)
         return lsnn_error(LSNN_ERR_RANGE, "loss: %d outputs (at most %d)", n_out, LSNN__MAX_OUT);
+    if (batch->loss == LSNN_LOSS_POLICY)
+        return lsnn_error(LSNN_ERR_ARG, "loss: a reinforcement-learning batch has no loss of its "
+                                        "own (the learning rule \"ppo\" computes it)");
     if (gy)
         memset(gy, 0, sizeof(lsnn_real) * (size_t)B * T * n_out);
     if (batch->loss == LSNN_LOSS_MSE) {

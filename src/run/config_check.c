@@ -167,6 +167,32 @@ static lsnn_status check_l2l(const lsnn_config *cfg, const char *origin)
     return LSNN_OK;
 }
 
+/* Reinforcement learning: the closed-loop task meta_rl and the rule ppo go together. */
+static lsnn_status check_meta_rl(const lsnn_config *cfg, const char *origin)
+{
+    const int task = strcmp(cfg->task, "meta_rl") == 0, ppo = strcmp(cfg->learning, "ppo") == 0;
+    if (task && !ppo)
+        CFG_FAIL("%s: task \"meta_rl\" is closed-loop (its inputs follow the agent's actions): "
+                 "set learning to \"ppo\"",
+                 origin);
+    if (ppo && !task)
+        CFG_FAIL("%s: learning \"ppo\" trains an agent in a closed-loop task: set task to "
+                 "\"meta_rl\" (task \"%s\" has no environment)",
+                 origin, cfg->task);
+    if (ppo && (strcmp(cfg->model, "lsnn") != 0 || cfg->network.bidirectional))
+        CFG_FAIL("%s: learning \"ppo\" runs the spiking network step by step (model \"lsnn\", "
+                 "one direction)",
+                 origin);
+    if (ppo && strcmp(cfg->network.readout, "rate") == 0)
+        CFG_FAIL("%s: learning \"ppo\": the policy reads the linear readouts (network.readout "
+                 "\"linear\")",
+                 origin);
+    if (task && cfg->meta_rl.goal_ring > cfg->meta_rl.radius)
+        CFG_FAIL("%s: meta_rl.goal_ring = %g: the goal centres must lie in the arena (radius %g)",
+                 origin, cfg->meta_rl.goal_ring, cfg->meta_rl.radius);
+    return LSNN_OK;
+}
+
 /* Tasks softmax and kwta. */
 static lsnn_status check_module_task(const lsnn_config *cfg, const char *origin)
 {
@@ -234,7 +260,7 @@ lsnn_status lsnn_config_validate(const lsnn_config *cfg, const char *origin)
     if ((st = check_training(cfg, origin)) || (st = check_bidirectional(cfg, origin)) ||
         (st = check_rate_readout(cfg, origin)) || (st = check_module_task(cfg, origin)) ||
         (st = check_rates(cfg, origin)) || (st = check_graph(cfg, origin)) ||
-        (st = check_l2l(cfg, origin)))
+        (st = check_l2l(cfg, origin)) || (st = check_meta_rl(cfg, origin)))
         return st;
     return LSNN_OK;
 }

@@ -43,7 +43,8 @@ const cfg_field lsnn__cfg_fields[] = {
     F_REG("model", model, "lsnn", lsnn_config_choices_model,
           "Network: the spiking LSNN, or a non-spiking LSTM / tanh RNN baseline."),
     F_REG("learning", learning, "bptt", lsnn_config_choices_learning,
-          "Learning rule: backpropagation through time or e-prop."),
+          "Learning rule: backpropagation through time, e-prop, or PPO (reinforcement learning: "
+          "BPTT through closed-loop episodes; task `meta_rl`)."),
     F_U64("seed", seed, 1,
           "Seed of the random generator; this one seed drives initialisation, data and noise."),
     F_INT("iterations", iterations, 400, R_GE, 0, 0, "Training iterations (parameter updates)."),
@@ -366,6 +367,39 @@ const cfg_field lsnn__cfg_fields[] = {
           "Width sigma of the Gaussian tuning curves as a fraction of the variable's range "
           "(0.001: the published sigma = (max - min) / 1000, nearly one input neuron per value)."),
     F_INT("l2l.val_size", l2l.val_size, 64, R_IN, 1, 1000000, "Validation episodes."),
+    F_INT("meta_rl.steps", meta_rl.steps, 2000, R_IN, 2, 10000000, "Steps of 1 ms per episode."),
+    F_DBL("meta_rl.radius", meta_rl.radius, 1, R_GT0, 0, 0, "Radius of the arena."),
+    F_DBL("meta_rl.goal_radius", meta_rl.goal_radius, 0.3, R_GT0, 0, 0,
+          "Radius of the goal disc."),
+    F_DBL("meta_rl.goal_ring", meta_rl.goal_ring, 0.85, R_GE, 0, 0,
+          "The goal's centre lies uniformly on the circle of this radius (at most `radius`), "
+          "fixed for the episode."),
+    F_DBL("meta_rl.a_scale", meta_rl.a_scale, 0.02, R_GT0, 0, 0,
+          "A step moves by a_scale times the action, clipped to the length a_scale."),
+    F_DBL("meta_rl.goal_reward", meta_rl.goal_reward, 1, 0, 0, 0,
+          "Reward for reaching the goal; the agent is then put at a random place."),
+    F_DBL("meta_rl.wall_reward", meta_rl.wall_reward, -0.02, 0, 0, 0,
+          "Reward for a move into the border (the move stops on it)."),
+    F_BOOL("meta_rl.start_outside_goal", meta_rl.start_outside_goal, 0,
+           "Draw the random places outside the goal (false: uniform in the arena, as the text "
+           "says, so a place may fall into the goal and the next step pays)."),
+    F_INT("meta_rl.place_neurons", meta_rl.place_neurons, 40, R_IN, 2, 10000,
+          "Input neurons per coordinate (x, y), preferred values evenly spaced on [-1, 1]."),
+    F_DBL("meta_rl.place_rate", meta_rl.place_rate, 500, R_GT0, 0, 0,
+          "Peak rate of a position neuron, Hz."),
+    F_DBL("meta_rl.place_k", meta_rl.place_k, 100, R_GT0, 0, 0,
+          "Tuning of a position neuron: rate exp(-k (xi_i - xi)^2)."),
+    F_INT("meta_rl.reward_neurons", meta_rl.reward_neurons, 40, R_IN, 1, 10000,
+          "Neurons of each reward group (goal, wall); a group spikes in synchrony in the step "
+          "after its reward."),
+    F_DBL("meta_rl.discount", meta_rl.discount, 0.99, R_IN, 0, 1,
+          "Discount eta of the returns R(t) = sum_{t' > t} eta^(t' - t) r(t')."),
+    F_DBL("meta_rl.clip", meta_rl.clip, 0.2, R_GE, 0, 0, "PPO clip range epsilon."),
+    F_DBL("meta_rl.value_weight", meta_rl.value_weight, 1, R_GE, 0, 0,
+          "Weight mu_v of the value loss (R - V)^2."),
+    F_DBL("meta_rl.entropy_weight", meta_rl.entropy_weight, 0.001, R_GE, 0, 0,
+          "Weight mu_e of the entropy bonus."),
+    F_INT("meta_rl.val_size", meta_rl.val_size, 20, R_IN, 1, 1000000, "Validation episodes."),
 };
 const size_t lsnn__cfg_n_fields = sizeof lsnn__cfg_fields / sizeof lsnn__cfg_fields[0];
 
@@ -406,14 +440,23 @@ const cfg_section lsnn__cfg_sections[] = {
      "example's target with Gaussian tuning curves, and the readout averaged over the example's "
      "steps must equal C(x_k) (squared error; the metric is the mean squared error). Written "
      "into a saved config only when one of its keys differs from the default."},
+    {"meta_rl",
+     "Task `meta_rl`, meta-reinforcement learning (seed 000/001 section 6; `\"learning\": "
+     "\"ppo\"`): an agent in a circular arena looks for a goal disc that stays put for the "
+     "episode; the inputs code its position and the rewards of the last step, the 5 readouts give "
+     "the action's means and variances and the value estimate. Written into a saved config only "
+     "when one of its keys differs from the default."},
 };
 const size_t lsnn__cfg_n_sections = sizeof lsnn__cfg_sections / sizeof lsnn__cfg_sections[0];
-const char *const lsnn__cfg_omit_default_sections[] = {"random", "l2l", NULL};
+const char *const lsnn__cfg_omit_default_sections[] = {"random", "l2l", "meta_rl", NULL};
 
 /* Constraints between keys (checked at the end of lsnn_config_validate, documented here). */
 const char *const lsnn__cfg_cross_docs[] = {
     "`network.n_regular + network.n_adaptive` must be >= 1 (without `network.populations`).",
     "Task `l2l` requires `learning` = `bptt` and the linear readout.",
+    "Task `meta_rl` requires `learning` = `ppo` and the other way round; `ppo` also requires "
+    "model `lsnn` of one direction and the linear readout; `meta_rl.goal_ring` <= "
+    "`meta_rl.radius`.",
     "With `network.populations` (a graph network): `network.layers` 1, `network.bidirectional` "
     "false, no `network.module`, model `lsnn`; the populations and projections must be valid "
     "(Graph networks below). Without it, `network.projections` and `network.readout_from` must "

@@ -1,5 +1,6 @@
 /* The learning rules a trainer can use (lsnn/train.h, lsnn_learner_ops): BPTT through any model,
- * and e-prop (online, spiking network only). `gradient` fills a batch from the task it is given,
+ * e-prop (online, spiking network only), and PPO (closed-loop tasks; its functions are in
+ * learner_ppo.c). `gradient` fills a batch from the task it is given,
  * runs the rule and writes the gradient of loss + regularisation into grad without applying it;
  * `eval_batch` runs the same pass without gradients, for validation and test streams. */
 #include <string.h>
@@ -17,28 +18,34 @@ static lsnn_status bptt_init(lsnn_trainer *tr)
     return lsnn_trainer_prepare_forward(tr);
 }
 
+const lsnn_real *lsnn__rate_reg_grad(lsnn_trainer *tr, double *reg)
+{
+    const lsnn_config *cfg = &tr->cfg;
+    const lsnn_batch *b = &tr->batch;
+    *reg = 0;
+    if (!(cfg->loss.rate_reg > 0 && tr->model->spiking))
+        return NULL;
+    /* "hidden": the neurons before the rate readout's groups (seed 003 eq. 4.10). */
+    const int nr = strcmp(cfg->loss.rate_reg_neurons, "hidden") == 0
+                       ? lsnn_net_rate_first(&tr->net)
+                       : tr->net.n;
+    for (int j = nr; j < tr->net.n; j++)
+        tr->gz[j] = 0;
+    *reg = nr > 0 ? lsnn_rate_reg(tr->count, nr, b->B, b->T, cfg->network.dt,
+                                  cfg->loss.rate_target, cfg->loss.rate_reg, tr->gz)
+                  : 0;
+    return tr->gz;
+}
+
 /* Forward, loss, rate regularisation and backward on tr->batch as it stands. */
 lsnn_status lsnn__bptt_batch(lsnn_trainer *tr, lsnn_real *grad, lsnn_loss_result *lr, double *reg)
 {
-    const lsnn_config *cfg = &tr->cfg;
     lsnn_batch *b = &tr->batch;
     lsnn_status st;
     *reg = 0;
     if ((st = tr->model->forward(tr, b, NULL)) || (st = lsnn_loss_compute(b, tr->y, tr->gy, lr)))
         return st;
-    const lsnn_real *gz = NULL;
-    if (cfg->loss.rate_reg > 0 && tr->model->spiking) {
-        /* "hidden": the neurons before the rate readout's groups (seed 003 eq. 4.10). */
-        const int nr = strcmp(cfg->loss.rate_reg_neurons, "hidden") == 0
-                           ? lsnn_net_rate_first(&tr->net)
-                           : tr->net.n;
-        for (int j = nr; j < tr->net.n; j++)
-            tr->gz[j] = 0;
-        *reg = nr > 0 ? lsnn_rate_reg(tr->count, nr, b->B, b->T, cfg->network.dt,
-                                      cfg->loss.rate_target, cfg->loss.rate_reg, tr->gz)
-                      : 0;
-        gz = tr->gz;
-    }
+    const lsnn_real *gz = lsnn__rate_reg_grad(tr, reg);
     return tr->model->backward(tr, b, gz, grad);
 }
 
@@ -147,6 +154,7 @@ static void eprop_free(lsnn_trainer *tr)
 static const lsnn_learner_ops lsnn__learners[] = {
     {"bptt", "BPTT", 0, 0, 1, bptt_init, bptt_gradient, bptt_eval, bptt_free},
     {"eprop", "e-prop", 1, 1, 0, eprop_init, eprop_gradient, eprop_eval, eprop_free},
+    {"ppo", "PPO", 1, 0, 1, lsnn__ppo_init, lsnn__ppo_gradient, lsnn__ppo_eval, lsnn__ppo_free},
 };
 #define LSNN__N_LEARNERS (int)(sizeof lsnn__learners / sizeof lsnn__learners[0])
 

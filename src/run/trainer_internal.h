@@ -10,4 +10,23 @@
 lsnn_status lsnn__bptt_batch(lsnn_trainer *tr, lsnn_real *grad, lsnn_loss_result *lr,
                              double *reg);
 
+/* The batch-wide rate regularisation of the last forward pass or episode on tr->batch (spike
+ * counts in tr->count): its value into reg and its dL/dz into tr->gz, returned; NULL (reg 0)
+ * when loss.rate_reg is off or the model does not spike. */
+const lsnn_real *lsnn__rate_reg_grad(lsnn_trainer *tr, double *reg);
+
+/* The reinforcement-learning rule (learner_ppo.c), for the table of learner.c. */
+lsnn_status lsnn__ppo_init(lsnn_trainer *tr);
+lsnn_status lsnn__ppo_gradient(lsnn_trainer *tr, const lsnn_task *task, const void *state,
+                               uint64_t stream, uint64_t first, lsnn_real *grad,
+                               lsnn_loss_result *lr, double *reg);
+lsnn_status lsnn__ppo_eval(lsnn_trainer *tr, const lsnn_task *task, const void *state,
+                           uint64_t stream, uint64_t first, int want_pred, lsnn_loss_result *lr);
+void lsnn__ppo_free(lsnn_trainer *tr);
+/* (Gradient checks) The loss + rate regularisation of the episodes of the last ppo gradient at
+ * the network's current parameters: a forward pass over the recorded inputs, with the recorded
+ * actions, their log-probabilities under theta_old and the returns and advantages of the
+ * rollout held fixed: the function whose gradient at theta_old that gradient is. */
+lsnn_status lsnn__ppo_replay_loss(lsnn_trainer *tr, double *loss);
+
 #endif

@@ -10,6 +10,7 @@ extern const lsnn_task lsnn_task_softmax;
 extern const lsnn_task lsnn_task_kwta;
 extern const lsnn_task lsnn_task_random;
 extern const lsnn_task lsnn_task_l2l;
+extern const lsnn_task lsnn_task_meta_rl;
 
 static const lsnn_task *const lsnn__tasks[] = {
     &lsnn_task_store_recall,
@@ -19,6 +20,7 @@ static const lsnn_task *const lsnn__tasks[] = {
     &lsnn_task_kwta,
     &lsnn_task_random,
     &lsnn_task_l2l,
+    &lsnn_task_meta_rl,
 };
 
 const lsnn_task *lsnn_task_at(int i)
