@@ -578,19 +578,20 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
     const int avx2 = lsnn__have_avx2();
 #endif
     /* The sparse adjoint reads the transposed dL/dI (lsnn__syn_backward_sparse). */
-    int need_t = 0;
+    int need_t = 0, mirror = 0;
     for (int p = 0; p < net->n_proj; p++) {
         const lsnn_projection *pr = &net->proj[p];
-        if (!lsnn__sparse_on(pr, sim)) { /* the dense delayed adjoint reads it too */
-            need_t |= pr->delay && !pr->src_is_input && !sim->cut_recurrent;
+        if (!lsnn__sparse_on(pr, sim)) { /* the dense delayed adjoint reads it, mirrored */
+            mirror |= pr->delay && !pr->src_is_input && !sim->cut_recurrent;
             continue;
         }
         need_t |= !pr->src_is_input && !sim->cut_recurrent;
         memset(c->sp_g + pr->param_off, 0, sizeof(lsnn_real) * (size_t)pr->sparse.nnz);
     }
     const size_t slot_t = (size_t)n * sim->CHP;
+    need_t |= mirror;
     if (need_t)
-        memset(c->gIT, 0, sizeof(lsnn_real) * slot_t * 2 * R);
+        memset(c->gIT, 0, sizeof(lsnn_real) * slot_t * (mirror ? 2 : 1) * R);
     lsnn_real *dWout = c->grad + (net->w_out - net->params);
     lsnn_real *dbout = c->grad + (net->b_out - net->params);
     lsnn_real *dnoise = c->grad + (net->noise_std - net->params);
@@ -694,11 +695,14 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
                             gi[j] = gin[j] * gv[j];
                         if (!need_t)
                             continue;
-                        /* slot t % R and its mirror t % R + R */
                         lsnn_real *restrict gt = c->gIT + (size_t)(t % R) * slot_t + s;
+                        for (int j = po->off; j < po->off + po->count; j++)
+                            gt[(size_t)j * sim->CHP] = gi[j];
+                        if (!mirror) /* the dense delayed adjoint's copy at t % R + R */
+                            continue;
                         lsnn_real *restrict gm = gt + (size_t)R * slot_t;
                         for (int j = po->off; j < po->off + po->count; j++)
-                            gt[(size_t)j * sim->CHP] = gm[(size_t)j * sim->CHP] = gi[j];
+                            gm[(size_t)j * sim->CHP] = gi[j];
                     }
                 }
             }
