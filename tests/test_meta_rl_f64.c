@@ -17,7 +17,10 @@
 
 #include "check.h"
 
+#include "lsnn/arena.h"
 #include "lsnn/config.h"
+#include "lsnn/meta_rl.h"
+#include "lsnn/ppo.h"
 #include "lsnn/task.h"
 #include "lsnn/train.h"
 #include "run/trainer_internal.h"
@@ -127,11 +130,65 @@ static void test_replay_and_loop(void **state)
     assert_non_null(strstr(lsnn_last_error(), "meta_rl"));
 }
 
+/* lsnn_meta_rl_analyze's random walk against the arena driven directly with the policy's draws
+ * at zero readouts: the same positions and goals, and the measures recomputed here. */
+static void test_analysis(void **state)
+{
+    (void)state;
+    lsnn_config cfg = tiny();
+    assert_int_equal(lsnn_config_set(&cfg, "meta_rl.steps=300"), LSNN_OK);
+    lsnn_trainer tr;
+    assert_int_equal(lsnn_trainer_init(&tr, &cfg), LSNN_OK);
+    lsnn_meta_rl_opts o;
+    lsnn_meta_rl_defaults(&o);
+    o.episodes = 5; /* batches of 3 and 2 */
+    lsnn_meta_rl_analysis a;
+    assert_int_equal(lsnn_meta_rl_analyze(&tr, &o, &a), LSNN_OK);
+    const lsnn_arena_params p = {cfg.meta_rl.radius, cfg.meta_rl.goal_radius,
+                                 cfg.meta_rl.goal_ring, cfg.meta_rl.a_scale,
+                                 cfg.meta_rl.goal_reward, cfg.meta_rl.wall_reward, 0};
+    const int T = a.T;
+    double total = 0;
+    for (int e = 0; e < o.episodes; e++) {
+        lsnn_arena ar;
+        lsnn_arena_reset(&ar, &p, cfg.seed, LSNN_STREAM_TEST, (uint64_t)e);
+        lsnn_rng r;
+        lsnn_rng_derive(&r, cfg.seed, 0xa7e2, LSNN_STREAM_TEST, (uint64_t)e);
+        check_eq(a.goal[2 * e], ar.gx);
+        int first = -1, near = 0;
+        for (int t = 0; t < T; t++) {
+            check_eq(a.walk.xy[((size_t)e * T + t) * 2], ar.x);
+            check_eq(a.walk.xy[((size_t)e * T + t) * 2 + 1], ar.y);
+            const double rad = sqrt(ar.x * ar.x + ar.y * ar.y);
+            if (first < 0)
+                near += rad >= 0.7 && rad <= 1.0;
+            const double y0[5] = {0, 0, 0, 0, 0};
+            double act[2];
+            lsnn_policy_sample(y0, &r, act);
+            lsnn_arena_step(&ar, act[0], act[1]);
+            if (ar.hit_goal && first < 0 && t + 1 < T)
+                first = t + 1;
+        }
+        check_eq(a.walk.goals[e], ar.goals);
+        total += ar.goals;
+        if (first >= 0)
+            check_eq(a.walk.first[e], first);
+        else
+            assert_true(isnan(a.walk.first[e]));
+        check_near(a.walk.ring[e], (double)near / (first >= 0 ? first : T), 1e-15);
+        check_le(a.agent.goals[e], 1e6);
+    }
+    check_gt(total, 0); /* the check saw goals */
+    lsnn_meta_rl_analysis_free(&a);
+    lsnn_trainer_free(&tr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradient),
         cmocka_unit_test(test_replay_and_loop),
+        cmocka_unit_test(test_analysis),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,5 +55,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_l2l(int argc, char **argv);
+int cmd_meta_rl(int argc, char **argv);
 
 #endif

@@ -27,6 +27,8 @@ static const char *MAIN_HELP =
     "  simulate MODEL         run one sequence and write spikes, potentials, thresholds as CSV\n"
     "  l2l MODEL              learning-to-learn: frozen network vs ridge and backprop baselines,\n"
     "                         learning curves and internal models (Fig. 2 of seed 001)\n"
+    "  meta-rl MODEL          meta-RL agent vs random walk: goals, search near the goal circle,\n"
+    "                         time to the first and later goals (Fig. 3 of seed 001)\n"
     "  bench                  time the sequential-MNIST-size network (forward and training)\n"
     "  data mnist|fashion DIR fetch and verify MNIST / Fashion-MNIST\n"
     "  inspect MODEL          connectivity between subpopulations, parameter counts, signs\n"
@@ -66,6 +68,8 @@ int main(int argc, char **argv)
         return cmd_simulate(argc - 2, argv + 2);
     if (strcmp(cmd, "l2l") == 0)
         return cmd_l2l(argc - 2, argv + 2);
+    if (strcmp(cmd, "meta-rl") == 0)
+        return cmd_meta_rl(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0)
         return cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "data") == 0)

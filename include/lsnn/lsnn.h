@@ -18,6 +18,7 @@
 #include "lsnn/l2l.h"
 #include "lsnn/l2l_analysis.h"
 #include "lsnn/learn.h"
+#include "lsnn/meta_rl.h"
 #include "lsnn/linalg.h"
 #include "lsnn/mfcc.h"
 #include "lsnn/net_stats.h"

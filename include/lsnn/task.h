@@ -47,6 +47,10 @@ typedef struct lsnn_env_ops {
     double (*act)(const lsnn_config *cfg, void *env, const double *a);
     /* The successes of the episode so far (goals reached), for the metric. */
     long (*score)(const void *env);
+    /* What an analysis may record of the environment at a step: n_state values written by
+     * state (the arena: the agent's x, y, the goal's x, y and the goals reached so far). */
+    int n_state;
+    void (*state)(const void *env, double *out);
 } lsnn_env_ops;
 
 typedef struct lsnn_task {

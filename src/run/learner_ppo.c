@@ -30,6 +30,8 @@ typedef struct ppo_state {
     double *ret;               /* (B, T) returns R(t) of the last gradient's episodes */
     double *adv;               /* (B, T) their advantages R - V(theta_old) */
     lsnn_rng *rng;             /* (B) the action draws of each episode */
+    double *trace;             /* NULL, or (B, T, n_state): the environments before each action */
+    int random_policy;         /* 1: the readouts are ignored, the policy at y = 0 acts */
 } ppo_state;
 
 lsnn_status lsnn__ppo_init(lsnn_trainer *tr)
@@ -117,7 +119,10 @@ static lsnn_status ppo_rollout(lsnn_trainer *tr, const lsnn_task *task, uint64_t
             const lsnn_real *ys = tr->y + ((size_t)s * T + t) * n_out;
             double y[LSNN_POLICY_OUTPUTS];
             for (int k = 0; k < LSNN_POLICY_OUTPUTS; k++)
-                y[k] = ys[k];
+                y[k] = p->random_policy ? 0 : ys[k];
+            if (p->trace)
+                env->state(p->env + (size_t)s * p->env_size,
+                           p->trace + ((size_t)s * T + t) * env->n_state);
             double *a = p->act + ((size_t)s * T + t) * p->n_act;
             lsnn_policy_sample(y, &rng[s], a);
             p->logp[(size_t)s * T + t] = lsnn_policy_logp(y, a);
@@ -195,6 +200,27 @@ lsnn_status lsnn__ppo_eval(lsnn_trainer *tr, const lsnn_task *task, const void *
     if (!st)
         lr->loss = ppo_loss(tr, NULL, 1);
     return st;
+}
+
+lsnn_status lsnn__ppo_trace(lsnn_trainer *tr, uint64_t stream, uint64_t first,
+                            int random_policy, double *trace, lsnn_loss_result *lr)
+{
+    ppo_state *p = tr->rl;
+    if (!p || !tr->task->env || !tr->task->env->state)
+        return lsnn_error(LSNN_ERR_ARG, "ppo: task \"%s\" records no environment state",
+                          tr->cfg.task);
+    p->trace = trace;
+    p->random_policy = random_policy;
+    lsnn_status st = lsnn__ppo_eval(tr, tr->task, tr->task_state, stream, first, 0, lr);
+    p->trace = NULL;
+    p->random_policy = 0;
+    return st;
+}
+
+long lsnn__ppo_last_score(const lsnn_trainer *tr, int s)
+{
+    const ppo_state *p = tr->rl;
+    return p && s >= 0 && s < p->B ? tr->task->env->score(p->env + (size_t)s * p->env_size) : 0;
 }
 
 lsnn_status lsnn__ppo_replay_loss(lsnn_trainer *tr, double *loss)

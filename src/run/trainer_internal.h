@@ -23,6 +23,14 @@ lsnn_status lsnn__ppo_gradient(lsnn_trainer *tr, const lsnn_task *task, const vo
 lsnn_status lsnn__ppo_eval(lsnn_trainer *tr, const lsnn_task *task, const void *state,
                            uint64_t stream, uint64_t first, int want_pred, lsnn_loss_result *lr);
 void lsnn__ppo_free(lsnn_trainer *tr);
+/* Evaluation episodes (stream, first .. first + tr->batch.B - 1) with the environment's state
+ * before every action written into trace (B, T, n_state of the task's environment); with
+ * random_policy the readouts are ignored and the policy at y = 0 acts (a random walk with the
+ * agent's action noise at zero readouts). Goals into lr (correct = goals, total = episodes). */
+lsnn_status lsnn__ppo_trace(lsnn_trainer *tr, uint64_t stream, uint64_t first,
+                            int random_policy, double *trace, lsnn_loss_result *lr);
+/* The score (goals) of episode s of the batch after the last rollout. */
+long lsnn__ppo_last_score(const lsnn_trainer *tr, int s);
 /* (Gradient checks) The loss + rate regularisation of the episodes of the last ppo gradient at
  * the network's current parameters: a forward pass over the recorded inputs, with the recorded
  * actions, their log-probabilities under theta_old and the returns and advantages of the

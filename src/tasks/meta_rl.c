@@ -105,6 +105,16 @@ static long lsnn__meta_score(const void *env)
     return ((const meta_env *)env)->arena.goals;
 }
 
+static void lsnn__meta_state(const void *env, double *out)
+{
+    const meta_env *e = env;
+    out[0] = e->arena.x;
+    out[1] = e->arena.y;
+    out[2] = e->arena.gx;
+    out[3] = e->arena.gy;
+    out[4] = (double)e->arena.goals;
+}
+
 static long lsnn__meta_stream_size(const void *state, const lsnn_config *cfg, uint64_t stream)
 {
     (void)state;
@@ -135,6 +145,8 @@ static const lsnn_env_ops lsnn__meta_env = {
     .observe = lsnn__meta_observe,
     .act = lsnn__meta_act,
     .score = lsnn__meta_score,
+    .n_state = 5,
+    .state = lsnn__meta_state,
 };
 
 const lsnn_task lsnn_task_meta_rl = {
