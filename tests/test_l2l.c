@@ -50,11 +50,12 @@ static void test_families(void **state)
     assert_true(amin >= 0.1 && amin < 0.11 && amax <= 5 && amax > 4.99);
     assert_true(pmin >= 0 && pmin < 0.01 && pmax <= PI && pmax > PI - 0.01);
     check_eq(differ, 2000); /* a new function per episode */
-    /* target networks: parameters in [-1, 1], the closed form, output in (0, 1) */
+    /* target networks with a sigmoid output: parameters in [-1, 1], the closed form, output in
+     * (0, 1) */
     double wmin = 1e9, wmax = -1e9;
     for (uint64_t e = 0; e < 200; e++) {
         lsnn_l2l_fn f;
-        lsnn_l2l_draw(&f, 1, 7, LSNN_STREAM_VALID, e);
+        lsnn_l2l_draw(&f, LSNN_L2L_TN_SIGMOID, 7, LSNN_STREAM_VALID, e);
         for (int h = 0; h < LSNN_L2L_HIDDEN; h++) {
             const double v[4] = {f.w1[h][0], f.w1[h][1], f.b1[h], f.w2[h]};
             for (int k = 0; k < 4; k++) {
@@ -71,6 +72,50 @@ static void test_families(void **state)
         assert_true(y > 0 && y < 1);
     }
     assert_true(wmin >= -1 && wmin < -0.99 && wmax <= 1 && wmax > 0.99);
+    /* min-max output (the default): the same draws, the linear output scaled by its extremes
+     * on the 101 x 101 grid of the domain, recomputed here */
+    double var = 0;
+    for (uint64_t e = 0; e < 50; e++) {
+        lsnn_l2l_fn f, g;
+        lsnn_l2l_draw(&f, LSNN_L2L_TN_MINMAX, 7, LSNN_STREAM_VALID, e);
+        lsnn_l2l_draw(&g, LSNN_L2L_TN_SIGMOID, 7, LSNN_STREAM_VALID, e);
+        assert_memory_equal(f.w1, g.w1, sizeof f.w1);
+        check_eq(f.b2, g.b2);
+        double lo = 1e300, hi = -1e300;
+        for (int i = 0; i <= 100; i++)
+            for (int j = 0; j <= 100; j++) {
+                const double x0 = -1 + 0.02 * i, x1 = -1 + 0.02 * j;
+                double a = f.b2;
+                for (int h = 0; h < LSNN_L2L_HIDDEN; h++)
+                    a += f.w2[h] * sigmoid(f.w1[h][0] * x0 + f.w1[h][1] * x1 + f.b1[h]);
+                lo = fmin(lo, a);
+                hi = fmax(hi, a);
+            }
+        check_near(f.lo, lo, 1e-12);
+        check_near(f.hi, hi, 1e-12);
+        double s = 0, s2 = 0;
+        for (int k = 0; k < 200; k++) {
+            const double x[2] = {-1 + 2 * (k % 17) / 16.0, -1 + 2 * (k % 13) / 12.0};
+            double a = f.b2;
+            for (int h = 0; h < LSNN_L2L_HIDDEN; h++)
+                a += f.w2[h] * sigmoid(f.w1[h][0] * x[0] + f.w1[h][1] * x[1] + f.b1[h]);
+            const double y = lsnn_l2l_eval(&f, x);
+            check_near(y, (a - lo) / (hi - lo), 1e-12);
+            check_ge(y, -0.01);
+            check_le(y, 1.01);
+            s += y;
+            s2 += y * y;
+        }
+        var += (s2 / 200 - (s / 200) * (s / 200)) / 50;
+    }
+    check_gt(var, 0.02); /* functions that span [0, 1] (the sigmoid output's vary ~40x less) */
+    lsnn_config c;
+    lsnn_config_defaults(&c);
+    check_eq(lsnn_l2l_family(&c.l2l), LSNN_L2L_SINE);
+    snprintf(c.l2l.family, sizeof c.l2l.family, "tn");
+    check_eq(lsnn_l2l_family(&c.l2l), LSNN_L2L_TN_MINMAX);
+    snprintf(c.l2l.tn_output, sizeof c.l2l.tn_output, "sigmoid");
+    check_eq(lsnn_l2l_family(&c.l2l), LSNN_L2L_TN_SIGMOID);
 }
 
 static void test_rates(void **state)

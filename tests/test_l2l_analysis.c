@@ -235,7 +235,7 @@ static void analysis_case(const char *family)
             double xv[2];
             memcpy(xv, a.seen_x + ((size_t)e * K + k) * dx, sizeof(double) * dx);
             lsnn_l2l_fn f;
-            lsnn_l2l_draw(&f, dx == 2, cfg.seed, LSNN_STREAM_TEST, (uint64_t)e);
+            lsnn_l2l_draw(&f, lsnn_l2l_family(&cfg.l2l), cfg.seed, LSNN_STREAM_TEST, (uint64_t)e);
             check_near(a.seen_y[(size_t)e * K + k], lsnn_l2l_eval(&f, xv), 1e-12);
         }
         check_near(a.lsnn_mse[e], mse, 1e-12);

@@ -150,6 +150,7 @@ typedef struct lsnn_random_config {
  * C(x_k) during step k. */
 typedef struct lsnn_l2l_config {
     char family[LSNN_NAME_MAX]; /* "sine": A sin(phi + x) | "tn": 2-10-1 target networks */
+    char tn_output[LSNN_NAME_MAX]; /* "minmax" | "sigmoid": how a TN's output enters [0, 1] */
     int steps;                 /* examples per episode (500) */
     int step_ms;               /* simulation steps per example (20) */
     int neurons_per_var;       /* input neurons per encoded variable (100) */

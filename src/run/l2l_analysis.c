@@ -596,7 +596,7 @@ lsnn_status lsnn_l2l_analyze(lsnn_trainer *tr, const lsnn_l2l_analysis_opts *o,
         for (int p = 0; p < P; p++)
             a->probe_x[p] = lo[0] + (hi[0] - lo[0]) * p / (P - 1);
         for (int e = 0; e < E && P; e++) {
-            lsnn_l2l_draw(&f, dx == 2, tr->cfg.seed, o->stream, (uint64_t)e);
+            lsnn_l2l_draw(&f, lsnn_l2l_family(c), tr->cfg.seed, o->stream, (uint64_t)e);
             for (int p = 0; p < P; p++) {
                 const double xv[2] = {a->probe_x[p], a->probe_x[p]};
                 a->probe_target[(size_t)e * P + p] = lsnn_l2l_eval(&f, xv);

@@ -18,10 +18,21 @@
 #include "lsnn/l2l.h"
 #include "lsnn/task.h"
 
-void lsnn_l2l_draw(lsnn_l2l_fn *f, int tn, uint64_t seed, uint64_t stream, uint64_t episode)
+static double lsnn__tn_linear(const lsnn_l2l_fn *f, double x0, double x1);
+
+int lsnn_l2l_family(const lsnn_l2l_config *c)
+{
+    if (strcmp(c->family, "tn") != 0)
+        return LSNN_L2L_SINE;
+    return strcmp(c->tn_output, "sigmoid") == 0 ? LSNN_L2L_TN_SIGMOID : LSNN_L2L_TN_MINMAX;
+}
+
+void lsnn_l2l_draw(lsnn_l2l_fn *f, int family, uint64_t seed, uint64_t stream,
+                   uint64_t episode)
 {
     memset(f, 0, sizeof *f);
-    f->tn = tn;
+    const int tn = family != LSNN_L2L_SINE;
+    f->tn = family;
     lsnn_rng rng;
     lsnn_rng_derive(&rng, seed, 0x1217, stream, episode);
     if (!tn) {
@@ -36,6 +47,19 @@ void lsnn_l2l_draw(lsnn_l2l_fn *f, int tn, uint64_t seed, uint64_t stream, uint6
         f->w2[h] = 2 * lsnn_rng_uniform(&rng) - 1;
     }
     f->b2 = 2 * lsnn_rng_uniform(&rng) - 1;
+    if (family != LSNN_L2L_TN_MINMAX)
+        return;
+    f->lo = INFINITY;
+    f->hi = -INFINITY;
+    for (int i = 0; i < LSNN_L2L_GRID; i++)
+        for (int j = 0; j < LSNN_L2L_GRID; j++) {
+            const double a = lsnn__tn_linear(f, -1 + 2.0 * i / (LSNN_L2L_GRID - 1),
+                                             -1 + 2.0 * j / (LSNN_L2L_GRID - 1));
+            f->lo = fmin(f->lo, a);
+            f->hi = fmax(f->hi, a);
+        }
+    if (!(f->hi > f->lo)) /* a constant function (all output weights 0): keep it finite */
+        f->hi = f->lo + 1;
 }
 
 static double lsnn__sigmoid(double a)
@@ -43,14 +67,21 @@ static double lsnn__sigmoid(double a)
     return 1 / (1 + exp(-a));
 }
 
+/* The TN's linear output unit. */
+static double lsnn__tn_linear(const lsnn_l2l_fn *f, double x0, double x1)
+{
+    double a = f->b2;
+    for (int h = 0; h < LSNN_L2L_HIDDEN; h++)
+        a += f->w2[h] * lsnn__sigmoid(f->w1[h][0] * x0 + f->w1[h][1] * x1 + f->b1[h]);
+    return a;
+}
+
 double lsnn_l2l_eval(const lsnn_l2l_fn *f, const double *x)
 {
     if (!f->tn)
         return f->A * sin(f->phi + x[0]);
-    double a = f->b2;
-    for (int h = 0; h < LSNN_L2L_HIDDEN; h++)
-        a += f->w2[h] * lsnn__sigmoid(f->w1[h][0] * x[0] + f->w1[h][1] * x[1] + f->b1[h]);
-    return lsnn__sigmoid(a);
+    const double a = lsnn__tn_linear(f, x[0], x[1]);
+    return f->tn == LSNN_L2L_TN_MINMAX ? (a - f->lo) / (f->hi - f->lo) : lsnn__sigmoid(a);
 }
 
 void lsnn_l2l_rates(double z, double lo, double hi, int n, double rate_max, double width,
@@ -83,7 +114,7 @@ void lsnn_l2l_episode(const lsnn_l2l_config *c, uint64_t seed, uint64_t stream, 
     double lo[3], hi[3];
     const int dx = lsnn_l2l_vars(c, lo, hi) - 1;
     lsnn_l2l_fn f;
-    lsnn_l2l_draw(&f, dx == 2, seed, stream, g);
+    lsnn_l2l_draw(&f, lsnn_l2l_family(c), seed, stream, g);
     lsnn_rng rx;
     lsnn_rng_derive(&rx, seed, 0x1218, stream, g);
     for (int k = 0; k < c->steps; k++) {
