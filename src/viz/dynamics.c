@@ -391,7 +391,7 @@ static lsnn_status lsnn__draw_readout(cairo_t *cr, lsnn__dyn_layout *L,
     /* Rate readouts (the module tasks) are spike counts in Hz: drawn as a running mean over
      * the last LSNN__RATE_MS ms, which the y label says. */
     const int rate = lsnn_loss_has_window_targets(d->loss);
-    const int ce = d->loss != LSNN_LOSS_MSE && !rate;
+    const int ce = d->loss != LSNN_LOSS_MSE && d->loss != LSNN_LOSS_POLICY && !rate;
     const int span = (int)fmax(1, round(LSNN__RATE_MS / dt));
     double lo = rate ? 0 : INFINITY, hi = -INFINITY;
     for (int t = 0; t < T; t++) {

@@ -74,9 +74,16 @@ static lsnn_status lsnn__run_sequence(lsnn_trainer *tr, const char *model, long 
     }
     if (!st)
         st = lsnn_trainer_prepare_forward(tr);
-    if (!st)
+    if (!st && tr->task->env) {
+        /* A closed-loop task: the learning rule runs the episode (its inputs follow the agent's
+         * actions); the forward pass below replays those inputs, the same dynamics. */
+        lsnn_loss_result lr;
+        st = tr->learner->eval_batch(tr, tr->task, tr->task_state, LSNN_STREAM_VALID,
+                                     (uint64_t)sample, 0, &lr);
+    } else if (!st) {
         st = tr->task->generate(tr->task_state, &tr->cfg, tr->cfg.seed, LSNN_STREAM_VALID,
                                 (uint64_t)sample, &tr->batch);
+    }
     if (!st)
         st = lsnn_trainer_forward(tr, tr->model->spiking ? trace : NULL);
     return st;
