@@ -21,6 +21,7 @@
 #include "lsnn/config.h"
 #include "lsnn/config_map.h"
 #include "lsnn/l2l_analysis.h"
+#include "lsnn/meta_rl.h"
 #include "lsnn/network.h"
 #include "lsnn/plot.h"
 #include "lsnn/sim.h"
@@ -739,6 +740,106 @@ static void test_l2l_figures(void **state)
     }
 }
 
+/* A hand-made meta-RL analysis (lsnn/meta_rl.h): the agent circles inside the arena and is put
+ * elsewhere half-way (a jump the figure must not draw as a line), the walk spirals out; one NaN
+ * position and a NaN goal count that the figure must skip. */
+enum { MRL_EP = 3, MRL_T = 200 };
+
+static void mrl_agent_fill(lsnn_meta_rl_agent *g, int spiral)
+{
+    g->goals = calloc(MRL_EP, sizeof(double));
+    g->first = calloc(MRL_EP, sizeof(double));
+    g->later = calloc(MRL_EP, sizeof(double));
+    g->ring = calloc(MRL_EP, sizeof(double));
+    g->xy = calloc((size_t)MRL_EP * MRL_T * 2, sizeof(double));
+    assert_true(g->goals && g->first && g->later && g->ring && g->xy);
+    for (int e = 0; e < MRL_EP; e++) {
+        g->goals[e] = spiral ? 0 : 1 + 2 * e;
+        g->first[e] = spiral ? NAN : 100;
+        g->later[e] = NAN;
+        for (int t = 0; t < MRL_T; t++) {
+            double *p = g->xy + ((size_t)e * MRL_T + t) * 2;
+            double ph = 2 * 3.14159265358979323846 * t / 120.0 + e;
+            if (spiral) {
+                double r = 0.1 + 0.8 * t / MRL_T;
+                p[0] = r * cos(ph);
+                p[1] = r * sin(ph);
+            }
+            else {
+                /* Radius 0.5 before the jump at t = 100 (steps of about 0.026), then a circle
+                 * of radius 0.3 around (0.2, -0.3). */
+                double r = t < MRL_T / 2 ? 0.5 : 0.3, c = t < MRL_T / 2 ? 0 : 0.2;
+                p[0] = c + r * cos(ph);
+                p[1] = -c * 1.5 + r * sin(ph);
+            }
+        }
+    }
+}
+
+static void mrl_fill(lsnn_meta_rl_analysis *a)
+{
+    memset(a, 0, sizeof *a);
+    a->episodes = MRL_EP;
+    a->T = MRL_T;
+    a->goal = calloc((size_t)MRL_EP * 2, sizeof(double));
+    assert_non_null(a->goal);
+    for (int e = 0; e < MRL_EP; e++) {
+        a->goal[2 * e] = 0.85 * cos(1.0 + 2 * e);
+        a->goal[2 * e + 1] = 0.85 * sin(1.0 + 2 * e);
+    }
+    mrl_agent_fill(&a->agent, 0);
+    mrl_agent_fill(&a->walk, 1);
+    a->agent.xy[((size_t)1 * MRL_T + 150) * 2] = NAN;
+    a->walk.xy[((size_t)0 * MRL_T + 0) * 2 + 1] = INFINITY; /* the start dot moves on */
+    a->walk.goals[2] = NAN;
+}
+
+static void test_meta_rl_paths(void **state)
+{
+    (void)state;
+    char p[512];
+    lsnn_meta_rl_analysis a;
+    mrl_fill(&a);
+    path_in_tmp(p, sizeof p, "mrl_paths.png");
+    assert_int_equal(lsnn_plot_meta_rl_paths(p, &a, 0, 0, 0), LSNN_OK); /* default size */
+    check_png(p, 260 * MRL_EP + 60, 2 * 260 + 80, 0.01, 20);
+    remove(p);
+    assert_int_equal(lsnn_plot_meta_rl_paths(p, &a, 2, 700, 600), LSNN_OK);
+    check_png(p, 700, 600, 0.01, 20);
+    remove(p);
+    /* A narrow figure wraps the legend instead of failing. */
+    assert_int_equal(lsnn_plot_meta_rl_paths(p, &a, 1, 200, 420), LSNN_OK);
+    check_png(p, 200, 420, 0.01, 10);
+    remove(p);
+    path_in_tmp(p, sizeof p, "mrl_paths.svg");
+    assert_int_equal(lsnn_plot_meta_rl_paths(p, &a, 10, 0, 0), LSNN_OK); /* all 3 episodes */
+    check_prefix(p, "<?xml", "<svg");
+    check_gt(file_size(p), 2000);
+    remove(p);
+
+    /* Errors leave no file behind. */
+    path_in_tmp(p, sizeof p, "mrl_bad.svg");
+    assert_int_equal(lsnn_plot_meta_rl_paths(NULL, &a, 0, 0, 0), LSNN_ERR_ARG);
+    assert_non_null(strstr(lsnn_last_error(), "output path"));
+    assert_int_equal(lsnn_plot_meta_rl_paths(p, NULL, 0, 0, 0), LSNN_ERR_ARG);
+    assert_non_null(strstr(lsnn_last_error(), "no analysis"));
+    assert_int_equal(access(p, F_OK), -1);
+    a.episodes = 0;
+    assert_int_equal(lsnn_plot_meta_rl_paths(p, &a, 0, 0, 0), LSNN_ERR_ARG);
+    assert_non_null(strstr(lsnn_last_error(), "0 episodes"));
+    assert_int_equal(access(p, F_OK), -1);
+    a.episodes = MRL_EP;
+    a.T = 1;
+    assert_int_equal(lsnn_plot_meta_rl_paths(p, &a, 0, 0, 0), LSNN_ERR_ARG);
+    assert_non_null(strstr(lsnn_last_error(), "T = 1"));
+    assert_int_equal(access(p, F_OK), -1);
+    a.T = MRL_T;
+    assert_int_equal(lsnn_plot_meta_rl_paths(p, &a, 0, 100, 100), LSNN_ERR_ARG);
+    assert_non_null(strstr(lsnn_last_error(), "too small"));
+    assert_int_equal(access(p, F_OK), -1);
+    lsnn_meta_rl_analysis_free(&a);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -775,6 +876,7 @@ int main(void)
         cmocka_unit_test(test_empty_population),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_l2l_figures),
+        cmocka_unit_test(test_meta_rl_paths),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

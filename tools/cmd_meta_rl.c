@@ -10,6 +10,7 @@
 #include "io/fs.h"
 #include "io/strbuf.h"
 #include "lsnn/meta_rl.h"
+#include "lsnn/plot.h"
 
 static const char *META_RL_HELP =
     "usage: lsnn meta-rl MODEL.safetensors [options]\n"
@@ -27,7 +28,9 @@ static const char *META_RL_HELP =
     "  --episodes N     test episodes (default 20)\n"
     "  --out DIR        write DIR/meta_rl_episodes.csv (the measures of every episode) and\n"
     "                   DIR/meta_rl_paths.csv (episode, agent|walk, step, x, y of the first\n"
-    "                   four episodes; the goal of each episode in meta_rl_episodes.csv)\n"
+    "                   four episodes; the goal of each episode in meta_rl_episodes.csv) and\n"
+    "                   the figure DIR/meta_rl_paths.FMT of those paths, agent and random walk\n"
+    "  --format FMT     svg (default), png or pdf\n"
     "  --set KEY=VALUE  override a config key\n"
     "  --threads N      OpenMP threads\n"
     "  -h, --help       this text\n";
@@ -76,7 +79,7 @@ static int write_file(const char *dir, const char *name, const lsnn__strbuf *t)
     return 0;
 }
 
-static int write_outputs(const char *dir, const lsnn_meta_rl_analysis *a)
+static int write_outputs(const char *dir, const char *fmt, const lsnn_meta_rl_analysis *a)
 {
     if (cli_ensure_dir(dir))
         return 1;
@@ -103,15 +106,19 @@ static int write_outputs(const char *dir, const lsnn_meta_rl_analysis *a)
     if (!rc)
         rc = write_file(dir, "meta_rl_paths.csv", &t);
     free(t.p);
+    char fig[4200];
+    snprintf(fig, sizeof fig, "%s/meta_rl_paths.%s", dir, fmt);
+    if (!rc && lsnn_plot_meta_rl_paths(fig, a, 4, 0, 0))
+        rc = die_status();
     if (!rc)
-        printf("wrote %s/meta_rl_episodes.csv, meta_rl_paths.csv\n", dir);
+        printf("wrote %s/meta_rl_episodes.csv, meta_rl_paths.csv, meta_rl_paths.%s\n", dir, fmt);
     return rc;
 }
 
 int cmd_meta_rl(int argc, char **argv)
 {
     common_opts co = {0};
-    const char *model = NULL, *out = NULL;
+    const char *model = NULL, *out = NULL, *fmt = "svg";
     int err = 0;
     lsnn_meta_rl_opts o;
     lsnn_meta_rl_defaults(&o);
@@ -123,11 +130,17 @@ int cmd_meta_rl(int argc, char **argv)
         } else if (cli_common_option(argc, argv, &i, &co, &err)) {
             if (err)
                 return err;
-        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--episodes") == 0) {
+        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--episodes") == 0 ||
+                   strcmp(a, "--format") == 0) {
             if (i + 1 >= argc)
                 return die("meta-rl: %s needs a value (see lsnn meta-rl --help)", a);
             if (a[2] == 'o')
                 out = argv[++i];
+            else if (a[2] == 'f') {
+                fmt = argv[++i];
+                if (strcmp(fmt, "svg") != 0 && strcmp(fmt, "png") != 0 && strcmp(fmt, "pdf") != 0)
+                    return die("meta-rl: --format: '%s' is not svg, png or pdf", fmt);
+            }
             else if (cli_parse_int_arg(a, argv[++i], 1, 1 << 20, &o.episodes))
                 return 1;
         } else if (a[0] == '-') {
@@ -177,7 +190,7 @@ int cmd_meta_rl(int argc, char **argv)
         printf("  %-46s %-26s %s\n", rows[r], c0, c1);
     }
     printf("  (in brackets: the episodes where the measure exists)\n");
-    int rc = out ? write_outputs(out, &a) : 0;
+    int rc = out ? write_outputs(out, fmt, &a) : 0;
     char extra[320], b[5][32];
     snprintf(extra, sizeof extra,
              ",\"episodes\":%d,\"walk_goals\":%s,\"agent_ring\":%s,\"walk_ring\":%s,"

@@ -64,7 +64,7 @@ typedef struct lsnn_plot_dynamics_data {
     int n_pop;
     const lsnn_plot_population *pop; /* (n_pop), ignored when z is NULL */
     const lsnn_real *y;        /* (T, n_out) readout */
-    lsnn_loss_kind loss;       /* LSNN_LOSS_CE_WINDOW: softmax of y is drawn; MSE: y itself;
+    lsnn_loss_kind loss;       /* LSNN_LOSS_CE_WINDOW: softmax of y is drawn; MSE, POLICY: y;
                                 * RATE_MSE, RATE_HINGE: y's running mean over 20 ms (rates) */
     const lsnn_real *y_target; /* (T, n_out) targets drawn dashed for MSE and the rate losses,
                                 * or NULL */
@@ -140,5 +140,21 @@ lsnn_status lsnn_plot_l2l_curves(const char *path, const struct lsnn_l2l_analysi
  * points. Default size 300 per panel (+ 40) x 340. */
 lsnn_status lsnn_plot_l2l_internal(const char *path, const struct lsnn_l2l_analysis *a,
                                    int episode, int width, int height);
+
+/* ---------------------------------------------------------------------------------------------
+ * Meta-RL analysis (lsnn/meta_rl.h). Width or height <= 0 picks a default size. */
+struct lsnn_meta_rl_analysis; /* lsnn/meta_rl.h */
+
+/* Seed 001 Fig. 3C/D and Fig. S1A: the paths of the first n_episodes episodes (n_episodes <= 0
+ * or above a->episodes: up to 4), one column per episode, the trained agent in the top row and
+ * the random walk in the bottom one. Each square panel shows the arena (radius 1), the dashed
+ * circle of goal centres (radius 0.85), the goal disc (radius 0.3 around a->goal[e]) and the
+ * path coloured light to dark blue over time, its start as a filled dot; a step longer than 0.1
+ * (the relocation after a goal) lifts the pen and marks the new start with an open circle, and
+ * non-finite positions lift it too. Titles give the goals reached. A NULL goal, goals or xy array
+ * leaves that element out; LSNN_ERR_ARG for no episodes, T < 2 or neither agent nor walk
+ * positions. Default size 260 per column (+ 60) x 600. */
+lsnn_status lsnn_plot_meta_rl_paths(const char *path, const struct lsnn_meta_rl_analysis *a,
+                                    int n_episodes, int width, int height);
 
 #endif

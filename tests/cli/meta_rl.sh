@@ -17,6 +17,7 @@ if "$LSNN" meta-rl "$WORK/m/model.safetensors" --episodes 3 --out "$WORK/an" > "
   # paths: 3 episodes x 2 agents x 200 steps
   [ "$(($(wc -l < "$WORK/an/meta_rl_paths.csv") - 1))" -eq 1200 ] && pass "paths of both agents" || fail "paths rows: $(wc -l < "$WORK/an/meta_rl_paths.csv")"
   grep -q '"walk_goals":' "$WORK/an.out" && pass "result line" || fail "no result line"
+  [ -s "$WORK/an/meta_rl_paths.svg" ] && pass "paths figure" || fail "no paths figure"
 else
   fail "meta-rl analysis: $(tail -3 "$WORK/an.out")"
 fi
