@@ -210,7 +210,11 @@ lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_ba
  * propagation, no input scan, no readout), with the same results. Enabled only when every
  * population's model has a replay and the records take at most max_bytes; returns 1 if
  * enabled, 0 if not (the workspace then stays as it was), LSNN_ERR_NOMEM (< 0) if the allocation
- * failed. Used only for hard spikes: in smooth mode the backward pass re-simulates as before. */
+ * failed. Used only for hard spikes: in smooth mode the backward pass re-simulates as before.
+ * When the network has current noise and there is room (twice the bytes), the noise draws of
+ * every step are recorded too, and BPTT reads them instead of drawing them again (the same
+ * values). lsnn_sim_records_bytes: the bytes of the records of v, or, once enabled, of all the
+ * records allocated. */
 size_t lsnn_sim_records_bytes(const lsnn_sim *sim);
 int lsnn_sim_enable_records(lsnn_sim *sim, const lsnn_net *net, size_t max_bytes);
 /* 1 if the workspace keeps records. */

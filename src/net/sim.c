@@ -180,7 +180,8 @@ void lsnn_sim_set_cut_recurrent(lsnn_sim *sim, int cut)
 
 size_t lsnn_sim_records_bytes(const lsnn_sim *sim)
 {
-    return sizeof(lsnn_real) * (size_t)sim->nchunks * sim->T * sim->CH * sim->n;
+    const size_t v = sizeof(lsnn_real) * (size_t)sim->nchunks * sim->T * sim->CH * sim->n;
+    return sim->rec_mem && sim->ch[0].recn ? 2 * v : v;
 }
 
 int lsnn_sim_enable_records(lsnn_sim *sim, const lsnn_net *net, size_t max_bytes)
@@ -193,13 +194,17 @@ int lsnn_sim_enable_records(lsnn_sim *sim, const lsnn_net *net, size_t max_bytes
     const size_t bytes = lsnn_sim_records_bytes(sim);
     if (bytes > max_bytes)
         return 0;
-    sim->rec_mem = malloc(bytes);
+    /* the noise draws too, when there are any and they fit */
+    const int noise = lsnn__net_has_noise(net) && bytes <= max_bytes - bytes;
+    sim->rec_mem = malloc(noise ? 2 * bytes : bytes);
     if (!sim->rec_mem)
         return lsnn_error(LSNN_ERR_NOMEM, "simulation: cannot allocate %.1f MB of records",
-                          bytes / 1e6);
+                          (noise ? 2 : 1) * bytes / 1e6);
     const size_t per_chunk = (size_t)sim->T * sim->CH * sim->n;
-    for (int i = 0; i < sim->nchunks; i++)
+    for (int i = 0; i < sim->nchunks; i++) {
         sim->ch[i].recv = sim->rec_mem + (size_t)i * per_chunk;
+        sim->ch[i].recn = noise ? sim->rec_mem + (size_t)(sim->nchunks + i) * per_chunk : NULL;
+    }
     sim->recording = 1;
     sim->rec_valid = 0;
     return 1;
@@ -397,12 +402,17 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
         }
         /* (b) the current of step t, plus noise regenerated from its key. */
         lsnn_real *cur = c->ring + (size_t)(t % R) * slot_stride + so;
-        if (has_noise)
+        if (has_noise) {
+            lsnn_real *nout = c->noise_out ? c->noise_out + so : NULL;
             for (int j = 0; j < n; j++)
-                if (net->noise_std[j] != 0)
-                    cur[j] += net->noise_std[j] *
-                              (lsnn_real)lsnn_hash_normal(batch->noise_key, (uint64_t)g,
-                                                          (uint64_t)t, (uint64_t)j);
+                if (net->noise_std[j] != 0) {
+                    const lsnn_real e = (lsnn_real)lsnn_hash_normal(
+                        batch->noise_key, (uint64_t)g, (uint64_t)t, (uint64_t)j);
+                    cur[j] += net->noise_std[j] * e;
+                    if (nout)
+                        nout[j] = e;
+                }
+        }
         /* (c) neuron dynamics, population by population; when a layer is complete its spikes
          * reach the next layer in this same step (feed-forward projections, max_delay 0). */
         for (int p = 0; p < net->n_pop; p++) {

@@ -41,6 +41,11 @@ typedef struct lsnn__chunk {
                                 * sp_w; NULL when sp_cap == 0 */
     lsnn_real *recv;           /* (T, CH, n) membrane potentials of every step of the forward
                                 * pass, or NULL (lsnn_sim_enable_records) */
+    lsnn_real *recn;           /* (T, CH, n) the current noise of every step (the normal draws,
+                                * before noise_std), recorded with recv when the network has
+                                * noise, so that BPTT need not draw them again; or NULL */
+    lsnn_real *noise_out;      /* where lsnn__chunk_step writes the noise draws of its step
+                                * (recn at t), or NULL: set by lsnn__chunk_advance */
 } lsnn__chunk;
 
 struct lsnn_sim {
@@ -106,14 +111,16 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
 
 /* Step t of chunk c in a forward pass (lsnn_sim_forward, lsnn_sim_step): saves the checkpoint
  * of the state before step t when t is a multiple of K, runs the step (readout into y, spikes
- * into c->count), and records v when record != 0. */
+ * into c->count), and records v (and the noise draws, when recn exists) when record != 0. */
 static inline void lsnn__chunk_advance(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
                                        const lsnn_batch *batch, int g0, int bc, int t,
                                        lsnn_real *y, int has_noise, int record)
 {
     if (t % sim->K == 0)
         lsnn__chunk_save(sim, c, t / sim->K);
+    c->noise_out = record && c->recn ? c->recn + (size_t)t * sim->CH * net->n : NULL;
     lsnn__chunk_step(sim, net, c, batch, g0, bc, t, y, c->count, has_noise);
+    c->noise_out = NULL;
     if (record)
         memcpy(c->recv + (size_t)t * sim->CH * net->n, c->v,
                sizeof(lsnn_real) * (size_t)bc * net->n);

@@ -48,9 +48,10 @@ static lsnn__net_size lsnn__net_size_of(const lsnn_config *cfg, int n_in, int n_
     return s;
 }
 
-/* lsnn__sim_layout for batches of B sequences of T steps, plus the records when they fit. */
+/* lsnn__sim_layout for batches of B sequences of T steps, plus the records when they fit (with
+ * noise != 0 those of the noise draws too, when both fit). */
 static double lsnn__sim_bytes(const lsnn__net_size *s, int B, int T, int ch_size, int records,
-                              double records_max)
+                              int noise, double records_max)
 {
     const double rs = sizeof(lsnn_real);
     const double CH = ch_size ? (ch_size < B ? ch_size : B) : lsnn_chunk_size(B);
@@ -73,6 +74,8 @@ static double lsnn__sim_bytes(const lsnn__net_size *s, int B, int T, int ch_size
         global += (rs + 1) * s->proj;
     }
     double rec = rs * nch * T * CH * n;
+    if (noise && 2 * rec <= records_max)
+        rec *= 2;
     return nch * chunk + global + (records && rec <= records_max ? rec : 0);
 }
 
@@ -85,7 +88,7 @@ static double lsnn__eprop_bytes(const lsnn__net_size *s, int B)
     const double chunk = 4 * rs * CHP * s->proj + rs * CH * n * (4 + 12 + R + 3) + 8 * CH * n +
                          16 * n + rs * s->n_params + 7 * rs * n * CHP + rs * R * n * CHP +
                          rs * R * s->n_in * CHP + 8 * CH;
-    return nch * chunk + 3 * rs * n * s->n_out + n + lsnn__sim_bytes(s, B, 1, 0, 0, 0);
+    return nch * chunk + 3 * rs * n * s->n_out + n + lsnn__sim_bytes(s, B, 1, 0, 0, 0, 0);
 }
 
 static void lsnn__lsnn_mem(const lsnn_config *cfg, const lsnn_task_shape *sh, lsnn__mem *m)
@@ -122,6 +125,7 @@ static void lsnn__lsnn_mem(const lsnn_config *cfg, const lsnn_task_shape *sh, ls
         lsnn_neuron_model_find(cfg->network.neuron[0] ? cfg->network.neuron : "alif");
     const int replay = nm && nm->replay;
     m->work = lsnn__sim_bytes(&s, cfg->batch_size, sh->T, cfg->chunk, replay,
+                              cfg->network.noise_std > 0,
                               (double)cfg->bptt_records_mb * 1e6);
     m->work += 2 * rs * B * T * sh->n_out; /* y, gy */
     if (cfg->network.bidirectional)      /* both directions' inputs and readouts */
