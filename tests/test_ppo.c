@@ -121,6 +121,27 @@ static void test_returns(void **state)
         check_near(R[t], s, 1e-12);
     }
     check_eq(R[T - 1], 0);
+    /* GAE: lambda 1 is R - V, lambda 0 the one-step TD error */
+    double V[50], A[50];
+    for (int t = 0; t < T; t++)
+        V[t] = 0.3 * sin(0.2 * t);
+    lsnn_gae(r, V, T, 0.99, 1, A);
+    for (int t = 0; t < T; t++)
+        check_near(A[t], R[t] - V[t], 1e-12);
+    lsnn_gae(r, V, T, 0.99, 0, A);
+    for (int t = 0; t < T; t++) {
+        const double rn = t + 1 < T ? r[t + 1] : 0, vn = t + 1 < T ? V[t + 1] : 0;
+        check_near(A[t], 0.99 * (rn + vn) - V[t], 1e-15);
+    }
+    lsnn_gae(r, V, T, 0.99, 0.9, A); /* and in between: the recursion's closed form */
+    for (int t = 0; t < T; t++) {
+        double s = 0;
+        for (int k = t; k < T; k++) {
+            const double rn = k + 1 < T ? r[k + 1] : 0, vn = k + 1 < T ? V[k + 1] : 0;
+            s += pow(0.99 * 0.9, k - t) * (0.99 * (rn + vn) - V[k]);
+        }
+        check_near(A[t], s, 1e-12);
+    }
 }
 
 int main(void)

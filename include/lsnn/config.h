@@ -176,6 +176,7 @@ typedef struct lsnn_meta_rl_config {
     double place_k;            /* sharpness k of exp(-k (xi_i - xi)^2) (100) */
     int reward_neurons;        /* neurons per reward group (40) */
     double discount;           /* eta of the returns (0.99) */
+    double gae_lambda;         /* advantages: 1, R - V (the text); < 1, GAE(lambda) */
     double clip;               /* PPO epsilon (0.2) */
     double value_weight;       /* mu_v (1) */
     double entropy_weight;     /* mu_e (0.001) */

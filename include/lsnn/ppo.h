@@ -42,5 +42,9 @@ double lsnn_ppo_loss(const double *y, const double *a, double logp_old, double a
  * step t' is the one the action of step t' - 1 earned, so R(t) is what follows the action of
  * step t. */
 void lsnn_discounted_returns(const double *r, int T, double eta, double *R);
+/* Generalised advantage estimation in the same convention: with V(T) = 0 and the TD error
+ * delta(t) = eta (r(t + 1) + V(t + 1)) - V(t), A(t) = sum_k (eta lambda)^k delta(t + k).
+ * lambda = 1 gives R(t) - V(t) (the sum telescopes), lambda = 0 the one-step TD error. */
+void lsnn_gae(const double *r, const double *V, int T, double eta, double lambda, double *A);
 
 #endif

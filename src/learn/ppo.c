@@ -75,6 +75,17 @@ double lsnn_ppo_loss(const double *y, const double *a, double logp_old, double a
     return loss;
 }
 
+void lsnn_gae(const double *r, const double *V, int T, double eta, double lambda, double *A)
+{
+    double acc = 0;
+    for (int t = T - 1; t >= 0; t--) {
+        const double rn = t + 1 < T ? r[t + 1] : 0, vn = t + 1 < T ? V[t + 1] : 0;
+        const double delta = eta * (rn + vn) - V[t];
+        acc = delta + eta * lambda * acc;
+        A[t] = acc;
+    }
+}
+
 void lsnn_discounted_returns(const double *r, int T, double eta, double *R)
 {
     double acc = 0;

@@ -400,6 +400,9 @@ const cfg_field lsnn__cfg_fields[] = {
           "after its reward."),
     F_DBL("meta_rl.discount", meta_rl.discount, 0.99, R_IN, 0, 1,
           "Discount eta of the returns R(t) = sum_{t' > t} eta^(t' - t) r(t')."),
+    F_DBL("meta_rl.gae_lambda", meta_rl.gae_lambda, 1, R_IN, 0, 1,
+          "Advantages: 1, A(t) = R(t) - V(t) (the text); below 1, generalised advantage "
+          "estimation with this lambda (0: the one-step TD error)."),
     F_DBL("meta_rl.clip", meta_rl.clip, 0.2, R_GE, 0, 0, "PPO clip range epsilon."),
     F_DBL("meta_rl.value_weight", meta_rl.value_weight, 1, R_GE, 0, 0,
           "Weight mu_v of the value loss (R - V)^2."),

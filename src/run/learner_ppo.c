@@ -7,7 +7,8 @@
  * the policy (lsnn/ppo.h) draws the action, whose log-probability under theta_old is recorded
  * before the environment applies it and pays the reward. After the episode: the returns R(t) of
  * the rewards received after step t, the advantages A = R - V with V = y_5 (treated as data),
- * dL/dy of the per-step loss averaged over the K T steps, the rate regularisation, and BPTT over
+ * (or GAE with meta_rl.gae_lambda < 1), dL/dy of the per-step loss averaged over the K T steps,
+ * the rate regularisation, and BPTT over
  * the recorded episode. The current noise is keyed by the batch (noise_key), so BPTT sees the
  * noise the episode saw: the gradient is that of the loss conditioned on the recorded noise and
  * actions. At theta = theta_old the ratio is 1 and the clip inactive, as in the paper (one Adam
@@ -28,7 +29,8 @@ typedef struct ppo_state {
     double *logp;              /* (B, T) their log-probabilities under theta_old */
     double *rew;               /* (B, T) reward received at step t (earned by the action of t-1) */
     double *ret;               /* (B, T) returns R(t) of the last gradient's episodes */
-    double *adv;               /* (B, T) their advantages R - V(theta_old) */
+    double *adv;               /* (B, T) their advantages R - V(theta_old), or GAE */
+    double *vscr;              /* (T) scratch: the values of one episode */
     lsnn_rng *rng;             /* (B) the action draws of each episode */
     double *trace;             /* NULL, or (B, T, n_state): the environments before each action */
     int random_policy;         /* 1: the readouts are ignored, the policy at y = 0 acts */
@@ -62,9 +64,10 @@ lsnn_status lsnn__ppo_init(lsnn_trainer *tr)
     p->rew = malloc(sizeof(double) * BT);
     p->ret = malloc(sizeof(double) * BT);
     p->adv = malloc(sizeof(double) * BT);
+    p->vscr = malloc(sizeof(double) * p->T);
     p->rng = malloc(sizeof(lsnn_rng) * p->B);
     tr->rl = p;
-    if (!p->env || !p->act || !p->logp || !p->rew || !p->ret || !p->adv || !p->rng)
+    if (!p->env || !p->act || !p->logp || !p->rew || !p->ret || !p->adv || !p->vscr || !p->rng)
         return lsnn_error(LSNN_ERR_NOMEM, "ppo: out of memory for the records of %d episodes of "
                                           "%d steps",
                           p->B, p->T);
@@ -82,6 +85,7 @@ void lsnn__ppo_free(lsnn_trainer *tr)
     free(p->rew);
     free(p->ret);
     free(p->adv);
+    free(p->vscr);
     free(p->rng);
     free(p);
     tr->rl = NULL;
@@ -154,14 +158,21 @@ static double ppo_loss(lsnn_trainer *tr, lsnn_real *gy, int fresh)
     double loss = 0;
     for (int s = 0; s < B; s++) {
         double *ret = p->ret + (size_t)s * T, *adv = p->adv + (size_t)s * T;
-        if (fresh)
+        if (fresh) {
             lsnn_discounted_returns(p->rew + (size_t)s * T, T, c->discount, ret);
+            if (c->gae_lambda < 1) { /* GAE: needs the values of the whole episode first */
+                double *v = p->vscr;
+                for (int t = 0; t < T; t++)
+                    v[t] = tr->y[((size_t)s * T + t) * n_out + 4];
+                lsnn_gae(p->rew + (size_t)s * T, v, T, c->discount, c->gae_lambda, adv);
+            }
+        }
         for (int t = 0; t < T; t++) {
             const size_t o = ((size_t)s * T + t) * n_out;
             double y[LSNN_POLICY_OUTPUTS], g[LSNN_POLICY_OUTPUTS];
             for (int k = 0; k < LSNN_POLICY_OUTPUTS; k++)
                 y[k] = tr->y[o + k];
-            if (fresh)
+            if (fresh && !(c->gae_lambda < 1))
                 adv[t] = ret[t] - y[4];
             loss += lsnn_ppo_loss(y, p->act + ((size_t)s * T + t) * p->n_act,
                                   p->logp[(size_t)s * T + t], adv[t], ret[t], &pp,
