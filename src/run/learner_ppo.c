@@ -6,10 +6,9 @@
  * environment writes its inputs, the network runs the step, and from each episode's readouts y(t)
  * the policy (lsnn/ppo.h) draws the action, whose log-probability under theta_old is recorded
  * before the environment applies it and pays the reward. After the episode: the returns R(t) of
- * the rewards received after step t, the advantages A = R - V with V = y_5 (treated as data),
- * (or GAE with meta_rl.gae_lambda < 1), dL/dy of the per-step loss averaged over the K T steps,
- * the rate regularisation, and BPTT over
- * the recorded episode. The current noise is keyed by the batch (noise_key), so BPTT sees the
+ * the rewards received after step t, the advantages A = R - V with V = y_5 (treated as data;
+ * GAE with meta_rl.gae_lambda < 1), dL/dy of the per-step loss averaged over the K T steps, the
+ * rate regularisation, and BPTT over the recorded episode. The current noise is keyed by the batch (noise_key), so BPTT sees the
  * noise the episode saw: the gradient is that of the loss conditioned on the recorded noise and
  * actions. At theta = theta_old the ratio is 1 and the clip inactive, as in the paper (one Adam
  * step per iteration, no PPO epochs). The action draws come from (seed, stream, episode), so an
