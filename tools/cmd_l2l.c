@@ -45,7 +45,8 @@ static const char *L2L_HELP =
     "  --val              the validation stream instead of the test stream\n"
     "  --episode E        the episode the internal-model figure shows (default 0)\n"
     "  --lambda X         ridge regularisation (default 100)\n"
-    "  --ridge-fit M      examples the split ridge fit uses (default 450)\n"
+    "  --ridge-fit M      examples the split ridge fit uses (default 90% of an episode's:\n"
+    "                     450 of 500)\n"
     "  --ff-steps N       Adam steps of the FF network after each example (default 1)\n"
     "  --probe-points N   grid points of the probe (default 41; 0: no probe)\n"
     "  --set KEY=VALUE    override a config key (e.g. l2l.width=0.001)\n"
@@ -138,6 +139,7 @@ int cmd_l2l(int argc, char **argv)
     int err = 0, episode = 0;
     lsnn_l2l_analysis_opts o;
     lsnn_l2l_analysis_defaults(&o);
+    o.ridge_fit = -1; /* unset: 90% of the episode's examples, below */
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (cli_is_help(a)) {
@@ -202,9 +204,11 @@ int cmd_l2l(int argc, char **argv)
         lsnn_trainer_free(&tr);
         return 1;
     }
-    if (o.ridge_fit >= tr.cfg.l2l.steps) {
-        die("l2l: --ridge-fit %d: must be below the %d examples of an episode", o.ridge_fit,
-            tr.cfg.l2l.steps);
+    if (o.ridge_fit < 0) /* the paper's 450 of 500 */
+        o.ridge_fit = tr.cfg.l2l.steps - tr.cfg.l2l.steps / 10;
+    if (o.ridge_fit >= tr.cfg.l2l.steps || o.ridge_fit < 1) {
+        die("l2l: --ridge-fit %d: must be between 1 and the %d examples of an episode, less one",
+            o.ridge_fit, tr.cfg.l2l.steps);
         lsnn_trainer_free(&tr);
         return 1;
     }

@@ -40,7 +40,7 @@ if "$LSNN" eval "$WORK/m/model.safetensors" --test > "$WORK/evt.out" 2>&1 &&
 else
   fail "l2l analysis: $(tail -2 "$WORK/l2l.out" "$WORK/evt.out" 2>/dev/null)"
 fi
-expect_error "l2l ridge split too large" "must be below the 12 examples" "$LSNN" l2l "$WORK/m/model.safetensors" --ridge-fit 12
+expect_error "l2l ridge split too large" "the 12 examples of an episode" "$LSNN" l2l "$WORK/m/model.safetensors" --ridge-fit 12
 expect_error "l2l one probe point" "at least 2" "$LSNN" l2l "$WORK/m/model.safetensors" --probe-points 1
 expect_error "l2l bad format" "not svg, png or pdf" "$LSNN" l2l "$WORK/m/model.safetensors" --format gif
 "$LSNN" train "$SRC/configs/store_recall.json" --set iterations=1 --set batch_size=2 \
