@@ -18,7 +18,19 @@
 #include "lsnn/l2l.h"
 #include "lsnn/task.h"
 
-static double lsnn__tn_linear(const lsnn_l2l_fn *f, double x0, double x1);
+static double lsnn__sigmoid(double a)
+{
+    return 1 / (1 + exp(-a));
+}
+
+/* The TN's linear output unit. */
+static double lsnn__tn_linear(const lsnn_l2l_fn *f, double x0, double x1)
+{
+    double a = f->b2;
+    for (int h = 0; h < LSNN_L2L_HIDDEN; h++)
+        a += f->w2[h] * lsnn__sigmoid(f->w1[h][0] * x0 + f->w1[h][1] * x1 + f->b1[h]);
+    return a;
+}
 
 int lsnn_l2l_family(const lsnn_l2l_config *c)
 {
@@ -60,20 +72,6 @@ void lsnn_l2l_draw(lsnn_l2l_fn *f, int family, uint64_t seed, uint64_t stream,
         }
     if (!(f->hi > f->lo)) /* a constant function (all output weights 0): keep it finite */
         f->hi = f->lo + 1;
-}
-
-static double lsnn__sigmoid(double a)
-{
-    return 1 / (1 + exp(-a));
-}
-
-/* The TN's linear output unit. */
-static double lsnn__tn_linear(const lsnn_l2l_fn *f, double x0, double x1)
-{
-    double a = f->b2;
-    for (int h = 0; h < LSNN_L2L_HIDDEN; h++)
-        a += f->w2[h] * lsnn__sigmoid(f->w1[h][0] * x0 + f->w1[h][1] * x1 + f->b1[h]);
-    return a;
 }
 
 double lsnn_l2l_eval(const lsnn_l2l_fn *f, const double *x)
