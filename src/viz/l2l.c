@@ -312,7 +312,7 @@ lsnn_status lsnn_plot_l2l_internal(const char *path, const lsnn_l2l_analysis *a,
     /* Legend strip on top; the panels share the y axis, so only the first one carries its ticks
      * and label and the gaps stay narrow. */
     double top = round(4.2 * fs), bottom = round(3.3 * fs), left = round(4.4 * fs);
-    double right = round(1.0 * fs), gap = round(1.2 * fs);
+    double right = round(1.0 * fs), gap = round(2.2 * fs);
     double pw = floor((width - left - right - (nk - 1) * gap) / nk), ph = height - top - bottom;
     if (pw < 40 || ph < 40)
         return lsnn_error(LSNN_ERR_ARG, "%s: figure %d x %d too small for %d panels", path, width,
