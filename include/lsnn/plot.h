@@ -157,4 +157,16 @@ struct lsnn_meta_rl_analysis; /* lsnn/meta_rl.h */
 lsnn_status lsnn_plot_meta_rl_paths(const char *path, const struct lsnn_meta_rl_analysis *a,
                                     int n_episodes, int width, int height);
 
+/* ---------------------------------------------------------------------------------------------
+ * The adaptive spiking neuron (lsnn/asn.h). */
+struct lsnn_aan_params; /* lsnn/asn.h */
+
+/* Seed 002 Fig. 1: the measured normalised output y[i] = h P(s[i]) of the ASN (dots; a
+ * non-finite y is skipped) and the AAN curves with the published and the fitted constants
+ * (either may be NULL) over the range of s. LSNN_ERR_ARG for fewer than 2 points, a non-finite
+ * input or all inputs equal. Default size 700 x 480. */
+lsnn_status lsnn_plot_asn_transfer(const char *path, const double *s, const double *y, int n,
+                                   const struct lsnn_aan_params *published,
+                                   const struct lsnn_aan_params *fit, int width, int height);
+
 #endif

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `lsnn asn calibrate|fit` (seed 002's adaptive spiking neuron): h near the notes' 0.22 (430 Hz at
+# S = 4.8), the fit recovers the measured curve better than the published constants and writes
+# its CSV, JSON and figure, the same seed gives the same numbers, and bad options are refused.
+. "$(dirname "$0")/lib.sh"
+
+if "$LSNN" asn calibrate > "$WORK/cal.out" 2>&1; then
+  h=$(awk '$1 == "h" {print $2}' "$WORK/cal.out")
+  awk -v h="$h" 'BEGIN { exit !(h > 0.2 && h < 0.245) }' && pass "h = $h" || fail "h = '$h' outside 0.2..0.245"
+else
+  fail "calibrate: $(cat "$WORK/cal.out")"
+fi
+"$LSNN" asn calibrate > "$WORK/cal2.out" 2>&1
+cmp -s "$WORK/cal.out" "$WORK/cal2.out" && pass "calibration deterministic" || fail "two runs differ"
+"$LSNN" asn calibrate --seed 2 > "$WORK/cal3.out" 2>&1
+cmp -s "$WORK/cal.out" "$WORK/cal3.out" && fail "another seed, the same spikes" || pass "the seed changes the spikes"
+"$LSNN" asn calibrate --param firing=deterministic > "$WORK/det.out" 2>&1 && grep -q '^h ' "$WORK/det.out" \
+  && pass "deterministic firing calibrates" || fail "deterministic: $(cat "$WORK/det.out")"
+
+if "$LSNN" asn fit --step 0.1 --trials 20 --avg 2000 --out "$WORK/fit" --format png > "$WORK/fit.out" 2>&1; then
+  pub=$(awk '$1 == "published" {for (i = 1; i <= NF; i++) if ($i == "RMS") print $(i + 1)}' "$WORK/fit.out")
+  fit=$(awk '$1 == "fitted" {for (i = 1; i <= NF; i++) if ($i == "RMS") print $(i + 1)}' "$WORK/fit.out")
+  awk -v a="$fit" -v b="$pub" 'BEGIN { exit !(a < b && a < 0.05) }' && pass "fit RMS $fit < published $pub" || fail "fit RMS '$fit' vs published '$pub'"
+  [ "$(($(wc -l < "$WORK/fit/asn_transfer.csv") - 1))" -eq 71 ] && pass "71 grid points" || fail "csv rows: $(wc -l < "$WORK/fit/asn_transfer.csv")"
+  grep -q '"fitted": {"a":' "$WORK/fit/asn_fit.json" && pass "fit json" || fail "json: $(cat "$WORK/fit/asn_fit.json")"
+  [ -s "$WORK/fit/asn_transfer.png" ] && pass "figure" || fail "no figure"
+else
+  fail "fit: $(cat "$WORK/fit.out")"
+fi
+
+expect_error "unknown parameter" "unknown parameter 'tau_x'" "$LSNN" asn calibrate --param tau_x=1
+expect_error "bad firing rule" "not escape, linear or deterministic" "$LSNN" asn calibrate --param firing=poisson
+expect_error "negative slope" "dv must be > 0" "$LSNN" asn calibrate --param dv=-1
+expect_error "NaN value" "not a finite number" "$LSNN" asn calibrate --param theta0=nan
+expect_error "no fire" "never fired" "$LSNN" asn calibrate --param firing=deterministic --param theta0=1000
+expect_error "empty grid" "--to > --from" "$LSNN" asn fit --from 2 --to 1
+expect_error "unknown subcommand" "unknown subcommand" "$LSNN" asn measure
+finish
