@@ -47,6 +47,8 @@ typedef struct lsnn_alstm {
     double *params;         /* one allocation */
     double *w_hid, *w_gate, *w_cin, *w_out;
     double aan1;            /* AAN(1), the normalisation of f_o */
+    double aan0;            /* AAN(0), the input unit of a silent input */
+    double log_a, log_c;    /* of the activation's constants, for the inner loops */
 } lsnn_alstm;
 
 /* Initial weights: all U[-range, range], then the biases (last column) of each group set to the

@@ -37,6 +37,9 @@ lsnn_status lsnn_alstm_create(lsnn_alstm *net, const lsnn_alstm_spec *spec)
     net->w_cin = net->w_gate + (size_t)p->n_cells * nu;
     net->w_out = net->w_cin + (size_t)p->n_cells * nu;
     net->aan1 = lsnn_aan(1, &p->aan);
+    net->aan0 = lsnn_aan(0, &p->aan);
+    net->log_a = log(p->aan.a);
+    net->log_c = log(p->aan.c);
     return LSNN_OK;
 }
 
@@ -110,6 +113,20 @@ void lsnn_alstm_reset(const lsnn_alstm *net, lsnn_alstm_state *st)
     memset(st->p_cin, 0, sizeof(double) * C * nu);
 }
 
+/* AAN and its derivative (lsnn_aan_eval) with the logarithms of a and c precomputed. */
+static inline void aan(const lsnn_alstm *net, double x, double *f, double *df)
+{
+    const lsnn_aan_params *p = &net->spec.aan;
+    double u = net->log_a + p->b * x, w = net->log_c + p->d * x;
+    double m = u > w ? u : w;
+    if (m < 0)
+        m = 0;
+    double e0 = exp(-m), e1 = exp(u - m), e2 = exp(w - m);
+    double inv = 1 / (e0 + e1 + e2);
+    *f = e0 * inv;
+    *df = -(p->b * e1 + p->d * e2) * inv * *f;
+}
+
 static double dot(const double *a, const double *b, int n)
 {
     double s = 0;
@@ -125,7 +142,14 @@ static void front(const lsnn_alstm *net, lsnn_alstm_state *st, const double *x, 
     const lsnn_alstm_spec *p = &net->spec;
     const int nu = net->n_u;
     for (int i = 0; i < p->n_in; i++)
-        st->u[i] = p->input_aan ? lsnn_aan(x[i], &p->aan) : x[i];
+        if (!p->input_aan)
+            st->u[i] = x[i];
+        else if (x[i] == 0)
+            st->u[i] = net->aan0;
+        else {
+            double d;
+            aan(net, x[i], &st->u[i], &d);
+        }
     st->u[p->n_in] = 1;
     int zi = 0;
     if (p->out_from_inputs) {
@@ -133,17 +157,14 @@ static void front(const lsnn_alstm *net, lsnn_alstm_state *st, const double *x, 
         zi = p->n_in;
     }
     for (int j = 0; j < p->n_hidden; j++)
-        lsnn_aan_eval(dot(net->w_hid + (size_t)j * nu, st->u, nu), &p->aan, &st->z[zi + j],
-                      &st->hid_d[j]);
+        aan(net, dot(net->w_hid + (size_t)j * nu, st->u, nu), &st->z[zi + j], &st->hid_d[j]);
     for (int c = 0; c < p->n_cells; c++) {
         if (!cells_on) {
             st->gate[c] = st->gate_d[c] = st->cin[c] = st->cin_d[c] = 0;
             continue;
         }
-        lsnn_aan_eval(dot(net->w_gate + (size_t)c * nu, st->u, nu), &p->aan, &st->gate[c],
-                      &st->gate_d[c]);
-        lsnn_aan_eval(dot(net->w_cin + (size_t)c * nu, st->u, nu), &p->aan, &st->cin[c],
-                      &st->cin_d[c]);
+        aan(net, dot(net->w_gate + (size_t)c * nu, st->u, nu), &st->gate[c], &st->gate_d[c]);
+        aan(net, dot(net->w_cin + (size_t)c * nu, st->u, nu), &st->cin[c], &st->cin_d[c]);
     }
 }
 
@@ -159,7 +180,7 @@ static void back_end(const lsnn_alstm *net, lsnn_alstm_state *st, int cells_on)
             continue;
         }
         double y, d;
-        lsnn_aan_eval(st->s[c], &p->aan, &y, &d);
+        aan(net, st->s[c], &y, &d);
         if (p->cell_out_norm) {
             y /= net->aan1;
             d /= net->aan1;
