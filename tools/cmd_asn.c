@@ -10,12 +10,14 @@
 #include "cli.h"
 #include "io/fs.h"
 #include "io/strbuf.h"
+#include "lsnn/alstm_spiking.h"
 #include "lsnn/asn.h"
 #include "lsnn/plot.h"
 
 static const char *ASN_HELP =
     "usage: lsnn asn calibrate [options]\n"
     "       lsnn asn fit [options]\n"
+    "       lsnn asn cec [options]\n"
     "\n"
     "The adaptive spiking neuron (ASN) of seed 002 (equations in include/lsnn/asn.h and\n"
     "../shared/notes/spiking-lstm.md section 1). P(S) is the time average of the PSC\n"
@@ -31,6 +33,13 @@ static const char *ASN_HELP =
     "              measurement; with --out DIR it writes DIR/asn_transfer.csv (S, P, rate_hz,\n"
     "              measured, aan_published, aan_fit), DIR/asn_fit.json and the figure\n"
     "              DIR/asn_transfer.FMT (seed 002 Fig. 1)\n"
+    "  cec         seed 002 Fig. 3: one cell of the adaptive LSTM whose gate and input cell get\n"
+    "              constant net inputs (--gate-net, --cell-net, default 2), analog (the\n"
+    "              carousel grows by AAN(gate) AAN(cell) per step) against its conversion to\n"
+    "              spikes (lsnn/alstm_spiking.h; --windows windows of --window ms); prints\n"
+    "              both slopes and their ratio; with --out DIR, DIR/asn_cec.csv and the\n"
+    "              figure DIR/asn_cec.FMT. The analog side uses the constants fitted as in\n"
+    "              `fit` (--aan published: the published ones)\n"
     "\n"
     "options:\n"
     "  --param NAME=VALUE  a neuron parameter: tau_phi (2.5 ms), tau_gamma (10), tau_eta (10),\n"
@@ -46,7 +55,16 @@ static const char *ASN_HELP =
     "  --seed N            seed of the spikes (default 1)\n"
     "  --from S, --to S, --step S   fit: the grid (default -1, 6, 0.05)\n"
     "  --fit-from S        fit: the lowest S fitted (default -0.5)\n"
-    "  --out DIR           fit: write the CSV, JSON and figure into DIR\n"
+    "  --out DIR           fit, cec: write the CSV, JSON and figure into DIR\n"
+    "  --gate-net X, --cell-net X   cec: the gate's and the input cell's net input (2)\n"
+    "  --windows N         cec: windows to simulate (default 10, at least 2)\n"
+    "  --window MS         cec: window length (default 200)\n"
+    "  --gate-signal G     cec: what multiplies an input-cell spike: shat-det (default: S-hat*\n"
+    "                      of a deterministic ASN*), shat (S-hat* of an ASN* firing like the\n"
+    "                      others: the text; it lags), s (ASN*'s smoothed input S*)\n"
+    "  --w-cec W           cec: exact (1 / ((1 - exp(-dt / tau_beta)) window), default) or seed\n"
+    "                      (tau_eta / window)\n"
+    "  --aan A             cec: fitted (default) or published constants for the analog cell\n"
     "  --format FMT        svg (default), png or pdf\n"
     "  --threads N         OpenMP threads\n"
     "  -h, --help          this text\n";
@@ -141,6 +159,114 @@ static int write_text(const char *dir, const char *name, const char *text)
     return 0;
 }
 
+/* lsnn asn cec: one cell under a constant input, analog against spiking (seed 002 Fig. 3). */
+typedef struct cec_opts {
+    double gate_net, cell_net;  /* net inputs of the gate and the input cell (their biases) */
+    int windows;
+    double window_ms;
+    int gate_mode;
+    int cec_seed;
+    int published;              /* 1: the analog side uses the published AAN constants */
+} cec_opts;
+
+/* 1 if a is a cec option (parsed into co; *err = 1 after a bad value), 0 otherwise. */
+static int cec_option(const char *a, const char *v, cec_opts *co, int *err)
+{
+    *err = 0;
+    if (strcmp(a, "--gate-net") == 0)
+        *err = parse_double(a, v, &co->gate_net);
+    else if (strcmp(a, "--cell-net") == 0)
+        *err = parse_double(a, v, &co->cell_net);
+    else if (strcmp(a, "--windows") == 0)
+        *err = cli_parse_int_arg(a, v, 2, 100000, &co->windows);
+    else if (strcmp(a, "--window") == 0)
+        *err = parse_double(a, v, &co->window_ms);
+    else if (strcmp(a, "--gate-signal") == 0) {
+        if (strcmp(v, "shat-det") == 0)
+            co->gate_mode = LSNN_AS_GATE_SHAT_DET;
+        else if (strcmp(v, "shat") == 0)
+            co->gate_mode = LSNN_AS_GATE_SHAT;
+        else if (strcmp(v, "s") == 0)
+            co->gate_mode = LSNN_AS_GATE_S;
+        else
+            *err = die("--gate-signal: '%s' is not shat-det, shat or s", v);
+    } else if (strcmp(a, "--w-cec") == 0) {
+        if (strcmp(v, "exact") && strcmp(v, "seed"))
+            *err = die("--w-cec: '%s' is not exact or seed", v);
+        co->cec_seed = strcmp(v, "seed") == 0;
+    } else if (strcmp(a, "--aan") == 0) {
+        if (strcmp(v, "fitted") && strcmp(v, "published"))
+            *err = die("--aan: '%s' is not fitted or published", v);
+        co->published = strcmp(v, "published") == 0;
+    } else
+        return 0;
+    return 1;
+}
+
+static int run_cec(const lsnn_asn_params *p, const cec_opts *co, double h,
+                   const lsnn_aan_params *fitted, uint64_t seed, const char *out, const char *fmt)
+{
+    const lsnn_aan_params *A = co->published ? &lsnn_aan_published : fitted;
+    lsnn_alstm_spec spec = {1, 0, 1, 1, 0, 1, 0, 1, *A};
+    lsnn_alstm net;
+    if (lsnn_alstm_create(&net, &spec))
+        return die_status();
+    net.w_gate[1] = co->gate_net;
+    net.w_cin[1] = co->cell_net;
+    net.w_out[0] = 1;
+    lsnn_alstm_spiking_params sp = {*p, co->window_ms, h, h, co->cec_seed, co->gate_mode, seed};
+    lsnn_alstm_spiking sn;
+    if (lsnn_alstm_spiking_create(&sn, &net, &sp)) {
+        lsnn_alstm_free(&net);
+        return die_status();
+    }
+    const int W = co->windows, L = sn.window;
+    double *spk = malloc(sizeof(double) * ((size_t)W * L + W));
+    if (!spk) {
+        lsnn_alstm_spiking_free(&sn);
+        lsnn_alstm_free(&net);
+        return die("asn cec: out of memory");
+    }
+    double *ana = spk + (size_t)W * L, x = 0, o, s = 0;
+    const double inc = lsnn_aan(co->gate_net, A) * lsnn_aan(co->cell_net, A);
+    for (int w = 0; w < W; w++) {
+        lsnn_alstm_spiking_window(&sn, &x, &o, spk + (size_t)w * L);
+        s += inc;
+        ana[w] = s;
+    }
+    /* the slope from the end of window 1 on (the gate signal builds up in the first) */
+    const double slope = (spk[(size_t)W * L - 1] - spk[(size_t)2 * L - 1]) / (W - 2);
+    printf("gate AAN(%g) = %.4f, input cell AAN(%g) = %.4f (%s constants)\n", co->gate_net,
+           lsnn_aan(co->gate_net, A), co->cell_net, lsnn_aan(co->cell_net, A),
+           co->published ? "published" : "fitted");
+    printf("carousel per window: analog %.5f, spiking %.5f (windows 2..%d), ratio %.4f "
+           "(W_CEC %.6g, window %d ms)\n", inc, slope, W, slope / inc, sn.w_cec, L);
+    int rc = 0;
+    if (out) {
+        lsnn__strbuf b = {0};
+        lsnn__sb_puts(&b, "t_ms,spiking,analog\n");
+        for (int w = 0; w < W; w++)
+            for (int t = 0; t < L; t++)
+                lsnn__sb_printf(&b, "%g,%.9g,%.9g\n", (w * L + t + 1) * p->dt,
+                                spk[(size_t)w * L + t], w > 0 ? ana[w - 1] : 0.0);
+        char fig[4200];
+        snprintf(fig, sizeof fig, "%s/asn_cec.%s", out, fmt);
+        if (b.oom || !b.p)
+            rc = die("asn cec: out of memory");
+        else if (cli_ensure_dir(out) || write_text(out, "asn_cec.csv", b.p))
+            rc = 1;
+        else if (lsnn_plot_cec(fig, spk, W * L, p->dt, ana, W, L * p->dt, NULL, 0, 0))
+            rc = die_status();
+        else
+            printf("wrote %s/asn_cec.csv, %s\n", out, fig);
+        free(b.p);
+    }
+    free(spk);
+    lsnn_alstm_spiking_free(&sn);
+    lsnn_alstm_free(&net);
+    return rc;
+}
+
 int cmd_asn(int argc, char **argv)
 {
     if (argc < 1 || cli_is_help(argv[0])) {
@@ -148,9 +274,10 @@ int cmd_asn(int argc, char **argv)
         return argc < 1 ? 2 : 0;
     }
     const char *sub = argv[0];
-    if (strcmp(sub, "calibrate") && strcmp(sub, "fit"))
-        return die("asn: unknown subcommand '%s' (calibrate or fit)", sub);
-    const int fit = strcmp(sub, "fit") == 0;
+    if (strcmp(sub, "calibrate") && strcmp(sub, "fit") && strcmp(sub, "cec"))
+        return die("asn: unknown subcommand '%s' (calibrate, fit or cec)", sub);
+    const int cec = strcmp(sub, "cec") == 0, fit = cec || strcmp(sub, "fit") == 0;
+    cec_opts co = {2, 2, 10, 200, LSNN_AS_GATE_SHAT_DET, 0, 0};
     lsnn_asn_params p;
     lsnn_asn_params_default(&p);
     lsnn_asn_measure m;
@@ -207,6 +334,9 @@ int cmd_asn(int argc, char **argv)
             fmt = v;
         } else if (strcmp(a, "--threads") == 0) {
             if (cli_parse_int_arg(a, v, 1, 1024, &threads))
+                return 1;
+        } else if (cec && cec_option(a, v, &co, &seed)) {
+            if (seed)
                 return 1;
         } else {
             return die("asn %s: unknown option '%s' (see --help)", sub, a);
@@ -281,6 +411,11 @@ int cmd_asn(int argc, char **argv)
                lsnn_aan(s[i], &q), rate[i]);
     }
     int rc = 0;
+    if (cec) {
+        rc = run_cec(&p, &co, h, &q, m.seed, out, fmt);
+        free(buf);
+        return rc;
+    }
     if (out) {
         lsnn__strbuf b = {0}, j = {0};
         lsnn__sb_puts(&b, "S,P,rate_hz,measured,aan_published,aan_fit\n");

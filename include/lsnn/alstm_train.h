@@ -14,6 +14,7 @@ typedef struct lsnn_alstm_learn {
     double lr_out;            /* learning rate of the output weights */
     double lr_hidden;         /* of the hidden units */
     double lr_cell;           /* of the gates and input cells */
+    double lr_cell_bias;      /* of the gates' and input cells' biases (0: fixed) */
     int bptt;                 /* 1: one update per sequence with BPTT's gradient */
     int sequential;           /* 1: train without the cells, insert them at a plateau */
     int plateau_window;       /* the moving error's window, trials (100) */

@@ -169,4 +169,11 @@ lsnn_status lsnn_plot_asn_transfer(const char *path, const double *s, const doub
                                    const struct lsnn_aan_params *published,
                                    const struct lsnn_aan_params *fit, int width, int height);
 
+/* Seed 002 Fig. 3: a cell's carousel under a constant input, the spiking one (the output ASN's
+ * current at every step of dt ms, a line) against the analog one (analog[w] after step w, drawn
+ * at the end of window w as a step function with dots). Default size 760 x 440. */
+lsnn_status lsnn_plot_cec(const char *path, const double *spiking, int steps, double dt,
+                          const double *analog, int windows, double window_ms, const char *title,
+                          int width, int height);
+
 #endif

@@ -13,8 +13,9 @@ static void apply(lsnn_alstm *net, const lsnn_alstm_learn *lp, double *grad)
     double *w = net->params;
     for (size_t i = 0; i < nh; i++)
         w[i] -= lp->lr_hidden * grad[i];
+    const size_t nu = (size_t)net->n_u;
     for (size_t i = nh; i < nh + nc; i++)
-        w[i] -= lp->lr_cell * grad[i];
+        w[i] -= ((i - nh) % nu == nu - 1 ? lp->lr_cell_bias : lp->lr_cell) * grad[i];
     for (size_t i = nh + nc; i < nh + nc + no; i++)
         w[i] -= lp->lr_out * grad[i];
     memset(grad, 0, sizeof(double) * net->n_params);

@@ -28,6 +28,22 @@ else
   fail "fit: $(cat "$WORK/fit.out")"
 fi
 
+# Fig. 3: the spiking carousel follows the analog one (default gate signal), the text's stochastic
+# S-hat* falls short
+ratio_of() { sed -n 's/.*ratio \([0-9.]*\).*/\1/p' "$1"; }
+if "$LSNN" asn cec --step 0.1 --trials 20 --avg 2000 --out "$WORK/cec" > "$WORK/cec.out" 2>&1; then
+  r=$(ratio_of "$WORK/cec.out")
+  awk -v r="$r" 'BEGIN { exit !(r > 0.95 && r < 1.05) }' && pass "carousel slope ratio $r" || fail "carousel slope ratio '$r'"
+  [ "$(($(wc -l < "$WORK/cec/asn_cec.csv") - 1))" -eq 2000 ] && pass "carousel trace" || fail "cec csv rows"
+  [ -s "$WORK/cec/asn_cec.svg" ] && pass "carousel figure" || fail "no carousel figure"
+else
+  fail "cec: $(cat "$WORK/cec.out")"
+fi
+"$LSNN" asn cec --step 0.1 --trials 20 --avg 2000 --gate-signal shat > "$WORK/cec2.out" 2>&1
+r=$(ratio_of "$WORK/cec2.out")
+awk -v r="$r" 'BEGIN { exit !(r > 0 && r < 0.7) }' && pass "stochastic S-hat* lags: ratio $r" || fail "shat ratio '$r'"
+expect_error "bad gate signal" "not shat-det, shat or s" "$LSNN" asn cec --gate-signal x
+
 expect_error "unknown parameter" "unknown parameter 'tau_x'" "$LSNN" asn calibrate --param tau_x=1
 expect_error "bad firing rule" "not escape, linear or deterministic" "$LSNN" asn calibrate --param firing=poisson
 expect_error "negative slope" "dv must be > 0" "$LSNN" asn calibrate --param dv=-1
