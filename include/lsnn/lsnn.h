@@ -3,8 +3,12 @@
 #ifndef LSNN_LSNN_H
 #define LSNN_LSNN_H
 
+#include "lsnn/alstm.h"
+#include "lsnn/alstm_spiking.h"
+#include "lsnn/alstm_train.h"
 #include "lsnn/ann.h"
 #include "lsnn/arena.h"
+#include "lsnn/asn.h"
 #include "lsnn/audio.h"
 #include "lsnn/checkpoint.h"
 #include "lsnn/config.h"
@@ -31,6 +35,7 @@
 #include "lsnn/run.h"
 #include "lsnn/runlog.h"
 #include "lsnn/safetensors.h"
+#include "lsnn/seqpred.h"
 #include "lsnn/sha256.h"
 #include "lsnn/sim.h"
 #include "lsnn/sparse.h"
@@ -38,6 +43,7 @@
 #include "lsnn/synth.h"
 #include "lsnn/task.h"
 #include "lsnn/timit.h"
+#include "lsnn/tmaze.h"
 #include "lsnn/train.h"
 
 #endif

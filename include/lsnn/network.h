@@ -365,6 +365,9 @@ void lsnn_net_apply_masks(lsnn_net *net);
 /* Rate readout: the first neuron of the output groups (the neurons before it are the hidden
  * ones); net->n for a linear readout. */
 int lsnn_net_rate_first(const lsnn_net *net);
+/* The first population whose neuron model is for simulation only (no gradient: BPTT and e-prop
+ * refuse it), or -1. */
+int lsnn_net_forward_only(const lsnn_net *net);
 /* Rate readout: the output group of neuron j, or -1 (a hidden neuron, or a linear readout). */
 int lsnn_net_rate_neuron(const lsnn_net *net, int j);
 /* Rate readout: the fixed W_out (n, n_out) into w_out, and its group structure into mask (may be

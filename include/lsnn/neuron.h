@@ -25,6 +25,9 @@
 #include "lsnn/core.h"
 #include "lsnn/status.h"
 
+/* Most auxiliary state variables a model may have (lsnn_neuron_model.n_aux). */
+#define LSNN_NEURON_MAX_AUX 8
+
 /* One parameter of a model. Allowed values: min <= x <= max (min < x with min_excl); integer
  * parameters take whole numbers only. */
 typedef struct lsnn_neuron_param {
@@ -54,6 +57,13 @@ typedef struct lsnn_neuron_state {
     lsnn_real *z;       /* output spike of the step (1/0; smooth value in gradient-check mode) */
     uint8_t *hard;      /* smooth mode only: 1 if V crossed B (drives refractoriness) */
     lsnn_real *ref;     /* remaining refractory steps including the current one */
+    /* Models with n_aux > 0: further state variables, variable a of neuron j at
+     * aux[a * aux_stride + j] (all zero at rest); NULL otherwise. */
+    lsnn_real *aux;
+    size_t aux_stride;
+    /* Stochastic models: a key unique to the sequence, the step and the population; the model
+     * draws its random numbers as a pure function of (key0, key1, neuron index). */
+    uint64_t key0, key1;
 } lsnn_neuron_state;
 
 /* Backward quantities of one step: adjoints carried from step t+1 to step t. */
@@ -114,6 +124,14 @@ typedef struct lsnn_neuron_model {
                         lsnn_real gamma, int reset_grad, lsnn_eligibility_coeffs *out);
     /* The threshold of neurons [lo, hi) in the state s, in the units of v, into thr. */
     void (*threshold)(const void *k, int lo, int hi, const lsnn_neuron_state *s, lsnn_real *thr);
+    /* State variables beyond v and b (0 for most models), and what they hold. */
+    int n_aux;
+    const char *aux_doc;
+    /* 1: the step draws random numbers from the state's keys. */
+    int stochastic;
+    /* 1: a model for simulation only, with no gradient (backward_step, eligibility and replay
+     * NULL): BPTT and e-prop refuse networks that contain it. */
+    int forward_only;
 } lsnn_neuron_model;
 
 /* Model by name ("alif"), or NULL. */
@@ -121,8 +139,9 @@ const lsnn_neuron_model *lsnn_neuron_model_find(const char *name);
 /* Model i of the registry (0, 1, ...), NULL past the last: lists the choices of network.neuron. */
 const lsnn_neuron_model *lsnn_neuron_model_at(int i);
 /* Adds a model at run time (e.g. a test's own model), after the built-in ones. Refused: a name
- * already taken, an incomplete table (derive, step, backward_step, eligibility, threshold,
- * consts_size are required), or more than 16 added models. */
+ * already taken, an incomplete table (derive, step, threshold, consts_size are required, and
+ * backward_step and eligibility unless forward_only), n_aux outside 0..8, or more than 16 added
+ * models. */
 lsnn_status lsnn_neuron_model_register(const lsnn_neuron_model *m);
 
 /* Index of parameter `name` of model m, or -1. */

@@ -620,8 +620,8 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
                     for (int p = 0; p < net->n_pop; p++) {
                         const lsnn_population *po = &net->pop[p];
                         const size_t so = (size_t)s * n + po->off;
-                        lsnn_neuron_state st = {c->v + so, c->b + so, c->z + so, c->hard + so,
-                                                c->ref + so};
+                        lsnn_neuron_state st = {.v = c->v + so, .b = c->b + so, .z = c->z + so,
+                                                .hard = c->hard + so, .ref = c->ref + so};
                         po->model->replay(po->consts, 0, po->count, &st, rec_v + o + so);
                     }
                 }
@@ -742,6 +742,11 @@ lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_ba
 {
     if (sim->fwd_batch != batch)
         return lsnn_error(LSNN_ERR_ARG, "bptt: lsnn_sim_forward must run on this batch first");
+    const int fo = lsnn_net_forward_only(net);
+    if (fo >= 0)
+        return lsnn_error(LSNN_ERR_UNSUPPORTED, "bptt: population '%s' uses the neuron model "
+                          "'%s', which is for simulation only (no gradient)", net->pop[fo].name,
+                          net->pop[fo].model->name);
     const int nch = (batch->B + sim->CH - 1) / sim->CH;
     lsnn__sparse_pack(sim, net);
 #pragma omp parallel for schedule(dynamic, 1)

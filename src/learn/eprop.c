@@ -359,15 +359,15 @@ static void ep_chunk_steps(lsnn_eprop *ep, const lsnn_net *net, int ci, const ls
         const ep_coef_set *cur = &c->coef[t % 2], *prev = &c->coef[(t + 1) % 2];
         for (int s = 0; s < bc; s++) {
             const size_t so = (size_t)s * n;
-            lsnn_neuron_state st = {sc->v + so, sc->b + so, sc->z + so, sc->hard + so,
-                                    sc->ref + so};
+            lsnn_neuron_state st = {.v = sc->v + so, .b = sc->b + so, .z = sc->z + so,
+                                    .hard = sc->hard + so, .ref = sc->ref + so};
             /* The models write entries [0, count) of arrays indexed like the state, from each
              * population's first neuron. */
             for (int p = 0; p < net->n_pop; p++) {
                 const lsnn_population *po = &net->pop[p];
                 const size_t sp = so + po->off;
-                const lsnn_neuron_state ps = {sc->v + sp, sc->b + sp, sc->z + sp, sc->hard + sp,
-                                              sc->ref + sp};
+                const lsnn_neuron_state ps = {.v = sc->v + sp, .b = sc->b + sp, .z = sc->z + sp,
+                                              .hard = sc->hard + sp, .ref = sc->ref + sp};
                 lsnn_eligibility_coeffs out = {cur->jvv + sp, cur->jva + sp, cur->jav + sp,
                                                cur->jaa + sp, cur->ev + sp,  cur->ea + sp};
                 po->model->eligibility(po->consts, 0, po->count, &ps, net->gamma,

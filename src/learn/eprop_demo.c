@@ -40,7 +40,7 @@ lsnn_status lsnn_eprop_synapse_demo(const char *neuron, int clip, lsnn_synapse_d
 
     lsnn_real v = 0, b = 0, z = 0, ref = 0;
     uint8_t hard = 0;
-    lsnn_neuron_state st = {&v, &b, &z, &hard, &ref};
+    lsnn_neuron_state st = {.v = &v, .b = &b, .z = &z, .hard = &hard, .ref = &ref};
     lsnn_real c[2][6] = {{0}};
     double ev = 0, ea = 0, dw = 0;
     for (int t = 0; t < LSNN_DEMO_STEPS; t++) {

@@ -324,6 +324,14 @@ lsnn_status lsnn_net_build_embedded(lsnn_net *net, const lsnn_net_spec *cfg, int
     return lsnn__net_build(net, cfg, n_in, mod->n_out, seed, mod);
 }
 
+int lsnn_net_forward_only(const lsnn_net *net)
+{
+    for (int p = 0; p < net->n_pop; p++)
+        if (net->pop[p].model->forward_only)
+            return p;
+    return -1;
+}
+
 int lsnn_net_rate_first(const lsnn_net *net)
 {
     return net->rate_group ? net->n - net->n_out * net->rate_group : net->n;

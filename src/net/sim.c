@@ -78,6 +78,7 @@ static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
         c->v = lsnn__take(a, rs * CH * n);
         c->b = lsnn__take(a, rs * CH * n);
         c->z = lsnn__take(a, rs * CH * n);
+        c->aux = s->n_aux ? lsnn__take(a, rs * (size_t)s->n_aux * CH * n) : NULL;
         c->hard = lsnn__take(a, CH * n);
         c->ref = lsnn__take(a, sizeof(lsnn_real) * CH * n);
         c->ring = lsnn__take(a, rs * R * CH * n);
@@ -144,7 +145,11 @@ lsnn_sim *lsnn_sim_create_chunked(const lsnn_net *net, int B, int T, int chunk,
         s->K = 1;
     s->ncp = (T + s->K - 1) / s->K;
     s->nchunks = (B + s->CH - 1) / s->CH;
-    s->cp_reals = (size_t)s->CH * net->n * (3 + s->R) + (size_t)s->CH * net->n_out;
+    for (int p = 0; p < net->n_pop; p++)
+        if (net->pop[p].model->n_aux > s->n_aux)
+            s->n_aux = net->pop[p].model->n_aux;
+    s->cp_reals = (size_t)s->CH * net->n * (3 + s->R + (size_t)s->n_aux) +
+                  (size_t)s->CH * net->n_out;
     for (int p = 0; p < net->n_proj; p++) {
         if (net->proj[p].sparse.row)
             s->sp_cap = (size_t)(net->w_out - net->params);
@@ -240,6 +245,8 @@ void lsnn__chunk_reset(lsnn_sim *sim, lsnn__chunk *c)
     memset(c->ref, 0, sizeof(lsnn_real) * CHn);
     memset(c->ring, 0, sizeof(lsnn_real) * CHn * sim->R);
     memset(c->yw, 0, sizeof(lsnn_real) * sim->CH * sim->n_out);
+    if (c->aux)
+        memset(c->aux, 0, sizeof(lsnn_real) * CHn * sim->n_aux);
 }
 
 void lsnn__chunk_save(lsnn_sim *sim, lsnn__chunk *c, int k)
@@ -251,6 +258,9 @@ void lsnn__chunk_save(lsnn_sim *sim, lsnn__chunk *c, int k)
     memcpy(p + 2 * CHn, c->z, sizeof(lsnn_real) * CHn);
     memcpy(p + 3 * CHn, c->ring, sizeof(lsnn_real) * CHn * sim->R);
     memcpy(p + (3 + sim->R) * CHn, c->yw, sizeof(lsnn_real) * sim->CH * sim->n_out);
+    if (c->aux)
+        memcpy(p + (3 + sim->R) * CHn + (size_t)sim->CH * sim->n_out, c->aux,
+               sizeof(lsnn_real) * CHn * sim->n_aux);
     memcpy(c->cp_hard + k * CHn, c->hard, CHn);
     memcpy(c->cp_ref + k * CHn, c->ref, sizeof(lsnn_real) * CHn);
 }
@@ -264,6 +274,9 @@ void lsnn__chunk_restore(lsnn_sim *sim, lsnn__chunk *c, int k)
     memcpy(c->z, p + 2 * CHn, sizeof(lsnn_real) * CHn);
     memcpy(c->ring, p + 3 * CHn, sizeof(lsnn_real) * CHn * sim->R);
     memcpy(c->yw, p + (3 + sim->R) * CHn, sizeof(lsnn_real) * sim->CH * sim->n_out);
+    if (c->aux)
+        memcpy(c->aux, p + (3 + sim->R) * CHn + (size_t)sim->CH * sim->n_out,
+               sizeof(lsnn_real) * CHn * sim->n_aux);
     memcpy(c->hard, c->cp_hard + k * CHn, CHn);
     memcpy(c->ref, c->cp_ref + k * CHn, sizeof(lsnn_real) * CHn);
 }
@@ -389,7 +402,12 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
     for (int s = 0; s < bc; s++) {
         const int g = g0 + s;
         const size_t so = (size_t)s * n;
-        lsnn_neuron_state st = {c->v + so, c->b + so, c->z + so, c->hard + so, c->ref + so};
+        lsnn_neuron_state st = {.v = c->v + so, .b = c->b + so, .z = c->z + so,
+                                .hard = c->hard + so, .ref = c->ref + so};
+        if (c->aux) {
+            st.aux = c->aux + so;
+            st.aux_stride = slot_stride;
+        }
         /* (a) inputs presented at t: delay d delivers into step t + d - 1. */
         const lsnn_real *x = lsnn_batch_x(batch, g, t);
         int nx = lsnn__nonzero(x, n_in, idx);
@@ -418,7 +436,16 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
         for (int p = 0; p < net->n_pop; p++) {
             const lsnn_population *po = &net->pop[p];
             const int o = po->off;
-            lsnn_neuron_state sp = {st.v + o, st.b + o, st.z + o, st.hard + o, st.ref + o};
+            lsnn_neuron_state sp = {.v = st.v + o, .b = st.b + o, .z = st.z + o,
+                                    .hard = st.hard + o, .ref = st.ref + o};
+            if (st.aux) {
+                sp.aux = st.aux + o;
+                sp.aux_stride = st.aux_stride;
+            }
+            if (po->model->stochastic) {
+                sp.key0 = lsnn_hash4(batch->noise_key, (uint64_t)g, (uint64_t)o, 0x73706b);
+                sp.key1 = (uint64_t)t;
+            }
             po->model->step(po->consts, 0, po->count, &sp, cur + o, net->gamma, net->smooth);
             if (net->n_layers < 2 || (p + 1 < net->n_pop && net->pop[p + 1].layer == po->layer))
                 continue;
@@ -508,7 +535,8 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
                 for (int p = 0; p < net->n_pop; p++) {
                     const lsnn_population *po = &net->pop[p];
                     const int f = po->off;
-                    const lsnn_neuron_state sp = {c->v + f, c->b + f, c->z + f, NULL, c->ref + f};
+                    const lsnn_neuron_state sp = {.v = c->v + f, .b = c->b + f, .z = c->z + f,
+                                                  .hard = NULL, .ref = c->ref + f};
                     po->model->threshold(po->consts, 0, po->count, &sp, trace->thr + o + f);
                 }
             }

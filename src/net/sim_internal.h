@@ -14,11 +14,12 @@
 /* One chunk of at most CH sequences. State arrays are (CH, n) row-major. */
 typedef struct lsnn__chunk {
     lsnn_real *v, *b, *z;      /* live state */
+    lsnn_real *aux;            /* (n_aux, CH, n) further state of models with n_aux > 0, or NULL */
     uint8_t *hard;
     lsnn_real *ref;
     lsnn_real *ring;           /* (R, CH, n) synaptic current arriving at step t in slot t % R */
     lsnn_real *yw;             /* (CH, n_out) filtered readout without bias */
-    lsnn_real *cp;             /* (ncp, cp_reals) checkpoints of v, b, z, ring, yw */
+    lsnn_real *cp;             /* (ncp, cp_reals) checkpoints of v, b, z, ring, yw, aux */
     uint8_t *cp_hard;          /* (ncp, CH, n) */
     lsnn_real *cp_ref;         /* (ncp, CH, n) */
     lsnn_real *rec_v, *rec_b, *rec_z; /* (K, CH, n) one recomputed segment */
@@ -60,6 +61,7 @@ struct lsnn_sim {
     int dl_dense;              /* a recurrent projection has delays: BPTT's adjoint reads the
                                 * transposed gIT (c->gIT allocated) */
     size_t cp_reals;           /* reals per checkpoint */
+    int n_aux;                 /* the most auxiliary state variables of a population's model */
     /* The weights and delays of the projections on the sparse kernels (lsnn/sparse.h), packed in
      * the order of their index from each projection's param_off, so that the synapses of one
      * source are contiguous (read from w through the index, they touch as many cache lines as

@@ -211,7 +211,8 @@ struct lsnn_sim_state {
 static size_t lsnn__state_chunk_bytes(const lsnn_sim *sim)
 {
     const size_t CHn = (size_t)sim->CH * sim->n;
-    return sizeof(lsnn_real) * (CHn * (4 + (size_t)sim->R) + (size_t)sim->CH * sim->n_out) +
+    return sizeof(lsnn_real) * (CHn * (4 + (size_t)sim->R + (size_t)sim->n_aux) +
+                                (size_t)sim->CH * sim->n_out) +
            sizeof(double) * (size_t)sim->n + CHn;
 }
 
@@ -231,8 +232,11 @@ static void lsnn__state_copy(const lsnn_sim *sim, lsnn__chunk *c, unsigned char 
         {c->yw, rs * sim->CH * sim->n_out},
         {c->count, sizeof(double) * sim->n},
         {c->hard, CHn},
+        {c->aux, rs * CHn * (size_t)sim->n_aux}, /* NULL and 0 bytes without such models */
     };
     for (size_t k = 0; k < sizeof part / sizeof part[0]; k++) {
+        if (part[k].bytes == 0)
+            continue;
         if (save)
             memcpy(p, part[k].live, part[k].bytes);
         else

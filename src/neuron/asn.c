@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lsnn/asn.h"
+#include "lsnn/neuron.h"
 
 /* ---- AAN ---------------------------------------------------------------------------------- */
 
@@ -256,35 +257,53 @@ double lsnn_asn_uniform(uint64_t key0, uint64_t key1, int j)
     return (double)(lsnn_hash4(key0, key1, (uint64_t)j, 0x41534eu) >> 11) * 0x1.0p-53;
 }
 
+/* One neuron's step (the equations of lsnn/asn.h) on its state (I, F, S-hat, Theta_a), in
+ * place; V and the spike are returned. u is the neuron's uniform number, used only by the
+ * stochastic rules. Shared by lsnn_asn_step and the graph model below. */
+static inline int asn_update(const lsnn_asn_consts *k, double cur, double bias, double u,
+                             double *I_, double *F_, double *sh_, double *ta_, double *V_)
+{
+    double I = k->d_beta * *I_ + cur;
+    double F = k->d_phi * *F_ + (1 - k->d_phi) * I;
+    double S = F + bias;
+    double sh = k->d_eta * *sh_;
+    double ta = *ta_;
+    double theta = k->theta0 + ta; /* Theta(n-1) */
+    double V = S - sh;
+    double off = k->offset_full ? theta : 0.5 * theta;
+    int z;
+    if (k->firing == LSNN_ASN_DETERMINISTIC) {
+        z = V > off;
+    } else {
+        double x = (V - off) * k->inv_dv;
+        double lam = k->lambda0_dt * exp(x < 30 ? x : 30);
+        double pz = k->firing == LSNN_ASN_LINEAR ? (lam < 1 ? lam : 1) : -expm1(-lam);
+        z = u < pz;
+    }
+    if (k->decay_first)
+        ta *= k->d_gamma;
+    if (z) {
+        sh += theta;
+        ta += k->mf * theta;
+    }
+    if (!k->decay_first)
+        ta *= k->d_gamma;
+    *I_ = I;
+    *F_ = F;
+    *sh_ = sh;
+    *ta_ = ta;
+    *V_ = V;
+    return z;
+}
+
 void lsnn_asn_step(const lsnn_asn_consts *k, int n, lsnn_asn_state *s, const lsnn_real *cur,
                    const lsnn_real *bias, uint64_t key0, uint64_t key1)
 {
+    const int stochastic = k->firing != LSNN_ASN_DETERMINISTIC;
     for (int j = 0; j < n; j++) {
-        double I = k->d_beta * s->i[j] + cur[j];
-        double F = k->d_phi * s->f[j] + (1 - k->d_phi) * I;
-        double S = F + (bias ? bias[j] : 0);
-        double sh = k->d_eta * s->shat[j];
-        double ta = s->theta_a[j];
-        double theta = k->theta0 + ta; /* Theta(n-1) */
-        double V = S - sh;
-        double off = k->offset_full ? theta : 0.5 * theta;
-        int z;
-        if (k->firing == LSNN_ASN_DETERMINISTIC) {
-            z = V > off;
-        } else {
-            double x = (V - off) * k->inv_dv;
-            double lam = k->lambda0_dt * exp(x < 30 ? x : 30);
-            double pz = k->firing == LSNN_ASN_LINEAR ? (lam < 1 ? lam : 1) : -expm1(-lam);
-            z = lsnn_asn_uniform(key0, key1, j) < pz;
-        }
-        if (k->decay_first)
-            ta *= k->d_gamma;
-        if (z) {
-            sh += theta;
-            ta += k->mf * theta;
-        }
-        if (!k->decay_first)
-            ta *= k->d_gamma;
+        double I = s->i[j], F = s->f[j], sh = s->shat[j], ta = s->theta_a[j], V;
+        const double u = stochastic ? lsnn_asn_uniform(key0, key1, j) : 0;
+        const int z = asn_update(k, cur[j], bias ? bias[j] : 0, u, &I, &F, &sh, &ta, &V);
         s->i[j] = (lsnn_real)I;
         s->f[j] = (lsnn_real)F;
         s->shat[j] = (lsnn_real)sh;
@@ -386,3 +405,127 @@ lsnn_status lsnn_asn_calibrate(const lsnn_asn_params *p, const lsnn_asn_measure 
     *h = 1 / P;
     return LSNN_OK;
 }
+
+/* ---- The ASN as a neuron model of the graph API (lsnn/neuron.h) ---------------------------
+ *
+ * State: v = V (S - S-hat of the last step), b = Theta - theta0, aux 0 = I (the PSC), aux 1 = F
+ * (the smoothed input), aux 2 = S-hat. The synaptic current of the step (weighted spikes through
+ * their delays) is what enters I. Parameters per neuron; firing, offset_full and decay_first are
+ * whole numbers (the enum and flags of lsnn_asn_params). Simulation only: there is no gradient
+ * (the analog LSTM is trained instead and converted). */
+
+static const lsnn_neuron_param asn_params[] = {
+    {"tau_beta", "ms", 10, 0, INFINITY, 0, 0,
+     "PSC decay (0: the current itself, as for an input ASN; large: no decay, the carousel)"},
+    {"tau_phi", "ms", 2.5, 0, INFINITY, 0, 0, "input smoothing"},
+    {"tau_gamma", "ms", 10, 0, INFINITY, 1, 0, "decay of the threshold's adaptation"},
+    {"tau_eta", "ms", 10, 0, INFINITY, 1, 0, "decay of the reconstruction kernel"},
+    {"theta0", "", 0.3, 0, INFINITY, 1, 0, "resting threshold"},
+    {"mf", "", 0.18, 0, INFINITY, 0, 0, "multiplicative threshold adaptation per spike"},
+    {"lambda0", "1/ms", 0.005, 0, INFINITY, 1, 0, "escape rate at V = offset"},
+    {"dv", "", 0.1, 0, INFINITY, 1, 0, "escape rate's slope"},
+    {"bias", "", 0, -1e6, 1e6, 0, 0, "added to the smoothed input S"},
+    {"firing", "", 0, 0, 2, 0, 1,
+     "0 escape noise p = 1 - exp(-lambda dt), 1 p = min(lambda dt, 1), 2 deterministic "
+     "(V > offset)"},
+    {"offset_full", "", 0, 0, 1, 0, 1, "1: the offset is Theta (0: Theta / 2)"},
+    {"decay_first", "", 0, 0, 1, 0, 1, "1: Theta's adaptation decays before a spike's increment"},
+};
+#define ASN_NP ((int)(sizeof asn_params / sizeof asn_params[0]))
+
+typedef struct asn_graph_consts {
+    lsnn_asn_consts *k; /* (count) */
+    double *bias;       /* (count) */
+} asn_graph_consts;
+
+#define ASN_HEAD ((sizeof(asn_graph_consts) + 63) & ~(size_t)63)
+
+static size_t asn_consts_size(int count)
+{
+    return ASN_HEAD + (sizeof(lsnn_asn_consts) + sizeof(double)) * (size_t)count;
+}
+
+static void asn_derive(void *kv, int count, const lsnn_real *par, const lsnn_neuron_opts *o,
+                       lsnn_real *g_in, uint8_t *adaptive)
+{
+    asn_graph_consts *c = kv;
+    c->k = (lsnn_asn_consts *)(void *)((char *)kv + ASN_HEAD);
+    c->bias = (double *)(void *)(c->k + count);
+    for (int j = 0; j < count; j++) {
+        const lsnn_real *q = par + j;
+        lsnn_asn_params p;
+        lsnn_asn_params_default(&p);
+        p.dt = o->dt;
+        p.tau_beta = q[0 * count];
+        p.tau_phi = q[1 * count];
+        p.tau_gamma = q[2 * count];
+        p.tau_eta = q[3 * count];
+        p.theta0 = q[4 * count];
+        p.mf = q[5 * count];
+        p.lambda0 = q[6 * count];
+        p.dv = q[7 * count];
+        c->bias[j] = q[8 * count];
+        p.firing = (lsnn_asn_firing)(int)q[9 * count];
+        p.offset_full = q[10 * count] != 0;
+        p.decay_first = q[11 * count] != 0;
+        lsnn_asn_derive(&p, &c->k[j]);
+        g_in[j] = 1;
+        adaptive[j] = 1;
+    }
+}
+
+static void asn_graph_step(const void *kv, int lo, int hi, lsnn_neuron_state *s,
+                           const lsnn_real *cur, lsnn_real gamma, int smooth)
+{
+    (void)gamma;
+    (void)smooth; /* no gradient, hence no smooth spike */
+    const asn_graph_consts *c = kv;
+    lsnn_real *Ia = s->aux, *Fa = s->aux + s->aux_stride, *Sa = s->aux + 2 * s->aux_stride;
+    for (int j = lo; j < hi; j++) {
+        const lsnn_asn_consts *k = &c->k[j];
+        double I = Ia[j], F = Fa[j], sh = Sa[j], ta = s->b[j], V;
+        const double u = k->firing != LSNN_ASN_DETERMINISTIC
+                             ? lsnn_asn_uniform(s->key0, s->key1, j)
+                             : 0;
+        const int z = asn_update(k, cur[j], c->bias[j], u, &I, &F, &sh, &ta, &V);
+        Ia[j] = (lsnn_real)I;
+        Fa[j] = (lsnn_real)F;
+        Sa[j] = (lsnn_real)sh;
+        s->b[j] = (lsnn_real)ta;
+        s->v[j] = (lsnn_real)V;
+        s->z[j] = (lsnn_real)z;
+        s->ref[j] = 0;
+        if (s->hard)
+            s->hard[j] = (uint8_t)z;
+    }
+}
+
+/* The offset V is compared with: Theta / 2 (or Theta). */
+static void asn_threshold(const void *kv, int lo, int hi, const lsnn_neuron_state *s,
+                          lsnn_real *thr)
+{
+    const asn_graph_consts *c = kv;
+    for (int j = lo; j < hi; j++) {
+        const double theta = c->k[j].theta0 + s->b[j];
+        thr[j] = (lsnn_real)(c->k[j].offset_full ? theta : 0.5 * theta);
+    }
+}
+
+const lsnn_neuron_model lsnn_neuron_asn = {
+    .name = "asn",
+    .doc = "adaptive spiking neuron (seed 002 eqs. 1-5): PSC, input smoothing, multiplicative "
+           "threshold adaptation, reconstruction, escape-noise firing; simulation only",
+    .state_doc = "v: V = S - S-hat; b: Theta - theta0; aux: the PSC I, the smoothed input F, "
+                 "the reconstruction S-hat",
+    .threshold_doc = "the offset V is compared with, Theta / 2 (Theta with offset_full)",
+    .params = asn_params,
+    .n_params = ASN_NP,
+    .consts_size = asn_consts_size,
+    .derive = asn_derive,
+    .step = asn_graph_step,
+    .threshold = asn_threshold,
+    .n_aux = 3,
+    .aux_doc = "I, F, S-hat",
+    .stochastic = 1,
+    .forward_only = 1,
+};

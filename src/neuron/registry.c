@@ -10,11 +10,13 @@
 extern const lsnn_neuron_model lsnn_neuron_alif;
 extern const lsnn_neuron_model lsnn_neuron_stdp_alif;
 extern const lsnn_neuron_model lsnn_neuron_izhikevich;
+extern const lsnn_neuron_model lsnn_neuron_asn;
 
 static const lsnn_neuron_model *const lsnn__models[] = {
     &lsnn_neuron_alif,
     &lsnn_neuron_stdp_alif,
     &lsnn_neuron_izhikevich,
+    &lsnn_neuron_asn,
 };
 #define LSNN__N_BUILTIN ((int)(sizeof lsnn__models / sizeof lsnn__models[0]))
 #define LSNN__MAX_ADDED 16
@@ -45,11 +47,17 @@ lsnn_status lsnn_neuron_model_register(const lsnn_neuron_model *m)
         return lsnn_error(LSNN_ERR_ARG, "neuron model: no name");
     if (lsnn_neuron_model_find(m->name))
         return lsnn_error(LSNN_ERR_ARG, "neuron model '%s': the name is taken", m->name);
-    if (!m->consts_size || !m->derive || !m->step || !m->backward_step || !m->eligibility ||
-        !m->threshold || (m->n_params > 0 && !m->params) || m->n_params < 0)
-        return lsnn_error(LSNN_ERR_ARG, "neuron model '%s': consts_size, derive, step, "
-                                        "backward_step, eligibility and threshold are required",
+    if (!m->consts_size || !m->derive || !m->step || !m->threshold ||
+        (!m->forward_only && (!m->backward_step || !m->eligibility)) ||
+        (m->n_params > 0 && !m->params) || m->n_params < 0)
+        return lsnn_error(LSNN_ERR_ARG, "neuron model '%s': consts_size, derive, step and "
+                                        "threshold are required, and backward_step and "
+                                        "eligibility unless it is forward_only",
                           m->name);
+    if (m->n_aux < 0 || m->n_aux > LSNN_NEURON_MAX_AUX || (m->n_aux > 0 && !m->forward_only))
+        return lsnn_error(LSNN_ERR_ARG, "neuron model '%s': %d auxiliary state variables "
+                          "(0..%d, and only for forward_only models: the gradient's functions "
+                          "see v and b only)", m->name, m->n_aux, LSNN_NEURON_MAX_AUX);
     if (lsnn__n_added >= LSNN__MAX_ADDED)
         return lsnn_error(LSNN_ERR_ARG, "neuron model '%s': at most %d models can be added",
                           m->name, LSNN__MAX_ADDED);

@@ -93,9 +93,10 @@ const cfg_field lsnn__cfg_fields[] = {
     F_REG("network.neuron", network.neuron, "alif", lsnn_config_choices_neuron,
           "Neuron model of every population: `alif` (LIF when beta = 0; seed 000), `stdp_alif` "
           "(hard reset at a spike and at the end of refractoriness, negative pseudo-derivative "
-          "while refractory; seed 004 eqs. 3.16-3.23) or `izhikevich` (built-in reset, seed 004 "
+          "while refractory; seed 004 eqs. 3.16-3.23), `izhikevich` (built-in reset, seed 004 "
           "eqs. 3.24-3.39; use input_scaling `plain`; tau_m, b0, beta and refractory do not "
-          "apply)."),
+          "apply) or `asn` (the adaptive spiking neuron of seed 002, parameters below; for "
+          "simulation only: it has no gradient, so `iterations` must be 0)."),
     F_INT("network.layers", network.layers, 1, R_IN, 1, 4,
           "Recurrent layers (seed 004 eqs. 3.11-3.15), each of n_regular + n_adaptive neurons with "
           "its own recurrent weights; layer 1 receives the input, layer r the spikes of layer r-1 "

@@ -148,6 +148,13 @@ static lsnn_status lsnn__prepare_trainer(lsnn_run *run, const lsnn_config *cfg,
         run->owns_tr = 1;
         run->tr = &run->own;
     }
+    const int fo = run->tr->model->spiking ? lsnn_net_forward_only(&run->tr->net) : -1;
+    if (fo >= 0 && run->tr->cfg.iterations > 0)
+        return lsnn_error(LSNN_ERR_UNSUPPORTED,
+                          "%s: population '%s' uses the neuron model '%s', which is for "
+                          "simulation only (it has no gradient): it cannot be trained "
+                          "(iterations = 0 builds and evaluates the network)",
+                          origin, run->tr->net.pop[fo].name, run->tr->net.pop[fo].model->name);
     if (!run->opts.resume)
         return LSNN_OK;
     if ((st = lsnn_trainer_load(run->tr, run->model_path, 1)))

@@ -44,6 +44,15 @@ r=$(ratio_of "$WORK/cec2.out")
 awk -v r="$r" 'BEGIN { exit !(r > 0 && r < 0.7) }' && pass "stochastic S-hat* lags: ratio $r" || fail "shat ratio '$r'"
 expect_error "bad gate signal" "not shat-det, shat or s" "$LSNN" asn cec --gate-signal x
 
+# the ASN as a neuron model of networks: simulation only
+expect_error "asn network trained" "for simulation only" "$LSNN" train "$SRC/configs/store_recall.json" --set network.neuron=asn --out "$WORK/asn_sr"
+if "$LSNN" train "$SRC/configs/store_recall.json" --set network.neuron=asn --set iterations=0 --out "$WORK/asn0" > "$WORK/asn0.out" 2>&1 \
+   && "$LSNN" simulate "$WORK/asn0/model.safetensors" --out "$WORK/asn0sim" > "$WORK/asn0sim.out" 2>&1; then
+  grep -q "spikes" "$WORK/asn0sim.out" && [ -s "$WORK/asn0sim/spikes.csv" ] && pass "an ASN network builds, evaluates and simulates" || fail "asn simulate: $(cat "$WORK/asn0sim.out")"
+else
+  fail "asn network: $(tail -2 "$WORK/asn0.out" "$WORK/asn0sim.out" 2>/dev/null)"
+fi
+
 expect_error "unknown parameter" "unknown parameter 'tau_x'" "$LSNN" asn calibrate --param tau_x=1
 expect_error "bad firing rule" "not escape, linear or deterministic" "$LSNN" asn calibrate --param firing=poisson
 expect_error "negative slope" "dv must be > 0" "$LSNN" asn calibrate --param dv=-1
