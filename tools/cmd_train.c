@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "lsnn/alstm_run.h"
 #include "cmd_plot.h"
 #include "lsnn/checkpoint.h"
 #include "lsnn/config.h"
@@ -216,6 +217,57 @@ static int parse_memory_arg(const char *s, size_t *out)
     return 0;
 }
 
+typedef struct alstm_ui {
+    int quiet, tmaze;
+    double t0;
+} alstm_ui;
+
+static void alstm_progress(void *ctx, long it, double moving, int cells_on)
+{
+    const alstm_ui *u = ctx;
+    if (u->quiet)
+        return;
+    if (it % 1000 == 0)
+        fprintf(stderr, "%s %8ld  %s %.4f%s  (%.0f s)\n", u->tmaze ? "episode" : "trial", it,
+                u->tmaze ? "mean return" : "mean error", moving,
+                cells_on ? "" : "  (cells not yet inserted)", cli_now_s() - u->t0);
+}
+
+/* `lsnn train` of model "alstm": seed 002's adaptive LSTM, trained online, converted to
+ * spikes and tested (lsnn/alstm_run.h). */
+static int train_alstm(const lsnn_config *cfg, const char *config_path, const char *out,
+                       int quiet)
+{
+    alstm_ui u = {quiet, strcmp(cfg->alstm.task, "tmaze") == 0, cli_now_s()};
+    if (!quiet)
+        fprintf(stderr, "alstm: %s%s, %d hidden units, %d cells, budget %d %s, seed %llu\n",
+                cfg->alstm.task, cfg->alstm.noisy ? " (noisy)" : "", cfg->alstm.n_hidden,
+                cfg->alstm.n_cells, cfg->alstm.budget, u.tmaze ? "steps" : "trials",
+                (unsigned long long)cfg->seed);
+    lsnn_alstm_run_result r;
+    if (lsnn_alstm_run(cfg, out, alstm_progress, &u, &r)) {
+        lsnn_error_prefix(config_path);
+        return die_status();
+    }
+    printf("analog: %s after %ld %s (moving %s %.4f)", r.converged ? "converged" : "not converged",
+           r.iterations, u.tmaze ? "steps" : "trials", u.tmaze ? "return" : "error", r.moving);
+    if (r.inserted_at >= 0)
+        printf(", cells inserted at trial %ld", r.inserted_at);
+    printf("\n");
+    if (r.spiking_tested)
+        printf("spiking: %s (%s %.4f; analog %.4f), %.0f spikes per %s, %.1f Hz over %.0f ASNs\n",
+               r.spiking_pass ? "solves the task" : "fails", u.tmaze ? "mean return" : "worst error",
+               r.spiking_score, r.analog_score, r.spikes, u.tmaze ? "episode" : "sequence",
+               r.rate_hz, r.counted_asns);
+    else
+        printf("spiking: not tested (the analog network did not converge)\n");
+    printf("result: {\"task\":\"alstm_%s%s\",\"converged\":%d,\"iterations\":%ld,"
+           "\"spiking_pass\":%d,\"seconds\":%.1f,\"out\":\"%s\"}\n",
+           cfg->alstm.task, cfg->alstm.noisy ? "_noisy" : "", r.converged, r.iterations,
+           r.spiking_pass, r.seconds, out);
+    return 0;
+}
+
 int cmd_train(int argc, char **argv)
 {
     common_opts co = {0};
@@ -282,6 +334,12 @@ int cmd_train(int argc, char **argv)
     if (strlen(out) >= 4096)
         return die("%.64s...: directory name longer than 4095 characters", out);
     cli_set_threads(co.threads);
+    if (strcmp(cfg.model, "alstm") == 0) {
+        if (resume || report)
+            return die("train: %s: model \"alstm\" runs in one go (seconds to minutes) and "
+                       "has no %s", config_path, resume ? "--resume" : "--report");
+        return train_alstm(&cfg, config_path, out, quiet);
+    }
 
     /* The run (lsnn/run.h) builds the trainer, loads the checkpoint when resuming, and touches
      * the directory only then; it keeps the cadence, log.csv, the checkpoints and result.json.

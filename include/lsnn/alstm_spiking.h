@@ -57,6 +57,7 @@ typedef struct lsnn_alstm_spiking {
     uint64_t sequence;
     long step;                /* steps since the sequence's start */
     long spikes;              /* spikes of all ASNs since the sequence's start */
+    double *count;            /* (n_asn) spikes of each ASN since the sequence's start */
     void *mem;
 } lsnn_alstm_spiking;
 

@@ -183,10 +183,47 @@ typedef struct lsnn_meta_rl_config {
     int val_size;              /* validation episodes (20) */
 } lsnn_meta_rl_config;
 
+/* Model "alstm": the adaptive analog LSTM of seed 002, trained online on sequence prediction or
+ * the T-maze and then converted to adaptive spiking neurons (lsnn/alstm.h, alstm_train.h,
+ * alstm_spiking.h). `lsnn train` runs it with its own loop (src/run/alstm_run.c). */
+typedef struct lsnn_alstm_config {
+    char task[LSNN_NAME_MAX];   /* "seq_prediction" | "tmaze" */
+    int noisy;
+    int p;                      /* sequence prediction: p (100) */
+    int length;                 /* T-maze: corridor length N (20) */
+    int n_hidden;               /* regular AAN units (0) */
+    int n_cells;                /* cells (1) */
+    int outputs_read_inputs;    /* the outputs read the input units too (true) */
+    char input[LSNN_NAME_MAX];  /* "aan": input units AAN(x) | "current": x itself */
+    char cell_output[LSNN_NAME_MAX]; /* "aan" | "normalised": AAN(s) / AAN(1) */
+    double w_cec;               /* 1 */
+    double aan_a, aan_b, aan_c, aan_d; /* the activation's constants (fitted to the ASN) */
+    double init_range;          /* 0.2 */
+    double gate_bias, cin_bias; /* initial biases of gates and input cells */
+    double lr_out, lr_hidden, lr_cell, lr_cell_bias;
+    char update[LSNN_NAME_MAX]; /* "rtrl" | "bptt" */
+    int sequential;             /* insert the cells at a plateau */
+    int plateau_window, plateau_wait;
+    double plateau_drop;
+    int budget;                 /* trials (sequence prediction) or steps (T-maze) */
+    int window;                 /* trials or episodes of the convergence criterion (100) */
+    double seq_threshold;       /* 0.25 */
+    double tmaze_threshold;     /* 3.5 */
+    double alpha, gamma, lambda, kappa;
+    double c_temp, t_min, t_max, beta_explore, alpha_explore;
+    int explore_hidden;         /* 12 */
+    int episode_cap;            /* 1000 */
+    double window_ms;           /* spiking: 200 */
+    char gate_signal[LSNN_NAME_MAX]; /* "shat-det" | "shat" | "s" */
+    char w_cec_spiking[LSNN_NAME_MAX]; /* "exact" | "seed" */
+    int test_trials;            /* noisy sequences or T-maze episodes of the spiking test (100) */
+} lsnn_alstm_config;
+
 typedef struct lsnn_config {
     char task[LSNN_NAME_MAX];      /* "store_recall" | "smnist" | "timit" | "softmax" | "kwta" |
                                     * "random" */
-    char model[LSNN_NAME_MAX];     /* "lsnn" (spiking) | "lstm" | "rnn" (non-spiking baselines) */
+    char model[LSNN_NAME_MAX];     /* "lsnn" (spiking) | "lstm" | "rnn" (non-spiking baselines) |
+                                    * "alstm" (seed 002's adaptive LSTM, section "alstm") */
     char learning[LSNN_NAME_MAX];  /* "bptt" | "eprop" */
     unsigned long long seed;       /* one seed drives everything (1) */
     int iterations;                /* training iterations (400) */
@@ -208,6 +245,7 @@ typedef struct lsnn_config {
     lsnn_random_config random;     /* JSON key "random" (written only when not all default) */
     lsnn_l2l_config l2l;           /* JSON key "l2l" (written only when not all default) */
     lsnn_meta_rl_config meta_rl;   /* JSON key "meta_rl" (written only when not all default) */
+    lsnn_alstm_config alstm;       /* JSON key "alstm" (written only when not all default) */
 } lsnn_config;
 
 /* Fills cfg with the documented defaults. */

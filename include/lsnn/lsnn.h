@@ -4,6 +4,7 @@
 #define LSNN_LSNN_H
 
 #include "lsnn/alstm.h"
+#include "lsnn/alstm_run.h"
 #include "lsnn/alstm_spiking.h"
 #include "lsnn/alstm_train.h"
 #include "lsnn/ann.h"

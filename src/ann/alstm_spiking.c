@@ -59,7 +59,7 @@ lsnn_status lsnn_alstm_spiking_create(lsnn_alstm_spiking *sp, const lsnn_alstm *
     const lsnn_alstm_spec *q = &net->spec;
     sp->n_asn = q->n_in + q->n_hidden + 4 * q->n_cells;
     const size_t n = (size_t)sp->n_asn, K = (size_t)q->n_out;
-    sp->mem = calloc(9 * n + 2 * K + 1, sizeof(double));
+    sp->mem = calloc(10 * n + 2 * K + 1, sizeof(double));
     if (!sp->mem)
         return lsnn_error(LSNN_ERR_NOMEM, "spiking LSTM: out of memory");
     lsnn_real *r = sp->mem;
@@ -74,6 +74,7 @@ lsnn_status lsnn_alstm_spiking_create(lsnn_alstm_spiking *sp, const lsnn_alstm *
     sp->zprev = r + 8 * n;
     sp->oi = (double *)sp->mem + 9 * n; /* lsnn_real <= double: the reals fit below */
     sp->of = sp->oi + K;
+    sp->count = sp->of + K;
     const int nu = net->n_u;
     for (int j = 0; j < q->n_hidden; j++)
         sp->bias[q->n_in + j] = (lsnn_real)net->w_hid[(size_t)j * nu + q->n_in];
@@ -99,6 +100,7 @@ void lsnn_alstm_spiking_reset(lsnn_alstm_spiking *sp, uint64_t sequence)
     lsnn_asn_reset(&sp->k, sp->n_asn, &sp->s);
     memset(sp->zprev, 0, sizeof(lsnn_real) * n);
     memset(sp->oi, 0, sizeof(double) * 2 * (size_t)sp->net->spec.n_out);
+    memset(sp->count, 0, sizeof(double) * n);
     sp->sequence = sequence;
     sp->step = 0;
     sp->spikes = 0;
@@ -183,7 +185,10 @@ void lsnn_alstm_spiking_window(lsnn_alstm_spiking *sp, const double *x, double *
             o_mean[k] += sp->of[k] + wk[nz];
         }
         for (int j = q->input_aan ? 0 : nin; j < sp->n_asn; j++)
-            sp->spikes += sp->s.z[j] != 0;
+            if (sp->s.z[j] != 0) {
+                sp->spikes++;
+                sp->count[j]++;
+            }
         memcpy(sp->zprev, sp->s.z, sizeof(lsnn_real) * (size_t)sp->n_asn);
     }
     for (int k = 0; k < K; k++)

@@ -202,6 +202,10 @@ void lsnn_config_choices_optimizer(char *buf, size_t cap)
 void lsnn_config_choices_model(char *buf, size_t cap)
 {
     lsnn__join(buf, cap, lsnn__model_name);
+    /* not a model of the trainer: seed 002's LSTM runs in its own online loop (run/alstm_run.c) */
+    size_t len = strlen(buf);
+    if (len + 7 < cap)
+        memcpy(buf + len, "|alstm", 7);
 }
 
 void lsnn_config_choices_learning(char *buf, size_t cap)

@@ -41,7 +41,8 @@ const cfg_field lsnn__cfg_fields[] = {
     F_REG("task", task, "store_recall", lsnn_config_choices_task,
           "Task to train on."),
     F_REG("model", model, "lsnn", lsnn_config_choices_model,
-          "Network: the spiking LSNN, or a non-spiking LSTM / tanh RNN baseline."),
+          "Network: the spiking LSNN, a non-spiking LSTM / tanh RNN baseline, or `alstm`, the "
+          "adaptive LSTM of seed 002 (section `alstm`; trained online by its own loop)."),
     F_REG("learning", learning, "bptt", lsnn_config_choices_learning,
           "Learning rule: backpropagation through time, e-prop, or PPO (reinforcement learning: "
           "BPTT through closed-loop episodes; task `meta_rl`)."),
@@ -410,6 +411,99 @@ const cfg_field lsnn__cfg_fields[] = {
     F_DBL("meta_rl.entropy_weight", meta_rl.entropy_weight, 0.001, R_GE, 0, 0,
           "Weight mu_e of the entropy bonus."),
     F_INT("meta_rl.val_size", meta_rl.val_size, 20, R_IN, 1, 1000000, "Validation episodes."),
+    F_STR("alstm.task", alstm.task, "seq_prediction", "seq_prediction|tmaze",
+          "Task of the adaptive LSTM: `seq_prediction`, sequences (x, a_1..a_{p-1}, x) or (y, ..., "
+          "y) whose last symbol must be predicted from the first (lsnn/seqpred.h), trained "
+          "online; `tmaze`, the T-maze (lsnn/tmaze.h), trained by the RL-LSTM."),
+    F_BOOL("alstm.noisy", alstm.noisy, 0,
+           "The noisy variant: random middle symbols; random corridor observations a 0 b."),
+    F_INT("alstm.p", alstm.p, 100, R_IN, 2, 100000, "Sequence prediction: p (p + 1 symbols)."),
+    F_INT("alstm.length", alstm.length, 20, R_IN, 1, 1000000, "T-maze: corridor length N."),
+    F_INT("alstm.n_hidden", alstm.n_hidden, 0, R_IN, 0, 100000,
+          "Regular AAN units (12 in the T-maze network)."),
+    F_INT("alstm.n_cells", alstm.n_cells, 1, R_IN, 0, 100000,
+          "Memory cells (input gate, input cell, carousel)."),
+    F_BOOL("alstm.outputs_read_inputs", alstm.outputs_read_inputs, 1,
+           "The linear outputs read the input units too (sequence prediction), not only the "
+           "hidden units and cells."),
+    F_STR("alstm.input", alstm.input, "aan", "aan|current",
+          "Input units: `aan`, AAN(x), the normalised output of an input ASN whose current is x; "
+          "`current`, x itself (in the spiking network x enters as a current)."),
+    F_STR("alstm.cell_output", alstm.cell_output, "aan", "aan|normalised",
+          "A cell's output: `aan`, AAN(s); `normalised`, AAN(s) / AAN(1) (the T-maze)."),
+    F_DBL("alstm.w_cec", alstm.w_cec, 1, R_GT0, 0, 0, "The carousel's weight in training."),
+    F_DBL("alstm.aan_a", alstm.aan_a, 133.0, R_GT0, 0, 0,
+          "AAN(S) = 1 / (a e^(bS) + c e^(dS) + 1): a. The defaults are the constants "
+          "`lsnn asn fit` measures for the default ASN, which a converted network needs; the "
+          "published ones are 148.7, -10.16, 3.256, -1.08."),
+    F_DBL("alstm.aan_b", alstm.aan_b, -6.447, 0, 0, 0, "AAN constant b."),
+    F_DBL("alstm.aan_c", alstm.aan_c, 4.853, R_GT0, 0, 0, "AAN constant c."),
+    F_DBL("alstm.aan_d", alstm.aan_d, -1.096, 0, 0, 0, "AAN constant d."),
+    F_DBL("alstm.init_range", alstm.init_range, 0.2, R_GE, 0, 0,
+          "Initial weights U[-r, r] (H&S 1997: 0.2)."),
+    F_DBL("alstm.gate_bias", alstm.gate_bias, 0.2, 0, 0, 0,
+          "Initial bias of the input gates (AAN(0.2) = 0.02 with the fitted constants: nearly "
+          "closed, but where AAN' is not 0)."),
+    F_DBL("alstm.cin_bias", alstm.cin_bias, 0.5, 0, 0, 0, "Initial bias of the input cells."),
+    F_DBL("alstm.lr_out", alstm.lr_out, 0.3, R_GE, 0, 0,
+          "Sequence prediction: learning rate of the output weights."),
+    F_DBL("alstm.lr_hidden", alstm.lr_hidden, 0.3, R_GE, 0, 0,
+          "Sequence prediction: learning rate of the hidden units."),
+    F_DBL("alstm.lr_cell", alstm.lr_cell, 1, R_GE, 0, 0,
+          "Sequence prediction: learning rate of the gates' and input cells' weights."),
+    F_DBL("alstm.lr_cell_bias", alstm.lr_cell_bias, 0, R_GE, 0, 0,
+          "Sequence prediction: learning rate of the gates' and input cells' biases (0: fixed; "
+          "trained, the carousel's ramp drives the gate's bias into the AAN's flat foot, where "
+          "the gate never opens again)."),
+    F_STR("alstm.update", alstm.update, "rtrl", "rtrl|bptt",
+          "Sequence prediction: a gradient step after every time step with truncated RTRL "
+          "(the seed), or one per sequence with BPTT."),
+    F_BOOL("alstm.sequential", alstm.sequential, 1,
+           "Sequence prediction: train without the cells and insert them once learning has "
+           "plateaued (H&S 1997), their output weights starting at 0."),
+    F_INT("alstm.plateau_window", alstm.plateau_window, 100, R_IN, 1, 1000000,
+          "Trials of the plateau rule's moving error."),
+    F_INT("alstm.plateau_wait", alstm.plateau_wait, 200, R_IN, 1, 1000000,
+          "Trials without a relative improvement of plateau_drop that make a plateau."),
+    F_DBL("alstm.plateau_drop", alstm.plateau_drop, 0.01, R_IN, 0, 1, "See plateau_wait."),
+    F_INT("alstm.budget", alstm.budget, 100000, R_IN, 1, 2000000000,
+          "Training budget: trials (sequence prediction) or steps (T-maze)."),
+    F_INT("alstm.window", alstm.window, 100, R_IN, 1, 1000000,
+          "Trials or episodes of the convergence criterion's moving mean."),
+    F_DBL("alstm.seq_threshold", alstm.seq_threshold, 0.25, R_GT0, 0, 0,
+          "Sequence prediction converged: the mean over the window of the trial error max_k "
+          "|o_k - d_k| at the last step below this."),
+    F_DBL("alstm.tmaze_threshold", alstm.tmaze_threshold, 3.5, 0, 0, 0,
+          "T-maze converged: the mean return over the window above this."),
+    F_DBL("alstm.alpha", alstm.alpha, 0.002, R_GT0, 0, 0, "T-maze: learning rate of the RL-LSTM."),
+    F_DBL("alstm.gamma", alstm.gamma, 0.98, R_IN, 0, 1, "T-maze: discount."),
+    F_DBL("alstm.lambda", alstm.lambda, 0.8, R_IN, 0, 1, "T-maze: eligibility trace decay."),
+    F_DBL("alstm.kappa", alstm.kappa, 0.1, R_GT0, 0, 0, "T-maze: advantage learning's kappa."),
+    F_DBL("alstm.c_temp", alstm.c_temp, 1, R_GE, 0, 0,
+          "T-maze: the Boltzmann temperature is clip(c_temp y_x, t_min, t_max), y_x the "
+          "exploration network's output."),
+    F_DBL("alstm.t_min", alstm.t_min, 0.01, R_GT0, 0, 0, "T-maze: lowest temperature."),
+    F_DBL("alstm.t_max", alstm.t_max, 10, R_GT0, 0, 0, "T-maze: highest temperature."),
+    F_DBL("alstm.beta_explore", alstm.beta_explore, 0.9, R_IN, 0, 1,
+          "T-maze: the exploration network's target is |E(t)| + beta y_x(t+1)."),
+    F_DBL("alstm.alpha_explore", alstm.alpha_explore, 0.002, R_GE, 0, 0,
+          "T-maze: the exploration network's learning rate."),
+    F_INT("alstm.explore_hidden", alstm.explore_hidden, 12, R_IN, 1, 100000,
+          "T-maze: hidden AAN units of the exploration network."),
+    F_INT("alstm.episode_cap", alstm.episode_cap, 1000, R_IN, 1, 100000000,
+          "T-maze: steps after which an episode ends without a terminal transition."),
+    F_DBL("alstm.window_ms", alstm.window_ms, 200, R_GT0, 0, 0,
+          "Spiking network: the window of one analog step, ms."),
+    F_STR("alstm.gate_signal", alstm.gate_signal, "shat-det", "shat-det|shat|s",
+          "Spiking network: what multiplies an input-cell spike: S-hat* of a deterministic ASN* "
+          "(`shat-det`), of an ASN* with escape noise like the others (`shat`, the text; it lags "
+          "its input and slows the carousel 40-90%), or ASN*'s smoothed input S* (`s`)."),
+    F_STR("alstm.w_cec_spiking", alstm.w_cec_spiking, "exact", "exact|seed",
+          "Spiking network: W_CEC = 1 / ((1 - exp(-dt / tau_beta)) window) (`exact`) or "
+          "tau_eta / window (`seed`, 5% lower)."),
+    F_INT("alstm.test_trials", alstm.test_trials, 100, R_IN, 1, 1000000,
+          "Spiking test: noisy sequences (the noise-free task tests its two sequences) or "
+          "T-maze episodes."),
 };
 const size_t lsnn__cfg_n_fields = sizeof lsnn__cfg_fields / sizeof lsnn__cfg_fields[0];
 
@@ -456,9 +550,17 @@ const cfg_section lsnn__cfg_sections[] = {
      "episode; the inputs code its position and the rewards of the last step, the 5 readouts give "
      "the action's means and variances and the value estimate. Written into a saved config only "
      "when one of its keys differs from the default."},
+    {"alstm",
+     "Model `alstm` (seed 002): an adaptive analog LSTM (AAN units; cells with an input gate, "
+     "an input cell and a carousel) trained online on sequence prediction (truncated RTRL, the "
+     "sequential construction) or the T-maze (the RL-LSTM), then converted to adaptive spiking "
+     "neurons and tested as a spiking network. `lsnn train` runs it with its own loop; the keys "
+     "outside this section that apply are `seed` only. Written into a saved config only when "
+     "one of its keys differs from the default."},
 };
 const size_t lsnn__cfg_n_sections = sizeof lsnn__cfg_sections / sizeof lsnn__cfg_sections[0];
-const char *const lsnn__cfg_omit_default_sections[] = {"random", "l2l", "meta_rl", NULL};
+const char *const lsnn__cfg_omit_default_sections[] = {"random", "l2l", "meta_rl", "alstm",
+                                                        NULL};
 
 /* Constraints between keys (checked at the end of lsnn_config_validate, documented here). */
 const char *const lsnn__cfg_cross_docs[] = {

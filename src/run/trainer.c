@@ -64,6 +64,9 @@ lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg)
     /* The validated config names registered entries (its choices come from the registries). */
     tr->learner = lsnn_learner_find(cfg->learning);
     tr->model = lsnn_model_find(cfg->model, cfg->network.bidirectional);
+    if (!tr->model) /* "alstm": a valid config value, but not a model of the trainer */
+        return lsnn_error(LSNN_ERR_UNSUPPORTED, "model \"%s\" is trained online by its own "
+                          "loop (`lsnn train`, lsnn/alstm_run.h), not by the trainer", cfg->model);
     tr->task = lsnn_task_find(cfg->task);
     if ((st = tr->task->shape(cfg, &tr->shape)))
         return st;
