@@ -23,6 +23,8 @@ static const char *MAIN_HELP =
     "\n"
     "commands:\n"
     "  train CONFIG.json      train a network (writes model.safetensors and log.csv)\n"
+    "  sweep CONFIG.json      train with seeds 1..N (and over a key's values) in parallel,\n"
+    "                         resumable; mean, std, min, max, median of the results\n"
     "  eval MODEL             evaluate a trained model on fresh validation data\n"
     "  simulate MODEL         run one sequence and write spikes, potentials, thresholds as CSV\n"
     "  l2l MODEL              learning-to-learn: frozen network vs ridge and backprop baselines,\n"
@@ -72,6 +74,8 @@ int main(int argc, char **argv)
         return cmd_l2l(argc - 2, argv + 2);
     if (strcmp(cmd, "meta-rl") == 0)
         return cmd_meta_rl(argc - 2, argv + 2);
+    if (strcmp(cmd, "sweep") == 0)
+        return cmd_sweep(argc - 2, argv + 2);
     if (strcmp(cmd, "asn") == 0)
         return cmd_asn(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0)

@@ -41,6 +41,7 @@
 #include "lsnn/sim.h"
 #include "lsnn/sparse.h"
 #include "lsnn/status.h"
+#include "lsnn/sweep.h"
 #include "lsnn/synth.h"
 #include "lsnn/task.h"
 #include "lsnn/timit.h"
