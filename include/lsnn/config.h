@@ -200,6 +200,7 @@ typedef struct lsnn_alstm_config {
     double aan_a, aan_b, aan_c, aan_d; /* the activation's constants (fitted to the ASN) */
     double init_range;          /* 0.2 */
     double gate_bias, cin_bias; /* initial biases of gates and input cells */
+    int cell_out_zero;          /* the output weights that read the cells start at 0 */
     double lr_out, lr_hidden, lr_cell, lr_cell_bias;
     char update[LSNN_NAME_MAX]; /* "rtrl" | "bptt" */
     int sequential;             /* insert the cells at a plateau */

@@ -287,6 +287,10 @@ lsnn_status lsnn_alstm_run(const lsnn_config *cfg, const char *dir, lsnn_alstm_r
     lsnn_rng_derive(&rng, cfg->seed, 0x616c73u, 0, 0);
     const lsnn_alstm_init init = {a->init_range, NAN, a->gate_bias, a->cin_bias, NAN};
     lsnn_alstm_init_weights(&net, &init, &rng);
+    if (a->cell_out_zero)
+        for (int k = 0; k < spec.n_out; k++)
+            for (int c = 0; c < spec.n_cells; c++)
+                net.params[lsnn_alstm_out_index(&net, k, net.n_z - spec.n_cells + c)] = 0;
     if (tmaze)
         lsnn_alstm_init_weights(&ex, &init, &rng);
     char *log_path = lsnn__path_join_alloc(dir, "log.csv");

@@ -445,6 +445,11 @@ const cfg_field lsnn__cfg_fields[] = {
           "Initial bias of the input gates (AAN(0.2) = 0.02 with the fitted constants: nearly "
           "closed, but where AAN' is not 0)."),
     F_DBL("alstm.cin_bias", alstm.cin_bias, 0.5, 0, 0, 0, "Initial bias of the input cells."),
+    F_BOOL("alstm.cell_out_zero", alstm.cell_out_zero, 1,
+           "The output weights that read the cells start at 0 (as after the sequential "
+           "construction's insertion): a cell whose output ramps through random output weights "
+           "disturbs every output at every step, and the online gradient of those errors closes "
+           "its gate within a trial."),
     F_DBL("alstm.lr_out", alstm.lr_out, 0.3, R_GE, 0, 0,
           "Sequence prediction: learning rate of the output weights."),
     F_DBL("alstm.lr_hidden", alstm.lr_hidden, 0.3, R_GE, 0, 0,
