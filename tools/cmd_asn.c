@@ -147,16 +147,9 @@ static double rms(const double *s, const double *y, int n, double from, const ls
 
 static int write_text(const char *dir, const char *name, const char *text)
 {
-    char path[4200], tmp[4300];
+    char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (lsnn__write_text(tmp, text))
-        return die_status();
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        return die("%s: cannot write: %s", path, strerror(errno));
-    }
-    return 0;
+    return lsnn__write_text_atomic(path, text) ? die_status() : 0;
 }
 
 /* lsnn asn cec: one cell under a constant input, analog against spiking (seed 002 Fig. 3). */

@@ -109,16 +109,10 @@ static int eval_write_curve(const char *path, const eval_curve *ec)
         len += (size_t)snprintf(text + len, cap - len, "%d,%.9g,%.9g,%ld\n", k,
                                 ec->sum[k] / ec->cnt[k],
                                 eval_std(ec->sum[k], ec->sum2[k], ec->cnt[k]), ec->cnt[k]);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    lsnn_status st = lsnn__write_text(tmp, text);
+    lsnn_status st = lsnn__write_text_atomic(path, text);
     free(text);
     if (st)
         return die("%s", lsnn_last_error());
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        return die("%s: cannot write: %s", path, strerror(errno));
-    }
     printf("curve: %s\n", path);
     return 0;
 }

@@ -62,16 +62,9 @@ static void l2l_progress(void *ctx, int done, int total)
 /* Writes text to DIR/name through a temporary file and a rename. */
 static int l2l_write(const char *dir, const char *name, const char *text)
 {
-    char path[4200], tmp[4300];
+    char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (lsnn__write_text(tmp, text))
-        return die_status();
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        return die("%s: cannot write: %s", path, strerror(errno));
-    }
-    return 0;
+    return lsnn__write_text_atomic(path, text) ? die_status() : 0;
 }
 
 static int l2l_write_outputs(const char *dir, const char *fmt, const lsnn_l2l_analysis *a,

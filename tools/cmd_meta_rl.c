@@ -65,18 +65,11 @@ static const char *json_num(char *buf, size_t cap, double v)
 
 static int write_file(const char *dir, const char *name, const lsnn__strbuf *t)
 {
-    char path[4200], tmp[4300];
+    char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     if (t->oom)
         return die("meta-rl: out of memory");
-    if (lsnn__write_text(tmp, t->p ? t->p : ""))
-        return die_status();
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        return die("%s: cannot write: %s", path, strerror(errno));
-    }
-    return 0;
+    return lsnn__write_text_atomic(path, t->p ? t->p : "") ? die_status() : 0;
 }
 
 static int write_outputs(const char *dir, const char *fmt, const lsnn_meta_rl_analysis *a)

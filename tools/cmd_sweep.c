@@ -375,15 +375,13 @@ int cmd_sweep(int argc, char **argv)
         free(org);
     }
     lsnn__sb_printf(&js, "], \"failed\": %d}\n", failed);
-    char path[4200], tmp[4300];
+    char path[4200];
     snprintf(path, sizeof path, "%s/sweep.json", out);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     if (js.oom || !js.p)
         rc = die("sweep: out of memory");
-    else if (lsnn__write_text(tmp, js.p) || rename(tmp, path) != 0) {
-        remove(tmp);
-        rc = die("%s: cannot write", path);
-    } else
+    else if (lsnn__write_text_atomic(path, js.p))
+        rc = die_status();
+    else
         fprintf(stderr, "sweep: %d runs (%d skipped as finished, %d failed); wrote %s\n", n,
                 skipped, failed, path);
     free(js.p);

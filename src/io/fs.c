@@ -120,6 +120,21 @@ lsnn_status lsnn__write_text(const char *path, const char *text)
     return ok ? LSNN_OK : lsnn_error(LSNN_ERR_IO, "%s: cannot write: %s", path, strerror(e));
 }
 
+lsnn_status lsnn__write_text_atomic(const char *path, const char *text)
+{
+    char *tmp = malloc(strlen(path) + 5);
+    if (!tmp)
+        return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
+    sprintf(tmp, "%s.tmp", path);
+    lsnn_status st = lsnn__write_text(tmp, text);
+    if (!st && rename(tmp, path) != 0)
+        st = lsnn_error(LSNN_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    if (st)
+        remove(tmp);
+    free(tmp);
+    return st;
+}
+
 int lsnn__fsync_path(const char *path)
 {
     int fd = open(path, O_RDONLY);

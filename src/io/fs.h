@@ -25,6 +25,9 @@ int lsnn__dir_is_empty(const char *dir);
 /* Writes text to path (not atomically: for files in a directory not yet published) and syncs
  * it. */
 lsnn_status lsnn__write_text(const char *path, const char *text);
+/* Writes text to path atomically: path.tmp, synced, then renamed over path (removed on
+ * failure). */
+lsnn_status lsnn__write_text_atomic(const char *path, const char *text);
 /* fsync of a file or directory by path (opened read-only); 0 or -1 with errno set. */
 int lsnn__fsync_path(const char *path);
 

@@ -208,9 +208,8 @@ static lsnn_status write_outputs(const lsnn_config *cfg, const char *dir, const 
                     (unsigned long long)cfg->seed);
     char *model = lsnn__path_join_alloc(dir, "model.safetensors");
     char *result = lsnn__path_join_alloc(dir, "result.json");
-    char *tmp = result ? malloc(strlen(result) + 8) : NULL;
     lsnn_status st = LSNN_OK;
-    if (!cfg_json || j.oom || !j.p || !model || !result || !tmp) {
+    if (!cfg_json || j.oom || !j.p || !model || !result) {
         st = lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", dir);
         goto out;
     }
@@ -236,19 +235,12 @@ static lsnn_status write_outputs(const lsnn_config *cfg, const char *dir, const 
                                  {"result", j.p}};
     if ((st = lsnn_st_write(model, t, nt, meta, 3)))
         goto out;
-    sprintf(tmp, "%s.tmp", result);
-    if ((st = lsnn__write_text(tmp, j.p)))
-        goto out;
-    if (rename(tmp, result) != 0) {
-        remove(tmp);
-        st = lsnn_error(LSNN_ERR_IO, "%s: cannot write: %s", result, strerror(errno));
-    }
+    st = lsnn__write_text_atomic(result, j.p);
 out:
     free(cfg_json);
     free(j.p);
     free(model);
     free(result);
-    free(tmp);
     return st;
 }
 
