@@ -205,7 +205,7 @@ static void test_seqpred_online(void **state)
     const lsnn_alstm_init in = {0.2, NAN, 0.2, 0.5, NAN};
     lsnn_alstm_init_weights(&net, &in, &r);
     lsnn_seqpred_params tp = {P, 0};
-    lsnn_alstm_learn lp = {0.1, 0.1, 0.1, 0.1, 0, 1, 20, 40, 0.01};
+    lsnn_alstm_learn lp = {0.1, 0.1, 0.1, 0.1, 0, 1, 20, 40, 0.01, 0};
     lsnn_seqpred_run rp = {400, 20, 0.25, 0};
     lsnn_seqpred_result res;
     assert_int_equal(lsnn_alstm_train_seqpred(&net, &tp, &lp, &in, &rp, 1, NULL, NULL, &res),

@@ -20,6 +20,7 @@ typedef struct lsnn_alstm_learn {
     int plateau_window;       /* the moving error's window, trials (100) */
     int plateau_wait;         /* trials without a relative improvement of plateau_drop (200) */
     double plateau_drop;      /* 0.01 */
+    double lr_halflife;       /* trials over which the learning rates halve (0: constant) */
 } lsnn_alstm_learn;
 
 typedef struct lsnn_seqpred_run {

@@ -202,6 +202,7 @@ typedef struct lsnn_alstm_config {
     double gate_bias, cin_bias; /* initial biases of gates and input cells */
     int cell_out_zero;          /* the output weights that read the cells start at 0 */
     double lr_out, lr_hidden, lr_cell, lr_cell_bias;
+    double lr_halflife;         /* trials over which they halve (0: constant) */
     char update[LSNN_NAME_MAX]; /* "rtrl" | "bptt" */
     int sequential;             /* insert the cells at a plateau */
     int plateau_window, plateau_wait;

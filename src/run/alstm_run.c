@@ -317,7 +317,7 @@ lsnn_status lsnn_alstm_run(const lsnn_config *cfg, const char *dir, lsnn_alstm_r
         const lsnn_alstm_learn lp = {a->lr_out,        a->lr_hidden,      a->lr_cell,
                                      a->lr_cell_bias,  strcmp(a->update, "bptt") == 0,
                                      a->sequential,    a->plateau_window, a->plateau_wait,
-                                     a->plateau_drop};
+                                     a->plateau_drop,  a->lr_halflife};
         const lsnn_seqpred_run rp = {a->budget, a->window, a->seq_threshold, 100};
         lsnn_seqpred_result r;
         st = lsnn_alstm_train_seqpred(&net, &tp, &lp, &init, &rp, cfg->seed, on_progress, &rc,

@@ -5,19 +5,20 @@
 
 #include "lsnn/alstm_train.h"
 
-/* params -= lr * grad with the learning rate of each weight's group; grad is cleared. */
-static void apply(lsnn_alstm *net, const lsnn_alstm_learn *lp, double *grad)
+/* params -= lr * grad with the learning rate of each weight's group, times scale; grad is
+ * cleared. */
+static void apply(lsnn_alstm *net, const lsnn_alstm_learn *lp, double scale, double *grad)
 {
     const size_t nh = (size_t)(net->w_gate - net->w_hid), nc = (size_t)(net->w_out - net->w_gate);
     const size_t no = net->n_params - nh - nc;
     double *w = net->params;
     for (size_t i = 0; i < nh; i++)
-        w[i] -= lp->lr_hidden * grad[i];
+        w[i] -= scale * lp->lr_hidden * grad[i];
     const size_t nu = (size_t)net->n_u;
     for (size_t i = nh; i < nh + nc; i++)
-        w[i] -= ((i - nh) % nu == nu - 1 ? lp->lr_cell_bias : lp->lr_cell) * grad[i];
+        w[i] -= scale * ((i - nh) % nu == nu - 1 ? lp->lr_cell_bias : lp->lr_cell) * grad[i];
     for (size_t i = nh + nc; i < nh + nc + no; i++)
-        w[i] -= lp->lr_out * grad[i];
+        w[i] -= scale * lp->lr_out * grad[i];
     memset(grad, 0, sizeof(double) * net->n_params);
 }
 
@@ -100,6 +101,7 @@ lsnn_status lsnn_alstm_train_seqpred(lsnn_alstm *net, const lsnn_seqpred_params 
     }
     long trial;
     for (trial = 0; trial < rp->max_trials; trial++) {
+        const double scale = lp->lr_halflife > 0 ? pow(0.5, trial / lp->lr_halflife) : 1;
         lsnn_seqpred_trial(task, seed, 0, (uint64_t)trial, sym);
         double e_last = 0;
         if (lp->bptt) {
@@ -117,7 +119,7 @@ lsnn_status lsnn_alstm_train_seqpred(lsnn_alstm *net, const lsnn_seqpred_params 
                 goto done;
             }
             const double *out = outs + (size_t)(P - 1) * K; /* the last step's outputs */
-            apply(net, lp, grad);
+            apply(net, lp, scale, grad);
             for (int k = 0; k < K; k++) {
                 const double d = fabs(out[k] - tg[(size_t)(P - 1) * K + k]);
                 e_last = d > e_last || d != d ? d : e_last; /* NaN wins (fmax would drop it) */
@@ -136,7 +138,7 @@ lsnn_status lsnn_alstm_train_seqpred(lsnn_alstm *net, const lsnn_seqpred_params 
                         e_last = d > e_last || d != d ? d : e_last;
                     }
                 lsnn_alstm_grad(net, &s, gov, grad, cells_on);
-                apply(net, lp, grad);
+                apply(net, lp, scale, grad);
             }
         }
         if (!isfinite(e_last)) {

@@ -460,6 +460,9 @@ const cfg_field lsnn__cfg_fields[] = {
           "Sequence prediction: learning rate of the gates' and input cells' biases (0: fixed; "
           "trained, the carousel's ramp drives the gate's bias into the AAN's flat foot, where "
           "the gate never opens again)."),
+    F_DBL("alstm.lr_halflife", alstm.lr_halflife, 0, R_GE, 0, 0,
+          "Sequence prediction: trials over which the learning rates halve (0: constant, the "
+          "seed)."),
     F_STR("alstm.update", alstm.update, "rtrl", "rtrl|bptt",
           "Sequence prediction: a gradient step after every time step with truncated RTRL "
           "(the seed), or one per sequence with BPTT."),
