@@ -4,7 +4,9 @@
  * directory: model.safetensors (the weights as F64, tensor "params", and for the T-maze
  * "explore.params"; metadata "format" = "lsnn-alstm-1", "config", and the results), log.csv
  * (iteration, moving error or return, cells on) and result.json. A run is short (seconds to
- * minutes) and is not resumed: running it again starts over. */
+ * minutes) and is not resumed: running it again starts over. In result.json the spiking network's
+ * numbers are null when it was not tested, and "converged_iterations" (the iteration count of a
+ * converged network, else null) gives `lsnn sweep` Table 1's median over converged networks. */
 #ifndef LSNN_ALSTM_RUN_H
 #define LSNN_ALSTM_RUN_H
 

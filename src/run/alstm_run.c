@@ -198,13 +198,27 @@ static lsnn_status write_outputs(const lsnn_config *cfg, const char *dir, const 
     lsnn__sb_printf(&j,
                     "{\"task\":\"alstm_%s%s\",\"converged\":%d,\"iterations\":%ld,"
                     "\"inserted_at\":%ld,\"moving\":%.6g,\"analog_score\":%.6g,"
-                    "\"spiking_tested\":%d,\"spiking_pass\":%d,\"spiking_score\":%.6g,"
-                    "\"spikes\":%.6g,\"rate_hz\":%.6g,\"counted_asns\":%.6g,\"h\":%.6g,"
-                    "\"h_out\":%.6g,\"seconds\":%.3f,\"seed\":%llu}\n",
+                    "\"spiking_tested\":%d,\"spiking_pass\":%d",
                     cfg->alstm.task, cfg->alstm.noisy ? "_noisy" : "", r->converged,
                     r->iterations, r->inserted_at, r->moving, r->analog_score, r->spiking_tested,
-                    r->spiking_pass, r->spiking_tested ? r->spiking_score : 0.0, r->spikes,
-                    r->rate_hz, r->counted_asns, r->h, r->h_out, r->seconds,
+                    r->spiking_pass);
+    /* the spiking network's numbers only where it was tested (null otherwise, so that a
+     * sweep's statistics leave the untested runs out) */
+    const char *names[] = {"spiking_score", "spikes", "rate_hz", "counted_asns", "h", "h_out"};
+    const double vals[] = {r->spiking_score, r->spikes, r->rate_hz,
+                           r->counted_asns,  r->h,      r->h_out};
+    for (int k = 0; k < 6; k++) {
+        if (r->spiking_tested)
+            lsnn__sb_printf(&j, ",\"%s\":%.6g", names[k], vals[k]);
+        else
+            lsnn__sb_printf(&j, ",\"%s\":null", names[k]);
+    }
+    /* Table 1's "Conv. It." is over the converged networks only */
+    if (r->converged)
+        lsnn__sb_printf(&j, ",\"converged_iterations\":%ld", r->iterations);
+    else
+        lsnn__sb_puts(&j, ",\"converged_iterations\":null");
+    lsnn__sb_printf(&j, ",\"seconds\":%.3f,\"seed\":%llu}\n", r->seconds,
                     (unsigned long long)cfg->seed);
     char *model = lsnn__path_join_alloc(dir, "model.safetensors");
     char *result = lsnn__path_join_alloc(dir, "result.json");
