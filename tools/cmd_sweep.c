@@ -7,8 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <unistd.h>
 
 #include "cli.h"
@@ -28,6 +32,7 @@ static const char *SWEEP_HELP =
     "Resumable: a run with a result.json is not run again; a run with a checkpoint but no\n"
     "result continues with --resume (model alstm: starts over). A failed run is reported with\n"
     "the last line of its OUT/.../train.out and the summary covers the others (exit status 1).\n"
+    "Stopping the sweep (Ctrl-C, kill) stops its runs; the next call resumes them.\n"
     "\n"
     "options:\n"
     "  --seeds N          runs per grid value, seeds 1..N (required)\n"
@@ -126,6 +131,12 @@ static pid_t launch(const sweep_run *r, const char *config, const common_opts *c
     fflush(stderr);
     pid_t pid = fork();
     if (pid == 0) {
+#ifdef __linux__
+        /* a sweep that is stopped stops its runs (they resume on the next call) */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() == 1)
+            _exit(127);
+#endif
         int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
         if (fd >= 0) {
             dup2(fd, 1);
