@@ -165,7 +165,7 @@ static void test_rl_lstm_walks(void **state)
     double before, cb;
     assert_int_equal(lsnn_alstm_eval_tmaze(&net, &tp, 50, 200, 1, 1, &before, &cb), LSNN_OK);
     const lsnn_rl_lstm_params rp = {0.002, 0.98, 0.8, 0.1, 1, 0.01, 10, 0.9, 0.002, 200, 100000,
-                                    100, 3.5, 0};
+                                    100, 3.5, 0, 0};
     lsnn_rl_lstm_result res;
     assert_int_equal(lsnn_alstm_train_tmaze(&net, &ex, &tp, &rp, 1, NULL, NULL, &res), LSNN_OK);
     check_gt(res.episodes, 10);
@@ -206,7 +206,7 @@ static void test_seqpred_online(void **state)
     lsnn_alstm_init_weights(&net, &in, &r);
     lsnn_seqpred_params tp = {P, 0};
     lsnn_alstm_learn lp = {0.1, 0.1, 0.1, 0.1, 0, 1, 20, 40, 0.01, 0};
-    lsnn_seqpred_run rp = {400, 20, 0.25, 0};
+    lsnn_seqpred_run rp = {400, 20, 0.25, 0, 0};
     lsnn_seqpred_result res;
     assert_int_equal(lsnn_alstm_train_seqpred(&net, &tp, &lp, &in, &rp, 1, NULL, NULL, &res),
                      LSNN_OK);
@@ -232,6 +232,60 @@ static void test_seqpred_online(void **state)
     lsnn_alstm_free(&net);
 }
 
+/* Training past the criterion: the convergence count stays the criterion's, the extra trials
+ * (steps) run and change the weights. */
+static void test_train_after(void **state)
+{
+    (void)state;
+    const int P = 5, K = P + 1;
+    lsnn_alstm_spec s = {K, 0, 1, K, 1, 1, 0, 1, lsnn_aan_published};
+    lsnn_alstm a, b;
+    assert_int_equal(lsnn_alstm_create(&a, &s), LSNN_OK);
+    assert_int_equal(lsnn_alstm_create(&b, &s), LSNN_OK);
+    lsnn_rng r;
+    lsnn_rng_derive(&r, 3, 1, 2, 3);
+    const lsnn_alstm_init in = {0.2, NAN, 0.2, 0.5, NAN};
+    lsnn_alstm_init_weights(&a, &in, &r);
+    memcpy(b.params, a.params, sizeof(double) * a.n_params);
+    lsnn_seqpred_params tp = {P, 0};
+    lsnn_alstm_learn lp = {0.1, 0.1, 0.1, 0, 0, 0, 20, 40, 0.01, 0};
+    lsnn_seqpred_run rp = {1000, 20, 10, 0, 0};
+    lsnn_seqpred_result ra, rb;
+    assert_int_equal(lsnn_alstm_train_seqpred(&a, &tp, &lp, &in, &rp, 1, NULL, NULL, &ra),
+                     LSNN_OK);
+    rp.extra = 30;
+    assert_int_equal(lsnn_alstm_train_seqpred(&b, &tp, &lp, &in, &rp, 1, NULL, NULL, &rb),
+                     LSNN_OK);
+    check_eq(ra.converged, 1);
+    check_eq(ra.trials, 20);
+    check_eq(ra.trained, 20);
+    check_eq(rb.converged, 1);
+    check_eq(rb.trials, 20);
+    check_eq(rb.trained, 50);
+    check_ne(memcmp(a.params, b.params, sizeof(double) * a.n_params), 0);
+    lsnn_alstm_free(&a);
+    lsnn_alstm_free(&b);
+    /* T-maze: a criterion met at once, then 500 more steps */
+    lsnn_alstm net, ex;
+    lsnn_alstm_spec sn = tmaze_spec(1, 4), sx = tmaze_spec(0, 1);
+    assert_int_equal(lsnn_alstm_create(&net, &sn), LSNN_OK);
+    assert_int_equal(lsnn_alstm_create(&ex, &sx), LSNN_OK);
+    lsnn_alstm_init_weights(&net, &in, &r);
+    lsnn_alstm_init_weights(&ex, &in, &r);
+    lsnn_tmaze_params tm = LSNN_TMAZE_DEFAULTS;
+    tm.length = 3;
+    lsnn_rl_lstm_params rl = {0.001, 0.98, 0.8, 0.1, 0.1, 0.01, 10, 0.9, 0.001, 50, 100000,
+                              5, -1e9, 0, 500};
+    lsnn_rl_lstm_result res;
+    assert_int_equal(lsnn_alstm_train_tmaze(&net, &ex, &tm, &rl, 1, NULL, NULL, &res), LSNN_OK);
+    check_eq(res.converged, 1);
+    check_eq(res.episodes, 5);
+    check_ge(res.trained, res.steps + 500);
+    check_lt(res.trained, res.steps + 500 + 50); /* the last episode ends at the cap */
+    lsnn_alstm_free(&net);
+    lsnn_alstm_free(&ex);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_tmaze),
         cmocka_unit_test(test_rl_lstm_walks),
         cmocka_unit_test(test_seqpred_online),
+        cmocka_unit_test(test_train_after),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,11 +28,13 @@ typedef struct lsnn_seqpred_run {
     int window;               /* trials of the convergence criterion (100) */
     double threshold;         /* converged: mean trial error over the window below this (0.25) */
     long report_every;        /* progress callback every so many trials (0: never) */
+    long extra;               /* trials to go on training after the criterion is met (0: stop) */
 } lsnn_seqpred_run;
 
 typedef struct lsnn_seqpred_result {
     int converged;
     long trials;              /* trials run (at convergence: the trial that met the criterion) */
+    long trained;             /* trials run in all (with the extra ones) */
     long inserted_at;         /* trial at which the cells were inserted (-1: from the start) */
     double moving_error;      /* mean trial error over the last window */
 } lsnn_seqpred_result;
@@ -79,11 +81,13 @@ typedef struct lsnn_rl_lstm_params {
     int window;               /* 100 episodes */
     double threshold;         /* 3.5 */
     long report_every;        /* episodes between progress callbacks (0: never) */
+    long extra;               /* steps to go on training after the criterion is met (0: stop) */
 } lsnn_rl_lstm_params;
 
 typedef struct lsnn_rl_lstm_result {
     int converged;
     long steps;               /* total steps (at convergence: up to the episode that met it) */
+    long trained;             /* steps run in all (with the extra ones) */
     long episodes;
     double mean_return;       /* over the last window */
 } lsnn_rl_lstm_result;

@@ -208,6 +208,7 @@ typedef struct lsnn_alstm_config {
     int plateau_window, plateau_wait;
     double plateau_drop;
     int budget;                 /* trials (sequence prediction) or steps (T-maze) */
+    int train_after;            /* trials or steps of training after the criterion is met (0) */
     int window;                 /* trials or episodes of the convergence criterion (100) */
     double seq_threshold;       /* 0.25 */
     double tmaze_threshold;     /* 3.5 */

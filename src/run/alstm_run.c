@@ -320,7 +320,7 @@ lsnn_status lsnn_alstm_run(const lsnn_config *cfg, const char *dir, lsnn_alstm_r
         const lsnn_rl_lstm_params rp = {a->alpha,   a->gamma,         a->lambda,     a->kappa,
                                         a->c_temp,  a->t_min,         a->t_max,      a->beta_explore,
                                         a->alpha_explore, a->episode_cap, a->budget, a->window,
-                                        a->tmaze_threshold, 100};
+                                        a->tmaze_threshold, 100, a->train_after};
         lsnn_rl_lstm_result r;
         st = lsnn_alstm_train_tmaze(&net, &ex, &tp, &rp, cfg->seed, on_progress, &rc, &r);
         res->converged = r.converged;
@@ -332,7 +332,8 @@ lsnn_status lsnn_alstm_run(const lsnn_config *cfg, const char *dir, lsnn_alstm_r
                                      a->lr_cell_bias,  strcmp(a->update, "bptt") == 0,
                                      a->sequential,    a->plateau_window, a->plateau_wait,
                                      a->plateau_drop,  a->lr_halflife};
-        const lsnn_seqpred_run rp = {a->budget, a->window, a->seq_threshold, 100};
+        const lsnn_seqpred_run rp = {a->budget, a->window, a->seq_threshold, 100,
+                                     a->train_after};
         lsnn_seqpred_result r;
         st = lsnn_alstm_train_seqpred(&net, &tp, &lp, &init, &rp, cfg->seed, on_progress, &rc,
                                       &r);

@@ -99,8 +99,8 @@ lsnn_status lsnn_alstm_train_seqpred(lsnn_alstm *net, const lsnn_seqpred_params 
         st = lsnn_error(LSNN_ERR_NOMEM, "sequence prediction: out of memory");
         goto done;
     }
-    long trial;
-    for (trial = 0; trial < rp->max_trials; trial++) {
+    long trial, conv_at = 0, stop_at = 0;
+    for (trial = 0; trial < rp->max_trials || (res->converged && trial < stop_at); trial++) {
         const double scale = lp->lr_halflife > 0 ? pow(0.5, trial / lp->lr_halflife) : 1;
         lsnn_seqpred_trial(task, seed, 0, (uint64_t)trial, sym);
         double e_last = 0;
@@ -156,10 +156,14 @@ lsnn_status lsnn_alstm_train_seqpred(lsnn_alstm *net, const lsnn_seqpred_params 
         perr[pi] = e_last;
         const long n = trial + 1;
         res->moving_error = sum / (n < rp->window ? n : rp->window);
-        if (n >= rp->window && res->moving_error < rp->threshold && cells_on) {
+        if (!res->converged && n >= rp->window && res->moving_error < rp->threshold &&
+            cells_on) {
             res->converged = 1;
-            break;
+            conv_at = n;
+            stop_at = n + (rp->extra > 0 ? rp->extra : 0);
         }
+        if (res->converged && n >= stop_at)
+            break;
         if (!cells_on && n >= lp->plateau_window) {
             double m = psum / lp->plateau_window;
             if (m < best * (1 - lp->plateau_drop)) {
@@ -174,7 +178,8 @@ lsnn_status lsnn_alstm_train_seqpred(lsnn_alstm *net, const lsnn_seqpred_params 
         if (cb && rp->report_every > 0 && n % rp->report_every == 0)
             cb(ctx, n, res->moving_error, cells_on);
     }
-    res->trials = trial < rp->max_trials ? trial + 1 : rp->max_trials;
+    res->trained = trial < rp->max_trials || res->converged ? trial + 1 : rp->max_trials;
+    res->trials = res->converged ? conv_at : res->trained;
     free(gov);
     free(outs);
 done:
@@ -259,8 +264,8 @@ lsnn_status lsnn_alstm_train_tmaze(lsnn_alstm *net, lsnn_alstm *explore,
     lsnn_rng rng;
     lsnn_rng_derive(&rng, seed, 0x726c6163u, 0, 0);
     double ret_sum = 0;
-    long steps = 0, ep;
-    for (ep = 0; steps < rp->max_steps; ep++) {
+    long steps = 0, ep, conv_steps = 0, stop_steps = 0;
+    for (ep = 0; steps < rp->max_steps || (res->converged && steps < stop_steps); ep++) {
         lsnn_tmaze e;
         lsnn_tmaze_reset(&e, task, seed, 0, (uint64_t)ep);
         lsnn_alstm_reset(net, &s);
@@ -269,7 +274,8 @@ lsnn_status lsnn_alstm_train_tmaze(lsnn_alstm *net, lsnn_alstm *explore,
         lsnn_tmaze_observe(&e, obs);
         lsnn_alstm_step(net, &s, obs, 1);
         lsnn_alstm_step(explore, &sx, obs, 1);
-        for (int t = 0; t < rp->max_episode_steps && steps < rp->max_steps; t++) {
+        const long cap = res->converged ? stop_steps : rp->max_steps;
+        for (int t = 0; t < rp->max_episode_steps && steps < cap; t++) {
             double A[4], yx = sx.o[0];
             memcpy(A, s.o, sizeof A);
             double T = rp->c_temp * yx;
@@ -321,14 +327,21 @@ lsnn_status lsnn_alstm_train_tmaze(lsnn_alstm *net, lsnn_alstm *explore,
         res->mean_return = ret_sum / (n < rp->window ? n : rp->window);
         if (cb && rp->report_every > 0 && n % rp->report_every == 0)
             cb(ctx, n, res->mean_return, 1);
-        if (n >= rp->window && res->mean_return > rp->threshold) {
+        if (!res->converged && n >= rp->window && res->mean_return > rp->threshold) {
             res->converged = 1;
+            conv_steps = steps;
+            res->episodes = n;
+            stop_steps = steps + (rp->extra > 0 ? rp->extra : 0);
+        }
+        if (res->converged && steps >= stop_steps) {
             ep++;
             break;
         }
     }
-    res->episodes = ep;
-    res->steps = steps;
+    if (!res->converged)
+        res->episodes = ep;
+    res->trained = steps;
+    res->steps = res->converged ? conv_steps : steps;
 done:
     lsnn_alstm_state_free(&s);
     lsnn_alstm_state_free(&sx);

@@ -476,6 +476,10 @@ const cfg_field lsnn__cfg_fields[] = {
     F_DBL("alstm.plateau_drop", alstm.plateau_drop, 0.01, R_IN, 0, 1, "See plateau_wait."),
     F_INT("alstm.budget", alstm.budget, 100000, R_IN, 1, 2000000000,
           "Training budget: trials (sequence prediction) or steps (T-maze)."),
+    F_INT("alstm.train_after", alstm.train_after, 0, R_IN, 0, 2000000000,
+          "Trials (sequence prediction) or steps (T-maze) to go on training after the "
+          "criterion is met, before the conversion (0: stop there, as the seed counts); the "
+          "convergence count stays the one at the criterion."),
     F_INT("alstm.window", alstm.window, 100, R_IN, 1, 1000000,
           "Trials or episodes of the convergence criterion's moving mean."),
     F_DBL("alstm.seq_threshold", alstm.seq_threshold, 0.25, R_GT0, 0, 0,
