@@ -256,7 +256,8 @@ static int train_alstm(const lsnn_config *cfg, const char *config_path, const ch
     printf("\n");
     if (r.spiking_tested)
         printf("spiking: %s (%s %.4f; analog %.4f), %.0f spikes per %s, %.1f Hz over %.0f ASNs\n",
-               r.spiking_pass ? "solves the task" : "fails", u.tmaze ? "mean return" : "worst error",
+               r.spiking_pass ? "solves the task" : "fails",
+               u.tmaze ? "mean return" : "worst error",
                r.spiking_score, r.analog_score, r.spikes, u.tmaze ? "episode" : "sequence",
                r.rate_hz, r.counted_asns);
     else

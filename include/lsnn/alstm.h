@@ -6,13 +6,14 @@
  *   hidden unit j:  r_j = AAN(W_hid[j] . u)
  *   cell c:         iota_c = AAN(W_gate[c] . u)              input gate
  *                   g_c    = AAN(W_cin[c] . u)               input cell
- *                   s_c(t) = s_c(t-1) + w_cec iota_c g_c     constant error carousel, s = 0 at start
- *                   y_c    = f_o(s_c)                        f_o = AAN, or AAN / AAN(1) (normalised)
+ *                   s_c(t) = s_c(t-1) + w_cec iota_c g_c     carousel, s = 0 at start
+ *                   y_c    = f_o(s_c)                        f_o = AAN, or AAN / AAN(1)
  *   output k:       o_k = W_out[k] . [z, 1],  z = [x' (if out_from_inputs), r, y]
  * No forget gate, no output gate; the cells and hidden units see the inputs only (feed-forward).
  *
  * Truncated RTRL (notes 4.1): per cell the partials
- *   P_gate(t) = P_gate(t-1) + w_cec g AAN'(net_gate) u,   P_cin(t) = P_cin(t-1) + w_cec iota AAN'(net_cin) u
+ *   P_gate(t) = P_gate(t-1) + w_cec g AAN'(net_gate) u,
+ *   P_cin(t)  = P_cin(t-1) + w_cec iota AAN'(net_cin) u
  * (reset at a sequence's start) give dL(t)/dW_gate = delta_s P_gate, dL(t)/dW_cin = delta_s P_cin
  * with delta_s = f_o'(s) sum_k W_out[k][c] dL/do_k; hidden units take one step of backprop; the
  * output weights dL/do_k z. With no recurrent path into the cells, the CEC is the only path

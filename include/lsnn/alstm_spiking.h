@@ -37,7 +37,8 @@ typedef struct lsnn_alstm_spiking_params {
     double h;                 /* spike height of input, hidden, gate and input-cell ASNs */
     double h_out;             /* of the cells' output ASNs */
     int cec_seed;             /* 1: W_CEC = tau_eta / window (seed); 0: the exact value */
-    int gate_mode;            /* what multiplies an input-cell spike: LSNN_AS_GATE_* (default SHAT_DET) */
+    int gate_mode;            /* what multiplies an input-cell spike: LSNN_AS_GATE_*
+                               * (default SHAT_DET) */
     uint64_t seed;
 } lsnn_alstm_spiking_params;
 

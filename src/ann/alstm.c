@@ -21,7 +21,8 @@ lsnn_status lsnn_alstm_create(lsnn_alstm *net, const lsnn_alstm_spec *spec)
         return lsnn_error(LSNN_ERR_ARG, "adaptive LSTM: w_cec must be finite");
     if (!(p->aan.a > 0) || !(p->aan.c > 0) || !isfinite(p->aan.a) || !isfinite(p->aan.b) ||
         !isfinite(p->aan.c) || !isfinite(p->aan.d))
-        return lsnn_error(LSNN_ERR_ARG, "adaptive LSTM: AAN constants must be finite with a, c > 0");
+        return lsnn_error(LSNN_ERR_ARG,
+                          "adaptive LSTM: AAN constants must be finite with a, c > 0");
     net->spec = *p;
     net->n_u = p->n_in + 1;
     net->n_z = n_z;

@@ -317,10 +317,11 @@ lsnn_status lsnn_alstm_run(const lsnn_config *cfg, const char *dir, lsnn_alstm_r
         lsnn_tmaze_params tp = LSNN_TMAZE_DEFAULTS;
         tp.length = a->length;
         tp.noisy = a->noisy;
-        const lsnn_rl_lstm_params rp = {a->alpha,   a->gamma,         a->lambda,     a->kappa,
-                                        a->c_temp,  a->t_min,         a->t_max,      a->beta_explore,
-                                        a->alpha_explore, a->episode_cap, a->budget, a->window,
-                                        a->tmaze_threshold, 100, a->train_after};
+        const lsnn_rl_lstm_params rp = {
+            a->alpha,          a->gamma,       a->lambda, a->kappa,  a->c_temp,
+            a->t_min,          a->t_max,       a->beta_explore,      a->alpha_explore,
+            a->episode_cap,    a->budget,      a->window, a->tmaze_threshold,
+            100,               a->train_after};
         lsnn_rl_lstm_result r;
         st = lsnn_alstm_train_tmaze(&net, &ex, &tp, &rp, cfg->seed, on_progress, &rc, &r);
         res->converged = r.converged;
