@@ -56,6 +56,7 @@ typedef struct lsnn_alstm_spiking {
     lsnn_real *cur, *bias, *zprev;
     double *oi, *of;          /* the linear outputs' PSC sum and its smoothed value */
     uint64_t sequence;
+    uint64_t key0;            /* the random key of the sequence (lsnn_alstm_spiking_reset) */
     long step;                /* steps since the sequence's start */
     long spikes;              /* spikes of all ASNs since the sequence's start */
     double *count;            /* (n_asn) spikes of each ASN since the sequence's start */

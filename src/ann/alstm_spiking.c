@@ -102,6 +102,7 @@ void lsnn_alstm_spiking_reset(lsnn_alstm_spiking *sp, uint64_t sequence)
     memset(sp->oi, 0, sizeof(double) * 2 * (size_t)sp->net->spec.n_out);
     memset(sp->count, 0, sizeof(double) * n);
     sp->sequence = sequence;
+    sp->key0 = lsnn_hash4(sp->p.seed, sequence, 0x61736cu, 0);
     sp->step = 0;
     sp->spikes = 0;
 }
@@ -132,7 +133,7 @@ void lsnn_alstm_spiking_window(lsnn_alstm_spiking *sp, const double *x, double *
     for (int k = 0; k < K; k++)
         o_mean[k] = 0;
     for (int t = 0; t < sp->window; t++, sp->step++) {
-        const uint64_t key0 = lsnn_hash4(sp->p.seed, sp->sequence, 0x61736cu, 0);
+        const uint64_t key0 = sp->key0;
         const uint64_t key1 = (uint64_t)sp->step;
         const lsnn_real *zin = sp->zprev;
         /* currents of hidden units, gates and input cells from the inputs of the last step */
