@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "lsnn/checkpoint.h"
 #include "lsnn/config.h"
 #include "lsnn/task.h"
 #include "lsnn/train.h"
@@ -215,6 +217,42 @@ static void test_episode(void **state)
     lsnn_trainer_free(&tr);
 }
 
+/* A trained noise std is a signed scale: gradient steps may take it below zero (the meta-RL run
+ * did), and its checkpoint must load again to resume. A fixed noise std below zero is refused,
+ * naming the tensor and the neuron. */
+static void test_signed_trained_noise(void **state)
+{
+    (void)state;
+    char path[1024];
+    const char *dir = getenv("LSNN_BINARY_DIR");
+    snprintf(path, sizeof path, "%s/test_trainer_noise_%ld.safetensors", dir ? dir : "/tmp",
+             (long)getpid());
+    for (int trained = 1; trained >= 0; trained--) {
+        lsnn_config cfg = small_config("bptt");
+        cfg.network.train_noise = trained;
+        lsnn_trainer a, b;
+        assert_int_equal(lsnn_trainer_init(&a, &cfg), LSNN_OK);
+        assert_int_equal(lsnn_trainer_init(&b, &cfg), LSNN_OK);
+        a.net.noise_std[3] = (lsnn_real)-0.125;
+        assert_int_equal(lsnn_checkpoint_save(path, &cfg, &a.net, NULL, 0), LSNN_OK);
+        lsnn_status st = lsnn_checkpoint_load(path, &b.net, NULL, NULL);
+        if (trained) {
+            if (st != LSNN_OK)
+                fail_msg("trained noise: load refused: %s", lsnn_last_error());
+            if (b.net.noise_std[3] != a.net.noise_std[3])
+                fail_msg("noise_std[3]: saved %g, loaded %g", (double)a.net.noise_std[3],
+                         (double)b.net.noise_std[3]);
+        } else {
+            assert_int_equal(st, LSNN_ERR_FORMAT);
+            if (!strstr(lsnn_last_error(), "'noise_std': neuron 3 has -0.125"))
+                fail_msg("unexpected message: %s", lsnn_last_error());
+        }
+        lsnn_trainer_free(&a);
+        lsnn_trainer_free(&b);
+    }
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_split_eprop),
         cmocka_unit_test(test_task_argument),
         cmocka_unit_test(test_episode),
+        cmocka_unit_test(test_signed_trained_noise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

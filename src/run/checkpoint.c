@@ -453,10 +453,13 @@ lsnn_status lsnn_checkpoint_load(const char *path, lsnn_net *net, lsnn_optim *op
     }
     if (!st)
         st = lsnn__read(f, "noise_std", LSNN__REAL_DTYPE, net->noise_std, n, 0);
+    /* A trained noise std is a signed scale (the noise is std * N(0, 1), symmetric), so gradient
+     * steps may carry it below zero; a fixed one must be a true standard deviation. */
     for (int j = 0; !st && j < n; j++)
-        if (!(net->noise_std[j] >= 0))
+        if (net->train_noise ? !isfinite((double)net->noise_std[j]) : !(net->noise_std[j] >= 0))
             st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor 'noise_std': neuron %d has %g (must be "
-                                             ">= 0)", path, j, (double)net->noise_std[j]);
+                                             "%s)", path, j, (double)net->noise_std[j],
+                            net->train_noise ? "finite" : ">= 0 when network.train_noise is off");
     for (size_t k = 0; !st && k < net->n_params; k++)
         if (!isfinite((double)net->params[k]))
             st = lsnn_error(LSNN_ERR_FORMAT, "%s: parameter %zu is not a finite number", path, k);

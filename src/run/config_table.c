@@ -129,7 +129,8 @@ const cfg_field lsnn__cfg_fields[] = {
     F_DBL("network.noise_std", network.noise_std, 0, R_GE, 0, 0,
           "Initial std of the Gaussian current noise (0: off)."),
     F_BOOL("network.train_noise", network.train_noise, 0,
-           "Train the per-neuron noise std as a parameter."),
+           "Train the per-neuron noise std as a parameter (a signed scale: training may take "
+           "it below zero; the noise's std is its magnitude)."),
     F_DBL("network.readout_tau", network.readout_tau, 20, R_GE, 0, 0,
           "Readout time constant, ms: kappa = exp(-dt/readout_tau) (0: no filtering)."),
     F_STR("network.readout_gain", network.readout_gain, "leaky", "leaky|none",
