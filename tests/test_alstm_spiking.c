@@ -66,7 +66,7 @@ static void test_cec_slope(void **state)
         assert_int_equal(lsnn_alstm_spiking_create(&sp, &net, &p), LSNN_OK);
         double x = 0, o, cec[200], first = 0, last = 0;
         for (int w = 0; w < 50; w++) {
-            lsnn_alstm_spiking_window(&sp, &x, &o, cec);
+            lsnn_alstm_spiking_window(&sp, &x, &o, NULL, cec);
             if (w == 1)
                 first = cec[199];
             last = cec[199];
@@ -104,7 +104,7 @@ static void test_conversion_handset(void **state)
     for (int t = 0; t < 8; t++) {
         lsnn_alstm_step(&net, &st, xs[t], 1);
         double o[2];
-        lsnn_alstm_spiking_window(&sp, xs[t], o, NULL);
+        lsnn_alstm_spiking_window(&sp, xs[t], o, NULL, NULL);
         for (int k = 0; k < 2; k++)
             check_near(o[k], st.o[k], 0.1);
     }
@@ -115,12 +115,12 @@ static void test_conversion_handset(void **state)
     /* a reset starts over: the same sequence gives the same outputs */
     double o1[2], o2[2];
     lsnn_alstm_spiking_reset(&sp, 3);
-    lsnn_alstm_spiking_window(&sp, xs[0], o1, NULL);
+    lsnn_alstm_spiking_window(&sp, xs[0], o1, NULL, NULL);
     lsnn_alstm_spiking_reset(&sp, 3);
-    lsnn_alstm_spiking_window(&sp, xs[0], o2, NULL);
+    lsnn_alstm_spiking_window(&sp, xs[0], o2, NULL, NULL);
     assert_memory_equal(o1, o2, sizeof o1);
     lsnn_alstm_spiking_reset(&sp, 4); /* another sequence, other spikes */
-    lsnn_alstm_spiking_window(&sp, xs[0], o2, NULL);
+    lsnn_alstm_spiking_window(&sp, xs[0], o2, NULL, NULL);
     check_ne(o1[0], o2[0]);
     lsnn_alstm_state_free(&st);
     lsnn_alstm_spiking_free(&sp);

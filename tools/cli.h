@@ -57,6 +57,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_l2l(int argc, char **argv);
 int cmd_meta_rl(int argc, char **argv);
 int cmd_asn(int argc, char **argv);
+int cmd_alstm(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 
 #endif

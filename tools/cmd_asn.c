@@ -224,7 +224,7 @@ static int run_cec(const lsnn_asn_params *p, const cec_opts *co, double h,
     double *ana = spk + (size_t)W * L, x = 0, o, s = 0;
     const double inc = lsnn_aan(co->gate_net, A) * lsnn_aan(co->cell_net, A);
     for (int w = 0; w < W; w++) {
-        lsnn_alstm_spiking_window(&sn, &x, &o, spk + (size_t)w * L);
+        lsnn_alstm_spiking_window(&sn, &x, &o, NULL, spk + (size_t)w * L);
         s += inc;
         ana[w] = s;
     }
@@ -249,7 +249,7 @@ static int run_cec(const lsnn_asn_params *p, const cec_opts *co, double h,
             rc = die("asn cec: out of memory");
         else if (cli_ensure_dir(out) || write_text(out, "asn_cec.csv", b.p))
             rc = 1;
-        else if (lsnn_plot_cec(fig, spk, W * L, p->dt, ana, W, L * p->dt, NULL, 0, 0))
+        else if (lsnn_plot_cec(fig, spk, W * L, p->dt, 1, ana, W, L * p->dt, NULL, 0, 0))
             rc = die_status();
         else
             printf("wrote %s/asn_cec.csv, %s\n", out, fig);

@@ -31,8 +31,10 @@ static const char *MAIN_HELP =
     "                         learning curves and internal models (Fig. 2 of seed 001)\n"
     "  meta-rl MODEL          meta-RL agent vs random walk: goals, search near the goal circle,\n"
     "                         time to the first and later goals (Fig. 3 of seed 001)\n"
-    "  asn calibrate|fit      the adaptive spiking neuron of seed 002: spike height h, transfer\n"
-    "                         curve and a fit of the AAN activation (Fig. 1)\n"
+    "  asn calibrate|fit|cec  the adaptive spiking neuron of seed 002: spike height h, transfer\n"
+    "                         curve, a fit of the AAN activation (Fig. 1), carousels (Fig. 3)\n"
+    "  alstm eval|trace MODEL a trained adaptive LSTM of seed 002, analog and spiking: test\n"
+    "                         again (other conversion settings), trace one input (Figs. 4-6)\n"
     "  bench                  time the sequential-MNIST-size network (forward and training)\n"
     "  data mnist|fashion DIR fetch and verify MNIST / Fashion-MNIST\n"
     "  inspect MODEL          connectivity between subpopulations, parameter counts, signs\n"
@@ -78,6 +80,8 @@ int main(int argc, char **argv)
         return cmd_sweep(argc - 2, argv + 2);
     if (strcmp(cmd, "asn") == 0)
         return cmd_asn(argc - 2, argv + 2);
+    if (strcmp(cmd, "alstm") == 0)
+        return cmd_alstm(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0)
         return cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "data") == 0)

@@ -71,10 +71,11 @@ void lsnn_alstm_spiking_free(lsnn_alstm_spiking *sp);
 /* Start of sequence (or episode) `sequence`: all states 0, thresholds at rest. */
 void lsnn_alstm_spiking_reset(lsnn_alstm_spiking *sp, uint64_t sequence);
 /* One window with the input x (n_in) held: the mean of each linear output over the window into
- * o_mean (n_out), and, when not NULL, the current I of each cell's output ASN (the spiking
- * carousel) at every step into cec (window x n_cells, step-major). */
+ * o_mean (n_out), and, when not NULL, the outputs at every step into o_steps (window x n_out,
+ * step-major) and the current I of each cell's output ASN (the spiking carousel) at every step
+ * into cec (window x n_cells, step-major). */
 void lsnn_alstm_spiking_window(lsnn_alstm_spiking *sp, const double *x, double *o_mean,
-                               double *cec);
+                               double *o_steps, double *cec);
 /* Index of the first neuron of each population in the state. */
 int lsnn_alstm_spiking_first(const lsnn_alstm_spiking *sp, int population);
 /* The gate signal of the carousel: S-hat* of ASN* firing by the network's rule (the text), of an

@@ -169,11 +169,24 @@ lsnn_status lsnn_plot_asn_transfer(const char *path, const double *s, const doub
                                    const struct lsnn_aan_params *published,
                                    const struct lsnn_aan_params *fit, int width, int height);
 
-/* Seed 002 Fig. 3: a cell's carousel under a constant input, the spiking one (the output ASN's
- * current at every step of dt ms, a line) against the analog one (analog[w] after step w, drawn
- * at the end of window w as a step function with dots). Default size 760 x 440. */
+/* Seed 002 Figs. 3 and 6: carousels of n_cells cells, the spiking ones (the output ASNs'
+ * currents at every step of dt ms: spiking, steps x n_cells, step-major; lines) against the
+ * analog ones (analog, windows x n_cells: the value after step w, drawn at the end of window w as
+ * a step function with dots). One cell: spiking and analog in two colours; more: one colour per
+ * cell, analog dashed. Default size 760 x 440. */
 lsnn_status lsnn_plot_cec(const char *path, const double *spiking, int steps, double dt,
-                          const double *analog, int windows, double window_ms, const char *title,
-                          int width, int height);
+                          int n_cells, const double *analog, int windows, double window_ms,
+                          const char *title, int width, int height);
+
+/* Seed 002 Figs. 4 and 5: a trained network's outputs before (left: analog, steps x n_out, one
+ * value per step, numbered from 1) and after conversion (right: spiking, windows x window
+ * values of dt ms, n_out per row) over the last `last` steps and windows, for the outputs
+ * units[0 .. n_units) named labels[u] (one colour and dash each). One y range for both panels.
+ * Default size 1000 x 440. */
+lsnn_status lsnn_plot_alstm_outputs(const char *path, const double *analog, int steps,
+                                    const double *spiking, int windows, int window, double dt,
+                                    int n_out, const int *units, const char *const *labels,
+                                    int n_units, int last, const char *title, int width,
+                                    int height);
 
 #endif

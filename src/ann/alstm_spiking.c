@@ -116,7 +116,7 @@ static lsnn_asn_state sub(const lsnn_asn_state *s, int first)
 }
 
 void lsnn_alstm_spiking_window(lsnn_alstm_spiking *sp, const double *x, double *o_mean,
-                               double *cec)
+                               double *o_steps, double *cec)
 {
     const lsnn_alstm *net = sp->net;
     const lsnn_alstm_spec *q = &net->spec;
@@ -183,7 +183,10 @@ void lsnn_alstm_spiking_window(lsnn_alstm_spiking *sp, const double *x, double *
                 c += wk[zi + H + j] * ho * sp->zprev[o0 + j];
             sp->oi[k] = db * sp->oi[k] + c;
             sp->of[k] = dphi * sp->of[k] + (1 - dphi) * sp->oi[k];
-            o_mean[k] += sp->of[k] + wk[nz];
+            const double ok = sp->of[k] + wk[nz];
+            o_mean[k] += ok;
+            if (o_steps)
+                o_steps[(size_t)t * K + k] = ok;
         }
         for (int j = q->input_aan ? 0 : nin; j < sp->n_asn; j++)
             if (sp->s.z[j] != 0) {

@@ -42,8 +42,10 @@ static int is_tmaze(const lsnn_config *cfg)
     return strcmp(cfg->alstm.task, "tmaze") == 0;
 }
 
-static lsnn_alstm_spec spec_of(const lsnn_alstm_config *a, int tmaze)
+lsnn_alstm_spec lsnn_alstm_run_spec(const lsnn_config *cfg)
 {
+    const lsnn_alstm_config *a = &cfg->alstm;
+    const int tmaze = is_tmaze(cfg);
     lsnn_alstm_spec s;
     memset(&s, 0, sizeof s);
     s.n_in = tmaze ? 3 : a->p + 1;
@@ -65,13 +67,26 @@ static int gate_mode_of(const char *g)
                                   : LSNN_AS_GATE_SHAT_DET;
 }
 
+/* The symbols of test sequence q: noise-free, the sequence of stream 1 starting with x (q = 0)
+ * or y (q = 1); noisy, sequence q of stream 1. */
+static void test_symbols(const lsnn_config *cfg, int q, int *sym)
+{
+    const lsnn_seqpred_params task = {cfg->alstm.p, cfg->alstm.noisy};
+    const int P = cfg->alstm.p;
+    if (task.noisy)
+        lsnn_seqpred_trial(&task, cfg->seed, 1, (uint64_t)q, sym);
+    else {
+        lsnn_seqpred_trial(&task, cfg->seed, 1, 0, sym);
+        sym[0] = sym[P] = q ? P : P - 1; /* x, then y */
+    }
+}
+
 /* Sequence prediction: the analog and the spiking network on the test sequences (noise-free:
  * the two sequences; noisy: test_trials sequences of stream 1). */
 static lsnn_status test_seq(const lsnn_config *cfg, const lsnn_alstm *net, lsnn_alstm_spiking *sp,
                             lsnn_alstm_run_result *res)
 {
     const lsnn_alstm_config *a = &cfg->alstm;
-    const lsnn_seqpred_params task = {a->p, a->noisy};
     const int P = a->p, K = P + 1, n_seq = a->noisy ? a->test_trials : 2;
     const int nin = net->spec.n_in;
     int *sym = malloc(sizeof(int) * (size_t)(P + 1));
@@ -89,12 +104,7 @@ static lsnn_status test_seq(const lsnn_config *cfg, const lsnn_alstm *net, lsnn_
     double worst_a = 0, worst_s = 0, spikes = 0;
     int pass = 1;
     for (int q = 0; q < n_seq; q++) {
-        if (a->noisy)
-            lsnn_seqpred_trial(&task, cfg->seed, 1, (uint64_t)q, sym);
-        else {
-            lsnn_seqpred_trial(&task, cfg->seed, 1, 0, sym);
-            sym[0] = sym[P] = q ? P : P - 1; /* x, then y */
-        }
+        test_symbols(cfg, q, sym);
         lsnn_alstm_reset(net, &st);
         if (sp)
             lsnn_alstm_spiking_reset(sp, (uint64_t)q);
@@ -105,7 +115,7 @@ static lsnn_status test_seq(const lsnn_config *cfg, const lsnn_alstm *net, lsnn_
             lsnn_alstm_step(net, &st, x, 1);
             if (sp) {
                 memcpy(before, sp->count, sizeof(double) * (size_t)nin);
-                lsnn_alstm_spiking_window(sp, x, o, NULL);
+                lsnn_alstm_spiking_window(sp, x, o, NULL, NULL);
                 counted += sp->count[sym[t]] - before[sym[t]]; /* the active input ASN only */
             }
         }
@@ -175,7 +185,7 @@ static lsnn_status test_tmaze(const lsnn_config *cfg, const lsnn_alstm *net,
         for (int t = 0; t < a->episode_cap && !e.done; t++) {
             double obs[3], o[4];
             lsnn_tmaze_observe(&e, obs);
-            lsnn_alstm_spiking_window(sp, obs, o, NULL);
+            lsnn_alstm_spiking_window(sp, obs, o, NULL, NULL);
             sum += lsnn_tmaze_step(&e, argmax(o, 4));
             steps++;
         }
@@ -258,6 +268,87 @@ out:
     return st;
 }
 
+lsnn_status lsnn_alstm_run_spiking_params(const lsnn_config *cfg, const lsnn_alstm_spec *spec,
+                                          lsnn_alstm_spiking_params *p)
+{
+    const lsnn_alstm_config *a = &cfg->alstm;
+    memset(p, 0, sizeof *p);
+    lsnn_asn_params_default(&p->asn);
+    p->asn.dt = cfg->network.dt;
+    lsnn_asn_measure m;
+    lsnn_asn_measure_default(&m);
+    lsnn_status st = lsnn_asn_calibrate(&p->asn, &m, 4.8, &p->h, NULL);
+    if (st)
+        return st;
+    p->h_out = p->h;
+    if (spec->cell_out_norm && (st = lsnn_asn_calibrate(&p->asn, &m, 1, &p->h_out, NULL)))
+        return st;
+    p->window_ms = a->window_ms;
+    p->cec_seed = strcmp(a->w_cec_spiking, "seed") == 0;
+    p->gate_mode = gate_mode_of(a->gate_signal);
+    p->seed = cfg->seed;
+    return LSNN_OK;
+}
+
+lsnn_status lsnn_alstm_run_test(const lsnn_config *cfg, const lsnn_alstm *net,
+                                lsnn_alstm_spiking *sp, lsnn_alstm_run_result *res)
+{
+    if (sp) {
+        res->h = sp->p.h;
+        res->h_out = sp->p.h_out;
+    }
+    return is_tmaze(cfg) ? test_tmaze(cfg, net, sp, res) : test_seq(cfg, net, sp, res);
+}
+
+lsnn_status lsnn_alstm_read_config(const char *path, lsnn_config *cfg)
+{
+    lsnn_status st;
+    lsnn_st_file *f = lsnn_st_open(path, 0, &st);
+    if (!f)
+        return st;
+    const char *fmt = lsnn_st_meta_get(f, "format");
+    const char *json = lsnn_st_meta_get(f, "config");
+    lsnn_config_defaults(cfg);
+    if (!fmt || strcmp(fmt, "lsnn-alstm-1") != 0)
+        st = lsnn_error(LSNN_ERR_FORMAT,
+                        "%s: not an adaptive-LSTM model (metadata 'format' is %s%s%s, expected "
+                        "'lsnn-alstm-1'; `lsnn train` with \"model\": \"alstm\" writes them)",
+                        path, fmt ? "'" : "", fmt ? fmt : "missing", fmt ? "'" : "");
+    else if (!json)
+        st = lsnn_error(LSNN_ERR_FORMAT, "%s: metadata 'config' is missing", path);
+    else {
+        char origin[512];
+        snprintf(origin, sizeof origin, "%s: metadata 'config'", path);
+        st = lsnn_config_parse(cfg, json, origin);
+    }
+    if (!st && strcmp(cfg->model, "alstm") != 0)
+        st = lsnn_error(LSNN_ERR_FORMAT, "%s: metadata 'config': model is \"%s\", not \"alstm\"",
+                        path, cfg->model);
+    lsnn_st_close(f);
+    return st;
+}
+
+lsnn_status lsnn_alstm_load(const char *path, const lsnn_config *cfg, lsnn_alstm *net)
+{
+    lsnn_status st;
+    memset(net, 0, sizeof *net);
+    lsnn_alstm_spec spec = lsnn_alstm_run_spec(cfg);
+    if ((st = lsnn_alstm_create(net, &spec)))
+        return st;
+    lsnn_st_file *f = lsnn_st_open(path, 0, &st);
+    if (f) {
+        st = lsnn_st_read_into(f, "params", LSNN_DTYPE_F64, net->params, net->n_params);
+        for (size_t k = 0; !st && k < net->n_params; k++)
+            if (!isfinite(net->params[k]))
+                st = lsnn_error(LSNN_ERR_FORMAT, "%s: tensor 'params': entry %zu is not a finite "
+                                                 "number", path, k);
+        lsnn_st_close(f);
+    }
+    if (st)
+        lsnn_alstm_free(net);
+    return st;
+}
+
 lsnn_status lsnn_alstm_run(const lsnn_config *cfg, const char *dir, lsnn_alstm_run_progress cb,
                            void *ctx, lsnn_alstm_run_result *res)
 {
@@ -274,7 +365,7 @@ lsnn_status lsnn_alstm_run(const lsnn_config *cfg, const char *dir, lsnn_alstm_r
                           strerror(errno));
     lsnn_alstm net, ex;
     memset(&ex, 0, sizeof ex);
-    lsnn_alstm_spec spec = spec_of(a, tmaze);
+    lsnn_alstm_spec spec = lsnn_alstm_run_spec(cfg);
     lsnn_status st = lsnn_alstm_create(&net, &spec);
     if (st)
         return st;
@@ -360,29 +451,13 @@ lsnn_status lsnn_alstm_run(const lsnn_config *cfg, const char *dir, lsnn_alstm_r
     int have_sp = 0;
     if (res->converged) {
         lsnn_alstm_spiking_params p;
-        lsnn_asn_params_default(&p.asn);
-        p.asn.dt = cfg->network.dt;
-        lsnn_asn_measure m;
-        lsnn_asn_measure_default(&m);
-        double h_out;
-        if ((st = lsnn_asn_calibrate(&p.asn, &m, 4.8, &p.h, NULL)))
+        if ((st = lsnn_alstm_run_spiking_params(cfg, &spec, &p)))
             goto done;
-        h_out = p.h;
-        if (spec.cell_out_norm && (st = lsnn_asn_calibrate(&p.asn, &m, 1, &h_out, NULL)))
-            goto done;
-        p.h_out = h_out;
-        p.window_ms = a->window_ms;
-        p.cec_seed = strcmp(a->w_cec_spiking, "seed") == 0;
-        p.gate_mode = gate_mode_of(a->gate_signal);
-        p.seed = cfg->seed;
-        res->h = p.h;
-        res->h_out = p.h_out;
         if ((st = lsnn_alstm_spiking_create(&sp, &net, &p)))
             goto done;
         have_sp = 1;
     }
-    st = tmaze ? test_tmaze(cfg, &net, have_sp ? &sp : NULL, res)
-               : test_seq(cfg, &net, have_sp ? &sp : NULL, res);
+    st = lsnn_alstm_run_test(cfg, &net, have_sp ? &sp : NULL, res);
     if (have_sp)
         lsnn_alstm_spiking_free(&sp);
     if (st)
@@ -400,4 +475,124 @@ done:
     if (tmaze)
         lsnn_alstm_free(&ex);
     return st;
+}
+
+void lsnn_alstm_trace_free(lsnn_alstm_trace *tr)
+{
+    free(tr->mem);
+    memset(tr, 0, sizeof *tr);
+}
+
+/* One analog step and one spiking window of a trace at step t. */
+static void trace_step(const lsnn_alstm *net, lsnn_alstm_state *st, lsnn_alstm_spiking *sp,
+                       const double *x, int t, lsnn_alstm_trace *tr, int analog, int spiking)
+{
+    const int K = tr->n_out, C = tr->n_cells, W = tr->window;
+    if (analog) {
+        lsnn_alstm_step(net, st, x, 1);
+        memcpy(tr->o_analog + (size_t)t * K, st->o, sizeof(double) * (size_t)K);
+        memcpy(tr->s_analog + (size_t)t * C, st->s, sizeof(double) * (size_t)C);
+    }
+    if (spiking)
+        lsnn_alstm_spiking_window(sp, x, tr->o_window + (size_t)t * K,
+                                  tr->o_spiking + (size_t)t * W * K,
+                                  tr->s_spiking + (size_t)t * W * C);
+}
+
+lsnn_status lsnn_alstm_trace_run(const lsnn_config *cfg, const lsnn_alstm *net,
+                                 lsnn_alstm_spiking *sp, int index, lsnn_alstm_trace *tr)
+{
+    memset(tr, 0, sizeof *tr);
+    const lsnn_alstm_config *a = &cfg->alstm;
+    const int tmaze = is_tmaze(cfg);
+    const int K = net->spec.n_out, C = net->spec.n_cells, nin = net->spec.n_in, P = a->p;
+    const int n_test = tmaze || a->noisy ? a->test_trials : 2;
+    if (index < 0 || index >= n_test)
+        return lsnn_error(LSNN_ERR_ARG, "alstm trace: index %d is out of range: the task has %d "
+                          "test %s (0 .. %d)", index, n_test, tmaze ? "episodes" : "sequences",
+                          n_test - 1);
+    const int cap = tmaze ? a->episode_cap : P, W = sp->window;
+    /* doubles: o_analog, s_analog, o_spiking, o_window, s_spiking, the input; then ints */
+    const size_t nd = (size_t)cap * (size_t)(K + C) * (1 + (size_t)W) + (size_t)cap * K + nin;
+    const size_t ni = 2 * (size_t)cap + (size_t)P + 1;
+    if (nd > ((size_t)1 << 31) / sizeof(double))
+        return lsnn_error(LSNN_ERR_ARG, "alstm trace: %d steps of %d windows of %d outputs and %d "
+                          "cells need %zu MiB: too long", cap, W, K, C,
+                          nd * sizeof(double) >> 20);
+    tr->mem = calloc(nd * sizeof(double) + ni * sizeof(int), 1);
+    lsnn_alstm_state st;
+    if (!tr->mem)
+        return lsnn_error(LSNN_ERR_NOMEM, "alstm trace: out of memory");
+    if (lsnn_alstm_state_create(net, &st) != LSNN_OK) {
+        lsnn_alstm_trace_free(tr);
+        return lsnn_error(LSNN_ERR_NOMEM, "alstm trace: out of memory");
+    }
+    tr->n_out = K;
+    tr->n_cells = C;
+    tr->window = W;
+    tr->dt = cfg->network.dt;
+    double *d = tr->mem;
+    tr->o_analog = d, d += (size_t)cap * K;
+    tr->s_analog = d, d += (size_t)cap * C;
+    tr->o_spiking = d, d += (size_t)cap * W * K;
+    tr->o_window = d, d += (size_t)cap * K;
+    tr->s_spiking = d, d += (size_t)cap * W * C;
+    double *x = d;
+    d += nin;
+    tr->input = (int *)(void *)d;
+    tr->action_spiking = tr->input + cap;
+    int *sym = tr->action_spiking + cap;
+    lsnn_alstm_reset(net, &st);
+    lsnn_alstm_spiking_reset(sp, (uint64_t)index);
+    if (!tmaze) {
+        test_symbols(cfg, index, sym);
+        double counted = 0;
+        for (int t = 0; t < P; t++) {
+            memset(x, 0, sizeof(double) * (size_t)nin);
+            x[sym[t]] = 1;
+            const double before = sp->count[sym[t]];
+            trace_step(net, &st, sp, x, t, tr, 1, 1);
+            counted += sp->count[sym[t]] - before; /* the active input ASN only */
+            tr->input[t] = sym[t];
+            tr->action_spiking[t] = -1;
+        }
+        for (int j = nin; j < sp->n_asn; j++)
+            counted += sp->count[j];
+        tr->steps = tr->windows = P;
+        tr->target = sym[P];
+        for (int k = 0; k < K; k++) {
+            const double want = k == sym[P];
+            tr->score_analog = fmax(tr->score_analog, fabs(st.o[k] - want));
+            tr->score_spiking =
+                fmax(tr->score_spiking, fabs(tr->o_window[(size_t)(P - 1) * K + k] - want));
+        }
+        tr->spikes = counted;
+    } else {
+        lsnn_tmaze_params tp = LSNN_TMAZE_DEFAULTS;
+        tp.length = a->length;
+        tp.noisy = a->noisy;
+        lsnn_tmaze e;
+        double obs[3];
+        lsnn_tmaze_reset(&e, &tp, cfg->seed, 1, (uint64_t)index);
+        tr->target = e.north ? LSNN_TMAZE_N : LSNN_TMAZE_S;
+        int t = 0;
+        for (; t < cap && !e.done; t++) {
+            lsnn_tmaze_observe(&e, obs);
+            trace_step(net, &st, sp, obs, t, tr, 1, 0);
+            tr->input[t] = argmax(st.o, K);
+            tr->score_analog += lsnn_tmaze_step(&e, tr->input[t]);
+        }
+        tr->steps = t;
+        lsnn_tmaze_reset(&e, &tp, cfg->seed, 1, (uint64_t)index);
+        for (t = 0; t < cap && !e.done; t++) {
+            lsnn_tmaze_observe(&e, obs);
+            trace_step(net, &st, sp, obs, t, tr, 0, 1);
+            tr->action_spiking[t] = argmax(tr->o_window + (size_t)t * K, K);
+            tr->score_spiking += lsnn_tmaze_step(&e, tr->action_spiking[t]);
+        }
+        tr->windows = t;
+        tr->spikes = (double)sp->spikes;
+    }
+    lsnn_alstm_state_free(&st);
+    return LSNN_OK;
 }

@@ -140,11 +140,13 @@ static lsnn_st_file *lsnn__open_checked(const char *path, lsnn_status *st)
         return NULL;
     const char *fmt = lsnn_st_meta_get(f, "format");
     if (!fmt || (strcmp(fmt, LSNN__FORMAT) != 0 && strcmp(fmt, LSNN__FORMAT_1) != 0)) {
+        const int alstm = fmt && strcmp(fmt, "lsnn-alstm-1") == 0;
         *st = lsnn_error(LSNN_ERR_FORMAT,
                          "%s: not an lsnn checkpoint (metadata 'format' is %s%s%s, expected '%s' "
-                         "or '%s')",
+                         "or '%s')%s",
                          path, fmt ? "'" : "", fmt ? fmt : "missing", fmt ? "'" : "",
-                         LSNN__FORMAT, LSNN__FORMAT_1);
+                         LSNN__FORMAT, LSNN__FORMAT_1,
+                         alstm ? "; an adaptive-LSTM model: see lsnn alstm --help" : "");
         lsnn_st_close(f);
         return NULL;
     }
