@@ -7,7 +7,8 @@
  * feedback the two must agree to rounding. The readout weights and biases get their exact
  * gradient in e-prop, so those must equal uncut BPTT's. Checked for LIF-only and ALIF networks,
  * both input scalings, delays, current noise, hard and smooth spikes, classification windows and
- * mean squared error, and with the reset kept in or left out of the eligibility. Agreement is
+ * mean squared error, with the reset kept in or left out of the eligibility, and with seed 004's
+ * code's refractory pseudo-derivative (network.psi_window, stdp_psi_sign). Agreement is
  * asserted to 1e-10 (relative), and cut BPTT must differ from full BPTT. */
 #include <math.h>
 #include <setjmp.h>
@@ -48,6 +49,7 @@ typedef struct setup {
 static int g_layers = 1; /* network.layers of the next build() */
 static const char *g_pops = NULL, *g_projs = NULL; /* a graph network instead of the recipe */
 static const char *g_gain = "leaky";                 /* network.readout_gain */
+static const char *g_psi_window = "", *g_stdp_sign = ""; /* network.psi_window, stdp_psi_sign */
 
 static double rel_err(const lsnn_real *a, const lsnn_real *b, size_t n, double *norm)
 {
@@ -83,6 +85,8 @@ static void build(const setup *su, lsnn_net *net, lsnn_batch *batch)
     nc.readout_tau = 5;
     nc.layers = g_layers;
     snprintf(nc.readout_gain, sizeof nc.readout_gain, "%s", g_gain);
+    snprintf(nc.psi_window, sizeof nc.psi_window, "%s", g_psi_window);
+    snprintf(nc.stdp_psi_sign, sizeof nc.stdp_psi_sign, "%s", g_stdp_sign);
     if (g_pops) {
         snprintf(nc.populations, sizeof nc.populations, "%s", g_pops);
         snprintf(nc.projections, sizeof nc.projections, "%s", g_projs);
@@ -285,6 +289,25 @@ static void test_stdp_alif(void **state)
     check(&su);
     setup su2 = {"leaky", 4, 4, 1, 0.2, 0, 1, 1, "stdp_alif", 0};
     check(&su2);
+}
+
+/* Seed 004's code: the refractory window from the spike step, and +gamma in it for STDP-ALIF
+ * (network.psi_window, network.stdp_psi_sign); the ALIF adjoint then takes its own loop. */
+static void test_seed004_code_psi(void **state)
+{
+    (void)state;
+    g_psi_window = "spike";
+    setup su = {"plain", 3, 5, 2, 0, 0, 0, 0, NULL, 0};
+    check(&su);
+    setup su2 = {"leaky", 4, 4, 1, 0.2, 0, 1, 1, NULL, 0};
+    check(&su2);
+    g_stdp_sign = "positive";
+    setup su3 = {"plain", 3, 5, 2, 0, 0, 0, 1, "stdp_alif", 0};
+    check(&su3);
+    g_psi_window = "";
+    setup su4 = {"leaky", 4, 4, 1, 0, 0, 1, 0, "stdp_alif", 0};
+    check(&su4);
+    g_stdp_sign = "";
 }
 
 static void test_izhikevich(void **state)
@@ -541,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_alif_plain_mse),     cmocka_unit_test(test_alif_no_reset_grad),
         cmocka_unit_test(test_smooth_noise),       cmocka_unit_test(test_random_feedback),
         cmocka_unit_test(test_stdp_alif),          cmocka_unit_test(test_izhikevich),
+        cmocka_unit_test(test_seed004_code_psi),
         cmocka_unit_test(test_streamed),          cmocka_unit_test(test_multilayer),
         cmocka_unit_test(test_online_rate_reg),   cmocka_unit_test(test_l2),
         cmocka_unit_test(test_graph_three_models),

@@ -1,5 +1,6 @@
 /* Closed-form behaviour of the ALIF/LIF model inside a network: membrane response to constant
- * input, threshold decay after one spike, refractory spacing, and delays shifting spikes. */
+ * input, threshold decay after one spike, refractory spacing, and delays shifting spikes; the
+ * pseudo-derivative's closed form and its refractory window (both options). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -221,6 +222,74 @@ static void test_pseudo_derivative(void **state)
     rig_free(&r);
 }
 
+/* The window of the refractory pseudo-derivative, from the spike history alone: a plain neuron
+ * driven by a constant current fires every few steps; at each step the e-prop coefficient ev =
+ * dz/dV must be, with t_z the last spike at or before t, zero (ALIF) or -+gamma (STDP-ALIF)
+ * exactly in t_z + 1 .. t_z + refr (window "refractory") or t_z .. t_z + refr - 1 ("spike"),
+ * and the ALIF triangle gamma max(0, 1 - |V - B| / b0) everywhere else. The BPTT adjoint of the
+ * same step carries the same dz/dV (its gv from a unit dL/dz). */
+static void psi_window_case(const char *model, int refr, int from_spike, int positive)
+{
+    const lsnn_neuron_model *m = lsnn_neuron_model_find(model);
+    assert_non_null(m);
+    enum { N = 1, STEPS = 40 };
+    void *k = aligned_alloc(64, (m->consts_size(N) + 63) / 64 * 64);
+    assert_non_null(k);
+    lsnn_real par[LSNN_ALIF_N_PARAMS];
+    par[LSNN_ALIF_TAU_M] = 20;
+    par[LSNN_ALIF_TAU_A] = 50;
+    par[LSNN_ALIF_BETA] = 0.05;
+    par[LSNN_ALIF_B0] = 1;
+    par[LSNN_ALIF_REFRACTORY] = (lsnn_real)refr;
+    const lsnn_neuron_opts o = {.dt = 1, .plain_input = 1, .psi_from_spike = from_spike,
+                                .stdp_psi_positive = positive, .reset_grad = 1};
+    lsnn_real g_in;
+    uint8_t adaptive;
+    m->derive(k, N, par, &o, &g_in, &adaptive);
+    lsnn_real v = 0, b = 0, z = 0, ref = 0;
+    lsnn_neuron_state s = {&v, &b, &z, NULL, &ref, NULL, 0, 0, 0};
+    const lsnn_real cur = (lsnn_real)0.45, gamma = (lsnn_real)0.3;
+    int last = -1000, spikes = 0;
+    for (int t = 0; t < STEPS; t++) {
+        m->step(k, 0, N, &s, &cur, gamma, 0);
+        if (z != 0)
+            last = t, spikes++;
+        lsnn_real jvv, jva, jav, jaa, ev, ea;
+        lsnn_eligibility_coeffs co = {&jvv, &jva, &jav, &jaa, &ev, &ea};
+        m->eligibility(k, 0, N, &s, gamma, 1, &co);
+        const int d = t - last;
+        const int in = from_spike ? d >= 0 && d <= refr - 1 : d >= 1 && d <= refr;
+        const double B = 1 + 0.05 * b;
+        const double tri = gamma * fmax(0, 1 - fabs((v - B) / 1));
+        const double want = in ? (strcmp(model, "alif") == 0 ? 0 : (positive ? 1 : -1) * gamma)
+                               : tri;
+        if (fabs(ev - want) > 1e-6)
+            fail_msg("%s refractory %d window %s sign %s, step %d (%d after the last spike): "
+                     "dz/dV %.9g, expected %.9g", model, refr, from_spike ? "spike" : "refractory",
+                     positive ? "+" : "-", t, d, (double)ev, want);
+        /* BPTT: a unit dL/dz(t) and nothing from t + 1 gives gv = dz/dV */
+        lsnn_real gz = 1, gv = 0, gb = 0;
+        lsnn_neuron_adjoint adj = {&gv, &gb};
+        m->backward_step(k, 0, N, &v, &b, &z, &ref, &gz, &adj, gamma);
+        if (fabs(gv - ev) > 1e-6)
+            fail_msg("%s step %d: BPTT's dz/dV %.9g, e-prop's %.9g", model, t, (double)gv,
+                     (double)ev);
+    }
+    check_ge(spikes, 4); /* the windows were visited */
+    free(k);
+}
+
+static void test_psi_window(void **state)
+{
+    (void)state;
+    static const char *const models[] = {"alif", "stdp_alif"};
+    for (int mi = 0; mi < 2; mi++)
+        for (int refr = 1; refr <= 3; refr++)
+            for (int w = 0; w < 2; w++)
+                for (int sg = 0; sg < 2; sg++)
+                    psi_window_case(models[mi], refr, w, sg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_delays_shift_spikes),
         cmocka_unit_test(test_readout_sees_spikes),
         cmocka_unit_test(test_pseudo_derivative),
+        cmocka_unit_test(test_psi_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

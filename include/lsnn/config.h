@@ -38,6 +38,9 @@ typedef struct lsnn_network_config {
     double b0;                 /* baseline threshold (0.01) */
     int refractory;            /* refractory period in steps (0 = none) */
     char input_scaling[LSNN_NAME_MAX]; /* "leaky" (seed 000) | "plain" (seed 004) */
+    char psi_window[LSNN_NAME_MAX];    /* "refractory" | "spike": the steps of a spike's
+                                        * refractory pseudo-derivative (zero or STDP's) */
+    char stdp_psi_sign[LSNN_NAME_MAX]; /* "negative" (eq. 3.23) | "positive" (seed 004's code) */
     double gamma;              /* pseudo-derivative dampening (0.3) */
     double w0;                 /* weight scale of the initialisation (1.0) */
     double w0_out;             /* weight scale of the readout initialisation (1.0) */

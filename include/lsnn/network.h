@@ -104,6 +104,8 @@ typedef struct lsnn_net_spec {
     double beta, b0;           /* adaptation strength of the ALIF neurons; baseline threshold */
     int refractory;            /* steps */
     int input_plain;           /* 1: "plain" input scaling (seed 004), 0: "leaky" (seed 000) */
+    int psi_from_spike;        /* lsnn_neuron_opts.psi_from_spike */
+    int stdp_psi_positive;     /* lsnn_neuron_opts.stdp_psi_positive */
     double gamma;              /* pseudo-derivative dampening */
     double w0, w0_out;         /* initialisation scales of the projections and the readout */
     int max_delay;             /* delays uniform in 1..max_delay */
@@ -176,6 +178,8 @@ typedef struct lsnn_net {
     /* What the models derive from the populations' parameters (lsnn_net_update_constants). */
     double dt;
     int input_plain;           /* lsnn_neuron_opts.plain_input */
+    int psi_from_spike;        /* lsnn_neuron_opts.psi_from_spike */
+    int stdp_psi_positive;     /* lsnn_neuron_opts.stdp_psi_positive */
     int reset_grad;            /* lsnn_neuron_opts.reset_grad (1; tests may set 0 and call
                                 * lsnn_net_update_constants) */
     lsnn_real *g_in;           /* (n) input gain dv/dI of each neuron */
@@ -258,6 +262,7 @@ typedef struct lsnn_projection_spec {
 typedef struct lsnn_graph_opts {
     double dt, gamma;
     int input_plain;
+    int psi_from_spike, stdp_psi_positive; /* lsnn_neuron_opts */
     double readout_tau;        /* ms; kappa = exp(-dt / readout_tau), 0 for readout_tau <= 0 */
     lsnn_readout_gain readout_gain;
     int train_noise;

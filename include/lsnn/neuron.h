@@ -44,6 +44,10 @@ typedef struct lsnn_neuron_param {
 typedef struct lsnn_neuron_opts {
     double dt;         /* ms per step */
     int plain_input;   /* 1: "plain" input scaling (seed 004), 0: "leaky" (seed 000) */
+    int psi_from_spike; /* 1: a spike's refractory pseudo-derivative window starts at the spike
+                         * step (t_z .. t_z + refractory - 1), 0: after it (t_z + 1 ..
+                         * t_z + refractory, the steps the neuron cannot fire; default) */
+    int stdp_psi_positive; /* STDP-ALIF: +gamma in the window instead of -gamma */
     int reset_grad;    /* 1: gradients flow through the reset term's spike (the default); 0: the
                         * reset is treated as a constant (e-prop reference tests) */
 } lsnn_neuron_opts;

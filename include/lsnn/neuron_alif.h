@@ -21,6 +21,8 @@ typedef struct lsnn_alif_consts {
     int16_t *refractory; /* refractory period in steps */
     lsnn_real *refr;    /* the same as a real number, for branch-free vector loops */
     lsnn_real reset_grad; /* lsnn_neuron_opts.reset_grad */
+    int psi_from_spike;   /* lsnn_neuron_opts.psi_from_spike */
+    int stdp_psi_positive; /* lsnn_neuron_opts.stdp_psi_positive */
     int32_t *run_end;   /* (count) or NULL: neurons [j, run_end[j]) share every constant above
                          * with neuron j. The kernels then run [lo, hi) with scalar constants when
                          * run_end[lo] >= hi (the same arithmetic, so the same results). */
@@ -49,7 +51,18 @@ lsnn_real lsnn_alif_smooth_spike(const lsnn_alif_consts *c, int j, lsnn_real v, 
     .n_params = LSNN_ALIF_N_PARAMS, .consts_size = lsnn_alif_consts_size,                      \
     .derive = lsnn_alif_derive, .threshold = lsnn_alif_threshold
 
-/* Pseudo-derivative factors of neuron j at one step: dz/dV and dz/dB (zero while refractory). */
+/* 1 if a step of neuron j with spike z and refractory count ref (lsnn_neuron_state) lies in the
+ * window of its refractory pseudo-derivative (zero for ALIF, +-gamma for STDP-ALIF): after a
+ * spike at t_z, t_z + 1 .. t_z + refractory (ref > 0), or with psi_from_spike t_z .. t_z +
+ * refractory - 1 (the spike itself or ref >= 2). In gradient-check mode (smooth z) only the first
+ * is meaningful; those checks run without refractoriness, where both windows are empty. */
+static inline int lsnn_alif_in_window(const lsnn_alif_consts *c, int j, lsnn_real z, lsnn_real ref)
+{
+    return c->psi_from_spike ? c->refr[j] > 0 && (z != 0 || ref >= 2) : ref > 0;
+}
+
+/* Pseudo-derivative factors of neuron j at one step: dz/dV and dz/dB (zero in the refractory
+ * window, refractory != 0). */
 void lsnn_alif_pseudo(const lsnn_alif_consts *c, int j, lsnn_real v, lsnn_real b, int refractory,
                       lsnn_real gamma, lsnn_real *dz_dv, lsnn_real *dz_dB);
 

@@ -25,7 +25,7 @@ lsnn_status lsnn_eprop_synapse_demo(const char *neuron, int clip, lsnn_synapse_d
             use_n[nu] = names[i];
             use_v[nu++] = values[i];
         }
-    const lsnn_neuron_opts opts = {1.0, 1, 1};
+    const lsnn_neuron_opts opts = {.dt = 1.0, .plain_input = 1, .reset_grad = 1};
     lsnn_neuron_block blk;
     lsnn_status bst = lsnn_neuron_block_init(&blk, m, 1, &opts, use_n, use_v, nu);
     if (bst)

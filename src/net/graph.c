@@ -649,6 +649,8 @@ lsnn_status lsnn_graph_build(const lsnn_graph *g, lsnn_net *net, int n_in, int n
     net->n_dirs = g->n_dirs;
     net->dt = g->o.dt;
     net->input_plain = g->o.input_plain != 0;
+    net->psi_from_spike = g->o.psi_from_spike != 0;
+    net->stdp_psi_positive = g->o.stdp_psi_positive != 0;
     net->reset_grad = 1;
     net->gamma = (lsnn_real)g->o.gamma;
     net->kappa = g->o.readout_tau > 0 ? (lsnn_real)exp(-g->o.dt / g->o.readout_tau) : 0;

@@ -16,7 +16,11 @@ int lsnn_net_readout_possible(const lsnn_net *net, int j, int k)
 void lsnn_net_update_constants(lsnn_net *net)
 {
     lsnn_sparse_rebuild(net);
-    const lsnn_neuron_opts o = {net->dt, net->input_plain, net->reset_grad};
+    const lsnn_neuron_opts o = {.dt = net->dt,
+                                .plain_input = net->input_plain,
+                                .psi_from_spike = net->psi_from_spike,
+                                .stdp_psi_positive = net->stdp_psi_positive,
+                                .reset_grad = net->reset_grad};
     for (int p = 0; p < net->n_pop; p++) {
         lsnn_population *P = &net->pop[p];
         P->model->derive(P->consts, P->count, P->par, &o, net->g_in + P->off,
@@ -263,6 +267,8 @@ static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_net_spec *cfg, int 
         .dt = cfg->dt,
         .gamma = cfg->gamma,
         .input_plain = cfg->input_plain,
+        .psi_from_spike = cfg->psi_from_spike,
+        .stdp_psi_positive = cfg->stdp_psi_positive,
         .readout_tau = cfg->readout_tau,
         .readout_gain = cfg->readout_gain,
         .train_noise = cfg->train_noise,

@@ -223,7 +223,8 @@ static inline void lsnn__alif_adj_elem(int j, const lsnn_real *restrict v,
                                        const lsnn_real *restrict gz, lsnn_real *restrict gv,
                                        lsnn_real *restrict gb, lsnn_real alpha, lsnn_real rho,
                                        lsnn_real beta, lsnn_real b0, lsnn_real g_a, lsnn_real pl,
-                                       lsnn_real gamma, lsnn_real rg)
+                                       lsnn_real gamma, lsnn_real rg, int from_spike,
+                                       lsnn_real rf)
 {
     lsnn_real gvn = gv[j], gbn = gb[j];
     lsnn_real B = b0 + beta * b[j];
@@ -235,7 +236,8 @@ static inline void lsnn__alif_adj_elem(int j, const lsnn_real *restrict v,
     lsnn_real x = (v[j] - B) / reset;
     lsnn_real tri = 1 - (x < 0 ? -x : x);
     lsnn_real p = tri > 0 ? gamma * tri : 0;
-    p = ref[j] > 0 ? 0 : p;
+    /* (the vector kernels pass from_spike = 0, a constant that leaves the plain test) */
+    p = (from_spike ? rf > 0 && (z[j] != 0 || ref[j] >= 2) : ref[j] > 0) ? 0 : p;
     lsnn_real invB = 1 / B;
     lsnn_real dzdv = pl * p + (1 - pl) * p * invB;
     lsnn_real dzdB = -(pl * p + (1 - pl) * p * v[j] * invB * invB);
@@ -262,7 +264,7 @@ LSNN_SIMD_BODY void lsnn__alif_backward_kernel_body(int lo, int hi, const lsnn_r
 {
     for (int j = lo; j < hi; j++)
         lsnn__alif_adj_elem(j, v, b, z, ref, gz, gv, gb, alpha[j], rho[j], beta[j], b0[j],
-                            g_a[j], plain[j], gamma, rg);
+                            g_a[j], plain[j], gamma, rg, 0, 0);
 }
 LSNN_SIMD_VARIANTS(lsnn__alif_backward_kernel,
                    (int lo, int hi, const lsnn_real *restrict v, const lsnn_real *restrict b,
@@ -287,7 +289,7 @@ LSNN_SIMD_BODY void lsnn__alif_backward_kernel_u_body(int lo, int hi, const lsnn
 {
     for (int j = lo; j < hi; j++)
         lsnn__alif_adj_elem(j, v, b, z, ref, gz, gv, gb, alpha, rho, beta, b0, g_a, pl, gamma,
-                            rg);
+                            rg, 0, 0);
 }
 LSNN_SIMD_VARIANTS(lsnn__alif_backward_kernel_u,
                    (int lo, int hi, const lsnn_real *restrict v, const lsnn_real *restrict b,
@@ -303,6 +305,14 @@ static void lsnn__alif_backward_step(const void *k, int lo, int hi, const lsnn_r
                                      lsnn_real gamma)
 {
     const lsnn_alif_consts *c = k;
+    if (c->psi_from_spike) {
+        /* the seed-004-code window: a plain loop (an option for reproductions, not a hot path) */
+        for (int j = lo; j < hi; j++)
+            lsnn__alif_adj_elem(j, v, b, z, ref, gz, adj->gv, adj->gb, c->alpha[j], c->rho[j],
+                                c->beta[j], c->b0[j], c->g_a[j], c->plain[j], gamma,
+                                c->reset_grad, 1, c->refr[j]);
+        return;
+    }
     if (c->run_end && lo < hi && c->run_end[lo] >= hi) {
         LSNN_SIMD_CALL(lsnn__alif_backward_kernel_u,
                        (lo, hi, v, b, z, ref, gz, adj->gv, adj->gb, c->alpha[lo], c->rho[lo],
@@ -328,7 +338,8 @@ static void lsnn__alif_eligibility(const void *k, int lo, int hi, const lsnn_neu
     const lsnn_real rg = reset_grad ? 1 : 0;
     for (int j = lo; j < hi; j++) {
         lsnn_real pv, pB;
-        lsnn_alif_pseudo(c, j, s->v[j], s->b[j], s->ref[j] > 0, gamma, &pv, &pB);
+        lsnn_alif_pseudo(c, j, s->v[j], s->b[j], lsnn_alif_in_window(c, j, s->z[j], s->ref[j]),
+                         gamma, &pv, &pB);
         lsnn_real pb = c->beta[j] * pB;
         lsnn_real B = c->b0[j] + c->beta[j] * s->b[j];
         lsnn_real R = c->plain[j] != 0 ? c->b0[j] : B;
@@ -380,6 +391,8 @@ void lsnn_alif_derive(void *k, int count, const lsnn_real *par, const lsnn_neuro
     p += lsnn__align(sizeof(int16_t) * (size_t)count);
     c->run_end = (int32_t *)(void *)p;
     c->reset_grad = o->reset_grad ? 1 : 0;
+    c->psi_from_spike = o->psi_from_spike != 0;
+    c->stdp_psi_positive = o->stdp_psi_positive != 0;
     const lsnn_real *tau_m = par + (size_t)LSNN_ALIF_TAU_M * count,
                     *tau_a = par + (size_t)LSNN_ALIF_TAU_A * count,
                     *beta = par + (size_t)LSNN_ALIF_BETA * count,

@@ -10,7 +10,9 @@
  * zend(t) = 1 on the last refractory step (remaining refractory count 1): the seed's
  * z(t - dt_ref). The pseudo-derivative is the ALIF one outside refractoriness and -gamma during
  * it (eq. 3.23; "during" = the steps after a spike at which the neuron cannot fire, where the ALIF
- * model's pseudo-derivative is zero). With refractory = 0 the model never resets at the end
+ * model's pseudo-derivative is zero). Options (lsnn_neuron_opts): +gamma instead (seed 004's
+ * training code), and the window t_z .. t_z + refractory - 1 from the spike step instead of
+ * t_z + 1 .. t_z + refractory (eq. 3.23's t - t_z < dt_ref read literally; the code's). With refractory = 0 the model never resets at the end
  * of refractoriness and its pseudo-derivative is never negative. */
 #include <math.h>
 
@@ -18,14 +20,17 @@
 
 /* dz/dV and dz/db (= beta dz/dB) of neuron j at a recorded state. */
 static void lsnn__stdp_pseudo(const lsnn_alif_consts *c, int j, lsnn_real v, lsnn_real b,
-                              lsnn_real ref, lsnn_real gamma, lsnn_real *pv, lsnn_real *pb)
+                              lsnn_real z, lsnn_real ref, lsnn_real gamma, lsnn_real *pv,
+                              lsnn_real *pb)
 {
-    if (ref > 0) {
+    if (lsnn_alif_in_window(c, j, z, ref)) {
         lsnn_real B = c->b0[j] + c->beta[j] * b;
-        /* -gamma on the normalised voltage, through the same chain rule as the ALIF model */
+        /* -gamma (or +gamma) on the normalised voltage, through the same chain rule as the ALIF
+         * model */
+        const lsnn_real g = c->stdp_psi_positive ? gamma : -gamma;
         lsnn_real inv = c->plain[j] != 0 ? 1 : 1 / B;
-        *pv = -gamma * inv;
-        *pb = c->beta[j] * (c->plain[j] != 0 ? gamma : gamma * v / (B * B));
+        *pv = g * inv;
+        *pb = -c->beta[j] * (c->plain[j] != 0 ? g : g * v / (B * B));
         return;
     }
     lsnn_real dB;
@@ -73,7 +78,7 @@ static void lsnn__stdp_backward(const void *k, int lo, int hi, const lsnn_real *
         lsnn_real gvn = adj->gv[j], gbn = adj->gb[j];
         lsnn_real zend = ref[j] == 1 ? 1 : 0;
         lsnn_real pv, pb;
-        lsnn__stdp_pseudo(c, j, v[j], b[j], ref[j], gamma, &pv, &pb);
+        lsnn__stdp_pseudo(c, j, v[j], b[j], z[j], ref[j], gamma, &pv, &pb);
         lsnn_real gzt = gz[j] - c->reset_grad * c->alpha[j] * v[j] * gvn + c->g_a[j] * gbn;
         adj->gv[j] = c->alpha[j] * (1 - z[j] - zend) * gvn + gzt * pv;
         adj->gb[j] = c->rho[j] * gbn + gzt * pb;
@@ -88,7 +93,7 @@ static void lsnn__stdp_eligibility(const void *k, int lo, int hi, const lsnn_neu
     const lsnn_real rg = reset_grad ? 1 : 0;
     for (int j = lo; j < hi; j++) {
         lsnn_real pv, pb;
-        lsnn__stdp_pseudo(c, j, s->v[j], s->b[j], s->ref[j], gamma, &pv, &pb);
+        lsnn__stdp_pseudo(c, j, s->v[j], s->b[j], s->z[j], s->ref[j], gamma, &pv, &pb);
         lsnn_real zend = s->ref[j] == 1 ? 1 : 0;
         lsnn_real av = c->alpha[j] * s->v[j];
         o->jvv[j] = c->alpha[j] * (1 - s->z[j] - zend) - rg * av * pv;

@@ -334,6 +334,8 @@ lsnn_status lsnn_graph_from_config(const lsnn_network_config *c, lsnn_graph **ou
         .dt = spec.dt,
         .gamma = spec.gamma,
         .input_plain = spec.input_plain,
+        .psi_from_spike = spec.psi_from_spike,
+        .stdp_psi_positive = spec.stdp_psi_positive,
         .readout_tau = spec.readout_tau,
         .readout_gain = spec.readout_gain,
         .train_noise = spec.train_noise,

@@ -53,6 +53,10 @@ lsnn_status lsnn_net_spec_from_config(const lsnn_network_config *c, lsnn_net_spe
     s->refractory = c->refractory;
     LSNN__PICK(k, c->input_scaling, "leaky|plain", "network.input_scaling");
     s->input_plain = k == 1;
+    LSNN__PICK(k, c->psi_window, "refractory|spike", "network.psi_window");
+    s->psi_from_spike = k == 1;
+    LSNN__PICK(k, c->stdp_psi_sign, "negative|positive", "network.stdp_psi_sign");
+    s->stdp_psi_positive = k == 1;
     s->gamma = c->gamma;
     s->w0 = c->w0;
     s->w0_out = c->w0_out;

@@ -115,6 +115,17 @@ const cfg_field lsnn__cfg_fields[] = {
     F_DBL("network.b0", network.b0, 0.01, R_GT0, 0, 0, "Baseline firing threshold."),
     F_INT("network.refractory", network.refractory, 2, R_IN, 0, 1000,
           "Refractory period after a spike, steps (0: none)."),
+    F_STR("network.psi_window", network.psi_window, "refractory", "refractory|spike",
+          "Steps at which a spike's refractory pseudo-derivative applies (zero for `alif`, "
+          "+-gamma for `stdp_alif`): `refractory`, the steps after the spike at which the "
+          "neuron cannot fire (t_z + 1 .. t_z + refractory; seed 004's text for ALIF, 'set to 0 "
+          "during the refractory period'), or `spike`, from the spike step (t_z .. t_z + "
+          "refractory - 1; eq. 3.23's t - t_z < dt_ref read literally, and what seed 004's "
+          "code does for both models). No effect without refractoriness or for other models."),
+    F_STR("network.stdp_psi_sign", network.stdp_psi_sign, "negative", "negative|positive",
+          "Sign of the `stdp_alif` pseudo-derivative in its refractory window: `negative`, "
+          "-gamma (seed 004 eq. 3.23), or `positive`, +gamma (seed 004's training code, which "
+          "produced its TIMIT numbers)."),
     F_STR("network.input_scaling", network.input_scaling, "leaky", "leaky|plain",
           "Input current in the membrane update: `leaky` scales it by (1 - exp(-dt/tau_m)), "
           "`plain` adds it unscaled."),
