@@ -3,6 +3,7 @@
  * conversion's settings changeable by --set; and one test sequence or episode traced, with seed
  * 002's Figs. 4-6. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,10 @@ static const char *ALSTM_HELP =
     "          run did after training, and prints the result as JSON (analog_score,\n"
     "          spiking_pass, spiking_score, spikes, rate_hz); with --set, other conversion\n"
     "          settings on the same weights, e.g. --set alstm.gate_signal=s,\n"
-    "          --set alstm.window_ms=400, --set seed=2 (other spikes and test inputs)\n"
+    "          --set alstm.window_ms=400, --set seed=2 (other spikes and test inputs);\n"
+    "          with --spike-seeds N, the spiking test N times with other spikes on the same\n"
+    "          inputs (the first is the run's own), adding spiking_pass_rate and\n"
+    "          spiking_score_mean (each seed's outcome goes to stderr)\n"
     "  trace   one test sequence (sequence prediction; noise-free: 0 starts with x, 1 with y)\n"
     "          or test episode (T-maze; each network acts on its own outputs) with --index,\n"
     "          written to DIR/alstm_trace_analog.csv (step, input or action, every output o_k,\n"
@@ -39,6 +43,7 @@ static const char *ALSTM_HELP =
     "                    repeatable)\n"
     "  --out DIR         trace: the output directory (created if missing)\n"
     "  --index N         trace: the test sequence or episode (default 0)\n"
+    "  --spike-seeds N   eval: repeat the spiking test with N spike seeds (default 1)\n"
     "  --last N          trace: steps shown in alstm_outputs (default 6)\n"
     "  --format FMT      trace: svg (default), png or pdf\n"
     "  --threads N       OpenMP threads (the spike-height calibration)\n"
@@ -49,6 +54,7 @@ typedef struct alstm_opts {
     const char *out;
     const char *format;
     int index, last;
+    int spike_seeds;
 } alstm_opts;
 
 /* Loads the model with the overrides, and builds its conversion. */
@@ -79,10 +85,28 @@ static int run_eval(const char *path, const alstm_opts *o)
     lsnn_alstm_spiking sp;
     if (load(path, o, &cfg, &net, &sp))
         return 1;
-    lsnn_alstm_run_result r;
+    lsnn_alstm_run_result r, rk;
     memset(&r, 0, sizeof r);
     const double t0 = cli_now_s();
-    lsnn_status st = lsnn_alstm_run_test(&cfg, &net, &sp, &r);
+    /* spike seed 0 is the run's own (cfg.seed); the others draw other spikes on the same test
+     * inputs */
+    double passes = 0, score_sum = 0;
+    lsnn_status st = LSNN_OK;
+    for (int k = 0; k < o->spike_seeds && !st; k++) {
+        memset(&rk, 0, sizeof rk);
+        sp.p.seed = k ? lsnn_hash4(cfg.seed, (uint64_t)k, 0x73706b73u, 0) : cfg.seed;
+        st = lsnn_alstm_run_test(&cfg, &net, &sp, &rk);
+        if (st)
+            break;
+        if (k == 0)
+            r = rk;
+        passes += rk.spiking_pass;
+        score_sum += rk.spiking_score;
+        if (o->spike_seeds > 1)
+            fprintf(stderr, "spike seed %d: %s, worst %s %.4g\n", k,
+                    rk.spiking_pass ? "pass" : "fail",
+                    strcmp(cfg.alstm.task, "tmaze") == 0 ? "return" : "error", rk.spiking_score);
+    }
     lsnn_alstm_spiking_free(&sp);
     lsnn_alstm_free(&net);
     if (st)
@@ -90,10 +114,12 @@ static int run_eval(const char *path, const alstm_opts *o)
     printf("result: {\"task\":\"alstm_%s%s\",\"analog_score\":%.6g,\"spiking_pass\":%d,"
            "\"spiking_score\":%.6g,\"spikes\":%.6g,\"rate_hz\":%.6g,\"counted_asns\":%.6g,"
            "\"h\":%.6g,\"h_out\":%.6g,\"gate_signal\":\"%s\",\"window_ms\":%.6g,"
+           "\"spike_seeds\":%d,\"spiking_pass_rate\":%.6g,\"spiking_score_mean\":%.6g,"
            "\"seconds\":%.1f}\n",
            cfg.alstm.task, cfg.alstm.noisy ? "_noisy" : "", r.analog_score, r.spiking_pass,
            r.spiking_score, r.spikes, r.rate_hz, r.counted_asns, r.h, r.h_out,
-           cfg.alstm.gate_signal, cfg.alstm.window_ms, cli_now_s() - t0);
+           cfg.alstm.gate_signal, cfg.alstm.window_ms, o->spike_seeds, passes / o->spike_seeds,
+           score_sum / o->spike_seeds, cli_now_s() - t0);
     return 0;
 }
 
@@ -280,6 +306,7 @@ int cmd_alstm(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.format = "svg";
     o.last = 6;
+    o.spike_seeds = 1;
     const char *model = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -304,6 +331,9 @@ int cmd_alstm(int argc, char **argv)
         } else if (strcmp(a, "--index") == 0) {
             if (cli_parse_int_arg("--index", argv[++i], 0, 1000000, &o.index))
                 return 1;
+        } else if (strcmp(a, "--spike-seeds") == 0) {
+            if (cli_parse_int_arg("--spike-seeds", argv[++i], 1, 100000, &o.spike_seeds))
+                return 1;
         } else if (strcmp(a, "--last") == 0) {
             if (cli_parse_int_arg("--last", argv[++i], 1, 1000000, &o.last))
                 return 1;
@@ -318,6 +348,8 @@ int cmd_alstm(int argc, char **argv)
         return die("alstm %s: MODEL is required (see lsnn alstm --help)", sub);
     if (!trace && o.out)
         return die("alstm eval: --out is for trace");
+    if (trace && o.spike_seeds != 1)
+        return die("alstm trace: --spike-seeds is for eval");
     cli_set_threads(o.co.threads);
     return trace ? run_trace(model, &o) : run_eval(model, &o);
 }

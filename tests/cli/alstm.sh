@@ -40,6 +40,11 @@ if "$LSNN" alstm eval "$WORK/seq/model.safetensors" > "$WORK/ev.out" 2>&1; then
   [ "$(field "$e" spiking_score)" = "$(field "$r" spiking_score)" ] && [ "$(field "$e" analog_score)" = "$(field "$r" analog_score)" ] && [ "$(field "$e" spikes)" = "$(field "$r" spikes)" ] && pass "alstm eval repeats the run's test" || fail "eval $(cat "$e") vs run $(cat "$r")"
   "$LSNN" alstm eval "$WORK/seq/model.safetensors" --set alstm.window_ms=100 > "$WORK/ev2.out" 2>&1
   [ "$(field "$WORK/ev2.out" window_ms)" = 100 ] && [ "$(field "$WORK/ev2.out" spiking_score)" != "$(field "$e" spiking_score)" ] && [ "$(field "$WORK/ev2.out" analog_score)" = "$(field "$e" analog_score)" ] && pass "--set alstm.window_ms=100 changes the spiking score only" || fail "window 100: $(cat "$WORK/ev2.out")"
+  "$LSNN" alstm eval "$WORK/seq/model.safetensors" --spike-seeds 3 > "$WORK/ev3.out" 2> "$WORK/ev3.err"
+  pr=$(field "$WORK/ev3.out" spiking_pass_rate)
+  [ "$(field "$WORK/ev3.out" spiking_score)" = "$(field "$r" spiking_score)" ] && [ "$(grep -c '^spike seed [012]: \(pass\|fail\), worst error' "$WORK/ev3.err")" = 3 ] &&
+    awk -v p="$pr" 'BEGIN { exit !(p == 0 || (p - 1/3) ^ 2 < 1e-9 || (p - 2/3) ^ 2 < 1e-9 || p == 1) }' &&
+    pass "--spike-seeds 3: the run's seed first, a pass rate in thirds ($pr)" || fail "spike seeds: $(cat "$WORK/ev3.out" "$WORK/ev3.err")"
 else
   fail "alstm eval: $(cat "$WORK/ev.out")"
 fi
@@ -75,6 +80,7 @@ awk -v a="$sa" -v b="$(field "$r" analog_score)" -v c="$ss" -v d="$(field "$r" s
 expect_error "trace index" "index 2 is out of range: the task has 2 test sequences" "$LSNN" alstm trace "$WORK/seq/model.safetensors" --out "$WORK/t2" --index 2
 "$LSNN" train "$SRC/configs/store_recall.json" --set iterations=0 --set store_recall.val_size=4 --out "$WORK/sr" > /dev/null 2>&1 || fail "store-recall model"
 expect_error "eval of a spiking checkpoint" "not an adaptive-LSTM model" "$LSNN" alstm eval "$WORK/sr/model.safetensors"
+expect_error "spike seeds of a trace" "--spike-seeds is for eval" "$LSNN" alstm trace "$WORK/seq/model.safetensors" --out "$WORK/t3" --spike-seeds 2
 expect_error "trace needs --out" "--out DIR is required" "$LSNN" alstm trace "$WORK/seq/model.safetensors"
 expect_error "shape change" "tensor 'params'" "$LSNN" alstm eval "$WORK/seq/model.safetensors" --set alstm.n_cells=2
 finish
