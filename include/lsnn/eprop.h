@@ -76,6 +76,11 @@ lsnn_status lsnn_eprop_advance(lsnn_eprop *ep, const lsnn_net *net, const lsnn_b
 lsnn_status lsnn_eprop_end(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch *batch,
                            lsnn_real *grad, double *spike_count, lsnn_loss_result *out);
 
+/* Spreads the chunks of each pass over processes (lsnn/dist.h; as lsnn_sim_set_dist): the
+ * gradient, spike counts, loss, y and pred come back bit-identical to one process's. */
+struct lsnn_dist;
+void lsnn_eprop_set_dist(lsnn_eprop *ep, const struct lsnn_dist *d);
+
 /* The feedback matrix B (n, n_out), laid out like net->w_out. For "symmetric" it is a copy of
  * W_out made at the start of each run. */
 lsnn_real *lsnn_eprop_feedback(lsnn_eprop *ep);

@@ -229,4 +229,13 @@ void lsnn_sim_set_recording(lsnn_sim *sim, int on);
  * flows back along recurrent synapses (weight gradients are still computed). Default 0. */
 void lsnn_sim_set_cut_recurrent(lsnn_sim *sim, int cut);
 
+/* Spreads the chunks of lsnn_sim_forward and lsnn_bptt_backward over processes (lsnn/dist.h):
+ * each process simulates and differentiates its own chunks, and the outputs y, the spike counts
+ * and the gradient come back whole and bit-identical to one process's (the chunks' partial
+ * results are exchanged and summed in chunk order). NULL (the default) or a one-process d: every
+ * chunk here. d must outlive its use; every process must make the same calls. Step-wise episodes
+ * and traces are not distributed. */
+struct lsnn_dist;
+void lsnn_sim_set_dist(lsnn_sim *sim, const struct lsnn_dist *d);
+
 #endif

@@ -143,6 +143,7 @@ struct lsnn_trainer {
      * y (B, T, n_out), e.g. to collect per-window errors. NULL (the default): not called. */
     void (*eval_batch_done)(void *ctx, const lsnn_batch *b, long first, const lsnn_real *y);
     void *eval_batch_ctx;
+    const struct lsnn_dist *dist; /* lsnn_trainer_set_dist, or NULL */
 };
 
 /* The spiking network of cfg for a task of n_in inputs and n_out outputs, initialised from
@@ -153,6 +154,17 @@ lsnn_status lsnn_net_from_config(lsnn_net *net, const lsnn_config *cfg, int n_in
 /* Builds the task, the network (initialised from cfg->seed) and the optimizer. */
 lsnn_status lsnn_trainer_init(lsnn_trainer *tr, const lsnn_config *cfg);
 void lsnn_trainer_free(lsnn_trainer *tr);
+
+/* Spreads the chunks of every batch (training and evaluation) over processes (lsnn/dist.h):
+ * each process builds the same trainer from the same config, makes the same calls, and computes
+ * only its own chunks; outputs, losses, spike counts and gradients are exchanged, so every
+ * process holds the same bits as one process alone, and the updates stay identical. Needs model
+ * "lsnn" (not bidirectional) trained by BPTT or e-prop, and a training batch that splits into
+ * whole chunks, the same number per process (network chunk size: `chunk`, or automatic):
+ * LSNN_ERR_CONFIG otherwise, with the numbers. d NULL or one process: undistributed. d must
+ * outlive the trainer's use of it. */
+struct lsnn_dist;
+lsnn_status lsnn_trainer_set_dist(lsnn_trainer *tr, const struct lsnn_dist *d);
 
 /* Makes sure the forward workspace (sim or ann work) and the readout y exist: trainers built
  * for e-prop skip them, and tools that record a trajectory (simulate, plot) call this first. */

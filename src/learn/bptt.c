@@ -20,6 +20,7 @@
 #include <cblas.h>
 #include <string.h>
 
+#include "lsnn/dist.h"
 #include "lsnn/sim.h"
 #include "core/simd.h"
 #include "net/sim_internal.h"
@@ -749,18 +750,31 @@ lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_ba
                           net->pop[fo].model->name);
     const int nch = (batch->B + sim->CH - 1) / sim->CH;
     lsnn__sparse_pack(sim, net);
+    int c0, c1;
+    lsnn__sim_own_chunks(sim, nch, &c0, &c1);
 #pragma omp parallel for schedule(dynamic, 1)
-    for (int ci = 0; ci < nch; ci++) {
+    for (int ci = c0; ci < c1; ci++) {
         const int g0 = ci * sim->CH;
         const int bc = batch->B - g0 < sim->CH ? batch->B - g0 : sim->CH;
         lsnn__chunk_backward(sim, net, &sim->ch[ci], batch, g0, bc, gy, gz_const);
     }
     sim->packed = 0;
-    /* Deterministic reduction: chunk order is fixed whatever the number of threads. */
     const size_t np = net->n_params;
-    memcpy(grad, sim->ch[0].grad, sizeof(lsnn_real) * np);
+    /* the other processes' chunks' gradients (lsnn_sim_set_dist) */
+    lsnn_real *gb = NULL;
+    if (sim->dist) {
+        if (!(gb = lsnn__sim_dist_buf(sim, sizeof(lsnn_real) * np * (size_t)nch)))
+            return lsnn_error(LSNN_ERR_NOMEM, "bptt: out of memory (distributed pass)");
+        for (int ci = c0; ci < c1; ci++)
+            memcpy(gb + np * ci, sim->ch[ci].grad, sizeof(lsnn_real) * np);
+        lsnn_status st = lsnn_dist_gather_rows(sim->dist, gb, sizeof(lsnn_real) * np, nch, 1, nch);
+        if (st)
+            return st;
+    }
+    /* Deterministic reduction: chunk order is fixed whatever the number of threads. */
+    memcpy(grad, gb ? gb : sim->ch[0].grad, sizeof(lsnn_real) * np);
     for (int ci = 1; ci < nch; ci++) {
-        const lsnn_real *g = sim->ch[ci].grad;
+        const lsnn_real *g = gb ? gb + np * ci : sim->ch[ci].grad;
 #pragma omp parallel for schedule(static)
         for (size_t k = 0; k < np; k++)
             grad[k] += g[k];

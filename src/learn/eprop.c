@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "core/simd.h"
+#include "lsnn/dist.h"
 #include "lsnn/eprop.h"
 #include "net/sim_internal.h"
 #include "learn/eprop_internal.h"
@@ -547,6 +548,8 @@ lsnn_status lsnn_eprop_begin(lsnn_eprop *ep, const lsnn_net *net, const lsnn_bat
     ep->learn = learn != 0;
     ep->nch = (batch->B + ep->CH - 1) / ep->CH;
     ep->t_next = 0;
+    ep->y_out = NULL;
+    ep->pred_out = NULL;
     for (int ci = 0; ci < ep->nch; ci++)
         ep_chunk_begin(ep, net, ci);
     return LSNN_OK;
@@ -564,11 +567,84 @@ lsnn_status lsnn_eprop_advance(lsnn_eprop *ep, const lsnn_net *net, const lsnn_b
                           "e-prop: steps %d..%d need the inputs of steps %d..%d, the batch holds "
                           "%d..%d",
                           t0, t1 - 1, need0, t1 - 1, batch->x_t0, batch->x_t0 + batch->x_nt - 1);
-    const int nch = ep->nch;
+    int c0, c1;
+    lsnn__sim_own_chunks(ep->sim, ep->nch, &c0, &c1);
 #pragma omp parallel for schedule(dynamic, 1)
-    for (int ci = 0; ci < nch; ci++)
+    for (int ci = c0; ci < c1; ci++)
         ep_chunk_steps(ep, net, ci, batch, t0, t1, y, pred);
     ep->t_next = t1;
+    if (y)
+        ep->y_out = y;
+    if (pred)
+        ep->pred_out = pred;
+    return LSNN_OK;
+}
+
+void lsnn_eprop_set_dist(lsnn_eprop *ep, const lsnn_dist *d)
+{
+    lsnn_sim_set_dist(ep->sim, d);
+}
+
+/* A distributed pass: every chunk's loss terms, spike counts, rate sums, gradient, outputs and
+ * predictions from the process that computed it, into the chunks of every process. */
+static lsnn_status ep_gather(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch *batch,
+                             int learn)
+{
+    const lsnn_dist *d = ep->sim->dist;
+    if (!d)
+        return LSNN_OK;
+    const int nch = ep->nch, n = net->n, reg = ep->opts.rate_reg > 0;
+    const size_t nd = 3 + (size_t)n * (1 + reg), np = ep->n_params;
+    int c0, c1;
+    lsnn__sim_own_chunks(ep->sim, nch, &c0, &c1);
+    size_t bytes = sizeof(double) * nd * nch;
+    if (learn && sizeof(lsnn_real) * np * nch > bytes)
+        bytes = sizeof(lsnn_real) * np * nch;
+    void *buf = lsnn__sim_dist_buf(ep->sim, bytes);
+    if (!buf)
+        return lsnn_error(LSNN_ERR_NOMEM, "e-prop: out of memory (distributed pass)");
+    double *db = buf;
+    for (int ci = c0; ci < c1; ci++) {
+        const ep_chunk *c = &ep->ch[ci];
+        double *r = db + nd * ci;
+        r[0] = c->loss;
+        r[1] = (double)c->correct;
+        r[2] = (double)c->total;
+        memcpy(r + 3, c->count, sizeof(double) * n);
+        if (reg)
+            memcpy(r + 3 + n, c->regsum, sizeof(double) * n);
+    }
+    lsnn_status st = lsnn_dist_gather_rows(d, db, sizeof(double) * nd, nch, 1, nch);
+    if (st)
+        return st;
+    for (int ci = 0; ci < nch; ci++) {
+        ep_chunk *c = &ep->ch[ci];
+        const double *r = db + nd * ci;
+        c->loss = r[0];
+        c->correct = (long)r[1];
+        c->total = (long)r[2];
+        memcpy(c->count, r + 3, sizeof(double) * n);
+        if (reg)
+            memcpy(c->regsum, r + 3 + n, sizeof(double) * n);
+    }
+    if (learn) {
+        lsnn_real *gb = buf;
+        for (int ci = c0; ci < c1; ci++)
+            memcpy(gb + np * ci, ep->ch[ci].grad, sizeof(lsnn_real) * np);
+        if ((st = lsnn_dist_gather_rows(d, gb, sizeof(lsnn_real) * np, nch, 1, nch)))
+            return st;
+        for (int ci = 0; ci < nch; ci++)
+            memcpy(ep->ch[ci].grad, gb + np * ci, sizeof(lsnn_real) * np);
+    }
+    if (ep->y_out &&
+        (st = lsnn_dist_gather_rows(d, ep->y_out,
+                                    sizeof(lsnn_real) * (size_t)batch->T * net->n_out, nch,
+                                    ep->CH, batch->B)))
+        return st;
+    if (ep->pred_out &&
+        (st = lsnn_dist_gather_rows(d, ep->pred_out, sizeof(int) * (size_t)batch->max_windows,
+                                    nch, ep->CH, batch->B)))
+        return st;
     return LSNN_OK;
 }
 
@@ -581,6 +657,9 @@ lsnn_status lsnn_eprop_end(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch
                           batch->T);
     const int nch = ep->nch, learn = ep->learn && grad;
     const double norm = ep->norm;
+    lsnn_status st = ep_gather(ep, net, batch, learn);
+    if (st)
+        return st;
     /* Deterministic reduction in chunk order. */
     double loss = 0, regsum_scale = ep->opts.rate_reg / ((double)batch->B * batch->T);
     for (int ci = 0; ci < nch; ci++) {

@@ -61,6 +61,8 @@ struct lsnn_eprop {
     lsnn_real *fb0, *wout0; /* "adaptive": B's random start and W_out when the workspace was made */
     double norm;   /* loss normaliser of the batch in progress */
     int learn, nch, t_next; /* batch in progress: gradients wanted, chunks, next step */
+    lsnn_real *y_out;       /* batch in progress: the y and pred of lsnn_eprop_advance, gathered */
+    int *pred_out;          /* from the other processes at the end (lsnn_eprop_set_dist) */
     void *mem;
 };
 

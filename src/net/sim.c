@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "lsnn/dist.h"
 #include "lsnn/sim.h"
 #include "net/sim_internal.h"
 
@@ -225,11 +226,36 @@ void lsnn_sim_set_recording(lsnn_sim *sim, int on)
     sim->recording = on != 0;
 }
 
+void lsnn_sim_set_dist(lsnn_sim *sim, const lsnn_dist *d)
+{
+    sim->dist = d && d->size > 1 ? d : NULL;
+}
+
+void lsnn__sim_own_chunks(const lsnn_sim *sim, int nch, int *c0, int *c1)
+{
+    const lsnn_dist *d = sim->dist;
+    *c0 = d ? lsnn_dist_first(d->rank, nch, d->size) : 0;
+    *c1 = d ? lsnn_dist_first(d->rank + 1, nch, d->size) : nch;
+}
+
+void *lsnn__sim_dist_buf(lsnn_sim *sim, size_t bytes)
+{
+    if (bytes > sim->dist_cap) {
+        void *p = realloc(sim->dist_buf, bytes);
+        if (!p)
+            return NULL;
+        sim->dist_buf = p;
+        sim->dist_cap = bytes;
+    }
+    return sim->dist_buf;
+}
+
 void lsnn_sim_free(lsnn_sim *sim)
 {
     if (!sim)
         return;
     free(sim->rec_mem);
+    free(sim->dist_buf);
     free(sim->mem);
     free(sim->ch);
     free(sim);
@@ -519,8 +545,10 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
     sim->ep_batch = sim->ep_last_batch = NULL;
     sim->ep_id++;
     lsnn__sparse_pack(sim, net);
+    int c0, c1;
+    lsnn__sim_own_chunks(sim, nch, &c0, &c1);
 #pragma omp parallel for schedule(dynamic, 1)
-    for (int ci = 0; ci < nch; ci++) {
+    for (int ci = c0; ci < c1; ci++) {
         lsnn__chunk *c = &sim->ch[ci];
         const int g0 = ci * sim->CH;
         const int bc = batch->B - g0 < sim->CH ? batch->B - g0 : sim->CH;
@@ -544,6 +572,21 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
     }
     sim->packed = 0;
     sim->rec_valid = record;
+    if (sim->dist) { /* the other processes' chunks: their outputs and spike counts */
+        double *cb = lsnn__sim_dist_buf(sim, sizeof(double) * (size_t)nch * n);
+        if (!cb)
+            return lsnn_error(LSNN_ERR_NOMEM, "simulation: out of memory (distributed pass)");
+        for (int ci = c0; ci < c1; ci++)
+            memcpy(cb + (size_t)ci * n, sim->ch[ci].count, sizeof(double) * n);
+        if ((st = lsnn_dist_gather_rows(sim->dist, cb, sizeof(double) * n, nch, 1, nch)))
+            return st;
+        for (int ci = 0; ci < nch; ci++)
+            memcpy(sim->ch[ci].count, cb + (size_t)ci * n, sizeof(double) * n);
+        if (y && (st = lsnn_dist_gather_rows(sim->dist, y,
+                                             sizeof(lsnn_real) * (size_t)batch->T * net->n_out,
+                                             nch, sim->CH, batch->B)))
+            return st;
+    }
     if (spike_count) {
         memset(spike_count, 0, sizeof(double) * n);
         for (int ci = 0; ci < nch; ci++)

@@ -88,7 +88,16 @@ struct lsnn_sim {
     const lsnn_batch *ep_batch, *ep_last_batch;
     int ep_next, ep_nch, ep_record, ep_noise;
     uint64_t ep_id;
+    /* lsnn_sim_set_dist: the processes, and a staging buffer for the exchange (dist_cap bytes) */
+    const struct lsnn_dist *dist;
+    void *dist_buf;
+    size_t dist_cap;
 };
+
+/* The chunks [*c0, *c1) of nch that this process computes (all without a distribution). */
+void lsnn__sim_own_chunks(const lsnn_sim *sim, int nch, int *c0, int *c1);
+/* The staging buffer of at least `bytes` (NULL when out of memory). */
+void *lsnn__sim_dist_buf(lsnn_sim *sim, size_t bytes);
 
 /* Sequences that the sparse adjoint (src/learn/bptt.c) updates at once: four SSE registers of
  * float32. */

@@ -30,6 +30,7 @@ static lsnn_status spk_prepare(lsnn_trainer *tr)
     if (!tr->sim && !(tr->sim = lsnn_sim_create_chunked(&tr->net, tr->cfg.batch_size, tr->shape.T,
                                                          tr->cfg.chunk, &st)))
         return st;
+    lsnn_sim_set_dist(tr->sim, tr->dist);
     if (tr->learner->backward) { /* BPTT keeps records of the forward pass */
         const int r = lsnn_sim_enable_records(tr->sim, &tr->net,
                                               (size_t)tr->cfg.bptt_records_mb * 1000000);

@@ -7,7 +7,9 @@
 
 #include "lsnn/checkpoint.h"
 #include "lsnn/config_map.h"
+#include "lsnn/dist.h"
 #include "lsnn/eprop.h"
+#include "lsnn/sim.h"
 #include "lsnn/train.h"
 #include "run/trainer_internal.h"
 
@@ -156,6 +158,44 @@ void lsnn_trainer_free(lsnn_trainer *tr)
     free(tr->mask);
     free(tr->pred);
     memset(tr, 0, sizeof *tr);
+}
+
+lsnn_status lsnn_trainer_set_dist(lsnn_trainer *tr, const lsnn_dist *d)
+{
+    if (d && d->size > 1) {
+        const lsnn_config *cfg = &tr->cfg;
+        if (!tr->model->spiking || tr->net.n_dirs > 1 ||
+            (strcmp(cfg->learning, "bptt") != 0 && strcmp(cfg->learning, "eprop") != 0))
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "distributed training: model \"%s\"%s with learning \"%s\" is not "
+                              "split across processes (model \"lsnn\", one direction, learning "
+                              "\"bptt\" or \"eprop\" are)",
+                              cfg->model, tr->net.n_dirs > 1 ? " (bidirectional)" : "",
+                              cfg->learning);
+        const int B = cfg->batch_size;
+        /* e-prop's workspace takes the automatic chunk size; BPTT's honours `chunk` */
+        const int eprop = strcmp(cfg->learning, "eprop") == 0;
+        const int CH = cfg->chunk && !eprop ? (cfg->chunk < B ? cfg->chunk : B)
+                                            : lsnn_chunk_size(B);
+        const int nch = (B + CH - 1) / CH;
+        if (nch % d->size != 0)
+            return lsnn_error(LSNN_ERR_CONFIG,
+                              "distributed training: batch_size %d makes %d chunks of %d "
+                              "sequences, which %d processes cannot share equally (%s so that "
+                              "the number of chunks is a multiple of %d, or use another number "
+                              "of processes)",
+                              B, nch, CH, d->size,
+                              eprop ? "e-prop's chunks have the automatic size: choose "
+                                      "batch_size"
+                                    : "set `chunk` or batch_size",
+                              d->size);
+    }
+    tr->dist = d && d->size > 1 ? d : NULL;
+    if (tr->sim)
+        lsnn_sim_set_dist(tr->sim, tr->dist);
+    if (tr->ep)
+        lsnn_eprop_set_dist(tr->ep, tr->dist);
+    return LSNN_OK;
 }
 
 static int lsnn__forward_ready(const lsnn_trainer *tr)
