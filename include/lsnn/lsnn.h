@@ -17,6 +17,7 @@
 #include "lsnn/core.h"
 #include "lsnn/csv.h"
 #include "lsnn/deepr.h"
+#include "lsnn/dist.h"
 #include "lsnn/encode.h"
 #include "lsnn/eprop.h"
 #include "lsnn/idx.h"
