@@ -10,7 +10,10 @@ PACKAGES=(build-essential cmake pkg-config libopenblas-dev libcjson-dev libcmock
           libcairo2-dev libsndfile1-dev libfftw3-dev
           # speech: festival + English diphone voices build the synthetic corpus (lsnn data
           # synth-speech); python3-numpy runs the independent MFCC reference in the tests
-          festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts python3-numpy)
+          festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts python3-numpy
+          # Open MPI: `mpirun -np P lsnn train` (docs/SCALING.md). A build without it (cmake
+          # finds no MPI, or -DLSNN_MPI=OFF) is complete but for that; the tests need it.
+          libopenmpi-dev openmpi-bin)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

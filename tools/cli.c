@@ -12,7 +12,11 @@ int die(const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     fflush(stdout);
-    fprintf(stderr, "lsnn: ");
+    /* under mpirun the other processes' messages name their process */
+    if (cli_mpi_rank() > 0)
+        fprintf(stderr, "lsnn (process %d of %d): ", cli_mpi_rank(), cli_mpi_size());
+    else
+        fprintf(stderr, "lsnn: ");
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);

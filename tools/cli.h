@@ -49,6 +49,25 @@ lsnn_status cli_evaluate(lsnn_trainer *tr, uint64_t stream, lsnn_eval_result *ev
                          int quiet);
 int cli_load_model(const char *path, const common_opts *co, lsnn_trainer *tr);
 
+/* ---- processes under mpirun (cli_mpi.c; one process without MPI) ------------------------ */
+
+#include "lsnn/dist.h"
+
+/* MPI_Init when started by an MPI launcher (mpirun sets OMPI_COMM_WORLD_SIZE, PMI_SIZE or
+ * PMIX_RANK), else nothing; cli_mpi_finalize at the end; cli_mpi_abort stops every process. */
+void cli_mpi_init(int *argc, char ***argv);
+void cli_mpi_finalize(void);
+void cli_mpi_abort(int code);
+/* The processes of this run for lsnn_run_opts.dist: NULL for one process. */
+const lsnn_dist *cli_dist(void);
+int cli_mpi_rank(void);
+int cli_mpi_size(void);
+int cli_mpi_built(void);
+/* SHA-256 of the running executable followed by text. 0 on success. */
+int cli_mpi_digest(const char *text, unsigned char digest[32]);
+/* The first rank whose digest differs from rank 0's, or -1 (collective). */
+int cli_mpi_first_mismatch(const unsigned char digest[32]);
+
 /* The subcommands of tools/lsnn.c's main. */
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

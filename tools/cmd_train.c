@@ -84,6 +84,7 @@ static void note_config_changes(const char *model_path, const lsnn_config *cfg)
 /* What cmd_train's callbacks need. */
 typedef struct train_ui {
     int quiet, argc, failed; /* failed: a callback printed its error */
+    int writer;              /* rank 0 of mpirun, or the only process: writes command.txt */
     char **argv;
     double ema_loss, ema_acc, eval_t[2];
 } train_ui;
@@ -102,7 +103,8 @@ static int train_on_start(void *ctx, const lsnn_run *run)
         printf("%s held an earlier run: its model and results are replaced (--resume continues "
                "a run instead)\n",
                run->dir);
-    if (lsnn_write_command_txt(run->dir, "train", ui->argc, ui->argv, run->opts.resume)) {
+    if (ui->writer &&
+        lsnn_write_command_txt(run->dir, "train", ui->argc, ui->argv, run->opts.resume)) {
         ui->failed = 1;
         return 1;
     }
@@ -335,6 +337,33 @@ int cmd_train(int argc, char **argv)
     if (strlen(out) >= 4096)
         return die("%.64s...: directory name longer than 4095 characters", out);
     cli_set_threads(co.threads);
+    /* under mpirun: every process must run this binary with this config (rank 0 reports) */
+    const lsnn_dist *dist = cli_dist();
+    if (dist) {
+        char *js = lsnn_config_to_json(&cfg);
+        unsigned char dg[32];
+        const int ok = js && cli_mpi_digest(js, dg) == 0;
+        free(js);
+        if (!ok)
+            memset(dg, 0xff, sizeof dg);
+        const int bad = cli_mpi_first_mismatch(dg);
+        if (bad >= 0)
+            return dist->rank == 0
+                       ? die("train: process %d of mpirun runs another lsnn binary or another "
+                             "config (after --set) than process 0; every process must run the "
+                             "same", bad)
+                       : 1;
+        if (strcmp(cfg.model, "alstm") == 0 || report)
+            return dist->rank == 0
+                       ? die("train: %s under mpirun: the processes share one training run of "
+                             "model \"lsnn\"; %s (run it in one process, or many runs with "
+                             "lsnn sweep)",
+                             config_path, report ? "--report is written by one process"
+                                                 : "model \"alstm\" runs in one go")
+                       : 1;
+        if (dist->rank > 0)
+            quiet = 1;
+    }
     if (strcmp(cfg.model, "alstm") == 0) {
         if (resume || report)
             return die("train: %s: model \"alstm\" runs in one go (seconds to minutes) and "
@@ -349,7 +378,12 @@ int cmd_train(int argc, char **argv)
     for (int k = 0; k < LSNN_REPORT_NFILES; k++)
         clear[k] = lsnn_report_files[k];
     clear[LSNN_REPORT_NFILES] = NULL;
-    train_ui ui = {.quiet = quiet, .argc = argc, .argv = argv, .ema_loss = NAN, .ema_acc = NAN};
+    train_ui ui = {.quiet = quiet,
+                   .argc = argc,
+                   .argv = argv,
+                   .ema_loss = NAN,
+                   .ema_acc = NAN,
+                   .writer = !dist || dist->rank == 0};
     lsnn_run_opts ro = {.resume = resume,
                         .origin = config_path,
                         .max_memory = max_memory,
@@ -357,7 +391,8 @@ int cmd_train(int argc, char **argv)
                         .ctx = &ui,
                         .on_start = train_on_start,
                         .on_iteration = train_on_iteration,
-                        .on_eval_progress = train_on_eval_progress};
+                        .on_eval_progress = train_on_eval_progress,
+                        .dist = dist};
     lsnn_run run;
     if (lsnn_run_open(&run, &cfg, NULL, out, &ro))
         return ui.failed ? 1 : die_status();
@@ -374,7 +409,8 @@ int cmd_train(int argc, char **argv)
                    "model: %s\n",
                    ev->sequences, ev->loss, run.tr->shape.metric, ev->metric, ev->rate_hz,
                    run.model_path);
-        printf("result: %s\n", run.result_json);
+        if (ui.writer)
+            printf("result: %s\n", run.result_json);
         fflush(stdout);
     }
     lsnn_run_close(&run);

@@ -45,6 +45,8 @@ static const char *MAIN_HELP =
     "\n"
     "Configs: configs/*.json; every key is documented in docs/CONFIG.md.\n";
 
+static int run_command(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
     /* OpenBLAS starts its own thread pool when it is loaded, and its idle workers spin on
@@ -56,6 +58,14 @@ int main(int argc, char **argv)
         execv("/proc/self/exe", argv);
         /* exec failed (no /proc): carry on with openblas_set_num_threads(1) only. */
     }
+    cli_mpi_init(&argc, &argv);
+    const int rc = run_command(argc, argv);
+    cli_mpi_finalize();
+    return rc;
+}
+
+static int run_command(int argc, char **argv)
+{
     if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "-h") == 0) {
         fputs(MAIN_HELP, argc < 2 ? stderr : stdout);
@@ -63,7 +73,7 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--version") == 0) {
-        printf("lsnn 0.1.0\n");
+        printf("lsnn 0.1.0%s\n", cli_mpi_built() ? " (MPI)" : "");
         return 0;
     }
     if (strcmp(cmd, "train") == 0)

@@ -37,6 +37,7 @@
 #include "lsnn/train.h"
 
 typedef struct lsnn_run lsnn_run;
+struct lsnn_dist;
 
 /* What the run reports after each iteration. */
 typedef struct lsnn_run_iter {
@@ -65,6 +66,10 @@ typedef struct lsnn_run_opts {
     /* Validation progress: done = 0 when a validation of `total` sequences starts, then after
      * every batch (lsnn_trainer.eval_progress). */
     void (*on_eval_progress)(void *ctx, long done, long total);
+    /* Training spread over processes (lsnn_trainer_set_dist; NULL: one process). Every process
+     * opens the same run; only rank 0 touches DIR (log, checkpoints, result.json, clearing an
+     * earlier run); the others read the checkpoint when resuming. */
+    const struct lsnn_dist *dist;
 } lsnn_run_opts;
 
 struct lsnn_run {

@@ -1,6 +1,7 @@
 /* A training run in a directory (see lsnn/run.h): cadence of validations and checkpoints,
  * log.csv, resume, result.json. */
 #include "lsnn/run.h"
+#include "lsnn/dist.h"
 #include "io/fs.h"
 
 #include <cjson/cJSON.h>
@@ -104,8 +105,16 @@ static lsnn_status lsnn__stopped(void)
 }
 
 /* Saves the checkpoint; the test hook may kill the process right after. */
+/* 1 for the process that writes the run's files (rank 0, or the only one). */
+static int lsnn__writer(const lsnn_run *run)
+{
+    return !run->opts.dist || run->opts.dist->rank == 0;
+}
+
 static lsnn_status lsnn__checkpoint(lsnn_run *run)
 {
+    if (!lsnn__writer(run))
+        return LSNN_OK;
     lsnn_status st = lsnn_trainer_save(run->tr, run->model_path);
     if (!st && run->kill_after > 0 && run->tr->iteration == run->kill_after)
         raise(SIGKILL);
@@ -155,6 +164,10 @@ static lsnn_status lsnn__prepare_trainer(lsnn_run *run, const lsnn_config *cfg,
                           "simulation only (it has no gradient): it cannot be trained "
                           "(iterations = 0 builds and evaluates the network)",
                           origin, run->tr->net.pop[fo].name, run->tr->net.pop[fo].model->name);
+    if ((st = lsnn_trainer_set_dist(run->tr, run->opts.dist))) {
+        lsnn_error_prefix(origin);
+        return st;
+    }
     if (!run->opts.resume)
         return LSNN_OK;
     if ((st = lsnn_trainer_load(run->tr, run->model_path, 1)))
@@ -188,13 +201,14 @@ lsnn_status lsnn_run_open(lsnn_run *run, const lsnn_config *cfg, lsnn_trainer *t
     if (!st)
         st = lsnn__prepare_trainer(run, cfg, tr);
     run->start_iteration = run->tr ? run->tr->iteration : 0;
-    if (!st && !run->opts.resume)
+    const int writer = lsnn__writer(run);
+    if (!st && !run->opts.resume && writer)
         st = lsnn__clear_earlier(run);
-    if (!st)
+    if (!st && writer)
         st = lsnn__ensure_dir(dir);
-    if (!st)
+    if (!st && writer)
         run->stale_removed = lsnn__remove_stale_tmp(dir);
-    if (!st)
+    if (!st && writer)
         st = lsnn_runlog_open(&run->log, run->log_path, run->tr->shape.metric,
                               run->opts.resume ? run->start_iteration : -1, &run->log_rows_kept);
     if (!st && run->opts.on_start && run->opts.on_start(run->opts.ctx, run))
@@ -243,9 +257,10 @@ lsnn_status lsnn_run_step(lsnn_run *run)
         [LSNN_LOG_SECONDS] = lsnn__now() - run->t_start,
     };
     /* The row first: a checkpoint is never ahead of the log (lsnn/run.h). */
-    if ((st = lsnn_runlog_append(&run->log, row)))
+    if (lsnn__writer(run) && (st = lsnn_runlog_append(&run->log, row)))
         return st;
-    if (it.validated && ((st = lsnn_runlog_sync(&run->log)) || (st = lsnn__checkpoint(run))))
+    if (it.validated && ((lsnn__writer(run) && (st = lsnn_runlog_sync(&run->log))) ||
+                         (st = lsnn__checkpoint(run))))
         return st;
     it.seconds = lsnn__now() - run->t_start;
     if (run->opts.on_iteration && run->opts.on_iteration(run->opts.ctx, run, &it))
@@ -254,7 +269,7 @@ lsnn_status lsnn_run_step(lsnn_run *run)
 }
 
 /* result.json: the final validation as one JSON object, written atomically. */
-static lsnn_status lsnn__write_result(lsnn_run *run)
+static lsnn_status lsnn__write_result(lsnn_run *run, int write)
 {
     const lsnn_trainer *tr = run->tr;
     cJSON *js = cJSON_CreateString(run->dir); /* the directory name, escaped by cJSON */
@@ -273,6 +288,8 @@ static lsnn_status lsnn__write_result(lsnn_run *run)
              tr->cfg.task, tr->shape.metric, run->final.metric, tr->iteration, run->seconds,
              run->final.loss, run->final.rate_hz, out_json);
     free(out_json);
+    if (!write)
+        return LSNN_OK;
     const size_t tcap = strlen(run->result_path) + 32;
     char *tmp = malloc(tcap);
     if (!tmp)
@@ -308,7 +325,7 @@ lsnn_status lsnn_run_finish(lsnn_run *run)
     if (st)
         return st;
     run->seconds = lsnn__now() - run->t_start;
-    return lsnn__write_result(run);
+    return lsnn__write_result(run, lsnn__writer(run));
 }
 
 void lsnn_run_close(lsnn_run *run)
