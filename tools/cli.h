@@ -65,6 +65,8 @@ int cli_mpi_size(void);
 int cli_mpi_built(void);
 /* SHA-256 of the running executable followed by text. 0 on success. */
 int cli_mpi_digest(const char *text, unsigned char digest[32]);
+/* The sum of v over the processes (collective; v itself for one process). */
+int cli_mpi_sum(int v);
 /* The first rank whose digest differs from rank 0's, or -1 (collective). */
 int cli_mpi_first_mismatch(const unsigned char digest[32]);
 

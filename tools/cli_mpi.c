@@ -76,6 +76,14 @@ const lsnn_dist *cli_dist(void)
     return g_on && g_dist.size > 1 ? &g_dist : NULL;
 }
 
+int cli_mpi_sum(int v)
+{
+    int s = v;
+    if (cli_dist() && MPI_Allreduce(&v, &s, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return v;
+    return s;
+}
+
 int cli_mpi_first_mismatch(const unsigned char digest[32])
 {
     if (!cli_dist())
@@ -113,6 +121,10 @@ int cli_mpi_first_mismatch(const unsigned char digest[32])
 {
     (void)digest;
     return -1;
+}
+int cli_mpi_sum(int v)
+{
+    return v;
 }
 
 #endif

@@ -33,6 +33,10 @@ static const char *SWEEP_HELP =
     "result continues with --resume (model alstm: starts over). A failed run is reported with\n"
     "the last line of its OUT/.../train.out and the summary covers the others (exit status 1).\n"
     "Stopping the sweep (Ctrl-C, kill) stops its runs; the next call resumes them.\n"
+    "Under mpirun (`mpirun -np P lsnn sweep ...`, lsnn built with MPI) process r runs the runs\n"
+    "r, r + P, r + 2P, ... (J at a time each), on its own machine; OUT must be on a file system\n"
+    "that every machine sees; process 0 prints the summary and writes sweep.json once all\n"
+    "processes are done.\n"
     "\n"
     "options:\n"
     "  --seeds N          runs per grid value, seeds 1..N (required)\n"
@@ -143,6 +147,10 @@ static pid_t launch(const sweep_run *r, const char *config, const common_opts *c
             dup2(fd, 2);
             close(fd);
         }
+        /* a run is one process of its own, not part of the sweep's MPI job */
+        unsetenv("OMPI_COMM_WORLD_SIZE");
+        unsetenv("PMI_SIZE");
+        unsetenv("PMIX_RANK");
         execv("/proc/self/exe", (char *const *)argv);
         _exit(127);
     }
@@ -283,9 +291,17 @@ int cmd_sweep(int argc, char **argv)
         }
     const int threads = co.threads > 0 ? co.threads : 1;
     int running = 0, next = 0, done = 0, skipped = 0, failed = 0;
+    /* under mpirun: this process's share of the runs */
+    const int rank = cli_mpi_rank(), P = cli_mpi_size();
+    int mine = 0;
+    for (int i = 0; i < n; i++)
+        mine += i % P == rank;
     while (next < n || running > 0) {
         while (next < n && running < jobs) {
+            const int idx = next;
             sweep_run *r = &runs[next++];
+            if (idx % P != rank)
+                continue;
             if (file_exists(r->dir, "result.json")) {
                 skipped++;
                 continue;
@@ -330,8 +346,17 @@ int cmd_sweep(int argc, char **argv)
                     failed++;
                 } else
                     fprintf(stderr, "sweep: finished %s (%d of %d)\n", runs[i].dir,
-                            done + skipped, n);
+                            done + skipped, mine);
             }
+    }
+    if (P > 1) { /* every process's runs are done: process 0 summarises */
+        const int local_failed = failed, local_skipped = skipped;
+        failed = cli_mpi_sum(local_failed);
+        skipped = cli_mpi_sum(local_skipped);
+        if (rank > 0) {
+            free(runs);
+            return failed ? 1 : 0;
+        }
     }
     /* statistics per grid value */
     lsnn__strbuf js = {0};

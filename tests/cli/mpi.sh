@@ -3,7 +3,8 @@
 # writes the same model bytes and log rows as one process; a run whose process 0 is killed after
 # a checkpoint stops at once and, resumed under mpirun, ends byte-identical too; a batch that
 # does not split into whole chunks per process, processes running other configs, and the
-# commands that are not split, are refused with a message, not a hang. The sanitizer build has no
+# commands that are not split, are refused with a message, not a hang; `lsnn sweep` under mpirun
+# shares its runs between the processes and prints the same table as one process. The sanitizer build has no
 # MPI (CMakeLists.txt) and skips; the Release build must have it (./scripts/setup.sh --deps
 # installs Open MPI).
 . "$(dirname "$0")/lib.sh"
@@ -68,4 +69,15 @@ rc=$?
 "${MPI[@]}" -np 2 "$LSNN" train "$SRC/configs/alstm_seq.json" --set alstm.p=5 --out "$WORK/a" > "$WORK/a.out" 2>&1
 rc=$?
 [ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q 'model "alstm" runs in one go' "$WORK/a.out" && pass "model alstm under mpirun refused" || fail "alstm: exit $rc, $(head -3 "$WORK/a.out")"
+# lsnn sweep under mpirun: the runs are shared between the processes, process 0 summarises; the
+# same table and sweep.json as one process
+A=(--set alstm.p=5 --set alstm.sequential=false --set alstm.seq_threshold=10)
+"$LSNN" sweep "$SRC/configs/alstm_seq.json" --seeds 3 "${A[@]}" --out "$WORK/s1" > "$WORK/s1.out" 2> "$WORK/s1.err" || fail "sweep, one process: $(tail -2 "$WORK/s1.err")"
+if "${MPI[@]}" -np 2 "$LSNN" sweep "$SRC/configs/alstm_seq.json" --seeds 3 "${A[@]}" --out "$WORK/s2" > "$WORK/s2.out" 2> "$WORK/s2.err"; then
+  grep -v '^| seconds' "$WORK/s1.out" | sed 's/s1/S/' > "$WORK/s1.t"; grep -v '^| seconds' "$WORK/s2.out" | sed 's/s2/S/' > "$WORK/s2.t"
+  cmp -s "$WORK/s1.t" "$WORK/s2.t" && [ -s "$WORK/s2/seed_3/result.json" ] && pass "sweep over 2 processes: the same table as one process" || fail "sweep tables differ: $(diff "$WORK/s1.t" "$WORK/s2.t" | head -5)"
+  [ "$(grep -c '^sweep: started' "$WORK/s2.err")" = 3 ] && [ "$(grep -c '^sweep: 3 runs' "$WORK/s2.err")" = 1 ] && pass "each run started once, one summary" || fail "sweep stderr: $(cat "$WORK/s2.err")"
+else
+  fail "sweep under mpirun: $(tail -3 "$WORK/s2.err")"
+fi
 finish
