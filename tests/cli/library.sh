@@ -3,8 +3,9 @@
 # - examples/train (built with the project) writes the same checkpoint bytes as `lsnn train` with
 #   the same config and overrides, and reports bad overrides with lsnn's message;
 # - examples/rate_compare (networks, batches and BPTT by hand) learns its task;
-# - `cmake --install` into a fresh prefix gives headers, liblsnn.a and lsnn.pc with which the
-#   example compiles outside the build tree (-Wall -Wextra -Werror -std=c11) and runs.
+# - `cmake --install` into a fresh prefix gives headers, liblsnn.a, liblsnn.so.0 (SONAME), the man
+#   page and lsnn.pc with which the example compiles outside the build tree (-Wall -Wextra
+#   -Werror -std=c11), against the shared library and statically, and runs.
 . "$(dirname "$0")/lib.sh"
 BIN=${LSNN_BINARY_DIR:?LSNN_BINARY_DIR must name the build directory}
 EX=$BIN/examples
@@ -84,17 +85,41 @@ CFLAGS_EXTRA=()
 [ "${LSNN_SANITIZE:-0}" = 1 ] && CFLAGS_EXTRA=(-fsanitize=address,undefined -g)
 mkdir -p "$WORK/outside"
 cp examples/rate_compare.c "$WORK/outside/"
+LIBDIR=$(cd "$PCDIR/.." && pwd)
+# the shared library: versioned, with its SONAME
+[ -L "$LIBDIR/liblsnn.so" ] && [ -e "$LIBDIR/liblsnn.so.0" ] && [ -e "$LIBDIR/liblsnn.so.0.1.0" ] &&
+  readelf -d "$LIBDIR/liblsnn.so.0.1.0" | grep -q 'Library soname: \[liblsnn.so.0\]' &&
+  pass "liblsnn.so.0.1.0 installed, SONAME liblsnn.so.0" || fail "shared library: $(ls -l "$LIBDIR" | head)"
+[ -s "$PREFIX/share/man/man1/lsnn.1" ] && pass "man page installed" || fail "no share/man/man1/lsnn.1"
+# every command of `lsnn help` has its entry in the man page
+for c in $("$LSNN" help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' | grep -v '^help$'); do
+  grep -q "^\.BI\? \"\?$c" "$SRC/docs/lsnn.1" || fail "lsnn.1 has no entry for '$c'"
+done
+pass "lsnn.1 covers the commands of lsnn help"
+# dynamic (pkg-config --libs: liblsnn.so) and with the archive (its dependencies, from the .pc's
+# Requires.private, linked dynamically)
 if (cd "$WORK/outside" &&
     cc -std=c11 -O2 -Wall -Wextra -Werror "${CFLAGS_EXTRA[@]}" rate_compare.c \
       $(PKG_CONFIG_PATH="$PCDIR" pkg-config --cflags --libs lsnn) \
       -o rate_compare) > "$WORK/cc.log" 2>&1; then
   pass "an outside program compiles with pkg-config --cflags --libs lsnn"
-  "$WORK/outside/rate_compare" 60 > "$WORK/rc2.log" 2>&1 || fail "installed rate_compare failed"
-  check_rate_compare "$WORK/rc2.log" "rate_compare against the installed library"
+  readelf -d "$WORK/outside/rate_compare" | grep -q 'NEEDED.*\[liblsnn.so.0\]' && pass "it loads liblsnn.so.0" || fail "not linked to liblsnn.so.0"
+  LD_LIBRARY_PATH="$LIBDIR" "$WORK/outside/rate_compare" 60 > "$WORK/rc2.log" 2>&1 || fail "installed rate_compare failed"
+  check_rate_compare "$WORK/rc2.log" "rate_compare against the installed shared library"
   cmp -s "$WORK/rc.log" "$WORK/rc2.log" && pass "same output as the in-tree build" ||
     fail "installed and in-tree rate_compare differ"
 else
   fail "compiling against the installed library: $(head -5 "$WORK/cc.log")"
+fi
+if (cd "$WORK/outside" &&
+    cc -std=c11 -O2 -Wall -Wextra -Werror "${CFLAGS_EXTRA[@]}" rate_compare.c \
+      $(PKG_CONFIG_PATH="$PCDIR" pkg-config --cflags lsnn) "$LIBDIR/liblsnn.a" \
+      $(pkg-config --libs $(PKG_CONFIG_PATH="$PCDIR" pkg-config --print-requires-private lsnn)) -fopenmp -lm \
+      -o rate_compare_static) > "$WORK/ccs.log" 2>&1; then
+  ! readelf -d "$WORK/outside/rate_compare_static" | grep -q 'liblsnn' && "$WORK/outside/rate_compare_static" 60 > "$WORK/rc4.log" 2>&1 &&
+    cmp -s "$WORK/rc.log" "$WORK/rc4.log" && pass "linked with the static archive (its dependencies from Requires.private): same output" || fail "static rate_compare: $(head -3 "$WORK/rc4.log")"
+else
+  fail "static link against the installed archive: $(head -5 "$WORK/ccs.log")"
 fi
 
 # The same from a CMake project, through pkg_check_modules(... IMPORTED_TARGET lsnn).
