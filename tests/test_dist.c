@@ -2,7 +2,9 @@
  * their gather a shared buffer between two barriers. Every rank must end with the parameters,
  * losses, spike rates and evaluation of one undistributed trainer, bit for bit: BPTT (also with
  * DEEP R and the rate regularisation) and e-prop (with its online rate regularisation), 2 and 3
- * processes, an evaluation whose last batch is short (a rank then has no chunk). A batch that
+ * processes, an evaluation whose last batch is short (a rank then has no chunk). Each rank
+ * generates only its own sequences; the others' inputs are NaN, so a pass that read them would
+ * not match. A batch that
  * does not split into whole chunks per process, and models that are not split, are refused. */
 #include <pthread.h>
 #include <setjmp.h>

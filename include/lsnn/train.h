@@ -144,6 +144,7 @@ struct lsnn_trainer {
     void (*eval_batch_done)(void *ctx, const lsnn_batch *b, long first, const lsnn_real *y);
     void *eval_batch_ctx;
     const struct lsnn_dist *dist; /* lsnn_trainer_set_dist, or NULL */
+    int dist_ch;               /* sequences per chunk of the distributed passes */
 };
 
 /* The spiking network of cfg for a task of n_in inputs and n_out outputs, initialised from

@@ -3,12 +3,97 @@
  * learner_ppo.c). `gradient` fills a batch from the task it is given,
  * runs the rule and writes the gradient of loss + regularisation into grad without applying it;
  * `eval_batch` runs the same pass without gradients, for validation and test streams. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lsnn/config_map.h"
+#include "lsnn/dist.h"
 #include "lsnn/eprop.h"
 #include "lsnn/train.h"
 #include "run/trainer_internal.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* The batch */
+
+/* What a task sets for the whole batch: from process 0, whose first chunk starts the batch. */
+typedef struct lsnn__batch_scalars {
+    uint64_t noise_key;
+    double rate_zero, rate_one;
+    int loss, pad;
+} lsnn__batch_scalars;
+
+/* Fills tr->batch with sequences first .. first + B - 1 of `stream` (task->generate). In a
+ * distributed pass (tr->dist) this process generates only the sequences of its own chunks (the
+ * tasks are deterministic per sequence index), and the processes then exchange what the loss and
+ * the learning signals need of the others' sequences: their windows, targets and weights, and
+ * the batch's noise key and rate borders. The others' inputs are not needed here and stay unset. */
+static lsnn_status lsnn__generate(lsnn_trainer *tr, const lsnn_task *task, const void *state,
+                                  uint64_t stream, uint64_t first)
+{
+    lsnn_batch *b = &tr->batch;
+    const lsnn_dist *d = tr->dist;
+    if (!d)
+        return task->generate(state, &tr->cfg, tr->cfg.seed, stream, first, b);
+    const int CH = tr->dist_ch, B = b->B, nch = (B + CH - 1) / CH;
+    const int c0 = lsnn_dist_first(d->rank, nch, d->size);
+    const int c1 = lsnn_dist_first(d->rank + 1, nch, d->size);
+    const int g0 = c0 * CH < B ? c0 * CH : B, g1 = c1 * CH < B ? c1 * CH : B;
+    lsnn_status st;
+    lsnn__batch_scalars *hs = calloc((size_t)nch, sizeof *hs);
+    if (!hs)
+        return lsnn_error(LSNN_ERR_NOMEM, "trainer: out of memory (distributed batch)");
+    if (g1 > g0) {
+        lsnn_batch v = *b; /* a view of this process's rows */
+        v.B = g1 - g0;
+        v.x += (size_t)g0 * b->x_nt * b->n_in;
+        v.n_windows += g0;
+        v.windows += (size_t)g0 * b->max_windows;
+        if (v.y_target)
+            v.y_target += (size_t)g0 * b->T * b->n_out;
+        if (v.y_weight)
+            v.y_weight += (size_t)g0 * b->T;
+        if (v.w_target)
+            v.w_target += (size_t)g0 * b->max_windows * b->n_out;
+        if ((st = task->generate(state, &tr->cfg, tr->cfg.seed, stream, first + (uint64_t)g0,
+                                 &v))) {
+            free(hs);
+            return st;
+        }
+        for (int ci = c0; ci < c1; ci++)
+            hs[ci] = (lsnn__batch_scalars){v.noise_key, v.rate_zero, v.rate_one, (int)v.loss, 0};
+    }
+    /* the others' inputs: NaN, so that a pass that read them by mistake could not go unseen */
+    const size_t row = (size_t)b->x_nt * b->n_in;
+    for (size_t k = 0; k < (size_t)g0 * row; k++)
+        b->x[k] = (lsnn_real)NAN;
+    for (size_t k = (size_t)g1 * row; k < (size_t)B * row; k++)
+        b->x[k] = (lsnn_real)NAN;
+    st = lsnn_dist_gather_rows(d, hs, sizeof *hs, nch, 1, nch);
+    if (!st) {
+        b->noise_key = hs[0].noise_key;
+        b->rate_zero = hs[0].rate_zero;
+        b->rate_one = hs[0].rate_one;
+        b->loss = (lsnn_loss_kind)hs[0].loss;
+    }
+    free(hs);
+    if (!st)
+        st = lsnn_dist_gather_rows(d, b->n_windows, sizeof(int), nch, CH, B);
+    if (!st)
+        st = lsnn_dist_gather_rows(d, b->windows, sizeof(lsnn_window) * (size_t)b->max_windows,
+                                   nch, CH, B);
+    if (!st && b->y_target)
+        st = lsnn_dist_gather_rows(d, b->y_target, sizeof(lsnn_real) * (size_t)b->T * b->n_out,
+                                   nch, CH, B);
+    if (!st && b->y_weight)
+        st = lsnn_dist_gather_rows(d, b->y_weight, sizeof(lsnn_real) * (size_t)b->T, nch, CH, B);
+    if (!st && b->w_target)
+        st = lsnn_dist_gather_rows(d, b->w_target,
+                                   sizeof(lsnn_real) * (size_t)b->max_windows * b->n_out, nch,
+                                   CH, B);
+    return st;
+}
 
 /* ------------------------------------------------------------------------------------------ */
 /* BPTT */
@@ -53,7 +138,7 @@ static lsnn_status bptt_gradient(lsnn_trainer *tr, const lsnn_task *task, const 
                                  uint64_t stream, uint64_t first, lsnn_real *grad,
                                  lsnn_loss_result *lr, double *reg)
 {
-    lsnn_status st = task->generate(state, &tr->cfg, tr->cfg.seed, stream, first, &tr->batch);
+    lsnn_status st = lsnn__generate(tr, task, state, stream, first);
     return st ? st : lsnn__bptt_batch(tr, grad, lr, reg);
 }
 
@@ -61,7 +146,7 @@ static lsnn_status bptt_eval(lsnn_trainer *tr, const lsnn_task *task, const void
                              uint64_t stream, uint64_t first, int want_pred, lsnn_loss_result *lr)
 {
     lsnn_batch *b = &tr->batch;
-    lsnn_status st = task->generate(state, &tr->cfg, tr->cfg.seed, stream, first, b);
+    lsnn_status st = lsnn__generate(tr, task, state, stream, first);
     if (!st && tr->sim) /* no backward pass follows: no records */
         lsnn_sim_set_recording(tr->sim, 0);
     if (!st)
@@ -101,11 +186,10 @@ static lsnn_status eprop_pass(lsnn_trainer *tr, const lsnn_task *task, const voi
                               uint64_t stream, uint64_t first, lsnn_real *grad, int *pred,
                               lsnn_loss_result *lr)
 {
-    const lsnn_config *cfg = &tr->cfg;
     lsnn_batch *b = &tr->batch;
     lsnn_status st;
     b->x_t0 = 0;
-    if ((st = task->generate(state, cfg, cfg->seed, stream, first, b)))
+    if ((st = lsnn__generate(tr, task, state, stream, first)))
         return st;
     if (!tr->streamed)
         return lsnn_eprop_run(tr->ep, &tr->net, b, grad, NULL, tr->count, pred, lr);
@@ -116,7 +200,7 @@ static lsnn_status eprop_pass(lsnn_trainer *tr, const lsnn_task *task, const voi
         need0 = need0 < 0 ? 0 : need0;
         if (need0 != b->x_t0) {
             b->x_t0 = need0;
-            if ((st = task->generate(state, cfg, cfg->seed, stream, first, b)))
+            if ((st = lsnn__generate(tr, task, state, stream, first)))
                 return st;
         }
         int t1 = b->x_t0 + b->x_nt < b->T ? b->x_t0 + b->x_nt : b->T;

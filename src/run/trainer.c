@@ -191,6 +191,11 @@ lsnn_status lsnn_trainer_set_dist(lsnn_trainer *tr, const lsnn_dist *d)
                               d->size);
     }
     tr->dist = d && d->size > 1 ? d : NULL;
+    if (tr->dist) {
+        const int B = tr->cfg.batch_size, eprop = strcmp(tr->cfg.learning, "eprop") == 0;
+        tr->dist_ch = tr->cfg.chunk && !eprop ? (tr->cfg.chunk < B ? tr->cfg.chunk : B)
+                                              : lsnn_chunk_size(B);
+    }
     if (tr->sim)
         lsnn_sim_set_dist(tr->sim, tr->dist);
     if (tr->ep)
