@@ -37,13 +37,19 @@ static const char *MAIN_HELP =
     "                         again (other conversion settings), trace one input (Figs. 4-6)\n"
     "  bench                  time the sequential-MNIST-size network (forward and training)\n"
     "  data mnist|fashion DIR fetch and verify MNIST / Fashion-MNIST\n"
+    "  data synth-speech|timit|mfcc  build the synthetic speech corpus, compute MFCC features\n"
+    "                         and frame labels of a TIMIT-layout corpus, or of one file\n"
     "  inspect MODEL          connectivity between subpopulations, parameter counts, signs\n"
+    "  convert OLD NEW        rewrite a checkpoint of an earlier format in the current one\n"
     "  plot KIND ...          draw dynamics, learning curves or connectivity (PNG/SVG/PDF)\n"
     "  report RUN_DIR         write RUN_DIR/report.html: config, metrics, figures\n"
     "  demo synapse ...       single-synapse e-prop traces (ALIF, STDP-ALIF, Izhikevich) as CSV\n"
     "  help                   this text\n"
     "\n"
-    "Configs: configs/*.json; every key is documented in docs/CONFIG.md.\n";
+    "Under mpirun (lsnn built with MPI), train spreads one run over the processes and sweep\n"
+    "shares its runs between them (docs/SCALING.md).\n"
+    "\n"
+    "Configs: configs/*.json; every key is documented in docs/CONFIG.md; man lsnn.\n";
 
 static int run_command(int argc, char **argv);
 

@@ -92,7 +92,7 @@ LIBDIR=$(cd "$PCDIR/.." && pwd)
   pass "liblsnn.so.0.1.0 installed, SONAME liblsnn.so.0" || fail "shared library: $(ls -l "$LIBDIR" | head)"
 [ -s "$PREFIX/share/man/man1/lsnn.1" ] && pass "man page installed" || fail "no share/man/man1/lsnn.1"
 # every command of `lsnn help` has its entry in the man page
-for c in $("$LSNN" help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' | grep -v '^help$'); do
+for c in $("$LSNN" help | sed -n 's/^  \([a-z][a-z0-9-]*\) .*/\1/p' | grep -v '^help$'); do
   grep -q "^\.BI\? \"\?$c" "$SRC/docs/lsnn.1" || fail "lsnn.1 has no entry for '$c'"
 done
 pass "lsnn.1 covers the commands of lsnn help"
