@@ -58,6 +58,10 @@ int cli_load_model(const char *path, const common_opts *co, lsnn_trainer *tr);
 void cli_mpi_init(int *argc, char ***argv);
 void cli_mpi_finalize(void);
 void cli_mpi_abort(int code);
+/* A failure every process knows of (decided collectively): the processes then finish MPI
+ * together instead of aborting, so that process 0's message is printed. */
+void cli_mpi_collective_failure(void);
+int cli_mpi_failed_collectively(void);
 /* The processes of this run for lsnn_run_opts.dist: NULL for one process. */
 const lsnn_dist *cli_dist(void);
 int cli_mpi_rank(void);

@@ -129,6 +129,18 @@ int cli_mpi_sum(int v)
 
 #endif
 
+static int g_collective;
+
+void cli_mpi_collective_failure(void)
+{
+    g_collective = 1;
+}
+
+int cli_mpi_failed_collectively(void)
+{
+    return g_collective;
+}
+
 int cli_mpi_rank(void)
 {
     const lsnn_dist *d = cli_dist();

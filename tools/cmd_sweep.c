@@ -353,6 +353,8 @@ int cmd_sweep(int argc, char **argv)
         const int local_failed = failed, local_skipped = skipped;
         failed = cli_mpi_sum(local_failed);
         skipped = cli_mpi_sum(local_skipped);
+        if (failed)
+            cli_mpi_collective_failure(); /* known to all: process 0 still prints the summary */
         if (rank > 0) {
             free(runs);
             return failed ? 1 : 0;

@@ -347,6 +347,8 @@ int cmd_train(int argc, char **argv)
         if (!ok)
             memset(dg, 0xff, sizeof dg);
         const int bad = cli_mpi_first_mismatch(dg);
+        if (bad >= 0 || strcmp(cfg.model, "alstm") == 0 || report)
+            cli_mpi_collective_failure(); /* every process knows: they end together */
         if (bad >= 0)
             return dist->rank == 0
                        ? die("train: process %d of mpirun runs another lsnn binary or another "

@@ -66,6 +66,10 @@ int main(int argc, char **argv)
     }
     cli_mpi_init(&argc, &argv);
     const int rc = run_command(argc, argv);
+    /* under mpirun a failed process stops the others at once: MPI_Finalize could wait for
+     * processes still inside a collective call */
+    if (rc != 0 && !cli_mpi_failed_collectively())
+        cli_mpi_abort(rc);
     cli_mpi_finalize();
     return rc;
 }

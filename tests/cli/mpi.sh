@@ -66,6 +66,11 @@ rc=$?
 rc=$?
 [ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q "process 1 of mpirun runs another lsnn binary or another config" "$WORK/m.out" && pass "another config on process 1 refused" || fail "mismatch: exit $rc, $(head -3 "$WORK/m.out")"
 [ ! -e "$WORK/m/model.safetensors" ] && pass "nothing written by a refused run" || fail "a refused run wrote a model"
+# a process that fails alone, before any exchange, stops the job instead of leaving process 0
+# waiting in one
+"${MPI[@]}" -np 1 "$LSNN" train "$C" "${SETS[@]}" --out "$WORK/x" : -np 1 "$LSNN" train "$WORK/none.json" --out "$WORK/x" > "$WORK/x.out" 2>&1
+rc=$?
+[ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q "process 1 of 2): .*none.json: cannot open config file" "$WORK/x.out" && pass "a process failing alone stops the job (exit $rc)" || fail "lone failure: exit $rc, $(head -3 "$WORK/x.out")"
 "${MPI[@]}" -np 2 "$LSNN" train "$SRC/configs/alstm_seq.json" --set alstm.p=5 --out "$WORK/a" > "$WORK/a.out" 2>&1
 rc=$?
 [ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q 'model "alstm" runs in one go' "$WORK/a.out" && pass "model alstm under mpirun refused" || fail "alstm: exit $rc, $(head -3 "$WORK/a.out")"
