@@ -28,7 +28,8 @@ typedef struct lsnn__batch_scalars {
  * distributed pass (tr->dist) this process generates only the sequences of its own chunks (the
  * tasks are deterministic per sequence index), and the processes then exchange what the loss and
  * the learning signals need of the others' sequences: their windows, targets and weights, and
- * the batch's noise key and rate borders. The others' inputs are not needed here and stay unset. */
+ * the batch's noise key and rate borders. The others' inputs are not needed here: they are set
+ * to NaN. */
 static lsnn_status lsnn__generate(lsnn_trainer *tr, const lsnn_task *task, const void *state,
                                   uint64_t stream, uint64_t first)
 {
