@@ -22,6 +22,8 @@ fi
 command -v mpirun > /dev/null || { fail "mpirun not found (openmpi-bin)"; finish; exit 1; }
 # root in CI and containers; more processes than cores
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# containers often forbid the cross-memory attach of Open MPI's shared-memory transport
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
 MPI=(timeout 300 mpirun --oversubscribe)
 C="$SRC/configs/store_recall.json"
 SETS=(--set iterations=6 --set eval_every=3 --set store_recall.val_size=32 --threads 1 --quiet)
