@@ -134,6 +134,9 @@ static int train_on_start(void *ctx, const lsnn_run *run)
                                           : "",
                lsnn_trainer_count_params(tr, 0), lsnn_trainer_count_params(tr, 1),
                cfg->batch_size, omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s");
+    if (cli_mpi_size() > 1)
+        printf("mpirun: %d processes share each batch's %d chunks of %d sequences\n",
+               cli_mpi_size(), (cfg->batch_size + tr->dist_ch - 1) / tr->dist_ch, tr->dist_ch);
     if (tr->model->spiking && tr->learner->backward && tr->sim) {
         const double mb = lsnn_sim_records_bytes(tr->sim) / 1e6;
         if (lsnn_sim_has_records(tr->sim))
