@@ -585,12 +585,14 @@ void lsnn_eprop_set_dist(lsnn_eprop *ep, const lsnn_dist *d)
     lsnn_sim_set_dist(ep->sim, d);
 }
 
-/* A distributed pass: every chunk's loss terms, spike counts, rate sums, gradient, outputs and
- * predictions from the process that computed it, into the chunks of every process. */
+/* A distributed pass: every chunk's loss terms, spike counts, rate sums, outputs and
+ * predictions from the process that computed it, into the chunks of every process; with learn,
+ * every chunk's gradient into one buffer (*grads, chunk ci at n_params ci; NULL otherwise). */
 static lsnn_status ep_gather(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch *batch,
-                             int learn)
+                             int learn, const lsnn_real **grads)
 {
     const lsnn_dist *d = ep->sim->dist;
+    *grads = NULL;
     if (!d)
         return LSNN_OK;
     const int nch = ep->nch, n = net->n, reg = ep->opts.rate_reg > 0;
@@ -633,8 +635,7 @@ static lsnn_status ep_gather(lsnn_eprop *ep, const lsnn_net *net, const lsnn_bat
             memcpy(gb + np * ci, ep->ch[ci].grad, sizeof(lsnn_real) * np);
         if ((st = lsnn_dist_gather_rows(d, gb, sizeof(lsnn_real) * np, nch, 1, nch)))
             return st;
-        for (int ci = 0; ci < nch; ci++)
-            memcpy(ep->ch[ci].grad, gb + np * ci, sizeof(lsnn_real) * np);
+        *grads = gb; /* chunk ci's gradient at gb + np ci, summed from there */
     }
     if (ep->y_out &&
         (st = lsnn_dist_gather_rows(d, ep->y_out,
@@ -657,7 +658,8 @@ lsnn_status lsnn_eprop_end(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch
                           batch->T);
     const int nch = ep->nch, learn = ep->learn && grad;
     const double norm = ep->norm;
-    lsnn_status st = ep_gather(ep, net, batch, learn);
+    const lsnn_real *gb = NULL; /* distributed: every chunk's gradient, in one buffer */
+    lsnn_status st = ep_gather(ep, net, batch, learn, &gb);
     if (st)
         return st;
     /* Deterministic reduction in chunk order. */
@@ -679,9 +681,10 @@ lsnn_status lsnn_eprop_end(lsnn_eprop *ep, const lsnn_net *net, const lsnn_batch
     }
     if (!learn)
         return LSNN_OK;
-    memcpy(grad, ep->ch[0].grad, sizeof(lsnn_real) * ep->n_params);
+    const size_t np = ep->n_params;
+    memcpy(grad, gb ? gb : ep->ch[0].grad, sizeof(lsnn_real) * np);
     for (int ci = 1; ci < nch; ci++) {
-        const lsnn_real *g = ep->ch[ci].grad;
+        const lsnn_real *g = gb ? gb + np * ci : ep->ch[ci].grad;
         for (size_t k = 0; k < ep->n_params; k++)
             grad[k] += g[k];
     }

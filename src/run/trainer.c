@@ -162,21 +162,20 @@ void lsnn_trainer_free(lsnn_trainer *tr)
 
 lsnn_status lsnn_trainer_set_dist(lsnn_trainer *tr, const lsnn_dist *d)
 {
+    const lsnn_config *cfg = &tr->cfg;
+    const int B = cfg->batch_size;
+    /* e-prop's workspace takes the automatic chunk size; BPTT's honours `chunk` */
+    const int eprop = strcmp(cfg->learning, "eprop") == 0;
+    const int CH = cfg->chunk && !eprop ? (cfg->chunk < B ? cfg->chunk : B) : lsnn_chunk_size(B);
     if (d && d->size > 1) {
-        const lsnn_config *cfg = &tr->cfg;
         if (!tr->model->spiking || tr->net.n_dirs > 1 ||
-            (strcmp(cfg->learning, "bptt") != 0 && strcmp(cfg->learning, "eprop") != 0))
+            (strcmp(cfg->learning, "bptt") != 0 && !eprop))
             return lsnn_error(LSNN_ERR_CONFIG,
                               "distributed training: model \"%s\"%s with learning \"%s\" is not "
                               "split across processes (model \"lsnn\", one direction, learning "
                               "\"bptt\" or \"eprop\" are)",
                               cfg->model, tr->net.n_dirs > 1 ? " (bidirectional)" : "",
                               cfg->learning);
-        const int B = cfg->batch_size;
-        /* e-prop's workspace takes the automatic chunk size; BPTT's honours `chunk` */
-        const int eprop = strcmp(cfg->learning, "eprop") == 0;
-        const int CH = cfg->chunk && !eprop ? (cfg->chunk < B ? cfg->chunk : B)
-                                            : lsnn_chunk_size(B);
         const int nch = (B + CH - 1) / CH;
         if (nch % d->size != 0)
             return lsnn_error(LSNN_ERR_CONFIG,
@@ -191,11 +190,7 @@ lsnn_status lsnn_trainer_set_dist(lsnn_trainer *tr, const lsnn_dist *d)
                               d->size);
     }
     tr->dist = d && d->size > 1 ? d : NULL;
-    if (tr->dist) {
-        const int B = tr->cfg.batch_size, eprop = strcmp(tr->cfg.learning, "eprop") == 0;
-        tr->dist_ch = tr->cfg.chunk && !eprop ? (tr->cfg.chunk < B ? tr->cfg.chunk : B)
-                                              : lsnn_chunk_size(B);
-    }
+    tr->dist_ch = CH;
     if (tr->sim)
         lsnn_sim_set_dist(tr->sim, tr->dist);
     if (tr->ep)
