@@ -13,7 +13,9 @@ PACKAGES=(build-essential cmake pkg-config libopenblas-dev libcjson-dev libcmock
           festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts python3-numpy
           # Open MPI: `mpirun -np P lsnn train` (docs/SCALING.md). A build without it (cmake
           # finds no MPI, or -DLSNN_MPI=OFF) is complete but for that; the tests need it.
-          libopenmpi-dev openmpi-bin)
+          libopenmpi-dev openmpi-bin
+          # the Python package (python/): its tests, and `pip install ./python` offline
+          python3-pytest python3-pip python3-setuptools python3-wheel)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

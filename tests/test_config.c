@@ -534,6 +534,7 @@ static void test_round_trip(void **state)
     a.l2l.width = 0.25;          /* and so is "l2l" */
     a.meta_rl.discount = 0.5;    /* and "meta_rl" */
     a.alstm.kappa = 0.25;        /* and "alstm" */
+    a.external.windows = 2;      /* and "external" */
     assert_int_equal(lsnn_config_validate(&a, "a"), LSNN_OK);
 
     char *ja = lsnn_config_to_json(&a);

@@ -19,10 +19,16 @@
 #include "lsnn/config.h"
 #include "lsnn/learn.h"
 #include "lsnn/network.h"
+#include "lsnn/safetensors.h"
 
 /* Saves the network, optimizer state (opt may be NULL) and iteration count. */
 lsnn_status lsnn_checkpoint_save(const char *path, const lsnn_config *cfg, const lsnn_net *net,
                                  const lsnn_optim *opt, long iteration);
+
+/* The tensors of net that a checkpoint holds, in file order (before the optimizer moments),
+ * pointing into the network: fills at most cap entries of t and returns how many there are
+ * (t NULL and cap 0 count them). */
+int lsnn_checkpoint_net_tensors(const lsnn_net *net, lsnn_st_tensor *t, int cap);
 
 /* The same for the non-spiking baselines (tensors w_x, w_h, b, w_out, b_out). */
 lsnn_status lsnn_checkpoint_save_ann(const char *path, const lsnn_config *cfg, const lsnn_ann *ann,

@@ -148,6 +148,17 @@ typedef struct lsnn_random_config {
     int window;                /* the classification window: the last `window` steps (56) */
 } lsnn_random_config;
 
+/* Task "external": batches that come from the caller (the Python package's arrays), for a
+ * network built without an experiment; `lsnn train` cannot run it. */
+typedef struct lsnn_external_config {
+    int steps;                 /* steps per sequence T (100) */
+    int inputs;                /* input channels (1) */
+    int outputs;               /* readouts (1) */
+    char loss[LSNN_NAME_MAX];  /* "mse" (squared error against a target per step) | "ce"
+                                * (cross-entropy of classification windows) */
+    int windows;               /* "ce": most classification windows per sequence (1) */
+} lsnn_external_config;
+
 /* Task "l2l": learning-to-learn from a teacher (seed 000/001 section 5). Each episode is a new
  * function of a family; step k shows x_k and the previous target, the readout must predict
  * C(x_k) during step k. */
@@ -249,6 +260,7 @@ typedef struct lsnn_config {
     lsnn_deepr_config deepr;       /* JSON key "deepr" */
     lsnn_eprop_config eprop;       /* JSON key "eprop" */
     lsnn_random_config random;     /* JSON key "random" (written only when not all default) */
+    lsnn_external_config external; /* JSON key "external" (written only when not all default) */
     lsnn_l2l_config l2l;           /* JSON key "l2l" (written only when not all default) */
     lsnn_meta_rl_config meta_rl;   /* JSON key "meta_rl" (written only when not all default) */
     lsnn_alstm_config alstm;       /* JSON key "alstm" (written only when not all default) */

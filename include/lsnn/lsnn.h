@@ -8,6 +8,7 @@
 #include "lsnn/alstm_spiking.h"
 #include "lsnn/alstm_train.h"
 #include "lsnn/ann.h"
+#include "lsnn/api.h"
 #include "lsnn/arena.h"
 #include "lsnn/asn.h"
 #include "lsnn/audio.h"

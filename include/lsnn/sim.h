@@ -80,7 +80,8 @@ static inline const lsnn_real *lsnn_batch_x(const lsnn_batch *b, int g, int t)
 }
 void lsnn_batch_free(lsnn_batch *b);
 
-/* Recorded traces of sequence 0 (for `lsnn simulate` and the plots): each (T, n). */
+/* Recorded traces of sequence 0 (for `lsnn simulate` and the plots): each (T, n); of more
+ * sequences with lsnn_sim_set_trace_sequences. */
 typedef struct lsnn_trace {
     lsnn_real *v, *thr, *z;
 } lsnn_trace;
@@ -223,6 +224,11 @@ int lsnn_sim_has_records(const lsnn_sim *sim);
  * e.g. a validation, then does not pay for writing them) and the next backward pass
  * re-simulates; on = 1 (the default once enabled) writes them again. */
 void lsnn_sim_set_recording(lsnn_sim *sim, int on);
+
+/* How many sequences the trace of lsnn_sim_forward records: sequences 0 .. n-1 (clamped to
+ * 1 .. B of the workspace), each array of the trace then (n, T, n_neurons), sequence g's step t
+ * at ((g T + t) n_neurons). The default, 1, records sequence 0 as (T, n_neurons). */
+void lsnn_sim_set_trace_sequences(lsnn_sim *sim, int n);
 
 /* Truncated BPTT, the reference that e-prop must equal: with cut != 0 the backward pass treats
  * the recurrent spikes arriving at a neuron (z_i(t-d) -> V_j(t)) as constants, so no gradient

@@ -133,6 +133,7 @@ lsnn_sim *lsnn_sim_create_chunked(const lsnn_net *net, int B, int T, int chunk,
         return NULL;
     }
     s->Bmax = B;
+    s->trace_seqs = 1;
     s->CH = chunk ? (chunk < B ? chunk : B) : lsnn_chunk_size(B);
     s->CHP = (s->CH + LSNN__SPB - 1) / LSNN__SPB * LSNN__SPB;
     s->T = T;
@@ -531,6 +532,32 @@ lsnn_status lsnn__sim_check(const lsnn_sim *sim, const lsnn_net *net, const lsnn
     return LSNN_OK;
 }
 
+/* Copies step t of the chunk's sequences g0 .. g0 + bc - 1 that the trace records (those below
+ * sim->trace_seqs) into trace: v, z and each population's threshold, at ((g T + t) n). */
+static void lsnn__sim_trace(const lsnn_sim *sim, const lsnn_net *net, const lsnn__chunk *c,
+                            const lsnn_trace *trace, int g0, int bc, int t)
+{
+    const int n = net->n;
+    for (int s = 0; s < bc && g0 + s < sim->trace_seqs; s++) {
+        const size_t o = ((size_t)(g0 + s) * sim->T + (size_t)t) * n, so = (size_t)s * n;
+        memcpy(trace->v + o, c->v + so, sizeof(lsnn_real) * n);
+        memcpy(trace->z + o, c->z + so, sizeof(lsnn_real) * n);
+        for (int p = 0; p < net->n_pop; p++) {
+            const lsnn_population *po = &net->pop[p];
+            const int f = po->off;
+            const lsnn_neuron_state sp = {.v = c->v + so + f, .b = c->b + so + f,
+                                          .z = c->z + so + f, .hard = NULL,
+                                          .ref = c->ref + so + f};
+            po->model->threshold(po->consts, 0, po->count, &sp, trace->thr + o + f);
+        }
+    }
+}
+
+void lsnn_sim_set_trace_sequences(lsnn_sim *sim, int n)
+{
+    sim->trace_seqs = n < 1 ? 1 : n > sim->Bmax ? sim->Bmax : n;
+}
+
 lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
                              lsnn_real *y, double *spike_count, lsnn_trace *trace)
 {
@@ -556,18 +583,8 @@ lsnn_status lsnn_sim_forward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batc
         memset(c->count, 0, sizeof(double) * n);
         for (int t = 0; t < sim->T; t++) {
             lsnn__chunk_advance(sim, net, c, batch, g0, bc, t, y, has_noise, record);
-            if (trace && ci == 0) {
-                const size_t o = (size_t)t * n;
-                memcpy(trace->v + o, c->v, sizeof(lsnn_real) * n);
-                memcpy(trace->z + o, c->z, sizeof(lsnn_real) * n);
-                for (int p = 0; p < net->n_pop; p++) {
-                    const lsnn_population *po = &net->pop[p];
-                    const int f = po->off;
-                    const lsnn_neuron_state sp = {.v = c->v + f, .b = c->b + f, .z = c->z + f,
-                                                  .hard = NULL, .ref = c->ref + f};
-                    po->model->threshold(po->consts, 0, po->count, &sp, trace->thr + o + f);
-                }
-            }
+            if (trace && g0 < sim->trace_seqs)
+                lsnn__sim_trace(sim, net, c, trace, g0, bc, t);
         }
     }
     sim->packed = 0;

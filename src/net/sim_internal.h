@@ -77,6 +77,8 @@ struct lsnn_sim {
     void *mem;
     lsnn_real *rec_mem;        /* the chunks' recv, one allocation; NULL: no records */
     int recording;             /* forward passes write the records (lsnn_sim_set_recording) */
+    int trace_seqs;            /* sequences a forward pass's trace records (1 by default;
+                                * lsnn_sim_set_trace_sequences) */
     int rec_valid;             /* the last forward pass wrote them */
     const lsnn_batch *fwd_batch; /* batch of the last forward pass (for the backward check) */
     /* The step-wise episode (src/net/step.c): ep_batch is its batch, NULL when none is open;

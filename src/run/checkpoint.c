@@ -67,57 +67,64 @@ static lsnn_status lsnn__write(const char *path, const lsnn_config *cfg, lsnn_st
     return st;
 }
 
-lsnn_status lsnn_checkpoint_save(const char *path, const lsnn_config *cfg, const lsnn_net *net,
-                                 const lsnn_optim *opt, long iteration)
+int lsnn_checkpoint_net_tensors(const lsnn_net *net, lsnn_st_tensor *t, int cap)
 {
-    int n_par = 0, n = net->n;
-    for (int p = 0; p < net->n_pop; p++)
-        n_par += net->pop[p].model->n_params;
-    const int cap = 3 * net->n_proj + n_par + 16;
-    lsnn_st_tensor *t = malloc(sizeof *t * (size_t)cap);
-    char (*names)[LSNN_ST_NAME_MAX] = malloc(sizeof *names * (size_t)cap);
-    if (!t || !names) {
-        free(t);
-        free(names);
-        return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
-    }
-    int nt = 0, nn = 0;
+    int nt = 0;
+    const int n = net->n;
+    /* Adds a tensor when there is room; counts it anyway. */
+#define LSNN__ADD(name, dt, data, d0, d1)                                                          \
+    do {                                                                                       \
+        if (nt < cap)                                                                          \
+            lsnn__tensor(&t[nt], name, dt, data, d0, d1);                                      \
+        nt++;                                                                                  \
+    } while (0)
+    char name[LSNN_ST_NAME_MAX];
     for (int p = 0; p < net->n_proj; p++) {
         const lsnn_projection *pr = &net->proj[p];
-        lsnn__tensor(&t[nt++], pr->name, LSNN__REAL_DTYPE, pr->w, pr->n_src, pr->n_dst);
+        LSNN__ADD(pr->name, LSNN__REAL_DTYPE, pr->w, pr->n_src, pr->n_dst);
         if (pr->delay) {
-            snprintf(names[nn], LSNN_ST_NAME_MAX, "%s.delay", pr->name);
-            lsnn__tensor(&t[nt++], names[nn++], LSNN_DTYPE_U8, pr->delay, pr->n_src, pr->n_dst);
+            snprintf(name, sizeof name, "%s.delay", pr->name);
+            LSNN__ADD(name, LSNN_DTYPE_U8, pr->delay, pr->n_src, pr->n_dst);
         }
         if (pr->mask) {
-            snprintf(names[nn], LSNN_ST_NAME_MAX, "%s.mask", pr->name);
-            lsnn__tensor(&t[nt++], names[nn++], LSNN_DTYPE_U8, pr->mask, pr->n_src, pr->n_dst);
+            snprintf(name, sizeof name, "%s.mask", pr->name);
+            LSNN__ADD(name, LSNN_DTYPE_U8, pr->mask, pr->n_src, pr->n_dst);
         }
     }
-    lsnn__tensor(&t[nt++], "w_out", LSNN__REAL_DTYPE, net->w_out, n, net->n_out);
+    LSNN__ADD("w_out", LSNN__REAL_DTYPE, net->w_out, n, net->n_out);
     if (net->w_out_mask)
-        lsnn__tensor(&t[nt++], "w_out.mask", LSNN_DTYPE_U8, net->w_out_mask, n, net->n_out);
+        LSNN__ADD("w_out.mask", LSNN_DTYPE_U8, net->w_out_mask, n, net->n_out);
     if (net->input_sign)
-        lsnn__tensor(&t[nt++], "input_sign", LSNN_DTYPE_I8, net->input_sign, net->n_in, 0);
+        LSNN__ADD("input_sign", LSNN_DTYPE_I8, net->input_sign, net->n_in, 0);
     int any_sign = 0;
     for (int j = 0; j < n; j++)
         any_sign |= net->sign[j] != 0;
     if (any_sign)
-        lsnn__tensor(&t[nt++], "neuron.sign", LSNN_DTYPE_I8, net->sign, n, 0);
-    lsnn__tensor(&t[nt++], "b_out", LSNN__REAL_DTYPE, net->b_out, net->n_out, 0);
-    lsnn__tensor(&t[nt++], "noise_std", LSNN__REAL_DTYPE, net->noise_std, n, 0);
+        LSNN__ADD("neuron.sign", LSNN_DTYPE_I8, net->sign, n, 0);
+    LSNN__ADD("b_out", LSNN__REAL_DTYPE, net->b_out, net->n_out, 0);
+    LSNN__ADD("noise_std", LSNN__REAL_DTYPE, net->noise_std, n, 0);
     /* Each population's parameters, named "<population>.<parameter>". */
     for (int p = 0; p < net->n_pop; p++) {
         const lsnn_population *P = &net->pop[p];
         for (int k = 0; k < P->model->n_params; k++) {
-            snprintf(names[nn], LSNN_ST_NAME_MAX, "%s.%s", P->name, P->model->params[k].name);
-            lsnn__tensor(&t[nt++], names[nn++], LSNN__REAL_DTYPE, P->par + (size_t)k * P->count,
-                         P->count, 0);
+            snprintf(name, sizeof name, "%s.%s", P->name, P->model->params[k].name);
+            LSNN__ADD(name, LSNN__REAL_DTYPE, P->par + (size_t)k * P->count, P->count, 0);
         }
     }
+#undef LSNN__ADD
+    return nt;
+}
+
+lsnn_status lsnn_checkpoint_save(const char *path, const lsnn_config *cfg, const lsnn_net *net,
+                                 const lsnn_optim *opt, long iteration)
+{
+    const int cap = lsnn_checkpoint_net_tensors(net, NULL, 0) + 2; /* + the optimizer moments */
+    lsnn_st_tensor *t = malloc(sizeof *t * (size_t)cap);
+    if (!t)
+        return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
+    const int nt = lsnn_checkpoint_net_tensors(net, t, cap);
     lsnn_status st = lsnn__write(path, cfg, t, nt, opt, iteration);
     free(t);
-    free(names);
     return st;
 }
 

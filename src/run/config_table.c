@@ -367,6 +367,15 @@ const cfg_field lsnn__cfg_fields[] = {
           "Probability that an input channel spikes in a step, independently of everything else."),
     F_INT("random.window", random.window, 56, R_IN, 1, 10000000,
           "The classification window: the last `window` steps (all of them when T is shorter)."),
+    F_INT("external.steps", external.steps, 100, R_IN, 1, 10000000,
+          "Steps per sequence T of the caller's batches."),
+    F_INT("external.inputs", external.inputs, 1, R_IN, 1, 100000, "Input channels."),
+    F_INT("external.outputs", external.outputs, 1, R_IN, 1, 100000, "Readouts."),
+    F_STR("external.loss", external.loss, "mse", "mse|ce",
+          "`mse`: squared error of the readout against a target per step, weighted per step; "
+          "`ce`: softmax cross-entropy of the readout averaged over classification windows."),
+    F_INT("external.windows", external.windows, 1, R_IN, 1, 100000,
+          "Loss `ce`: the most classification windows a sequence may have."),
     F_STR("l2l.family", l2l.family, "sine", "sine|tn",
           "Function family: `sine`, y = A sin(phi + x), x in [-5, 5], A ~ U[0.1, 5], phi ~ U[0, "
           "pi]; `tn`, target networks with 2 inputs in [-1, 1], 10 sigmoid hidden units and one "
@@ -562,6 +571,12 @@ const cfg_section lsnn__cfg_sections[] = {
      "Task `random`: independent random input spikes and a label that nothing in the input "
      "predicts, the input `lsnn bench` times training on. Written into a saved config only when "
      "one of its keys differs from the default."},
+    {"external",
+     "Task `external`: the batches come from the caller, through the C interface `lsnn/api.h` "
+     "(the Python package's `Network.gradient` and `Network.simulate`): a network built without "
+     "an experiment has this task, which gives only the batches' shape and loss. `lsnn train` "
+     "and `lsnn eval` cannot run it. Written into a saved config only when one of its keys "
+     "differs from the default."},
     {"l2l",
      "Task `l2l`, learning-to-learn from a teacher (seed 000/001 section 5): every episode is a "
      "new function of the family; at example k the input neurons code x_k and the previous "
@@ -583,8 +598,8 @@ const cfg_section lsnn__cfg_sections[] = {
      "one of its keys differs from the default."},
 };
 const size_t lsnn__cfg_n_sections = sizeof lsnn__cfg_sections / sizeof lsnn__cfg_sections[0];
-const char *const lsnn__cfg_omit_default_sections[] = {"random", "l2l", "meta_rl", "alstm",
-                                                        NULL};
+const char *const lsnn__cfg_omit_default_sections[] = {"random", "external", "l2l", "meta_rl",
+                                                        "alstm", NULL};
 
 /* Constraints between keys (checked at the end of lsnn_config_validate, documented here). */
 const char *const lsnn__cfg_cross_docs[] = {

@@ -11,6 +11,7 @@ extern const lsnn_task lsnn_task_kwta;
 extern const lsnn_task lsnn_task_random;
 extern const lsnn_task lsnn_task_l2l;
 extern const lsnn_task lsnn_task_meta_rl;
+extern const lsnn_task lsnn_task_external;
 
 static const lsnn_task *const lsnn__tasks[] = {
     &lsnn_task_store_recall,
@@ -21,6 +22,7 @@ static const lsnn_task *const lsnn__tasks[] = {
     &lsnn_task_random,
     &lsnn_task_l2l,
     &lsnn_task_meta_rl,
+    &lsnn_task_external,
 };
 
 const lsnn_task *lsnn_task_at(int i)
