@@ -391,16 +391,26 @@ class Network:
         out["noise_key"] = key.value
         return out
 
-    def gradient(self, x, y_target=None, y_weight=None, windows=None, n_windows=None,
-                 labels=None, w_target=None, rule=None, noise_key=0):
+    def gradient(self, x, targets=None, y_target=None, y_weight=None, windows=None,
+                 n_windows=None, labels=None, w_target=None, rule=None, noise_key=0):
         """The gradient (flat, net.info["params"] entries) of the loss on a batch of your own,
         by rule "bptt" or "eprop" (None: the config's learning), not applied. x is (B, T, n_in)
         with B the config's batch_size; the targets follow the task's loss: y_target (B, T,
         n_out) [and y_weight (B, T)] for squared errors; windows (B, W, 3) of (t0, t1, label)
         [n_windows (B)] for classification, or labels (B,) for one window over the whole
         sequence. Returns the gradient; .stats of the returned array holds loss, reg, metric,
-        rate_hz. Equal, bit for bit, to what the C library computes on the same batch."""
+        rate_hz. Equal, bit for bit, to what the C library computes on the same batch.
+        `targets` (positional) is any of these by its shape: (B, T, n_out) floats -> y_target,
+        (B,) integers -> labels, (B, W, 3) integers -> windows."""
         i = self.info
+        if targets is not None:
+            t = np.asarray(targets)
+            if t.ndim == 3 and t.shape[2] == 3 and np.issubdtype(t.dtype, np.integer):
+                windows = t
+            elif t.ndim == 1 and np.issubdtype(t.dtype, np.integer):
+                labels = t
+            else:
+                y_target = t
         B, T, n_in, n_out, W = i["batch"], i["steps"], i["n_in"], i["n_out"], i["windows"]
         x = _array(x, real, (B, T, n_in), "gradient: x")
         y_target = _array(y_target, real, (B, T, n_out), "gradient: y_target")
