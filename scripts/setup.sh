@@ -15,7 +15,9 @@ PACKAGES=(build-essential cmake pkg-config libopenblas-dev libcjson-dev libcmock
           # finds no MPI, or -DLSNN_MPI=OFF) is complete but for that; the tests need it.
           libopenmpi-dev openmpi-bin
           # the Python package (python/): its tests, and `pip install ./python` offline
-          python3-pytest python3-pip python3-setuptools python3-wheel)
+          python3-pytest python3-pip python3-setuptools python3-wheel
+          # NIR export (lsnn export-nir) writes HDF5; its test reads the file back with h5py
+          libhdf5-dev python3-h5py)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

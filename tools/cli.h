@@ -84,5 +84,6 @@ int cmd_meta_rl(int argc, char **argv);
 int cmd_asn(int argc, char **argv);
 int cmd_alstm(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_export_nir(int argc, char **argv);
 
 #endif

@@ -41,6 +41,7 @@ static const char *MAIN_HELP =
     "                         and frame labels of a TIMIT-layout corpus, or of one file\n"
     "  inspect MODEL          connectivity between subpopulations, parameter counts, signs\n"
     "  convert OLD NEW        rewrite a checkpoint of an earlier format in the current one\n"
+    "  export-nir MODEL OUT   write a LIF network as a NIR graph (HDF5) for other simulators\n"
     "  plot KIND ...          draw dynamics, learning curves or connectivity (PNG/SVG/PDF)\n"
     "  report RUN_DIR         write RUN_DIR/report.html: config, metrics, figures\n"
     "  demo synapse ...       single-synapse e-prop traces (ALIF, STDP-ALIF, Izhikevich) as CSV\n"
@@ -110,6 +111,8 @@ static int run_command(int argc, char **argv)
         return lsnn_cmd_inspect(argc - 2, argv + 2);
     if (strcmp(cmd, "convert") == 0)
         return lsnn_cmd_convert(argc - 2, argv + 2);
+    if (strcmp(cmd, "export-nir") == 0)
+        return cmd_export_nir(argc - 2, argv + 2);
     if (strcmp(cmd, "plot") == 0)
         return lsnn_cmd_plot(argc - 2, argv + 2);
     if (strcmp(cmd, "demo") == 0)
