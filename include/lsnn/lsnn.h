@@ -32,6 +32,7 @@
 #include "lsnn/network.h"
 #include "lsnn/neuron.h"
 #include "lsnn/neuron_alif.h"
+#include "lsnn/nir.h"
 #include "lsnn/plot.h"
 #include "lsnn/ppo.h"
 #include "lsnn/report.h"
