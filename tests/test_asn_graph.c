@@ -46,7 +46,7 @@ static void build(lsnn_net *net, double firing, int two)
                                {LSNN_VALUE_CONST, 0.05, 0, NULL, 0}};
     lsnn_graph_opts o = opts();
     lsnn_graph *g = lsnn_graph_new(&o);
-    lsnn_population_spec ps = {"A", m, N, LSNN_SIGN_NONE, 2, names, vals, 0, 0.8};
+    lsnn_population_spec ps = {"A", m, N, LSNN_SIGN_NONE, 2, names, vals, 0, 0.8, 0};
     assert_int_equal(lsnn_graph_add_population(g, &ps), LSNN_OK);
     if (two) {
         ps.name = "B";

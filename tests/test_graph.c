@@ -31,7 +31,7 @@ static lsnn_graph_opts opts(void)
 static void add_pop(lsnn_graph *g, const char *name, int count, int n, const char *const *names,
                     const lsnn_value *values)
 {
-    const lsnn_population_spec ps = {name, NULL, count, LSNN_SIGN_NONE, n, names, values, 0, 0.8};
+    const lsnn_population_spec ps = {name, NULL, count, LSNN_SIGN_NONE, n, names, values, 0, 0.8, 0};
     assert_int_equal(lsnn_graph_add_population(g, &ps), LSNN_OK);
 }
 

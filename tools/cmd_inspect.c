@@ -94,9 +94,10 @@ static void lsnn__print_graph(const lsnn_net *net)
         size_t on = 0, all = (size_t)pr->n_src * pr->n_dst;
         for (size_t k = 0; k < all; k++)
             on += !pr->mask || pr->mask[k];
-        printf("  %-10s %-16s -> %-14s %6d x %-6d delay %-6s density %.3f%s%s\n", pr->name, from,
-               to, pr->n_src, pr->n_dst, delay, all ? (double)on / (double)all : 0.0,
-               pr->no_self ? ", no self" : "", pr->frozen ? ", frozen" : "");
+        printf("  %-10s %-16s -> %-14s %6d x %-6d delay %-6s density %.3f%s%s%s\n", pr->name,
+               from, to, pr->n_src, pr->n_dst, delay, all ? (double)on / (double)all : 0.0,
+               pr->no_self ? ", no self" : "", pr->frozen ? ", frozen" : "",
+               pr->no_rewiring && !pr->frozen ? ", not rewired by DEEP R" : "");
     }
     int n_read = 0;
     for (int j = 0; j < net->n; j++)

@@ -110,6 +110,8 @@ typedef struct lsnn_smnist_config {
     int ms_per_pixel;          /* steps per pixel (1 or 2) */
     int cue;                   /* 1: an extra input channel is active after the image */
     int readout_steps;         /* steps after the image over which the readout is averaged (56) */
+    char window[LSNN_NAME_MAX]; /* "after": the readout_steps steps after the image (seed 000);
+                                * "image_end": the image's last readout_steps steps (seed 003) */
     int train_size;            /* training images used (0 = all but the validation slice) */
     int val_size;              /* validation slice: the last val_size training images (5000) */
 } lsnn_smnist_config;

@@ -148,6 +148,8 @@ typedef struct lsnn_projection {
     int src_layer, dst_layer;  /* layers of the source and target neurons (-1: input) */
     int no_self;               /* diagonal (same neuron index) kept at zero */
     int frozen;                /* 1: excluded from training */
+    int no_rewiring;           /* 1: DEEP R leaves it alone (trained as a fixed structure; the
+                                * connections into an embedded module's input neurons) */
     lsnn_real *w;              /* (n_src, n_dst) source-major, points into params */
     uint8_t *delay;            /* (n_src, n_dst) delays, NULL when every synapse has delay 1
                                 * (delay 0 for a feed-forward projection) */
@@ -241,6 +243,8 @@ typedef struct lsnn_population_spec {
     double exc_fraction;       /* init "signed", sign none: the population is split into
                                 * excitatory "<name>_E" and inhibitory "<name>_I" neurons, one
                                 * Bernoulli(exc_fraction) draw per neuron */
+    int keep_unsigned;         /* 1: sign none stays unsigned under init "signed" (not split; an
+                                * embedded module's populations, graph sign "unsigned") */
 } lsnn_population_spec;
 
 typedef struct lsnn_projection_spec {

@@ -54,7 +54,7 @@ lsnn_status lsnn_deepr_init(lsnn_deepr *d, const lsnn_deepr_params *cfg, const l
     /* The projections in order, then the readout. */
     for (int q = 0; q <= net->n_proj; q++) {
         int proj = q < net->n_proj ? q : -1;
-        if (proj >= 0 && net->proj[proj].frozen)
+        if (proj >= 0 && (net->proj[proj].frozen || net->proj[proj].no_rewiring))
             continue;
         if (proj < 0 && net->readout_frozen)
             continue;

@@ -58,6 +58,10 @@ void lsnn__graph_proj_stream(lsnn_graph *g, uint64_t stream)
 {
     g->proj[g->n_proj - 1].stream = stream;
 }
+void lsnn__graph_proj_no_rewiring(lsnn_graph *g)
+{
+    g->proj[g->n_proj - 1].no_rewiring = 1;
+}
 void lsnn__graph_readout_stream(lsnn_graph *g, uint64_t stream)
 {
     g->ro_stream = stream;
@@ -189,6 +193,7 @@ lsnn_status lsnn_graph_add_population(lsnn_graph *g, const lsnn_population_spec 
     P->count = p->count;
     P->sign = p->sign;
     P->exc_fraction = p->exc_fraction;
+    P->keep_unsigned = p->keep_unsigned;
     P->noise_std = p->noise_std;
     P->stream = lsnn__name_stream(p->name);
     P->val = calloc((size_t)(m->n_params > 0 ? m->n_params : 1), sizeof *P->val);
@@ -377,7 +382,7 @@ static lsnn_status lsnn__plan(const lsnn_graph *g, g_plan *pl, int n_in, int n_o
         pl->off[p] = (int)n;
         n += G->count;
         pl->n_exc[p] = -1;
-        if (signed_init && G->sign == LSNN_SIGN_NONE) {
+        if (signed_init && G->sign == LSNN_SIGN_NONE && !G->keep_unsigned) {
             /* One Bernoulli draw per neuron; neurons of a population are exchangeable, so
              * grouping the excitatory ones first changes nothing but their order. */
             lsnn_rng rng;
@@ -616,6 +621,7 @@ static void lsnn__fill(lsnn_net *net, const lsnn_graph *g, const g_plan *pl, uin
         pr->dst_layer = pl->layer[Q->dst0];
         pr->no_self = Q->no_self;
         pr->frozen = Q->frozen;
+        pr->no_rewiring = Q->no_rewiring;
         if (net->max_delay < pr->max_delay)
             net->max_delay = pr->max_delay;
     }

@@ -13,6 +13,7 @@ typedef struct g_pop {
     int count;
     lsnn_sign sign;
     double exc_fraction, noise_std;
+    int keep_unsigned;          /* lsnn_population_spec.keep_unsigned */
     lsnn_value *val;           /* (model->n_params); LIST values own a copy */
     uint64_t stream;
 } g_pop;
@@ -22,6 +23,7 @@ typedef struct g_proj {
     int from_input, in_off, in_count;
     int src0, src1, dst0, dst1; /* population ranges [src0, src1], [dst0, dst1] (spec indices) */
     int min_delay, max_delay, no_self, frozen;
+    int no_rewiring;            /* lsnn_projection.no_rewiring (lsnn__graph_proj_no_rewiring) */
     double connectivity, w0;
     uint64_t stream;
 } g_proj;
@@ -61,6 +63,8 @@ lsnn_status lsnn__init_weights(lsnn_net *net, const lsnn_graph *g, uint64_t seed
  * mask (instead of those derived from the names). */
 void lsnn__graph_pop_stream(lsnn_graph *g, uint64_t stream);
 void lsnn__graph_proj_stream(lsnn_graph *g, uint64_t stream);
+/* The last projection added keeps its synapses under DEEP R (lsnn_projection.no_rewiring). */
+void lsnn__graph_proj_no_rewiring(lsnn_graph *g);
 void lsnn__graph_readout_stream(lsnn_graph *g, uint64_t stream);
 /* Two directions: neurons [0, n/2) drive outputs [0, n_out/2), the others the rest. */
 void lsnn__graph_set_dirs(lsnn_graph *g, int n_dirs);

@@ -82,7 +82,7 @@ static lsnn_status lsnn__recipe_pop(lsnn_graph *g, const lsnn_net_spec *cfg, con
     lsnn__rv(&rv, m, "b0", cfg->b0);
     lsnn__rv(&rv, m, "refractory", cfg->refractory);
     const lsnn_population_spec ps = {name, m, count, sign, rv.n, rv.names, rv.values,
-                                     cfg->noise_std, cfg->exc_fraction};
+                                     cfg->noise_std, cfg->exc_fraction, 0};
     if (count < 1)
         return LSNN_OK; /* an empty population of the recipe is left out */
     lsnn_status st = lsnn_graph_add_population(g, &ps);
@@ -132,7 +132,7 @@ static lsnn_status lsnn__module_pops(lsnn_graph *g, const lsnn_net_spec *cfg,
     lsnn__rv(&rv, m, "refractory",
              from ? lsnn__mod_value(mod, 0, "refractory", cfg->refractory) : cfg->refractory);
     lsnn_population_spec ps = {"M_in", m, mod->n_in, LSNN_SIGN_NONE, rv.n, rv.names, rv.values,
-                               cfg->noise_std, cfg->exc_fraction};
+                               cfg->noise_std, cfg->exc_fraction, 1};
     lsnn_status st = lsnn_graph_add_population(g, &ps);
     if (st)
         return st;
@@ -153,7 +153,7 @@ static lsnn_status lsnn__module_pops(lsnn_graph *g, const lsnn_net_spec *cfg,
         vals[k] = (lsnn_value){LSNN_VALUE_LIST, 0, 0, l, mod->n};
     }
     ps = (lsnn_population_spec){"M", m, mod->n, LSNN_SIGN_NONE, m->n_params, names, vals, 0,
-                                cfg->exc_fraction};
+                                cfg->exc_fraction, 1};
     st = lsnn_graph_add_population(g, &ps);
     free(lists);
     free(vals);
@@ -231,6 +231,8 @@ static lsnn_status lsnn__recipe(lsnn_graph *g, const lsnn_net_spec *cfg, int lay
         st = lsnn__module_pops(g, cfg, m, mod);
         if (!st)
             st = lsnn__recipe_proj(g, "w_pm", prev, 0, 0, "M_in", 0, 0, 0, 1, cfg->w0, q++);
+        if (!st) /* seed 003 section 4.2.3: DEEP R on the pool only */
+            lsnn__graph_proj_no_rewiring(g);
         if (!st)
             st = lsnn__recipe_proj(g, "w_m_in", "M_in", 0, 0, "M", 0, 0, 1, 1, cfg->w0, q++);
         if (!st)
@@ -322,9 +324,8 @@ lsnn_status lsnn_net_build_embedded(lsnn_net *net, const lsnn_net_spec *cfg, int
         why = "the module was trained with another network.dt";
     else if ((mod->input_plain != 0) != (cfg->input_plain != 0))
         why = "the module was trained with another network.input_scaling";
-    else if (cfg->bidirectional || cfg->init == LSNN_INIT_SIGNED ||
-             !(cfg->connectivity == 0 || cfg->connectivity == 1))
-        why = "the network around a module is dense, unsigned and one-directional";
+    else if (cfg->bidirectional)
+        why = "the network around a module is one-directional";
     if (why)
         return lsnn_error(LSNN_ERR_CONFIG, "network.module: %s", why);
     return lsnn__net_build(net, cfg, n_in, mod->n_out, seed, mod);

@@ -97,11 +97,9 @@ static lsnn_status check_rate_readout(const lsnn_config *cfg, const char *origin
                  "network.readout to \"rate\"",
                  origin);
     if (embed && (module_task || strcmp(cfg->learning, "bptt") != 0 ||
-                  strcmp(cfg->model, "lsnn") != 0 || cfg->deepr.enabled ||
-                  strcmp(net->init, "signed") == 0 || net->connectivity < 1))
+                  strcmp(cfg->model, "lsnn") != 0))
         CFG_FAIL("%s: network.module: embedding a module needs task store_recall or smnist, "
-                 "learning \"bptt\", model \"lsnn\", a dense (connectivity 1), unsigned (init "
-                 "\"gaussian\") network and no DEEP R",
+                 "learning \"bptt\" and model \"lsnn\"",
                  origin);
     if (rate_out && strcmp(cfg->model, "lsnn") != 0)
         CFG_FAIL("%s: network.readout: the rate readout counts spikes; model \"%s\" has none (set "

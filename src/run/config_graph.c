@@ -175,9 +175,11 @@ static lsnn_status add_population(lsnn_graph *g, const lsnn_network_config *c, c
             ps.sign = LSNN_SIGN_EXC;
         else if (strcmp(s, "inh") == 0)
             ps.sign = LSNN_SIGN_INH;
+        else if (strcmp(s, "unsigned") == 0)
+            ps.keep_unsigned = 1;
         else if (strcmp(s, "none") != 0)
-            return lsnn_error(LSNN_ERR_CONFIG, "%s[%d].sign: expected \"none\", \"exc\" or "
-                                               "\"inh\"", GP, i);
+            return lsnn_error(LSNN_ERR_CONFIG, "%s[%d].sign: expected \"none\", \"exc\", "
+                                               "\"inh\" or \"unsigned\"", GP, i);
     }
     ps.exc_fraction = c->exc_fraction;
     ps.noise_std = c->noise_std;

@@ -299,6 +299,11 @@ const cfg_field lsnn__cfg_fields[] = {
            "Add one input channel that is active during the readout steps after the image."),
     F_INT("smnist.readout_steps", smnist.readout_steps, 56, R_IN, 1, 100000,
           "Steps after the image over which the readout is averaged and classified."),
+    F_STR("smnist.window", smnist.window, "after", "after|image_end",
+          "Where the classification window lies: `after`, the `readout_steps` steps after the "
+          "image (seed 000; with the cue); `image_end`, the image's last `readout_steps` steps, "
+          "with no steps after the image (seed 003 section 4.2.3: the last 400 ms; needs "
+          "`cue` false)."),
     F_INT("smnist.train_size", smnist.train_size, 0, R_IN, 0, 60000,
           "Training images used, from the start of the training file (0: all but the validation "
           "slice)."),

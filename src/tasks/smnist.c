@@ -3,7 +3,9 @@
  * The 784 pixels of an image are shown one after the other (row by row), each for ms_per_pixel
  * steps, encoded by threshold crossings, a population probability code or as one analog channel
  * (lsnn/encode.h). After the image, an optional cue channel is active for readout_steps steps,
- * over which the readout is averaged and classified with softmax cross-entropy.
+ * over which the readout is averaged and classified with softmax cross-entropy; or (window
+ * "image_end", seed 003 section 4.2.3) the window is the last readout_steps steps of the image
+ * and nothing follows it.
  *
  * Splits: the training stream walks through the first train_size images of the training file
  * in a new pseudo-random order every epoch (a keyed bijection of the indices, so any position of
@@ -39,9 +41,19 @@ static lsnn_status lsnn__sm_shape(const lsnn_config *cfg, lsnn_task_shape *out)
                           "smnist.n_input: the threshold encoding needs an even number of "
                           "channels (two per grey level), got %d",
                           c->n_input);
+    const int image_end = strcmp(c->window, "image_end") == 0;
+    if (image_end && c->cue)
+        return lsnn_error(LSNN_ERR_CONFIG, "smnist.cue: the cue is shown after the image, but "
+                                           "smnist.window \"image_end\" adds no steps after it "
+                                           "(set smnist.cue to false)");
+    if (image_end && c->readout_steps > LSNN__PIXELS * c->ms_per_pixel)
+        return lsnn_error(LSNN_ERR_CONFIG,
+                          "smnist.readout_steps: %d steps, but the image lasts %d (smnist.window "
+                          "\"image_end\")",
+                          c->readout_steps, LSNN__PIXELS * c->ms_per_pixel);
     out->n_in = (lsnn__sm_analog(cfg) ? 1 : c->n_input) + (c->cue ? 1 : 0);
     out->n_out = 10;
-    out->T = LSNN__PIXELS * c->ms_per_pixel + c->readout_steps;
+    out->T = LSNN__PIXELS * c->ms_per_pixel + (image_end ? 0 : c->readout_steps);
     out->max_windows = 1;
     out->loss = lsnn_task_class_loss(cfg);
     out->metric = "accuracy";
@@ -160,8 +172,8 @@ static lsnn_status lsnn__sm_generate(const void *state, const lsnn_config *cfg, 
             for (int t = image_steps; t < T; t++)
                 x[(size_t)t * n_in + n_in - 1] = 1;
         b->n_windows[q] = 1;
-        b->windows[(size_t)q * b->max_windows] =
-            (lsnn_window){image_steps, T, set->labels[img]};
+        b->windows[(size_t)q * b->max_windows] = (lsnn_window){
+            T > image_steps ? image_steps : image_steps - c->readout_steps, T, set->labels[img]};
     }
     lsnn_task_rate_targets(cfg, b);
     b->noise_key = lsnn_hash4(seed, 0x4015e, stream, first);

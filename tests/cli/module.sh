@@ -76,6 +76,28 @@ expect_error "module with 4 outputs for 2 values" "has 4 outputs, but task 'stor
 expect_error "a store-recall model as the module" "holds a model of task 'store_recall'; a module is" \
   "$LSNN" train "$SRC/configs/store_recall_softmax.json" "${E[@]}" --set network.module="$WORK/e3/model.safetensors" --out "$WORK/x"
 
+# The module inside a sparse, signed network trained with DEEP R (seed 003 section 4.2.3): the
+# module's populations stay unsigned, its weights frozen, DEEP R rewires the pool (w_in, w_rec)
+# and keeps the synapse counts, and leaves w_pm (into the module's input neurons) dense.
+S=(--set network.init=signed --set network.connectivity=0.3 --set deepr.enabled=true)
+"$LSNN" train "$SRC/configs/store_recall_softmax.json" "${E[@]}" "${S[@]}" --set iterations=4 --out "$WORK/s4" > "$WORK/s4.log" 2>&1 &&
+  grep -q '^result: ' "$WORK/s4.log" && pass "an embedded module in a signed DEEP R network trains" ||
+  { fail "train with a module under DEEP R"; cat "$WORK/s4.log"; }
+[ "$(tensor "$WORK/s4/model.safetensors" w_m_in)" = "$(tensor "$M" w_in)" ] &&
+  [ "$(tensor "$WORK/s4/model.safetensors" w_m_rec)" = "$(tensor "$M" w_rec)" ] &&
+  pass "under DEEP R the module's weights are unchanged" || fail "the module's weights changed under DEEP R"
+"$LSNN" inspect "$WORK/s4/model.safetensors" > "$WORK/is.log" 2>&1
+grep -qE "^  M_in +alif +40 neurons .*sign none" "$WORK/is.log" && grep -qE "^  M +alif +90 neurons .*sign none" "$WORK/is.log" &&
+  grep -q "sub-populations: X_E [0-9]*, X_I [0-9]*, R_E [0-9]*, R_I [0-9]*, A_E [0-9]*, A_I [0-9]*, M_in 40, M 90, Y 4" "$WORK/is.log" &&
+  pass "the module's populations stay unsigned in a signed network" || { fail "module populations signed"; cat "$WORK/is.log"; }
+grep -qE "^  w_pm .*density 1.000, not rewired by DEEP R" "$WORK/is.log" &&
+  grep -qE "^  w_in +1800 \(6000\)" "$WORK/is.log" && grep -qE "^  w_rec +468 \(1600\)" "$WORK/is.log" &&
+  pass "DEEP R keeps the pool's synapse counts and leaves w_pm dense" || { fail "synapse counts under DEEP R"; cat "$WORK/is.log"; }
+"$LSNN" train "$SRC/configs/store_recall_softmax.json" "${E[@]}" "${S[@]}" --set iterations=2 --out "$WORK/s2" > /dev/null 2>&1 &&
+  "$LSNN" train "$SRC/configs/store_recall_softmax.json" "${E[@]}" "${S[@]}" --set iterations=4 --out "$WORK/s2" --resume > /dev/null 2>&1 &&
+  cmp -s "$WORK/s2/model.safetensors" "$WORK/s4/model.safetensors" &&
+  pass "stop and resume under DEEP R with a module: byte-identical" || fail "resume under DEEP R with a module"
+
 # K-winner-take-all, K = 1 of 5 (hinge loss): all five outputs must lie on the right side of
 # 20 Hz. Shorter sequences than the config's (200 steps, window from step 50) keep it quick.
 "$LSNN" train "$SRC/configs/kwta.json" --set iterations=$NKW --set module.val_size=$VAL \
