@@ -33,6 +33,18 @@ done
 awk '/tau_m/ && $3 == ".." { lo = $2; hi = $4; n++; if (!(lo >= 15 && lo < 16 && hi <= 30 && hi > 29)) bad = 1 }
      END { exit !(n == 3 && !bad) }' "$WORK/meta.txt" && pass "inspect meta-RL: tau_m ranges within [15, 30]" \
   || fail "inspect meta-RL: tau_m ranges: $(grep tau_m "$WORK/meta.txt" | tr -s ' ')"
+# sign "unsigned": a population that init "signed" does not split (a "none" one is split)
+cat > "$WORK/unsigned.json" <<'EOF2'
+{"task": "store_recall", "network": {"init": "signed",
+  "populations": [{"name": "P", "count": 20}, {"name": "U", "count": 10, "sign": "unsigned"}],
+  "projections": [{"name": "w_in", "from": "input", "to": ["P", "U"]},
+                  {"name": "w_rec", "from": ["P", "U"], "to": ["P", "U"]}]}}
+EOF2
+"$LSNN" inspect "$WORK/unsigned.json" > "$WORK/unsigned.txt" 2>&1 &&
+  grep -qE "^  P_E +alif" "$WORK/unsigned.txt" && grep -qE "^  P_I +alif" "$WORK/unsigned.txt" &&
+  grep -qE "^  U +alif +10 neurons .*sign none" "$WORK/unsigned.txt" &&
+  pass "sign unsigned keeps a population whole under init signed" ||
+  { fail "sign unsigned"; cat "$WORK/unsigned.txt"; }
 "$LSNN" inspect "$SRC/configs/network_l2l.json" > "$WORK/l2l.txt" 2>&1 || fail "inspect l2l"
 awk '/tau_a/ && $3 == ".." { if ($2 >= 1 && $2 < 20 && $4 <= 1000 && $4 > 980) ok = 1 } END { exit !ok }' \
   "$WORK/l2l.txt" && pass "inspect l2l: tau_a drawn within [1, 1000]" \
