@@ -495,6 +495,9 @@ static lsnn_status lsnn__api_rule(lsnn_api_model *m, const char *rule, lsnn_trai
                        (size_t)a->proj[p].n_src * a->proj[p].n_dst);
         if (a->w_out_mask)
             memcpy(b->w_out_mask, a->w_out_mask, (size_t)a->n * a->n_out);
+        for (int p = 0; p < a->n_pop; p++) /* neuron parameters written through the tensors */
+            memcpy(b->pop[p].par, a->pop[p].par,
+                   sizeof(lsnn_real) * (size_t)a->pop[p].model->n_params * a->pop[p].count);
         lsnn_net_update_constants(b);
     }
     *out = m->alt;
