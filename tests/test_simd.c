@@ -32,6 +32,9 @@
 #include "lsnn/sparse.h"
 #include "test_batch.h"
 
+/* Sequences per chunk of the BPTT workspaces (0: lsnn_chunk_size). */
+static int g_chunk = 0;
+
 enum { N_IN = 10, N_OUT = 3, T = 50 };
 #define GRAD_TOL 1e-6
 
@@ -81,7 +84,7 @@ static void run(lsnn_net *net, const lsnn_batch *b, lsnn_sparse_mode mode, enum 
         assert_int_equal(lsnn_eprop_run(ep, net, b, r->grad, r->y, r->count, NULL, &lr), LSNN_OK);
         lsnn_eprop_free(ep);
     } else {
-        lsnn_sim *sim = lsnn_sim_create(net, B, T, &st);
+        lsnn_sim *sim = lsnn_sim_create_chunked(net, B, T, g_chunk, &st);
         assert_non_null(sim);
         lsnn_sim_set_cut_recurrent(sim, learn == BPTT_CUT);
         if (learn == BPTT_RECORDS)
@@ -261,6 +264,14 @@ static void test_one_layer(void **state)
     /* Dense with delays: the adjoint from the transposed dL/dI, chunks of 16 (blocks) and a last
      * one of 8 (one register, four sources at a time and a tail of 41 = 4 * 10 + 1). */
     check_config(40, 1, 1, 3, 0);
+    /* The same in chunks of 5 and 8 and a last one of 3 (delays 1..3 and 1..9): the adjoint by
+     * permutation (lsnn__dl_adjoint_perm; at most 8 delays), and the general one beyond. */
+    g_chunk = 5;
+    check_config(13, 1, 1, 3, 0);
+    g_chunk = 8;
+    check_config(19, 1, 1, 9, 0);
+    check_config(19, 1, 1, 8, 1);
+    g_chunk = 0;
 }
 
 static void test_two_layers(void **state)

@@ -18,6 +18,7 @@
  * lsnn__syn_backward_sparse), the weight gradients only for the existing synapses of sources
  * that spiked. */
 #include <cblas.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "lsnn/dist.h"
@@ -253,6 +254,82 @@ __attribute__((target("avx2"))) static void lsnn__dl_adjoint_avx2(const lsnn_pro
 }
 #endif
 
+#if LSNN_X86_DISPATCH && !LSNN_REAL_IS_DOUBLE
+/* The same adjoint for chunks of at most 8 sequences with the sources, not the sequences, in the
+ * register lanes: per target j, one register per sequence holds its dL/dI_j at the
+ * projection's (at most 8) delays, and a permutation by the delays d_ij - min_delay of 8
+ * sources gives each lane the value its synapse reads. A block of 8 sources then costs one
+ * load of weights, one of delays and, per sequence, one load and one permutation for each j,
+ * where lsnn__dl_adjoint_avx2 loads a weight, a delay and dL/dI for every synapse. The weights
+ * and delays transposed, sources padded with weight 0, are sim->dl_wT and dl_dT
+ * (lsnn__dl_prepare). Each sum still runs over j in order from 0, multiplying and then adding:
+ * the same operations, hence the same results. */
+static inline __attribute__((always_inline, target("avx2"))) void
+lsnn__dlp_block(const float *wT, const uint8_t *dT, const float *G, int nd, const int BC,
+                float out[8][8])
+{
+    __m256 acc[8];
+    for (int s = 0; s < BC; s++)
+        acc[s] = _mm256_setzero_ps();
+    for (int j = 0; j < nd; j++) {
+        const __m256 w = _mm256_loadu_ps(wT + (size_t)j * 8);
+        const __m256i id = _mm256_cvtepu8_epi32(
+            _mm_loadl_epi64((const __m128i *)(const void *)(dT + (size_t)j * 8)));
+        const float *g = G + (size_t)j * BC * 8;
+        for (int s = 0; s < BC; s++)
+            acc[s] = _mm256_add_ps(
+                acc[s], _mm256_mul_ps(w, _mm256_permutevar8x32_ps(_mm256_loadu_ps(g + s * 8), id)));
+    }
+    for (int s = 0; s < BC; s++)
+        _mm256_storeu_ps(out[s], acc[s]);
+}
+
+__attribute__((target("avx2"))) static void lsnn__dl_adjoint_perm(const lsnn_projection *pr,
+                                                                  int p, const lsnn_sim *sim,
+                                                                  lsnn__chunk *c, int bc, int t)
+{
+    LSNN__DL_ADJ_SETUP;
+    (void)off;
+    const int dmin = pr->min_delay, nD = pr->max_delay - dmin + 1;
+    const float *wT = sim->dl_wT + sim->dl_off[p];
+    const uint8_t *dT = sim->dl_dT + sim->dl_off[p];
+    float *G = c->dl_G;
+    /* G[j][s][k]: dL/dI_j of sequence s at delay dmin + k (slot tb + dmin + k of the mirrored
+     * gIT: no wrap) */
+    for (int k = 0; k < nD; k++) {
+        const float *src = gT + (size_t)(tb + dmin + k) * slot_t;
+        for (int j = 0; j < nd; j++)
+            for (int s = 0; s < bc; s++)
+                G[((size_t)j * bc + s) * 8 + k] = src[(size_t)j * CHP + s];
+    }
+    float out[8][8];
+    lsnn_real *gz = c->gz + pr->src_off;
+    for (int i0 = 0; i0 < ns; i0 += 8) {
+        switch (bc) {
+#define LSNN__DLP_CASE(B)                                                                          \
+    case B:                                                                                    \
+        lsnn__dlp_block(wT + (size_t)i0 * nd, dT + (size_t)i0 * nd, G, nd, B, out);           \
+        break;
+            LSNN__DLP_CASE(1)
+            LSNN__DLP_CASE(2)
+            LSNN__DLP_CASE(3)
+            LSNN__DLP_CASE(4)
+            LSNN__DLP_CASE(5)
+            LSNN__DLP_CASE(6)
+            LSNN__DLP_CASE(7)
+            LSNN__DLP_CASE(8)
+#undef LSNN__DLP_CASE
+        default:
+            return;
+        }
+        const int nr = ns - i0 < 8 ? ns - i0 : 8;
+        for (int s = 0; s < bc; s++)
+            for (int r = 0; r < nr; r++)
+                gz[(size_t)s * n + i0 + r] += out[s][r];
+    }
+}
+#endif
+
 /* The spiking neurons of sequence s at the step being differentiated that lie in [lo, hi), from
  * the list lsnn__chunk_backward builds once per step (c->zl, increasing): returns the first and
  * sets *cnt. The entries are absolute neuron indices. */
@@ -333,9 +410,11 @@ static int lsnn__sparse_on(const lsnn_projection *pr, const lsnn_sim *sim)
 }
 
 /* Recurrent projection pr: adjoint into gz of its sources, and weight gradients. */
-static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, lsnn__chunk *c,
-                               int bc, int t, const lsnn_real *z /* (CH, n) at t */)
+static void lsnn__rec_backward(const lsnn_projection *pr, int p, const lsnn_sim *sim,
+                               lsnn__chunk *c, int bc, int t,
+                               const lsnn_real *z /* (CH, n) at t */)
 {
+    (void)p; /* used by the permutation kernel of the float build with AVX2 */
     if (lsnn__sparse_on(pr, sim)) {
         lsnn__syn_backward_sparse(pr, sim, c, bc, t, z);
         return;
@@ -372,7 +451,12 @@ static void lsnn__rec_backward(const lsnn_projection *pr, const lsnn_sim *sim, l
     const int tb = lsnn__slot0(t, R), nd = pr->n_dst, ns = pr->n_src;
     if (!sim->cut_recurrent) {
 #if LSNN_X86_DISPATCH
-        if (lsnn__have_avx2())
+#if !LSNN_REAL_IS_DOUBLE
+        if (lsnn__have_avx2() && sim->dl_off[p] != SIZE_MAX && bc <= 8)
+            lsnn__dl_adjoint_perm(pr, p, sim, c, bc, t);
+        else
+#endif
+            if (lsnn__have_avx2())
             lsnn__dl_adjoint_avx2(pr, sim, c, bc, t);
         else
 #endif
@@ -669,7 +753,7 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
             /* 2. Synapses leaving the neurons. */
             for (int p = 0; p < net->n_proj; p++)
                 if (!net->proj[p].src_is_input && net->proj[p].max_delay > 0)
-                    lsnn__rec_backward(&net->proj[p], sim, c, bc, t, rz);
+                    lsnn__rec_backward(&net->proj[p], p, sim, c, bc, t, rz);
             /* 3. Neuron adjoints and 4. dL/dI(t), layer by layer from the top: a layer's dL/dI(t)
              * reaches the layer below through the feed-forward synapses of the same step. */
             lsnn_real *gIt = c->gI + (size_t)(t % R) * CHn;
@@ -738,6 +822,32 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
     }
 }
 
+/* The transposed weights and delays of lsnn__dl_adjoint_perm (the weights change between
+ * passes). */
+static void lsnn__dl_prepare(lsnn_sim *sim, const lsnn_net *net)
+{
+    if (!sim->dl_perm)
+        return;
+    for (int p = 0; p < net->n_proj; p++) {
+        if (sim->dl_off[p] == SIZE_MAX)
+            continue;
+        const lsnn_projection *pr = &net->proj[p];
+        const int ns = pr->n_src, nd = pr->n_dst, ns8 = sim->dl_ns8[p];
+        lsnn_real *wT = sim->dl_wT + sim->dl_off[p];
+        uint8_t *dT = sim->dl_dT + sim->dl_off[p];
+        /* block-major: the 8 sources of block b at target j at ((b nd + j) 8 + r), so that
+         * the kernel reads each block's weights and delays in one sequential sweep */
+        for (int i = 0; i < ns8; i++) {
+            const size_t b = (size_t)(i / 8) * nd * 8, r = (size_t)(i % 8);
+            for (int j = 0; j < nd; j++) {
+                const size_t k = (size_t)i * nd + j;
+                wT[b + (size_t)j * 8 + r] = i < ns ? pr->w[k] : 0;
+                dT[b + (size_t)j * 8 + r] = i < ns ? (uint8_t)(pr->delay[k] - pr->min_delay) : 0;
+            }
+        }
+    }
+}
+
 lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_batch *batch,
                                const lsnn_real *gy, const lsnn_real *gz_const, lsnn_real *grad)
 {
@@ -750,6 +860,7 @@ lsnn_status lsnn_bptt_backward(lsnn_sim *sim, const lsnn_net *net, const lsnn_ba
                           net->pop[fo].model->name);
     const int nch = (batch->B + sim->CH - 1) / sim->CH;
     lsnn__sparse_pack(sim, net);
+    lsnn__dl_prepare(sim, net);
     int c0, c1;
     lsnn__sim_own_chunks(sim, nch, &c0, &c1);
 #pragma omp parallel for schedule(dynamic, 1)

@@ -1,6 +1,7 @@
 /* Forward simulation of a batch: event-driven spike propagation with delays (see lsnn/sim.h). */
 #include <math.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -74,6 +75,8 @@ static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
     size_t K = (size_t)s->K, ncp = (size_t)s->ncp, rs = sizeof(lsnn_real);
     s->sp_w = s->sp_cap ? lsnn__take(a, rs * s->sp_cap) : NULL;
     s->sp_d = s->sp_cap ? lsnn__take(a, s->sp_cap) : NULL;
+    s->dl_wT = s->dl_perm ? lsnn__take(a, rs * s->dl_size) : NULL;
+    s->dl_dT = s->dl_perm ? lsnn__take(a, s->dl_size) : NULL;
     for (int i = 0; i < s->nchunks; i++) {
         lsnn__chunk *c = &s->ch[i];
         c->v = lsnn__take(a, rs * CH * n);
@@ -105,6 +108,7 @@ static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
         c->gIT = s->sp_cap || s->dl_dense ? lsnn__take(a, rs * 2 * R * n * (size_t)s->CHP)
                                           : NULL;
         c->sp_g = s->sp_cap ? lsnn__take(a, rs * s->sp_cap) : NULL;
+        c->dl_G = s->dl_perm ? lsnn__take(a, rs * (size_t)s->dl_nd_max * CH * 8) : NULL;
     }
 }
 
@@ -157,6 +161,19 @@ lsnn_sim *lsnn_sim_create_chunked(const lsnn_net *net, int B, int T, int chunk,
             s->sp_cap = (size_t)(net->w_out - net->params);
         if (net->proj[p].delay && !net->proj[p].src_is_input)
             s->dl_dense = 1;
+    }
+    /* The adjoint by permutation where it applies (see sim_internal.h). */
+    for (int p = 0; p < net->n_proj; p++) {
+        const lsnn_projection *pr = &net->proj[p];
+        s->dl_off[p] = SIZE_MAX;
+        if (LSNN_REAL_IS_DOUBLE || s->CH > 8 || !pr->delay || pr->src_is_input ||
+            pr->max_delay - pr->min_delay >= 8)
+            continue;
+        s->dl_ns8[p] = (pr->n_src + 7) / 8 * 8;
+        s->dl_off[p] = s->dl_size;
+        s->dl_size += (size_t)pr->n_dst * s->dl_ns8[p];
+        s->dl_nd_max = pr->n_dst > s->dl_nd_max ? pr->n_dst : s->dl_nd_max;
+        s->dl_perm = 1;
     }
     s->ch = calloc((size_t)s->nchunks, sizeof *s->ch);
     lsnn__arena a = {0};

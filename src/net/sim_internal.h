@@ -45,6 +45,8 @@ typedef struct lsnn__chunk {
     lsnn_real *recn;           /* (T, CH, n) the current noise of every step (the normal draws,
                                 * before noise_std), recorded with recv when the network has
                                 * noise, so that BPTT need not draw them again; or NULL */
+    lsnn_real *dl_G;           /* (dl_nd_max, CH, 8) the dL/dI of each target at the delays of
+                                * the step, by sequence (lsnn__dl_adjoint_perm), or NULL */
     lsnn_real *noise_out;      /* where lsnn__chunk_step writes the noise draws of its step
                                 * (recn at t), or NULL: set by lsnn__chunk_advance */
 } lsnn__chunk;
@@ -60,6 +62,17 @@ struct lsnn_sim {
     int cut_recurrent;         /* see lsnn_sim_set_cut_recurrent */
     int dl_dense;              /* a recurrent projection has delays: BPTT's adjoint reads the
                                 * transposed gIT (c->gIT allocated) */
+    /* The delayed adjoint by permutation (src/learn/bptt.c, lsnn__dl_adjoint_perm; float build,
+     * chunks of at most 8 sequences, at most 8 distinct delays): per recurrent delayed
+     * projection p with dl_off[p] != SIZE_MAX, its weights in blocks of 8 sources, target by
+     * target ((block n_dst + j) 8 + source % 8), in dl_wT + dl_off[p], and its delays minus
+     * min_delay in dl_dT + dl_off[p], the sources padded to dl_ns8[p] (a multiple of 8) with
+     * weight 0; filled at the start of every lsnn_bptt_backward. */
+    int dl_perm;
+    lsnn_real *dl_wT;
+    uint8_t *dl_dT;
+    size_t dl_size, dl_off[LSNN_MAX_PROJ];
+    int dl_ns8[LSNN_MAX_PROJ], dl_nd_max;
     size_t cp_reals;           /* reals per checkpoint */
     int n_aux;                 /* the most auxiliary state variables of a population's model */
     /* The weights and delays of the projections on the sparse kernels (lsnn/sparse.h), packed in

@@ -73,6 +73,12 @@ static double lsnn__sim_bytes(const lsnn__net_size *s, int B, int T, int ch_size
         chunk += rs * s->proj;
         global += (rs + 1) * s->proj;
     }
+    if (rs == 4 && R > 2 && R <= 9 && CH <= 8) {
+        /* the delayed adjoint by permutation: the recurrent weights and delays transposed (the
+         * sources padded to a multiple of 8), and per chunk dL/dI at the delays */
+        global += (rs + 1) * (s->proj - s->n_in * s->m) * (1 + 8 / s->m);
+        chunk += rs * n * CH * 8;
+    }
     double rec = rs * nch * T * CH * n;
     if (noise && 2 * rec <= records_max)
         rec *= 2;
