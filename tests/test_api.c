@@ -185,7 +185,7 @@ static void test_stepping(void **st)
     lsnn_real x[B * T * 4], y[B * T * 2], z[B * T * N];
     spikes(x, sizeof x / sizeof x[0], 11);
     assert_int_equal(lsnn_api_simulate(m, x, B, T, 9, y, z, NULL, NULL), LSNN_OK);
-    assert_int_equal(lsnn_api_begin(m, B, T, 9), LSNN_OK);
+    assert_int_equal(lsnn_api_begin(m, B, T, 9, 0), LSNN_OK);
     lsnn_real xt[B * 4], yt[B * 2], zt[B * N], ones[B * 4];
     for (int k = 0; k < B * 4; k++)
         ones[k] = 1;
@@ -209,7 +209,7 @@ static void test_stepping(void **st)
         }
     }
     assert_int_equal(lsnn_api_step(m, xt, yt, NULL, NULL), LSNN_ERR_RANGE);
-    assert_int_equal(lsnn_api_begin(m, B, T, 9), LSNN_OK);
+    assert_int_equal(lsnn_api_begin(m, B, T, 9, 0), LSNN_OK);
     assert_int_equal(lsnn_api_restore(m, s), LSNN_ERR_ARG); /* an earlier episode's */
     lsnn_api_state_free(s);
     lsnn_api_model_free(m);

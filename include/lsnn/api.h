@@ -150,12 +150,20 @@ lsnn_status lsnn_api_evaluate(lsnn_api_model *m, int stream, int count, double *
 /* ---- closed-loop stepping ------------------------------------------------------------------ */
 
 /* Starts an episode of B sequences and at most T steps (noise key noise_key), ending any
- * earlier one. Spiking models of one direction only. */
-lsnn_status lsnn_api_begin(lsnn_api_model *m, int B, int T, uint64_t noise_key);
+ * earlier one. Spiking models of one direction only. trainable != 0: the episode runs in the
+ * model's trainer, on its batch (B and T must be LSNN_API_BATCH and LSNN_API_STEPS, the model
+ * built for BPTT), so that after its T steps lsnn_api_backward gives the gradient of a loss of
+ * the caller's (reinforcement learning from an environment written in the binding's language);
+ * trainable = 0: in a workspace of any shape. */
+lsnn_status lsnn_api_begin(lsnn_api_model *m, int B, int T, uint64_t noise_key, int trainable);
 /* Runs the next step with inputs x_t (B, n_in): the readout into y_t (B, n_out), the spikes into
  * z_t (B, n) when non-NULL. Returns the step's index in *t (may be NULL). */
 lsnn_status lsnn_api_step(lsnn_api_model *m, const lsnn_real *x_t, lsnn_real *y_t,
                           lsnn_real *z_t, int *t);
+/* After all T steps of a trainable episode: BPTT through it with the caller's dL/dy (B, T, n_out)
+ * into grad (LSNN_API_PARAMS entries, not applied; apply it with lsnn_api_apply). The episode
+ * is then closed. */
+lsnn_status lsnn_api_backward(lsnn_api_model *m, const lsnn_real *gy, lsnn_real *grad);
 /* The state of the open episode (the next step to run and everything the network holds), to
  * put back with lsnn_api_restore; the continuation is then bit-identical. */
 lsnn_status lsnn_api_snapshot(lsnn_api_model *m, lsnn_api_state **out);

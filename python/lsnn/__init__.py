@@ -468,11 +468,33 @@ class Network:
         return dict(zip(("loss", "metric", "rate_hz"), out))
 
     # ---- closed loop ----------------------------------------------------------------------
-    def begin(self, batch=1, steps=1000, noise_key=0):
-        """Starts a closed-loop episode of `batch` sequences and at most `steps` steps."""
-        _check(lib.lsnn_api_begin(self._handle(), int(batch), int(steps), int(noise_key)))
+    def begin(self, batch=1, steps=1000, noise_key=0, trainable=False):
+        """Starts a closed-loop episode of `batch` sequences and at most `steps` steps. With
+        trainable=True the episode runs in the network's trainer, on its batch (batch and steps
+        default to, and must equal, net.batch_size and net.steps; the config's learning must be
+        "bptt"), and after its last step net.backward(dL_dy) gives the gradient of a loss you
+        compute from the episode (reinforcement learning from a Python environment)."""
         i = self.info
+        if trainable:
+            batch = i["batch"] if batch in (None, 1) and i["batch"] != 1 else batch
+            steps = i["steps"] if steps in (None, 1000) else steps
+        _check(lib.lsnn_api_begin(self._handle(), int(batch), int(steps), int(noise_key),
+                                  1 if trainable else 0))
         self._episode = (int(batch), i["n_in"], i["n_out"], i["neurons"])
+        self._episode_steps = int(steps)
+
+    def backward(self, dL_dy):
+        """After every step of a trainable episode: the gradient (flat, not applied) of the loss
+        whose derivative with respect to the readouts is dL_dy (batch, steps, n_out), by BPTT
+        through the episode. Apply it with lsnn.Optimizer().step(net, grad)."""
+        if self._episode is None:
+            raise LsnnError("backward: no episode is open (begin(trainable=True) first)")
+        B, _, n_out, _ = self._episode
+        gy = _array(dL_dy, real, (B, self._episode_steps, n_out), "backward: dL_dy")
+        g = np.empty(self.info["params"], dtype=real)
+        _check(lib.lsnn_api_backward(self._handle(), _ptr(gy), _ptr(g)))
+        self._episode = None
+        return g.view(Gradient)
 
     def step(self, x_t, spikes=False):
         """Runs one step on inputs x_t (batch, n_in) (or (n_in,) for a batch of one); returns

@@ -88,7 +88,8 @@ _SIGNATURES = {
     "lsnn_api_task_batch": (c_int, [c_void_p, c_int, c_long] + [P(c_void_p)] * 6 +
                             [P(c_uint64)]),
     "lsnn_api_evaluate": (c_int, [c_void_p, c_int, c_int, P(c_double)]),
-    "lsnn_api_begin": (c_int, [c_void_p, c_int, c_int, c_uint64]),
+    "lsnn_api_begin": (c_int, [c_void_p, c_int, c_int, c_uint64, c_int]),
+    "lsnn_api_backward": (c_int, [c_void_p, c_void_p, c_void_p]),
     "lsnn_api_step": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, P(c_int)]),
     "lsnn_api_snapshot": (c_int, [c_void_p, P(c_void_p)]),
     "lsnn_api_restore": (c_int, [c_void_p, c_void_p]),

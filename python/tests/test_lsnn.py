@@ -196,6 +196,38 @@ def test_closed_loop_snapshot_restore():
         net.restore(state)
 
 
+def test_trainable_episode_gradient_equals_the_batch_gradient():
+    """A closed-loop episode on the inputs of a batch, then backward with the derivative of the
+    squared error computed here (lsnn's normalisation: 2 w (y - t) / (n_out sum w), the
+    difference taken in lsnn.real): the same bits as net.gradient on that batch."""
+    net = small_graph()
+    x = input_spikes(4, 50, 5, p=0.3, seed=11)
+    t = np.random.default_rng(12).normal(size=(4, 50, 2)).astype(lsnn.real)
+    ref = net.gradient(x, t, noise_key=3)
+    net.begin(trainable=True, noise_key=3)
+    y = np.stack([net.step(x[:, k]) for k in range(50)], axis=1)
+    with pytest.raises(lsnn.LsnnError, match="steps"):
+        net.step(x[:, 0])
+    d = (y - t).astype(np.float64)  # the difference in lsnn.real, as lsnn_loss_compute takes it
+    gy = (2 * d / (2 * 4 * 50)).astype(lsnn.real)
+    g = net.backward(gy)
+    diff = np.flatnonzero(g != ref)
+    assert diff.size == 0, (diff[:5], g[diff[:5]], ref[diff[:5]])
+    with pytest.raises(lsnn.LsnnError, match="trainable"):
+        net.backward(gy)
+    with pytest.raises(lsnn.LsnnError, match="batch"):
+        net.begin(batch=3, steps=50, trainable=True)
+    # snapshots work inside a trainable episode too
+    net.begin(trainable=True)
+    for k in range(10):
+        net.step(x[:, k])
+    s = net.snapshot()
+    a = [net.step(x[:, k]) for k in range(10, 20)]
+    net.restore(s)
+    b = [net.step(x[:, k]) for k in range(10, 20)]
+    assert all(np.array_equal(u, v) for u, v in zip(a, b))
+
+
 def test_checkpoint_round_trip_through_numpy(tmp_path):
     net = small_graph()
     opt = lsnn.Optimizer()

@@ -41,6 +41,8 @@ struct lsnn_api_model {
     lsnn_batch sb;
     lsnn_real *sy;
     int s_open, s_next;        /* an episode is open; the next step */
+    int s_train;               /* 1: the episode runs in the trainer (its batch and workspace),
+                                * so that lsnn_api_backward can follow it */
     long episode;              /* episodes begun, which a state records */
 };
 
@@ -594,23 +596,50 @@ lsnn_status lsnn_api_evaluate(lsnn_api_model *m, int stream, int count, double *
 
 /* ---- closed-loop stepping ------------------------------------------------------------------ */
 
-lsnn_status lsnn_api_begin(lsnn_api_model *m, int B, int T, uint64_t noise_key)
+lsnn_status lsnn_api_begin(lsnn_api_model *m, int B, int T, uint64_t noise_key, int trainable)
 {
     lsnn_status st = lsnn__api_need_stepwise(m, "begin");
     if (st || (st = lsnn__api_check_shape(B, T, "begin")))
         return st;
     m->s_open = 0;
-    if ((st = lsnn__api_workspace(m, &m->ssim, &m->sb, &m->sy, B, T)))
-        return st;
-    lsnn_sim_set_recording(m->ssim, 0);
-    memset(m->sb.x, 0, sizeof(lsnn_real) * (size_t)B * T * m->tr.net.n_in);
-    m->sb.noise_key = noise_key;
-    if ((st = lsnn_sim_begin(m->ssim, &m->tr.net, &m->sb)))
-        return st;
+    lsnn_trainer *tr = &m->tr;
+    if (trainable) {
+        if (B != tr->batch.B || T != tr->batch.T)
+            return lsnn_error(LSNN_ERR_SHAPE,
+                              "begin: a trainable episode has the model's batch (%d sequences of "
+                              "%d steps), not %d of %d",
+                              tr->batch.B, tr->batch.T, B, T);
+        if (!tr->learner->backward || tr->batch.x_nt != tr->batch.T)
+            return lsnn_error(LSNN_ERR_ARG, "begin: a trainable episode needs a model built for "
+                                            "BPTT (learning \"bptt\")");
+        if ((st = lsnn_trainer_prepare_forward(tr)))
+            return st;
+        memset(tr->batch.x, 0, sizeof(lsnn_real) * (size_t)B * T * tr->batch.n_in);
+        tr->batch.noise_key = noise_key;
+        if ((st = lsnn_trainer_episode_begin(tr)))
+            return st;
+    } else {
+        if ((st = lsnn__api_workspace(m, &m->ssim, &m->sb, &m->sy, B, T)))
+            return st;
+        lsnn_sim_set_recording(m->ssim, 0);
+        memset(m->sb.x, 0, sizeof(lsnn_real) * (size_t)B * T * m->tr.net.n_in);
+        m->sb.noise_key = noise_key;
+        if ((st = lsnn_sim_begin(m->ssim, &m->tr.net, &m->sb)))
+            return st;
+    }
     m->s_open = 1;
+    m->s_train = trainable != 0;
     m->s_next = 0;
     m->episode++;
     return LSNN_OK;
+}
+
+/* The stepping workspace, batch and readout of the open episode. */
+static void lsnn__api_episode(lsnn_api_model *m, lsnn_sim **sim, lsnn_batch **b, lsnn_real **y)
+{
+    *sim = m->s_train ? m->tr.sim : m->ssim;
+    *b = m->s_train ? &m->tr.batch : &m->sb;
+    *y = m->s_train ? m->tr.y : m->sy;
 }
 
 lsnn_status lsnn_api_step(lsnn_api_model *m, const lsnn_real *x_t, lsnn_real *y_t,
@@ -618,26 +647,48 @@ lsnn_status lsnn_api_step(lsnn_api_model *m, const lsnn_real *x_t, lsnn_real *y_
 {
     if (!m->s_open)
         return lsnn_error(LSNN_ERR_ARG, "step: no episode is open (begin one first)");
-    lsnn_batch *b = &m->sb;
+    lsnn_sim *sim;
+    lsnn_batch *b;
+    lsnn_real *y;
+    lsnn__api_episode(m, &sim, &b, &y);
     const int t = m->s_next, n_in = b->n_in, n_out = b->n_out, n = m->tr.net.n;
     if (t >= b->T)
         return lsnn_error(LSNN_ERR_RANGE, "step: the episode has run its %d steps", b->T);
     for (int g = 0; g < b->B; g++)
         memcpy((lsnn_real *)lsnn_batch_x(b, g, t), x_t + (size_t)g * n_in,
                sizeof(lsnn_real) * n_in);
-    lsnn_status st = lsnn_sim_step(m->ssim, &m->tr.net, b, t, m->sy, NULL);
+    lsnn_status st = m->s_train ? lsnn_trainer_episode_step(&m->tr, t)
+                                : lsnn_sim_step(sim, &m->tr.net, b, t, y, NULL);
     if (st)
         return st;
     for (int g = 0; g < b->B; g++) {
-        memcpy(y_t + (size_t)g * n_out, m->sy + ((size_t)g * b->T + t) * n_out,
+        memcpy(y_t + (size_t)g * n_out, y + ((size_t)g * b->T + t) * n_out,
                sizeof(lsnn_real) * n_out);
-        if (z_t && (st = lsnn_sim_spikes(m->ssim, g, z_t + (size_t)g * n)))
+        if (z_t && (st = lsnn_sim_spikes(sim, g, z_t + (size_t)g * n)))
             return st;
     }
     m->s_next = t + 1;
     if (t_out)
         *t_out = t;
     return LSNN_OK;
+}
+
+lsnn_status lsnn_api_backward(lsnn_api_model *m, const lsnn_real *gy, lsnn_real *grad)
+{
+    if (!m->s_open || !m->s_train)
+        return lsnn_error(LSNN_ERR_ARG, "backward: needs a trainable episode (begin with "
+                                        "trainable = 1)");
+    lsnn_trainer *tr = &m->tr;
+    if (m->s_next != tr->batch.T)
+        return lsnn_error(LSNN_ERR_ARG, "backward: the episode has run %d of its %d steps",
+                          m->s_next, tr->batch.T);
+    lsnn_status st = lsnn_trainer_episode_end(tr);
+    if (st)
+        return st;
+    memcpy(tr->gy, gy, sizeof(lsnn_real) * (size_t)tr->batch.B * tr->batch.T * tr->batch.n_out);
+    st = lsnn_trainer_backward(tr, grad);
+    m->s_open = 0; /* the trainer's workspace moves on */
+    return st;
 }
 
 lsnn_status lsnn_api_snapshot(lsnn_api_model *m, lsnn_api_state **out)
@@ -649,8 +700,9 @@ lsnn_status lsnn_api_snapshot(lsnn_api_model *m, lsnn_api_state **out)
     if (!s)
         return lsnn_error(LSNN_ERR_NOMEM, "snapshot: out of memory");
     lsnn_status st = LSNN_OK;
-    s->st = lsnn_sim_state_create(m->ssim, &st);
-    if (!s->st || (st = lsnn_sim_snapshot(m->ssim, s->st))) {
+    lsnn_sim *sim = m->s_train ? m->tr.sim : m->ssim;
+    s->st = lsnn_sim_state_create(sim, &st);
+    if (!s->st || (st = lsnn_sim_snapshot(sim, s->st))) {
         lsnn_sim_state_free(s->st);
         free(s);
         return st;
@@ -667,7 +719,7 @@ lsnn_status lsnn_api_restore(lsnn_api_model *m, const lsnn_api_state *s)
         return lsnn_error(LSNN_ERR_ARG, "restore: the state belongs to another model");
     if (!m->s_open || s->episode != m->episode)
         return lsnn_error(LSNN_ERR_ARG, "restore: the state belongs to an earlier episode");
-    lsnn_status st = lsnn_sim_restore(m->ssim, s->st);
+    lsnn_status st = lsnn_sim_restore(m->s_train ? m->tr.sim : m->ssim, s->st);
     if (!st)
         m->s_next = lsnn_sim_state_step(s->st);
     return st;
