@@ -215,12 +215,57 @@ static void test_stepping(void **st)
     lsnn_api_model_free(m);
 }
 
+/* A trainable episode on a batch's inputs, then lsnn_api_backward with the squared error's
+ * dL/dy as lsnn_loss_compute forms it: the gradient of lsnn_api_gradient on that batch, bit for
+ * bit. */
+static void test_trainable_episode(void **st)
+{
+    (void)st;
+    const char *sets[] = {"external.loss=mse"};
+    char *json = NULL;
+    assert_int_equal(lsnn_api_config_normalize(GRAPH, "graph", sets, 1, &json), LSNN_OK);
+    lsnn_api_model *m = NULL;
+    assert_int_equal(lsnn_api_model_new(json, "graph", &m), LSNN_OK);
+    lsnn_api_free(json);
+    enum { B = 3, T = 40, NI = 4, NO = 2 };
+    long info[LSNN_API_INFO_N];
+    lsnn_api_model_info(m, info);
+    assert_int_equal(info[LSNN_API_BATCH], B);
+    const size_t np = (size_t)info[LSNN_API_PARAMS];
+    lsnn_real x[B * T * NI], tg[B * T * NO], y[B * T * NO], gy[B * T * NO], xt[B * NI], yt[B * NO];
+    spikes(x, sizeof x / sizeof x[0], 21);
+    for (int k = 0; k < B * T * NO; k++)
+        tg[k] = (lsnn_real)((k % 7) - 3) * 0.25f;
+    lsnn_real *g0 = malloc(sizeof *g0 * np), *g1 = malloc(sizeof *g1 * np);
+    assert_int_equal(lsnn_api_gradient(m, NULL, x, tg, NULL, NULL, NULL, NULL, 4, g0, NULL),
+                     LSNN_OK);
+    assert_int_equal(lsnn_api_begin(m, B, T - 1, 4, 1), LSNN_ERR_SHAPE);
+    assert_int_equal(lsnn_api_begin(m, B, T, 4, 1), LSNN_OK);
+    for (int t = 0; t < T; t++) {
+        for (int g = 0; g < B; g++)
+            memcpy(xt + g * NI, x + ((size_t)g * T + t) * NI, sizeof(lsnn_real) * NI);
+        assert_int_equal(lsnn_api_step(m, xt, yt, NULL, NULL), LSNN_OK);
+        for (int g = 0; g < B; g++)
+            memcpy(y + ((size_t)g * T + t) * NO, yt + g * NO, sizeof(lsnn_real) * NO);
+    }
+    for (int k = 0; k < B * T * NO; k++) {
+        const double d = y[k] - tg[k]; /* taken in lsnn_real, as lsnn_loss_compute does */
+        gy[k] = (lsnn_real)(2 * d / (NO * (double)(B * T)));
+    }
+    assert_int_equal(lsnn_api_backward(m, gy, g1), LSNN_OK);
+    assert_memory_equal(g0, g1, sizeof *g0 * np);
+    assert_int_equal(lsnn_api_backward(m, gy, g1), LSNN_ERR_ARG); /* the episode is closed */
+    free(g0);
+    free(g1);
+    lsnn_api_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_info_and_config), cmocka_unit_test(test_simulate_traces),
         cmocka_unit_test(test_gradient_bptt),   cmocka_unit_test(test_gradient_eprop),
-        cmocka_unit_test(test_stepping),
+        cmocka_unit_test(test_stepping),        cmocka_unit_test(test_trainable_episode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
