@@ -468,16 +468,18 @@ class Network:
         return dict(zip(("loss", "metric", "rate_hz"), out))
 
     # ---- closed loop ----------------------------------------------------------------------
-    def begin(self, batch=1, steps=1000, noise_key=0, trainable=False):
-        """Starts a closed-loop episode of `batch` sequences and at most `steps` steps. With
-        trainable=True the episode runs in the network's trainer, on its batch (batch and steps
-        default to, and must equal, net.batch_size and net.steps; the config's learning must be
-        "bptt"), and after its last step net.backward(dL_dy) gives the gradient of a loss you
-        compute from the episode (reinforcement learning from a Python environment)."""
+    def begin(self, batch=None, steps=None, noise_key=0, trainable=False):
+        """Starts a closed-loop episode of `batch` sequences (default 1) and at most `steps`
+        steps (default 1000). With trainable=True the episode runs in the network's trainer,
+        on its batch (batch and steps default to, and must equal, net.batch_size and net.steps;
+        the config's learning must be "bptt"), and after its last step net.backward(dL_dy)
+        gives the gradient of a loss you compute from the episode (reinforcement learning from
+        a Python environment)."""
         i = self.info
-        if trainable:
-            batch = i["batch"] if batch in (None, 1) and i["batch"] != 1 else batch
-            steps = i["steps"] if steps in (None, 1000) else steps
+        if batch is None:
+            batch = i["batch"] if trainable else 1
+        if steps is None:
+            steps = i["steps"] if trainable else 1000
         _check(lib.lsnn_api_begin(self._handle(), int(batch), int(steps), int(noise_key),
                                   1 if trainable else 0))
         self._episode = (int(batch), i["n_in"], i["n_out"], i["neurons"])
