@@ -199,7 +199,9 @@ const cfg_field lsnn__cfg_fields[] = {
            "layer `M_in` of LIF neurons (one per input channel of the module, projection "
            "`w_pm`, trained), which stands in for the module's Poisson inputs; the module's "
            "neurons `M` and weights (`w_m_in`, `w_m_rec`) are copied and not trained, and the "
-           "rate readout reads the module's output groups. Empty: no module."),
+           "rate readout reads the module's output groups. The network around it may be sparse "
+           "and signed and trained with DEEP R (seed 003 section 4.2.3): `M_in` and `M` stay "
+           "unsigned, and DEEP R leaves `w_pm` dense. Empty: no module."),
     F_STR("network.module_input", network.module_input, "network", "network|module",
           "Neuron parameters of the layer `M_in` that feeds an embedded module: those of this "
           "config's LIF neurons (`network`: tau_m, b0, refractory) or those of the module's "
