@@ -44,7 +44,7 @@ static const char *INSPECT_HELP =
     "  -h, --help       this text\n";
 
 /* The graph: populations with their parameter ranges, projections, the readout. */
-static void lsnn__print_graph(const lsnn_net *net)
+static void lsnn__print_graph(const lsnn_net *net, int deepr)
 {
     printf("populations (simulation order):\n");
     for (int p = 0; p < net->n_pop; p++) {
@@ -97,7 +97,7 @@ static void lsnn__print_graph(const lsnn_net *net)
         printf("  %-10s %-16s -> %-14s %6d x %-6d delay %-6s density %.3f%s%s%s\n", pr->name,
                from, to, pr->n_src, pr->n_dst, delay, all ? (double)on / (double)all : 0.0,
                pr->no_self ? ", no self" : "", pr->frozen ? ", frozen" : "",
-               pr->no_rewiring && !pr->frozen ? ", not rewired by DEEP R" : "");
+               deepr && pr->no_rewiring && !pr->frozen ? ", not rewired by DEEP R" : "");
     }
     int n_read = 0;
     for (int j = 0; j < net->n; j++)
@@ -133,7 +133,7 @@ static int lsnn__inspect_config(const char *path, char **sets, int n_sets)
            net.n_in, net.n_out, cfg.seed);
     printf("network: %d neurons, %zu parameters (%zu active)\n", net.n,
            lsnn_net_count_params(&net, 0), lsnn_net_count_params(&net, 1));
-    lsnn__print_graph(&net);
+    lsnn__print_graph(&net, cfg.deepr.enabled);
     lsnn_net_free(&net);
     return 0;
 }
@@ -222,7 +222,7 @@ int lsnn_cmd_inspect(int argc, char **argv)
         printf("readout: rates of %d groups of %d neurons (neurons %d to %d), fixed: w_out and "
                "b_out are not trained\n",
                net.n_out, net.rate_group, lsnn_net_rate_first(&net), net.n - 1);
-    lsnn__print_graph(&net);
+    lsnn__print_graph(&net, cfg.deepr.enabled);
     printf("sub-populations:");
     for (int k = 0; k < ng; k++)
         printf(" %s %d%s", g[k].name, g[k].count, k + 1 < ng ? "," : "\n");
