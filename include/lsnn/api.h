@@ -150,7 +150,9 @@ lsnn_status lsnn_api_evaluate(lsnn_api_model *m, int stream, int count, double *
 /* ---- closed-loop stepping ------------------------------------------------------------------ */
 
 /* Starts an episode of B sequences and at most T steps (noise key noise_key), ending any
- * earlier one. Spiking models of one direction only. trainable != 0: the episode runs in the
+ * earlier one. lsnn_api_apply and lsnn_api_model_changed (the network changes) end an open
+ * episode, and so do lsnn_api_gradient, lsnn_api_task_batch and lsnn_api_evaluate (they use the
+ * trainer's batch) a trainable one: its next step is refused. Spiking models of one direction only. trainable != 0: the episode runs in the
  * model's trainer, on its batch (B and T must be LSNN_API_BATCH and LSNN_API_STEPS, the model
  * built for BPTT), so that after its T steps lsnn_api_backward gives the gradient of a loss of
  * the caller's (reinforcement learning from an environment written in the binding's language);

@@ -217,6 +217,16 @@ def test_trainable_episode_gradient_equals_the_batch_gradient():
         net.backward(gy)
     with pytest.raises(lsnn.LsnnError, match="batch"):
         net.begin(batch=3, steps=50, trainable=True)
+    # a call that uses the trainer's batch ends a trainable episode; applying a step ends any
+    net.begin(trainable=True)
+    net.step(x[:, 0])
+    net.gradient(x, t)
+    with pytest.raises(lsnn.LsnnError, match="no episode"):
+        net.step(x[:, 1])
+    net.begin(batch=2, steps=5)
+    lsnn.Optimizer().step(net, ref)
+    with pytest.raises(lsnn.LsnnError, match="no episode"):
+        net.step(x[:2, 0])
     # snapshots work inside a trainable episode too
     net.begin(trainable=True)
     for k in range(10):

@@ -354,6 +354,15 @@ lsnn_status lsnn_api_model_tensor(lsnn_api_model *m, int i, const char **name, i
     return LSNN_OK;
 }
 
+/* Calls that change the parameters or use the trainer's batch close an open episode: the
+ * network must not change during one, and a trainable episode's inputs are in that batch. A
+ * later step then says that no episode is open. */
+static void lsnn__api_close_episode(lsnn_api_model *m, int only_trainable)
+{
+    if (!only_trainable || m->s_train)
+        m->s_open = 0;
+}
+
 lsnn_real *lsnn_api_model_params(lsnn_api_model *m)
 {
     return m->tr.params;
@@ -361,6 +370,7 @@ lsnn_real *lsnn_api_model_params(lsnn_api_model *m)
 
 lsnn_status lsnn_api_model_changed(lsnn_api_model *m)
 {
+    lsnn__api_close_episode(m, 0);
     if (!m->tr.model->spiking)
         return LSNN_OK;
     for (size_t k = 0; k < m->tr.n_params; k++)
@@ -514,6 +524,7 @@ lsnn_status lsnn_api_gradient(lsnn_api_model *m, const char *rule, const lsnn_re
 {
     if (!x || !grad)
         return lsnn_error(LSNN_ERR_ARG, "gradient: inputs and the gradient's room are required");
+    lsnn__api_close_episode(m, 1);
     lsnn_trainer *tr;
     lsnn_status st = lsnn__api_rule(m, rule, &tr);
     if (st)
@@ -538,6 +549,7 @@ lsnn_status lsnn_api_gradient(lsnn_api_model *m, const char *rule, const lsnn_re
 
 lsnn_status lsnn_api_apply(lsnn_api_model *m, lsnn_real *grad, double *stats)
 {
+    lsnn__api_close_episode(m, 0);
     lsnn_iter_stats is = {0};
     lsnn_status st = lsnn_trainer_apply(&m->tr, grad, &is);
     if (!st && stats) {
@@ -553,6 +565,7 @@ lsnn_status lsnn_api_task_batch(lsnn_api_model *m, int stream, long first, const
                                 const lsnn_real **w_target, uint64_t *noise_key)
 {
     lsnn_trainer *tr = &m->tr;
+    lsnn__api_close_episode(m, 1);
     if (stream < (int)LSNN_STREAM_TRAIN || stream > (int)LSNN_STREAM_TEST || first < 0)
         return lsnn_error(LSNN_ERR_ARG, "batch: stream %d, first %ld (streams 1 training, 2 "
                                         "validation, 3 test; first >= 0)",
@@ -584,6 +597,7 @@ lsnn_status lsnn_api_evaluate(lsnn_api_model *m, int stream, int count, double *
 {
     if (stream < (int)LSNN_STREAM_TRAIN || stream > (int)LSNN_STREAM_TEST || count < 1)
         return lsnn_error(LSNN_ERR_ARG, "evaluate: stream %d, %d sequences", stream, count);
+    lsnn__api_close_episode(m, 1);
     lsnn_eval_result r;
     lsnn_status st = lsnn_trainer_evaluate(&m->tr, (uint64_t)stream, count, &r, NULL);
     if (!st) {
