@@ -431,6 +431,16 @@ static void test_curves(void **state)
     assert_int_equal(lsnn_plot_curves(p, 900, 320, 1, runs, NULL), LSNN_OK);
     check_prefix(p, "<?xml", "<svg");
     check_gt(file_size(p), 5000);
+    /* A reference level (a random agent's): NaN draws nothing more; a value adds a line, also
+     * outside the data's range (the axis then extends to it), and its label. */
+    char q[512], r[512];
+    path_in_tmp(q, sizeof q, "curves_nan.svg");
+    assert_int_equal(lsnn_plot_curves_ref(q, 900, 320, 1, runs, NULL, NAN, "x"), LSNN_OK);
+    check_eq(file_size(q), file_size(p));
+    path_in_tmp(r, sizeof r, "curves_ref.svg");
+    assert_int_equal(lsnn_plot_curves_ref(r, 900, 320, 1, runs, NULL, -3, "random walk"),
+                     LSNN_OK);
+    check_gt(file_size(r), file_size(p) + 200);
     /* A missing log: the error names the file. */
     char missing[512];
     path_in_tmp(missing, sizeof missing, "no_such_run");

@@ -5,6 +5,7 @@
 #include "cmd_plot.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,9 @@ static const char *CURVES_HELP =
     "  --out FILE        output file (required)\n"
     "  --width W         figure width (default 1200)\n"
     "  --height H        figure height (default 420)\n"
+    "  --reference V[:LABEL]\n"
+    "                    a reference level of the metric drawn as a dashed line, e.g. a random\n"
+    "                    agent's goals per episode: --reference 0.17:'random walk'\n"
     "  -h, --help        this text\n";
 
 static const char *CONN_HELP =
@@ -181,6 +185,8 @@ static int plot_curves_cmd(int argc, char **argv)
     const char *runs[LSNN_PLOT_MAX_RUNS], *out = NULL;
     int n_runs = 0;
     long w = LSNN_FIG_CURVES_W, h = LSNN_FIG_CURVES_H;
+    double ref = NAN;
+    char ref_label[128] = "";
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (cli_is_help(a)) {
@@ -190,6 +196,18 @@ static int plot_curves_cmd(int argc, char **argv)
         if (a[0] == '-' && a[1]) {
             if (i + 1 >= argc)
                 return die("%s: missing value", a);
+            if (strcmp(a, "--reference") == 0) {
+                const char *v = argv[++i];
+                char *end;
+                ref = strtod(v, &end);
+                if (end == v || !isfinite(ref) || (*end && *end != ':'))
+                    return die("--reference: expected a finite number, then optionally "
+                               "':LABEL', got '%s'",
+                               v);
+                if (*end == ':')
+                    snprintf(ref_label, sizeof ref_label, "%s", end + 1);
+                continue;
+            }
             int f = figure_option(a, argv[++i], &out, &w, &h);
             if (f < 0)
                 return 1;
@@ -203,7 +221,7 @@ static int plot_curves_cmd(int argc, char **argv)
     }
     if (n_runs == 0 || !out)
         return die("plot curves: need RUN_DIR and --out FILE (see lsnn plot curves --help)");
-    if (lsnn_plot_curves(out, (int)w, (int)h, n_runs, runs, NULL))
+    if (lsnn_plot_curves_ref(out, (int)w, (int)h, n_runs, runs, NULL, ref, ref_label))
         return die_status();
     printf("wrote %s\n", out);
     return 0;

@@ -111,6 +111,11 @@ lsnn_status lsnn_plot_dynamics(const char *path, int width, int height,
  * when labels is NULL). */
 lsnn_status lsnn_plot_curves(const char *path, int width, int height, int n_runs,
                              const char *const *runs, const char *const *labels);
+/* The same with a reference level of the metric (e.g. a random agent's goals per episode; NaN:
+ * none) drawn across the metric panel as a dashed line, labelled ref_label (may be NULL). */
+lsnn_status lsnn_plot_curves_ref(const char *path, int width, int height, int n_runs,
+                                 const char *const *runs, const char *const *labels,
+                                 double metric_ref, const char *ref_label);
 
 /* Connectivity of a network: on the left the connection probability (fraction of non-zero
  * weights among the possible synapses; the W_rec diagonal is not a possible synapse) between the

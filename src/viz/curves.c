@@ -273,6 +273,13 @@ static void lsnn__logs_free(lsnn__log *g, int n_runs)
 lsnn_status lsnn_plot_curves(const char *path, int width, int height, int n_runs,
                              const char *const *runs, const char *const *labels)
 {
+    return lsnn_plot_curves_ref(path, width, height, n_runs, runs, labels, NAN, NULL);
+}
+
+lsnn_status lsnn_plot_curves_ref(const char *path, int width, int height, int n_runs,
+                                 const char *const *runs, const char *const *labels,
+                                 double metric_ref, const char *ref_label)
+{
     if (n_runs < 1 || n_runs > LSNN_PLOT_MAX_RUNS || !runs)
         return lsnn_error(LSNN_ERR_ARG, "%s: plot curves: 1..%d runs required, got %d",
                           path ? path : "plot", LSNN_PLOT_MAX_RUNS, n_runs);
@@ -324,6 +331,21 @@ lsnn_status lsnn_plot_curves(const char *path, int width, int height, int n_runs
     for (int panel = 0; panel < 3; panel++) {
         lsnn__axes a = {left + panel * (pw + gap), top, pw, ph, xmin, xmax, 0, 1, panel == 0};
         lsnn__curves_yrange(&a, panel, n_runs, g, metric);
+        if (panel == 1 && isfinite(metric_ref)) { /* a reference level, in range, dashed */
+            const double span = a.y1 - a.y0 > 0 ? a.y1 - a.y0 : 1;
+            a.y0 = fmin(a.y0, metric_ref - 0.03 * span);
+            a.y1 = fmax(a.y1, metric_ref + 0.03 * span);
+            const double y = lsnn__ax_y(&a, metric_ref);
+            cairo_save(cr);
+            cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
+            lsnn__dash(cr, 2, 1.2);
+            cairo_move_to(cr, a.x, y);
+            cairo_line_to(cr, a.x + a.w, y);
+            cairo_stroke(cr);
+            cairo_restore(cr);
+            if (ref_label && ref_label[0])
+                lsnn__text(cr, a.x + a.w - 0.4 * fs, y - 0.3 * fs, ref_label, 1, 1);
+        }
         lsnn__curves_draw(cr, &a, panel, n_runs, g, sm, fs);
         lsnn__ax_frame(cr, &a);
         lsnn__ax_xticks(cr, &a, fs, 1);
