@@ -143,9 +143,11 @@ def simulate_nir(nodes, edges, x, dt=1e-3):
         return cur
 
     ro = nodes["readout"]
-    kappa = np.exp(-dt / ro["tau"].astype(np.float64))
-    y = np.zeros((T, ro["tau"].size))
-    yv = ro["v_leak"].astype(np.float64).copy()
+    affine = ro["type"] == "Affine"
+    n_out = ro["bias"].size if affine else ro["tau"].size
+    kappa = 0 if affine else np.exp(-dt / ro["tau"].astype(np.float64))
+    y = np.zeros((T, n_out))
+    yv = None if affine else ro["v_leak"].astype(np.float64).copy()
     for t in range(T):
         for k in lif:
             n = nodes[k]
@@ -156,16 +158,21 @@ def simulate_nir(nodes, edges, x, dt=1e-3):
             z[k][t + 1] = v > vt
         inp = sum(nodes[e]["weight"].astype(np.float64) @ z[into[e][0]][t + 1]
                   for e in into["readout"])
-        yv = ro["v_leak"] + kappa * (yv - ro["v_leak"]) + (1 - kappa) * ro["r"] * inp
-        y[t] = yv
+        if affine:
+            y[t] = ro["weight"].astype(np.float64) @ inp + ro["bias"]
+        else:
+            yv = ro["v_leak"] + kappa * (yv - ro["v_leak"]) + (1 - kappa) * ro["r"] * inp
+            y[t] = yv
     return y, np.concatenate([z[k][1:] for k in lif], axis=1)
 
 
-def test_the_nir_graph_computes_what_lsnn_computes(tmp_path):
-    net = lif_net()
+@pytest.mark.parametrize("readout_tau", [10, 0])
+def test_the_nir_graph_computes_what_lsnn_computes(tmp_path, readout_tau):
+    net = lif_net(readout_tau=readout_tau)
     net.save(tmp_path / "m.safetensors")
     assert export(tmp_path / "m.safetensors", tmp_path / "m.nir").returncode == 0
     nodes, edges = read_graph(tmp_path / "m.nir")
+    assert nodes["readout"]["type"] == ("LI" if readout_tau else "Affine")
     x = (np.random.default_rng(5).random((60, 6)) < 0.3).astype(lsnn.real)
     ref = net.simulate(x)
     y, z = simulate_nir(nodes, edges, x.astype(np.float64))
