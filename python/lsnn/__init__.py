@@ -20,6 +20,8 @@ from ._native import lib, c_real, take_string
 
 import numpy as np
 
+__version__ = "0.1.0"  # python/pyproject.toml; the library's interface: _native.API_VERSION
+
 __all__ = ["LsnnError", "Config", "Network", "Optimizer", "State", "train", "load",
            "read_safetensors", "set_threads", "library_path", "real"]
 
