@@ -81,8 +81,10 @@ struct lsnn_run {
     int stale_removed;      /* temporary files of dead processes removed from DIR */
     size_t memory_estimate, memory_limit; /* bytes (0 when the trainer was given) */
     double t_start;         /* monotonic seconds at the start */
+    double seconds_before;  /* resume: the `seconds` of the log's last kept row (earlier pieces) */
     lsnn_eval_result final; /* after lsnn_run_finish: the validation after the last iteration */
-    double seconds;         /* after lsnn_run_finish: wall time of the run */
+    double seconds;         /* after lsnn_run_finish: wall time of the run, earlier pieces of a
+                             * resumed run included (as log.csv's `seconds`) */
     char *result_json;      /* after lsnn_run_finish: the object written to result.json */
     lsnn_run_opts opts;     /* as given to lsnn_run_open */
     /* private */

@@ -38,6 +38,7 @@ const char *lsnn_runlog_column_name(lsnn_runlog_column c, const char *metric, ch
 typedef struct lsnn_runlog_writer {
     FILE *f;
     char *path;
+    double seconds_kept; /* resumed: the `seconds` of the last row kept (0 if none or NaN) */
 } lsnn_runlog_writer;
 
 /* Opens path for a run of a task with metric `metric`.
@@ -45,7 +46,8 @@ typedef struct lsnn_runlog_writer {
  * keep_until >= 0: a resumed run: the rows of iterations 1..keep_until of the existing log are
  * kept, rewritten atomically with the header (rows after keep_until, and a last line without its
  * '\n', which an interrupted write leaves, are dropped; a missing or empty log gets a header);
- * *kept (may be NULL) receives the number of rows kept. Every write is checked: errors name the
+ * *kept (may be NULL) receives the number of rows kept, w->seconds_kept the last one's seconds
+ * (so that a resumed run's timing column goes on from there). Every write is checked: errors name the
  * file (e.g. "runs/x/log.csv: cannot write: No space left on device"). */
 lsnn_status lsnn_runlog_open(lsnn_runlog_writer *w, const char *path, const char *metric,
                              long keep_until, long *kept);

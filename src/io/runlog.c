@@ -258,7 +258,7 @@ static int lsnn__put_row(FILE *f, const double *row)
 /* Resume: the kept rows of the old log, mapped onto this schema's columns by name, rewritten
  * atomically (temporary file, fsync, rename). */
 static lsnn_status lsnn__rewrite(const char *path, const char *metric, long keep_until,
-                                 long *kept)
+                                 long *kept, double *seconds)
 {
     lsnn_runlog old;
     int no_header = 0;
@@ -296,6 +296,7 @@ static lsnn_status lsnn__rewrite(const char *path, const char *metric, long keep
             row[c] = lsnn_runlog_at(&old, r, map[c]);
         bad = lsnn__put_row(f, row) != 0;
         n_kept++;
+        *seconds = isfinite(row[LSNN_LOG_SECONDS]) ? row[LSNN_LOG_SECONDS] : 0;
     }
     bad = bad || fflush(f) != 0 || fsync(fileno(f)) != 0;
     int err = errno;
@@ -327,7 +328,8 @@ lsnn_status lsnn_runlog_open(lsnn_runlog_writer *w, const char *path, const char
     if (!(w->path = strdup(path)))
         return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", path);
     lsnn_status st = LSNN_OK;
-    if (keep_until >= 0 && (st = lsnn__rewrite(path, metric, keep_until, kept))) {
+    if (keep_until >= 0 &&
+        (st = lsnn__rewrite(path, metric, keep_until, kept, &w->seconds_kept))) {
         free(w->path);
         w->path = NULL;
         return st;

@@ -218,6 +218,7 @@ lsnn_status lsnn_run_open(lsnn_run *run, const lsnn_config *cfg, lsnn_trainer *t
         return st;
     }
     run->t_start = lsnn__now();
+    run->seconds_before = run->log.seconds_kept;
     return LSNN_OK;
 }
 
@@ -254,7 +255,7 @@ lsnn_status lsnn_run_step(lsnn_run *run)
         [LSNN_LOG_RATE_HZ] = it.stats.rate_hz,
         [LSNN_LOG_GRAD_NORM] = it.stats.grad_norm,
         [LSNN_LOG_LR] = it.lr,
-        [LSNN_LOG_SECONDS] = lsnn__now() - run->t_start,
+        [LSNN_LOG_SECONDS] = run->seconds_before + (lsnn__now() - run->t_start),
     };
     /* The row first: a checkpoint is never ahead of the log (lsnn/run.h). */
     if (lsnn__writer(run) && (st = lsnn_runlog_append(&run->log, row)))
@@ -324,7 +325,7 @@ lsnn_status lsnn_run_finish(lsnn_run *run)
         st = lsnn__validate(run, &run->final);
     if (st)
         return st;
-    run->seconds = lsnn__now() - run->t_start;
+    run->seconds = run->seconds_before + (lsnn__now() - run->t_start);
     return lsnn__write_result(run, lsnn__writer(run));
 }
 

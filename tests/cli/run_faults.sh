@@ -44,6 +44,9 @@ contiguous "$WORK/k/log.csv" 12 && pass "resumed log: rows 1..12 once each" || f
 [ "$(rows "$WORK/k/log.csv")" = "$(rows "$WORK/ref/log.csv")" ] && [ "$(head -1 "$WORK/k/log.csv")" = "$(head -1 "$WORK/ref/log.csv")" ] &&
   pass "resumed log equals the uninterrupted run's (but for seconds)" || fail "resumed log differs: $(diff <(rows "$WORK/k/log.csv") <(rows "$WORK/ref/log.csv") | head -5)"
 cmp -s "$WORK/k/model.safetensors" "$WORK/ref/model.safetensors" && pass "resumed model identical" || fail "resumed model differs"
+# The timing column goes on from the last kept row (the time of the earlier piece included).
+awk -F, 'NR > 1 && $10 < prev { bad = 1 } NR > 1 { prev = $10 } END { exit bad }' "$WORK/k/log.csv" &&
+  pass "resumed log: seconds never fall" || fail "resumed log: seconds fall: $(cut -d, -f1,10 "$WORK/k/log.csv" | tr '\n' ' ')"
 
 # log.csv deleted before the resume: a header, then the resumed rows, and a note.
 rm "$WORK/del/log.csv"
