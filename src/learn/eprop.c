@@ -59,9 +59,7 @@ static inline void ep_elems(int n, const lsnn_real *restrict pre, const lsnn_rea
 
 /* One row of synapses (one sequence, one source, targets [0, n)): eligibility vectors, the
  * filtered trace and the gradient. J* are the targets' coefficients of step t-1, fv/fa those of
- * step t; pre the pre-synaptic value of each synapse at t; L the targets' learning signal.
- * Compiled for AVX2 too: only the register width changes, every element's operations stay. */
-LSNN_AVX2_CLONES
+ * step t; pre the pre-synaptic value of each synapse at t; L the targets' learning signal. */
 static void ep_row(int n, const lsnn_real *restrict pre, const lsnn_real *restrict gin,
                    const lsnn_real *restrict jvv, const lsnn_real *restrict jva,
                    const lsnn_real *restrict jav, const lsnn_real *restrict jaa,
