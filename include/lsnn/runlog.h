@@ -47,8 +47,8 @@ typedef struct lsnn_runlog_writer {
  * kept, rewritten atomically with the header (rows after keep_until, and a last line without its
  * '\n', which an interrupted write leaves, are dropped; a missing or empty log gets a header);
  * *kept (may be NULL) receives the number of rows kept, w->seconds_kept the last one's seconds
- * (so that a resumed run's timing column goes on from there). Every write is checked: errors name the
- * file (e.g. "runs/x/log.csv: cannot write: No space left on device"). */
+ * (so that a resumed run's timing column goes on from there). Every write is checked: errors name
+ * the file (e.g. "runs/x/log.csv: cannot write: No space left on device"). */
 lsnn_status lsnn_runlog_open(lsnn_runlog_writer *w, const char *path, const char *metric,
                              long keep_until, long *kept);
 
