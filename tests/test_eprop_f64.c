@@ -49,6 +49,7 @@ typedef struct setup {
 static int g_layers = 1; /* network.layers of the next build() */
 static const char *g_pops = NULL, *g_projs = NULL; /* a graph network instead of the recipe */
 static const char *g_gain = "leaky";                 /* network.readout_gain */
+static const char *g_noise_draw = "";                /* network.noise_draw ("": box_muller) */
 static const char *g_psi_window = "", *g_stdp_sign = ""; /* network.psi_window, stdp_psi_sign */
 
 static double rel_err(const lsnn_real *a, const lsnn_real *b, size_t n, double *norm)
@@ -85,6 +86,7 @@ static void build(const setup *su, lsnn_net *net, lsnn_batch *batch)
     nc.readout_tau = 5;
     nc.layers = g_layers;
     snprintf(nc.readout_gain, sizeof nc.readout_gain, "%s", g_gain);
+    snprintf(nc.noise_draw, sizeof nc.noise_draw, "%s", g_noise_draw);
     snprintf(nc.psi_window, sizeof nc.psi_window, "%s", g_psi_window);
     snprintf(nc.stdp_psi_sign, sizeof nc.stdp_psi_sign, "%s", g_stdp_sign);
     if (g_pops) {
@@ -264,6 +266,9 @@ static void test_smooth_noise(void **state)
     (void)state;
     setup su = {"leaky", 4, 4, 2, 0.3, 1, 0, 1, NULL, 0};
     check(&su);
+    g_noise_draw = "ziggurat"; /* e-prop's noise eligibility draws what the forward pass drew */
+    check(&su);
+    g_noise_draw = "";
 }
 
 /* Multi-layer networks: e-prop treats the spikes from the layer below like recurrent ones, as

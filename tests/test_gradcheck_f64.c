@@ -79,6 +79,7 @@ static int g_layers = 1; /* network.layers of the next run_check */
 static int g_hetero = 0; /* 1: time constants differ from neuron to neuron */
 static const char *g_pops = NULL, *g_projs = NULL; /* a graph network instead of the recipe */
 static const char *g_gain = "leaky";                 /* network.readout_gain */
+static const char *g_noise_draw = "";                /* network.noise_draw ("": box_muller) */
 
 static void run_check(const char *scaling, double noise, int max_delay)
 {
@@ -90,6 +91,7 @@ static void run_check(const char *scaling, double noise, int max_delay)
     nc.layers = g_layers;
     snprintf(nc.readout_gain, sizeof nc.readout_gain, "%s", g_gain);
     snprintf(nc.mask_order, sizeof nc.mask_order, "first");
+    snprintf(nc.noise_draw, sizeof nc.noise_draw, "%s", g_noise_draw);
     if (g_pops) {
         snprintf(nc.populations, sizeof nc.populations, "%s", g_pops);
         snprintf(nc.projections, sizeof nc.projections, "%s", g_projs);
@@ -206,10 +208,11 @@ static void run_check(const char *scaling, double noise, int max_delay)
             num += (g - fd[k]) * (g - fd[k]);
             den += fd[k] * fd[k];
         }
-        printf("[%s, noise %.2f, max_delay %d] %-9s max |fd| %.4e  normwise %.2e  worst "
+        printf("[%s, noise %.2f%s%s, max_delay %d] %-9s max |fd| %.4e  normwise %.2e  worst "
                "elementwise %.2e at %zu (g %.10e fd %.10e)\n",
-               scaling, noise, max_delay, tensors[q].name, fd_max, sqrt(num) / sqrt(den), worst,
-               worst_k, grad[tensors[q].p - f.net.params + worst_k], fd[worst_k]);
+               scaling, noise, g_noise_draw[0] ? " " : "", g_noise_draw, max_delay,
+               tensors[q].name, fd_max, sqrt(num) / sqrt(den), worst, worst_k,
+               grad[tensors[q].p - f.net.params + worst_k], fd[worst_k]);
         check_gt(fd_max, 0);
         for (size_t k = 0; k < cnt; k++) {
             double g = grad[tensors[q].p - f.net.params + k];
@@ -255,6 +258,9 @@ static void test_noise(void **state)
 {
     (void)state;
     run_check("leaky", 0.05, 1);
+    g_noise_draw = "ziggurat"; /* the noise's gradient reads the draws of the forward pass */
+    run_check("leaky", 0.05, 1);
+    g_noise_draw = "";
 }
 
 /* Multi-layer networks (seed 004 eqs. 3.11-3.15): feed-forward synapses of the same step between

@@ -34,6 +34,7 @@ typedef struct variant {
     int layers, max_delay, refractory;
     const char *scaling;
     double noise;
+    const char *noise_draw; /* network.noise_draw; NULL: the default */
 } variant;
 
 static void net_config(lsnn_config *cfg, const variant *v)
@@ -46,6 +47,8 @@ static void net_config(lsnn_config *cfg, const variant *v)
     cfg->network.refractory = v->refractory;
     cfg->network.connectivity = v->connectivity;
     cfg->network.noise_std = v->noise;
+    if (v->noise_draw)
+        snprintf(cfg->network.noise_draw, sizeof cfg->network.noise_draw, "%s", v->noise_draw);
     cfg->network.w0 = 1.5;
     snprintf(cfg->network.input_scaling, sizeof cfg->network.input_scaling, "%s", v->scaling);
     if (v->connectivity < 1)
@@ -127,13 +130,14 @@ static void test_records_same_gradient(void **state)
 {
     (void)state;
     const variant vs[] = {
-        {"fully connected", 1, 1, 1, 2, "leaky", 0},
-        {"no refractoriness", 1, 1, 1, 0, "leaky", 0},
-        {"long refractoriness, delays 1-3", 1, 1, 3, 5, "leaky", 0},
-        {"sparse 12%, delays 1-3, noise", 0.12, 1, 3, 2, "leaky", 0.002},
-        {"2 layers", 1, 2, 2, 2, "leaky", 0},
-        {"sparse 2 layers", 0.2, 2, 1, 2, "leaky", 0.001},
-        {"plain scaling", 1, 1, 1, 2, "plain", 0},
+        {"fully connected", 1, 1, 1, 2, "leaky", 0, NULL},
+        {"no refractoriness", 1, 1, 1, 0, "leaky", 0, NULL},
+        {"long refractoriness, delays 1-3", 1, 1, 3, 5, "leaky", 0, NULL},
+        {"sparse 12%, delays 1-3, noise", 0.12, 1, 3, 2, "leaky", 0.002, NULL},
+        {"sparse 12%, delays 1-3, ziggurat noise", 0.12, 1, 3, 2, "leaky", 0.002, "ziggurat"},
+        {"2 layers", 1, 2, 2, 2, "leaky", 0, NULL},
+        {"sparse 2 layers", 0.2, 2, 1, 2, "leaky", 0.001, NULL},
+        {"plain scaling", 1, 1, 1, 2, "plain", 0, NULL},
     };
     for (size_t k = 0; k < sizeof vs / sizeof vs[0]; k++)
         check_variant(&vs[k]);
@@ -143,7 +147,7 @@ static void test_records_same_gradient(void **state)
 static void test_records_skipped(void **state)
 {
     (void)state;
-    const variant v = {"base", 1, 1, 1, 2, "leaky", 0};
+    const variant v = {"base", 1, 1, 1, 2, "leaky", 0, NULL};
     lsnn_config cfg;
     net_config(&cfg, &v);
     lsnn_net net;

@@ -449,6 +449,63 @@ static void test_train_eprop_deepr(void **state)
     train_pair("eprop");
 }
 
+/* network.sparse_kernels: "on" and "off" hold whatever the density, through training with
+ * DEEP R (the index is rebuilt after every rewiring); "auto" follows the threshold. */
+static void test_config_key(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *mode;
+        double connectivity;
+        int use;
+    } cases[] = {
+        {"off", 0.12, 0}, {"on", 0.5, 1}, {"auto", 0.5, 0}, {"auto", 0.12, 1}, {"", 0.12, 1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        lsnn_config cfg;
+        net_config(&cfg, cases[k].connectivity, 1, 2);
+        snprintf(cfg.network.sparse_kernels, sizeof cfg.network.sparse_kernels, "%s",
+                 cases[k].mode);
+        lsnn_net net;
+        assert_int_equal(lsnn_net_init(&net, &cfg.network, N_IN, N_OUT, 3), LSNN_OK);
+        int masked = 0;
+        for (int p = 0; p < net.n_proj; p++)
+            if (net.proj[p].mask) {
+                masked++;
+                check_eq(net.proj[p].sparse.use, cases[k].use);
+            }
+        check_gt(masked, 0);
+        lsnn_net_free(&net);
+    }
+    lsnn_config cfg;
+    net_config(&cfg, 0.12, 1, 2);
+    snprintf(cfg.network.sparse_kernels, sizeof cfg.network.sparse_kernels, "sometimes");
+    lsnn_net net;
+    assert_int_equal(lsnn_net_init(&net, &cfg.network, N_IN, N_OUT, 3), LSNN_ERR_CONFIG);
+
+    lsnn_config_defaults(&cfg);
+    cfg.store_recall.n_symbols = 4;
+    cfg.store_recall.symbol_ms = 50;
+    cfg.store_recall.val_size = 16;
+    cfg.batch_size = 8;
+    snprintf(cfg.network.init, sizeof cfg.network.init, "signed");
+    cfg.network.connectivity = 0.5;
+    cfg.network.global_connectivity = 1;
+    cfg.deepr.enabled = 1;
+    cfg.lr = 0.05;
+    snprintf(cfg.network.sparse_kernels, sizeof cfg.network.sparse_kernels, "on");
+    lsnn_trainer tr;
+    assert_int_equal(lsnn_trainer_init(&tr, &cfg), LSNN_OK);
+    for (int it = 0; it < 3; it++) {
+        assert_int_equal(lsnn_trainer_step(&tr, NULL), LSNN_OK);
+        check_index(&tr.net);
+        for (int p = 0; p < tr.net.n_proj; p++)
+            if (tr.net.proj[p].mask)
+                check_eq(tr.net.proj[p].sparse.use, 1);
+    }
+    lsnn_trainer_free(&tr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_index_follows_masks),
         cmocka_unit_test(test_train_bptt_deepr),
         cmocka_unit_test(test_train_eprop_deepr),
+        cmocka_unit_test(test_config_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

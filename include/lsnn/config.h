@@ -47,6 +47,8 @@ typedef struct lsnn_network_config {
     int max_delay;             /* synaptic delays drawn uniformly from 1..max_delay (1) */
     double noise_std;          /* initial std of Gaussian current noise (0 = off) */
     int train_noise;           /* 1: the per-neuron noise std is a trained parameter */
+    char noise_draw[LSNN_NAME_MAX]; /* "box_muller" | "ziggurat": how the noise's normals are drawn */
+    char sparse_kernels[LSNN_NAME_MAX]; /* "auto" | "on" | "off": lsnn_sparse_mode */
     double readout_tau;        /* readout time constant kappa = exp(-dt/readout_tau), ms (20) */
     int n_hidden;              /* units of the LSTM / tanh RNN baselines (model != "lsnn") */
     char sign_regular[LSNN_NAME_MAX];  /* "none" | "exc" | "inh": sign of the LIF neurons' outputs */

@@ -86,6 +86,20 @@ typedef enum lsnn_signed_order {
                                  * multiply by the mask (weights about sqrt(p) times smaller) */
 } lsnn_signed_order;
 
+/* How the current noise's normals are drawn from their key (network.noise_draw). */
+typedef enum lsnn_noise_draw {
+    LSNN_NOISE_BOX_MULLER = 0, /* lsnn_hash_normal (default; every model before the option) */
+    LSNN_NOISE_ZIGGURAT = 1    /* lsnn_hash_normal_zig: other draws, about 5x cheaper */
+} lsnn_noise_draw;
+
+/* The current noise's normal of (sequence g, step t, neuron j): key3 = lsnn_hash_key3(the
+ * batch's noise_key, g, t) once per sequence and step. */
+static inline double lsnn_noise_normal(int noise_draw, uint64_t key3, int j)
+{
+    return noise_draw == LSNN_NOISE_ZIGGURAT ? lsnn_hash_normal_zig(key3, (uint64_t)j)
+                                             : lsnn_hash_normal_at(key3, (uint64_t)j);
+}
+
 typedef enum lsnn_readout_kind {
     LSNN_READOUT_LINEAR = 0, /* trained leaky readout */
     LSNN_READOUT_RATE = 1    /* fixed: mean rates of the last n_out groups of rate_group neurons */
@@ -111,6 +125,7 @@ typedef struct lsnn_net_spec {
     int max_delay;             /* delays uniform in 1..max_delay */
     double noise_std;          /* initial current-noise std */
     int train_noise;           /* the noise std is trained */
+    int noise_draw;            /* lsnn_noise_draw */
     double readout_tau;        /* ms; kappa = exp(-dt / readout_tau), 0 for readout_tau <= 0 */
     lsnn_sign sign_regular, sign_adaptive;
     lsnn_init_kind init;
@@ -171,6 +186,7 @@ typedef struct lsnn_net {
     lsnn_real readout_gain;    /* g of zeta(t) = kappa zeta(t-1) + g z(t): 1 - kappa or 1 */
     int smooth;                /* gradient-check mode: smooth spike function (never in training) */
     int train_noise;           /* noise std receives gradients */
+    int noise_draw;            /* lsnn_noise_draw: Box-Muller or ziggurat */
     int readout_frozen;        /* W_out and b_out receive no gradients */
     int rate_group;            /* > 0: rate readout (network.readout "rate"): output k is the mean
                                 * rate in Hz of neurons [n - n_out G + k G, ... + G), G = rate_group;
@@ -270,6 +286,7 @@ typedef struct lsnn_graph_opts {
     double readout_tau;        /* ms; kappa = exp(-dt / readout_tau), 0 for readout_tau <= 0 */
     lsnn_readout_gain readout_gain;
     int train_noise;
+    int noise_draw;            /* lsnn_noise_draw */
     lsnn_init_kind init;
     lsnn_signed_order signed_order;
     double input_exc_fraction; /* "signed": round(f * n_in) excitatory input channels */

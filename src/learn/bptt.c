@@ -581,13 +581,14 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
             const lsnn_real *nrec = replay && c->recn ? c->recn + (size_t)t * CHn : NULL;
             for (int s = 0; s < bc && has_noise; s++) {
                 const size_t so = (size_t)s * n;
+                const uint64_t key3 =
+                    lsnn_hash_key3(batch->noise_key, (uint64_t)(g0 + s), (uint64_t)t);
                 for (int j = 0; j < n; j++)
                     if (net->noise_std[j] != 0)
                         dnoise[j] += gIt[so + j] *
                                      (nrec ? nrec[so + j]
-                                           : (lsnn_real)lsnn_hash_normal(
-                                                 batch->noise_key, (uint64_t)(g0 + s),
-                                                 (uint64_t)t, (uint64_t)j));
+                                           : (lsnn_real)lsnn_noise_normal(net->noise_draw,
+                                                                          key3, j));
             }
             /* 6. Input synapses. */
             for (int p = 0; p < net->n_proj; p++)

@@ -456,11 +456,11 @@ static void ep_chunk_steps(lsnn_eprop *ep, const lsnn_net *net, int ci, const ls
                 lsnn_real *G = c->grad + (net->noise_std - net->params);
                 for (int s = 0; s < bc; s++) {
                     const size_t so = (size_t)s * n;
+                    const uint64_t key3 =
+                        lsnn_hash_key3(batch->noise_key, (uint64_t)(g0 + s), (uint64_t)t);
                     for (int j = 0; j < n; j++)
                         c->pre[j] = net->noise_std[j] != 0
-                                        ? (lsnn_real)lsnn_hash_normal(batch->noise_key,
-                                                                      (uint64_t)(g0 + s),
-                                                                      (uint64_t)t, (uint64_t)j)
+                                        ? (lsnn_real)lsnn_noise_normal(net->noise_draw, key3, j)
                                         : 0;
                     ep_row(n, c->pre, net->g_in, prev->jvv + so, prev->jva + so,
                            prev->jav + so, prev->jaa + so, cur->ev + so, cur->ea + so, c->nv + so,

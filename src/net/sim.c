@@ -466,10 +466,10 @@ void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,
         lsnn_real *cur = c->ring + (size_t)(t % R) * slot_stride + so;
         if (has_noise) {
             lsnn_real *nout = c->noise_out ? c->noise_out + so : NULL;
+            const uint64_t key3 = lsnn_hash_key3(batch->noise_key, (uint64_t)g, (uint64_t)t);
             for (int j = 0; j < n; j++)
                 if (net->noise_std[j] != 0) {
-                    const lsnn_real e = (lsnn_real)lsnn_hash_normal(
-                        batch->noise_key, (uint64_t)g, (uint64_t)t, (uint64_t)j);
+                    const lsnn_real e = (lsnn_real)lsnn_noise_normal(net->noise_draw, key3, j);
                     cur[j] += net->noise_std[j] * e;
                     if (nout)
                         nout[j] = e;

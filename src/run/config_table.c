@@ -142,6 +142,18 @@ const cfg_field lsnn__cfg_fields[] = {
     F_BOOL("network.train_noise", network.train_noise, 0,
            "Train the per-neuron noise std as a parameter (a signed scale: training may take "
            "it below zero; the noise's std is its magnitude)."),
+    F_STR("network.noise_draw", network.noise_draw, "box_muller", "box_muller|ziggurat",
+          "How the current noise's standard normals are drawn, each a function of (sequence, "
+          "step, neuron): `box_muller` (a log, a square root and a cosine per draw; every model "
+          "before this option), or `ziggurat` (Marsaglia and Tsang's method, a table lookup for "
+          "99% of the draws; about 5x cheaper, other draws of the same distribution, so another "
+          "model)."),
+    F_STR("network.sparse_kernels", network.sparse_kernels, "auto", "auto|on|off",
+          "Kernels of the masked projections (connectivity < 1): `auto` runs a projection on "
+          "the sparse ones while its density is below 0.2 (DEEP R may move it across), `on` "
+          "always, `off` never. Both give the same spikes; BPTT's sums run in another order, "
+          "so gradients agree to rounding and a long training run is another model. "
+          "docs/PERFORMANCE.md has timings."),
     F_DBL("network.readout_tau", network.readout_tau, 20, R_GE, 0, 0,
           "Readout time constant, ms: kappa = exp(-dt/readout_tau) (0: no filtering)."),
     F_STR("network.readout_gain", network.readout_gain, "leaky", "leaky|none",
