@@ -268,6 +268,10 @@ static void test_one_layer(void **state)
      * permutation (lsnn__dl_adjoint_perm; at most 8 delays), and the general one beyond. */
     g_chunk = 5;
     check_config(13, 1, 1, 3, 0);
+    /* Sparse in chunks of 5 and a last one of 3: the sparse adjoint's one-register kernel (four
+     * sources at a time over their common length, then each alone, and a tail of sources). */
+    check_config(13, 0.12, 1, 3, 0);
+    check_config(13, 0.3, 1, 1, 1);
     g_chunk = 8;
     check_config(19, 1, 1, 9, 0);
     check_config(19, 1, 1, 8, 1);

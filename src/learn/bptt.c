@@ -82,11 +82,63 @@ static void lsnn__syn_adjoint_sparse(const lsnn_projection *pr, const lsnn_sim *
  * them (four independent float32 accumulators, each synapse's index and weight read once). The
  * same products and sums per sequence in the same order, so the same results. */
 
+/* The chunk's sequences in one register (chunks of at most 8 in float32, a batch of 10 in
+ * chunks of 5): four sources at a time, so that four chains of dependent additions run side by
+ * side over the synapses all four have, then each source's remaining synapses alone. Every sum
+ * still runs over its source's synapses in index order. */
+__attribute__((target("avx2"))) static void
+lsnn__syn_adjoint_sparse_1reg(const lsnn_projection *pr, const lsnn_sim *sim, lsnn__chunk *c,
+                              int bc, int t)
+{
+    LSNN__SYN_ADJ_SETUP;
+    lsnn_real *gz = c->gz + pr->src_off;
+    int i = 0;
+    for (; i + 4 <= n_src; i += 4) {
+        int32_t k[4], m = INT32_MAX;
+        for (int r = 0; r < 4; r++) {
+            k[r] = row[i + r];
+            const int32_t len = row[i + r + 1] - k[r];
+            m = len < m ? len : m;
+        }
+        lsnn__v a[4] = {LSNN__V_ZERO(), LSNN__V_ZERO(), LSNN__V_ZERO(), LSNN__V_ZERO()};
+        for (int32_t q = 0; q < m; q++)
+            for (int r = 0; r < 4; r++)
+                a[r] = LSNN__V_ADD(a[r], LSNN__V_MUL(LSNN__V_SET1(val[k[r] + q]),
+                                                     LSNN__V_LOAD(LSNN__SYN_G(k[r] + q))));
+        lsnn_real out[4][LSNN__VL];
+        for (int r = 0; r < 4; r++) {
+            for (int32_t kk = k[r] + m; kk < row[i + r + 1]; kk++)
+                a[r] = LSNN__V_ADD(a[r], LSNN__V_MUL(LSNN__V_SET1(val[kk]),
+                                                     LSNN__V_LOAD(LSNN__SYN_G(kk))));
+            LSNN__V_STORE(out[r], a[r]);
+        }
+        for (int u = 0; u < bc; u++)
+            for (int r = 0; r < 4; r++)
+                if (row[i + r + 1] > row[i + r]) /* as the other kernels: no synapse, no sum */
+                    gz[(size_t)u * n + i + r] += out[r][u];
+    }
+    for (; i < n_src; i++) {
+        if (row[i + 1] == row[i])
+            continue;
+        lsnn__v a = LSNN__V_ZERO();
+        for (int32_t kk = row[i]; kk < row[i + 1]; kk++)
+            a = LSNN__V_ADD(a, LSNN__V_MUL(LSNN__V_SET1(val[kk]), LSNN__V_LOAD(LSNN__SYN_G(kk))));
+        lsnn_real out[LSNN__VL];
+        LSNN__V_STORE(out, a);
+        for (int u = 0; u < bc; u++)
+            gz[(size_t)u * n + i] += out[u];
+    }
+}
+
 __attribute__((target("avx2"))) static void
 lsnn__syn_adjoint_sparse_avx2(const lsnn_projection *pr, const lsnn_sim *sim, lsnn__chunk *c,
                               int bc, int t)
 {
     LSNN__SYN_ADJ_SETUP;
+    if (bc <= LSNN__VL) {
+        lsnn__syn_adjoint_sparse_1reg(pr, sim, c, bc, t);
+        return;
+    }
     for (int i = 0; i < n_src; i++) {
         const int32_t k0 = row[i], k1 = row[i + 1];
         if (k0 == k1)
@@ -110,6 +162,7 @@ lsnn__syn_adjoint_sparse_avx2(const lsnn_projection *pr, const lsnn_sim *sim, ls
             lsnn__acc_scatter(out + LSNN__SPB, gz, n, sb + LSNN__SPB, bc);
         }
         for (; sb < bc; sb += LSNN__SPB) {
+            lsnn_real out[LSNN__SPB];
             lsnn__v a[LSNN__VPB];
             for (int r = 0; r < LSNN__VPB; r++)
                 a[r] = LSNN__V_ZERO();
@@ -119,7 +172,6 @@ lsnn__syn_adjoint_sparse_avx2(const lsnn_projection *pr, const lsnn_sim *sim, ls
                 for (int r = 0; r < LSNN__VPB; r++)
                     a[r] = LSNN__V_ADD(a[r], LSNN__V_MUL(w, LSNN__V_LOAD(g + r * LSNN__VL)));
             }
-            lsnn_real out[LSNN__SPB];
             for (int r = 0; r < LSNN__VPB; r++)
                 LSNN__V_STORE(out + r * LSNN__VL, a[r]);
             lsnn__acc_scatter(out, gz, n, sb, bc);
