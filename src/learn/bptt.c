@@ -162,7 +162,6 @@ lsnn__syn_adjoint_sparse_avx2(const lsnn_projection *pr, const lsnn_sim *sim, ls
             lsnn__acc_scatter(out + LSNN__SPB, gz, n, sb + LSNN__SPB, bc);
         }
         for (; sb < bc; sb += LSNN__SPB) {
-            lsnn_real out[LSNN__SPB];
             lsnn__v a[LSNN__VPB];
             for (int r = 0; r < LSNN__VPB; r++)
                 a[r] = LSNN__V_ZERO();
@@ -172,6 +171,7 @@ lsnn__syn_adjoint_sparse_avx2(const lsnn_projection *pr, const lsnn_sim *sim, ls
                 for (int r = 0; r < LSNN__VPB; r++)
                     a[r] = LSNN__V_ADD(a[r], LSNN__V_MUL(w, LSNN__V_LOAD(g + r * LSNN__VL)));
             }
+            lsnn_real out[LSNN__SPB];
             for (int r = 0; r < LSNN__VPB; r++)
                 LSNN__V_STORE(out + r * LSNN__VL, a[r]);
             lsnn__acc_scatter(out, gz, n, sb, bc);
@@ -634,7 +634,7 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
             for (int s = 0; s < bc && has_noise; s++) {
                 const size_t so = (size_t)s * n;
                 const uint64_t key3 =
-                    lsnn_hash_key3(batch->noise_key, (uint64_t)(g0 + s), (uint64_t)t);
+                    nrec ? 0 : lsnn_hash_key3(batch->noise_key, (uint64_t)(g0 + s), (uint64_t)t);
                 for (int j = 0; j < n; j++)
                     if (net->noise_std[j] != 0)
                         dnoise[j] += gIt[so + j] *
