@@ -205,7 +205,7 @@ static void test_seqpred_online(void **state)
     const lsnn_alstm_init in = {0.2, NAN, 0.2, 0.5, NAN};
     lsnn_alstm_init_weights(&net, &in, &r);
     lsnn_seqpred_params tp = {P, 0};
-    lsnn_alstm_learn lp = {0.1, 0.1, 0.1, 0.1, 0, 1, 20, 40, 0.01, 0};
+    lsnn_alstm_learn lp = {0.1, 0.1, 0.1, 0.1, 0, 1, 20, 40, 0.01, 0, 0};
     lsnn_seqpred_run rp = {400, 20, 0.25, 0, 0};
     lsnn_seqpred_result res;
     assert_int_equal(lsnn_alstm_train_seqpred(&net, &tp, &lp, &in, &rp, 1, NULL, NULL, &res),
@@ -248,7 +248,7 @@ static void test_train_after(void **state)
     lsnn_alstm_init_weights(&a, &in, &r);
     memcpy(b.params, a.params, sizeof(double) * a.n_params);
     lsnn_seqpred_params tp = {P, 0};
-    lsnn_alstm_learn lp = {0.1, 0.1, 0.1, 0, 0, 0, 20, 40, 0.01, 0};
+    lsnn_alstm_learn lp = {0.1, 0.1, 0.1, 0, 0, 0, 20, 40, 0.01, 0, 0};
     lsnn_seqpred_run rp = {1000, 20, 10, 0, 0};
     lsnn_seqpred_result ra, rb;
     assert_int_equal(lsnn_alstm_train_seqpred(&a, &tp, &lp, &in, &rp, 1, NULL, NULL, &ra),
@@ -286,6 +286,66 @@ static void test_train_after(void **state)
     lsnn_alstm_free(&ex);
 }
 
+/* alstm.seq_targets "final": one noisy trial trains on the last step's error only. The weights
+ * after it are those of a hand-run trial with no update before the last step, then one step of
+ * the gradient there; the default ("every") trial ends elsewhere. */
+static void test_seqpred_final_only(void **state)
+{
+    (void)state;
+    const int P = 8, K = P + 1;
+    lsnn_alstm_spec s = {K, 0, 1, K, 1, 1, 0, 1, lsnn_aan_published};
+    lsnn_alstm a, b, ref;
+    assert_int_equal(lsnn_alstm_create(&a, &s), LSNN_OK);
+    assert_int_equal(lsnn_alstm_create(&b, &s), LSNN_OK);
+    assert_int_equal(lsnn_alstm_create(&ref, &s), LSNN_OK);
+    lsnn_rng r;
+    lsnn_rng_derive(&r, 4, 1, 2, 3);
+    const lsnn_alstm_init in = {0.2, NAN, 0.2, 0.5, NAN};
+    lsnn_alstm_init_weights(&a, &in, &r);
+    memcpy(b.params, a.params, sizeof(double) * a.n_params);
+    memcpy(ref.params, a.params, sizeof(double) * a.n_params);
+    const lsnn_seqpred_params tp = {P, 1};
+    /* equal learning rates, constant, cells on from the start (no insertion) */
+    lsnn_alstm_learn lp = {0.1, 0.1, 0.1, 0.1, 0, 0, 20, 40, 0.01, 0, 1};
+    const lsnn_seqpred_run rp = {1, 1, 1e-9, 0, 0};
+    lsnn_seqpred_result res;
+    assert_int_equal(lsnn_alstm_train_seqpred(&a, &tp, &lp, &in, &rp, 5, NULL, NULL, &res),
+                     LSNN_OK);
+    lp.final_only = 0;
+    assert_int_equal(lsnn_alstm_train_seqpred(&b, &tp, &lp, &in, &rp, 5, NULL, NULL, &res),
+                     LSNN_OK);
+    /* by hand */
+    int sym[9];
+    lsnn_seqpred_trial(&tp, 5, 0, 0, sym);
+    lsnn_alstm_state st;
+    assert_int_equal(lsnn_alstm_state_create(&ref, &st), LSNN_OK);
+    lsnn_alstm_reset(&ref, &st);
+    double x[9], go[9], *grad = calloc(ref.n_params, sizeof(double));
+    assert_non_null(grad);
+    for (int t = 0; t < P; t++) {
+        memset(x, 0, sizeof x);
+        x[sym[t]] = 1;
+        lsnn_alstm_step(&ref, &st, x, 1);
+    }
+    for (int k = 0; k < K; k++)
+        go[k] = st.o[k] - (k == sym[P]);
+    lsnn_alstm_grad(&ref, &st, go, grad, 1);
+    int changed = 0, differ = 0;
+    for (size_t i = 0; i < ref.n_params; i++) {
+        const double w = ref.params[i] - 1.0 * 0.1 * grad[i];
+        check_near(a.params[i], w, 1e-15);
+        changed += a.params[i] != ref.params[i];
+        differ += a.params[i] != b.params[i];
+    }
+    check_gt(changed, 0);
+    check_gt(differ, 0);
+    free(grad);
+    lsnn_alstm_state_free(&st);
+    lsnn_alstm_free(&a);
+    lsnn_alstm_free(&b);
+    lsnn_alstm_free(&ref);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_rl_lstm_walks),
         cmocka_unit_test(test_seqpred_online),
         cmocka_unit_test(test_train_after),
+        cmocka_unit_test(test_seqpred_final_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

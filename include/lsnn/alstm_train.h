@@ -21,6 +21,7 @@ typedef struct lsnn_alstm_learn {
     int plateau_wait;         /* trials without a relative improvement of plateau_drop (200) */
     double plateau_drop;      /* 0.01 */
     double lr_halflife;       /* trials over which the learning rates halve (0: constant) */
+    int final_only;           /* 1: the error of the last step of a trial only (RTRL) */
 } lsnn_alstm_learn;
 
 typedef struct lsnn_seqpred_run {

@@ -222,6 +222,7 @@ typedef struct lsnn_alstm_config {
     double lr_out, lr_hidden, lr_cell, lr_cell_bias;
     double lr_halflife;         /* trials over which they halve (0: constant) */
     char update[LSNN_NAME_MAX]; /* "rtrl" | "bptt" */
+    char seq_targets[LSNN_NAME_MAX]; /* "every" | "final": the steps whose error trains */
     int sequential;             /* insert the cells at a plateau */
     int plateau_window, plateau_wait;
     double plateau_drop;

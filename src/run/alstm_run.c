@@ -423,7 +423,8 @@ lsnn_status lsnn_alstm_run(const lsnn_config *cfg, const char *dir, lsnn_alstm_r
         const lsnn_alstm_learn lp = {a->lr_out,        a->lr_hidden,      a->lr_cell,
                                      a->lr_cell_bias,  strcmp(a->update, "bptt") == 0,
                                      a->sequential,    a->plateau_window, a->plateau_wait,
-                                     a->plateau_drop,  a->lr_halflife};
+                                     a->plateau_drop,  a->lr_halflife,
+                                     strcmp(a->seq_targets, "final") == 0};
         const lsnn_seqpred_run rp = {a->budget, a->window, a->seq_threshold, 100,
                                      a->train_after};
         lsnn_seqpred_result r;

@@ -130,6 +130,8 @@ lsnn_status lsnn_alstm_train_seqpred(lsnn_alstm *net, const lsnn_seqpred_params 
                 memset(x, 0, sizeof(double) * K);
                 x[sym[t]] = 1;
                 lsnn_alstm_step(net, &s, x, cells_on);
+                if (lp->final_only && t < P - 1)
+                    continue; /* no target before the last step; the partials still follow */
                 for (int k = 0; k < K; k++)
                     gov[k] = s.o[k] - (k == sym[t + 1]);
                 if (t == P - 1)

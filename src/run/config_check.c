@@ -165,6 +165,17 @@ static lsnn_status check_l2l(const lsnn_config *cfg, const char *origin)
     return LSNN_OK;
 }
 
+/* Model alstm: the last step's error alone is an RTRL option (the BPTT path sums every step). */
+static lsnn_status check_alstm(const lsnn_config *cfg, const char *origin)
+{
+    if (strcmp(cfg->model, "alstm") == 0 && strcmp(cfg->alstm.seq_targets, "final") == 0 &&
+        strcmp(cfg->alstm.update, "bptt") == 0)
+        CFG_FAIL("%s: alstm.seq_targets \"final\" trains with alstm.update \"rtrl\" only (BPTT "
+                 "here sums every step's error)",
+                 origin);
+    return LSNN_OK;
+}
+
 /* Reinforcement learning: the closed-loop task meta_rl and the rule ppo go together. */
 static lsnn_status check_meta_rl(const lsnn_config *cfg, const char *origin)
 {
@@ -258,7 +269,8 @@ lsnn_status lsnn_config_validate(const lsnn_config *cfg, const char *origin)
     if ((st = check_training(cfg, origin)) || (st = check_bidirectional(cfg, origin)) ||
         (st = check_rate_readout(cfg, origin)) || (st = check_module_task(cfg, origin)) ||
         (st = check_rates(cfg, origin)) || (st = check_graph(cfg, origin)) ||
-        (st = check_l2l(cfg, origin)) || (st = check_meta_rl(cfg, origin)))
+        (st = check_l2l(cfg, origin)) || (st = check_meta_rl(cfg, origin)) ||
+        (st = check_alstm(cfg, origin)))
         return st;
     return LSNN_OK;
 }

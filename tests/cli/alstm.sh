@@ -32,6 +32,7 @@ fi
 grep -q "not converged after 300 trials" "$WORK/nc.out" && grep -q "not tested" "$WORK/nc.out" && pass "an unconverged network is not converted" || fail "budget: $(cat "$WORK/nc.out")"
 expect_error "resume" "has no --resume" "$LSNN" train "$SRC/configs/alstm_seq.json" --resume --out "$WORK/r"
 expect_error "bad task" "must be one of: seq_prediction, tmaze" "$LSNN" train "$SRC/configs/alstm_seq.json" --set alstm.task=foo
+expect_error "final targets with BPTT" 'alstm.seq_targets "final" trains with alstm.update "rtrl" only' "$LSNN" train "$SRC/configs/alstm_seq_noisy_final.json" --set alstm.update=bptt --set alstm.sequential=false --out "$WORK/fb"
 expect_error "eval of an alstm model" "an adaptive-LSTM model: see lsnn alstm --help" "$LSNN" eval "$WORK/seq/model.safetensors"
 
 # lsnn alstm eval: the run's test again, the same numbers; other conversion settings change them
