@@ -508,10 +508,11 @@ const cfg_field lsnn__cfg_fields[] = {
           "(the seed), or one per sequence with BPTT."),
     F_STR("alstm.seq_targets", alstm.seq_targets, "every", "every|final",
           "Sequence prediction: the steps whose error trains the network. `every` (the seed's "
-          "text: the next symbol at every step), or `final`, the last step's only (the error "
-          "signal of H&S 1997's task 2c; with `alstm.update` `rtrl`). In the noisy task the "
-          "middle symbols are random, so with linear outputs and one cell `every` pulls the "
-          "outputs for x and y towards 0 at every step but the last: docs/RESULTS.md."),
+          "text: the next symbol at every step), or `final`, the last step's only (with "
+          "`alstm.update` `rtrl`; the carousel's partials still follow every step). In the "
+          "noisy task the middle symbols are random, so with linear outputs and one cell "
+          "`every` pulls the outputs for x and y towards 0 at every step but the last: "
+          "docs/RESULTS.md."),
     F_BOOL("alstm.sequential", alstm.sequential, 1,
            "Sequence prediction: train without the cells and insert them once learning has "
            "plateaued (H&S 1997), their output weights starting at 0."),
