@@ -184,9 +184,12 @@ int cmd_eval(int argc, char **argv)
             return die("eval: out of memory");
         return conf ? die_status() : die("eval: out of memory");
     }
-    printf("%s set: %ld sequences, %ld decisions, loss %.4f, %s %.4f, rate %.1f Hz\n",
+    char hid_txt[48] = "";
+    if (ev.rate_hz_hidden >= 0)
+        snprintf(hid_txt, sizeof hid_txt, " (hidden neurons %.1f Hz)", ev.rate_hz_hidden);
+    printf("%s set: %ld sequences, %ld decisions, loss %.4f, %s %.4f, rate %.1f Hz%s\n",
            test ? "test" : "validation", ev.sequences, ev.total, ev.loss, tr.shape.metric,
-           ev.metric, ev.rate_hz);
+           ev.metric, ev.rate_hz, hid_txt);
     const int classes = strcmp(tr.shape.metric, "accuracy") == 0; /* else a regression */
     if (classes) {
         printf("confusion matrix (rows: true class, columns: predicted):\n      ");
@@ -209,9 +212,11 @@ int cmd_eval(int argc, char **argv)
         if (curve_path)
             rc = eval_write_curve(curve_path, &ec);
     }
-    char extra[128];
-    snprintf(extra, sizeof extra, ",\"loss\":%.6g,\"split\":\"%s\"", ev.loss,
-             test ? "test" : "validation");
+    char extra[192], hidden[48] = "";
+    if (ev.rate_hz_hidden >= 0)
+        snprintf(hidden, sizeof hidden, ",\"rate_hz_hidden\":%.4g", ev.rate_hz_hidden);
+    snprintf(extra, sizeof extra, ",\"loss\":%.6g,\"split\":\"%s\",\"rate_hz\":%.4g%s", ev.loss,
+             test ? "test" : "validation", ev.rate_hz, hidden);
     if (!rc)
         cli_print_result(tr.cfg.task, tr.shape.metric, ev.metric, tr.iteration,
                          cli_now_s() - t0, extra);

@@ -108,7 +108,8 @@ lsnn_status lsnn_run_step(lsnn_run *run);
 
 /* After the last iteration: closes the log, writes the final checkpoint, validates (run->final)
  * and writes result.json (run->result_json):
- * {"task","metric","value","iterations","seconds","val_loss","rate_hz","out"}. */
+ * {"task","metric","value","iterations","seconds","val_loss","rate_hz","out"}, with
+ * "rate_hz_hidden" before "out" when a rate readout has neurons before its groups. */
 lsnn_status lsnn_run_finish(lsnn_run *run);
 
 /* Frees the run (and its trainer, if it built it). */

@@ -221,6 +221,8 @@ lsnn_status lsnn_trainer_step(lsnn_trainer *tr, lsnn_iter_stats *stats);
 
 typedef struct lsnn_eval_result {
     double loss, metric, rate_hz;
+    double rate_hz_hidden;     /* mean rate of the neurons before a rate readout's groups, or
+                                  -1 (no rate readout, or no neurons before its groups) */
     long correct, total, sequences;
     long *confusion;           /* (n_out, n_out) true x predicted, if requested */
 } lsnn_eval_result;

@@ -283,11 +283,14 @@ static lsnn_status lsnn__write_result(lsnn_run *run, int write)
         free(out_json);
         return lsnn_error(LSNN_ERR_NOMEM, "%s: out of memory", run->result_path);
     }
+    char hidden[48] = ""; /* a rate readout's hidden neurons (seed 003 Table 4.3) */
+    if (run->final.rate_hz_hidden >= 0)
+        snprintf(hidden, sizeof hidden, ",\"rate_hz_hidden\":%.4g", run->final.rate_hz_hidden);
     snprintf(run->result_json, cap,
              "{\"task\":\"%s\",\"metric\":\"%s\",\"value\":%.6g,\"iterations\":%ld,"
-             "\"seconds\":%.1f,\"val_loss\":%.6g,\"rate_hz\":%.4g,\"out\":%s}",
+             "\"seconds\":%.1f,\"val_loss\":%.6g,\"rate_hz\":%.4g%s,\"out\":%s}",
              tr->cfg.task, tr->shape.metric, run->final.metric, tr->iteration, run->seconds,
-             run->final.loss, run->final.rate_hz, out_json);
+             run->final.loss, run->final.rate_hz, hidden, out_json);
     free(out_json);
     if (!write)
         return LSNN_OK;

@@ -379,7 +379,10 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
     if (confusion)
         memset(confusion, 0, sizeof(long) * n_out * n_out);
     const int *pred = tr->pred;
-    double loss_sum = 0, spikes = 0, steps = 0;
+    double loss_sum = 0, spikes = 0, spikes_hidden = 0, steps = 0;
+    /* A rate readout's hidden neurons: those before its output groups. */
+    const int n_hidden = tr->model->spiking && tr->net.rate_group ? lsnn_net_rate_first(&tr->net)
+                                                                   : 0;
     lsnn_loss_result sum = {0};
     lsnn_status st = LSNN_OK;
     for (int done = 0; done < count;) {
@@ -407,8 +410,11 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
         out->total += lr.total;
         sum.sq_err += lr.sq_err;
         sum.n_err += lr.n_err;
-        for (int j = 0; tr->model->spiking && j < tr->net.n; j++)
+        for (int j = 0; tr->model->spiking && j < tr->net.n; j++) {
             spikes += tr->count[j];
+            if (j < n_hidden)
+                spikes_hidden += tr->count[j];
+        }
         steps += (double)bb * b->T;
         done += bb;
         if (tr->eval_progress)
@@ -424,6 +430,9 @@ lsnn_status lsnn_trainer_evaluate(lsnn_trainer *tr, uint64_t stream, int count,
     out->rate_hz = tr->model->spiking
                        ? spikes / (steps * tr->net.n) * 1000.0 / tr->cfg.network.dt
                        : 0;
+    out->rate_hz_hidden = n_hidden > 0 && steps > 0
+                              ? spikes_hidden / (steps * n_hidden) * 1000.0 / tr->cfg.network.dt
+                              : -1;
     return LSNN_OK;
 }
 

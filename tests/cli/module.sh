@@ -22,6 +22,17 @@ at_least "softmax accuracy" "$(result_value "$WORK/sm.log")" 0.85
 M="$WORK/sm/model.safetensors"
 "$LSNN" eval "$M" --test > "$WORK/ev.log" 2>&1 && grep -q '"split":"test"' "$WORK/ev.log" &&
   pass "eval --test of a softmax module" || { fail "eval --test"; cat "$WORK/ev.log"; }
+# The hidden rate of the result (seed 003 Table 4.3) counted again from the spikes of
+# `lsnn simulate` on the same validation sequence: neurons 0-49 over 300 steps of 1 ms.
+"$LSNN" eval "$M" --set module.val_size=1 > "$WORK/ev1.log" 2>&1 &&
+  "$LSNN" simulate "$M" --out "$WORK/sim1" > /dev/null 2>&1 || { fail "eval/simulate of one sequence"; cat "$WORK/ev1.log"; }
+HID=$(result_field "$WORK/ev1.log" rate_hz_hidden)
+CNT=$(awk -F, 'NR > 1 && $2 < 50 { h++ } END { printf "%.4g", h / (50 * 300) * 1000 }' "$WORK/sim1/spikes.csv")
+awk -v a="$HID" -v b="$CNT" 'BEGIN { exit !(a != "" && (a - b) ^ 2 < 1e-6) }' &&
+  pass "rate_hz_hidden $HID = the hidden spikes of lsnn simulate $CNT" ||
+  fail "rate_hz_hidden '$HID' != the hidden spikes of lsnn simulate $CNT"
+grep -q '"rate_hz_hidden":' "$WORK/sm/result.json" && pass "result.json has rate_hz_hidden" ||
+  fail "result.json lacks rate_hz_hidden: $(cat "$WORK/sm/result.json")"
 "$LSNN" inspect "$M" > "$WORK/in.log" 2>&1 && grep -q "readout: rates of 4 groups of 10 neurons (neurons 50 to 89)" "$WORK/in.log" &&
   pass "inspect names the rate readout" || { fail "inspect"; cat "$WORK/in.log"; }
 "$LSNN" plot dynamics "$M" --out "$WORK/dyn.png" > /dev/null 2>&1 && [ -s "$WORK/dyn.png" ] &&
