@@ -126,6 +126,7 @@ typedef struct lsnn_net_spec {
     double noise_std;          /* initial current-noise std */
     int train_noise;           /* the noise std is trained */
     int noise_draw;            /* lsnn_noise_draw */
+    int sparse_mode;           /* lsnn_sparse_mode (network.sparse_kernels) */
     double readout_tau;        /* ms; kappa = exp(-dt / readout_tau), 0 for readout_tau <= 0 */
     lsnn_sign sign_regular, sign_adaptive;
     lsnn_init_kind init;
@@ -287,6 +288,7 @@ typedef struct lsnn_graph_opts {
     lsnn_readout_gain readout_gain;
     int train_noise;
     int noise_draw;            /* lsnn_noise_draw */
+    int sparse_mode;           /* lsnn_sparse_mode, set before the first sparse index build */
     lsnn_init_kind init;
     lsnn_signed_order signed_order;
     double input_exc_fraction; /* "signed": round(f * n_in) excitatory input channels */

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 static uint64_t lsnn__splitmix64(uint64_t *x)
 {
@@ -119,6 +120,7 @@ enum { ZIG_N = 256 };
 static const double ZIG_R = 3.6541528853610088, ZIG_V = 4.92867323399e-3;
 static double zig_x[ZIG_N + 1], zig_f[ZIG_N + 1];
 static pthread_once_t zig_once = PTHREAD_ONCE_INIT;
+static atomic_int zig_ready; /* set (release) once the tables are built: the per-draw check */
 
 static void lsnn__zig_init(void)
 {
@@ -132,6 +134,7 @@ static void lsnn__zig_init(void)
     }
     zig_x[ZIG_N] = 0;
     zig_f[ZIG_N] = 1;
+    atomic_store_explicit(&zig_ready, 1, memory_order_release);
 }
 
 /* A uniform in (0, 1] from the top 53 bits. */
@@ -142,7 +145,8 @@ static inline double lsnn__unit_open0(uint64_t h)
 
 double lsnn_hash_normal_zig(uint64_t key3, uint64_t d)
 {
-    pthread_once(&zig_once, lsnn__zig_init);
+    if (!atomic_load_explicit(&zig_ready, memory_order_acquire))
+        pthread_once(&zig_once, lsnn__zig_init);
     uint64_t x = key3 ^ d; /* a splitmix64 stream; almost every draw takes one word of it */
     for (;;) {
         const uint64_t h = lsnn__splitmix64(&x);

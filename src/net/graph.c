@@ -662,6 +662,7 @@ lsnn_status lsnn_graph_build(const lsnn_graph *g, lsnn_net *net, int n_in, int n
     net->kappa = g->o.readout_tau > 0 ? (lsnn_real)exp(-g->o.dt / g->o.readout_tau) : 0;
     net->train_noise = g->o.train_noise;
     net->noise_draw = g->o.noise_draw;
+    net->sparse_mode = g->o.sparse_mode;
     size_t off = 0;
     for (int q = 0; q < g->n_proj; q++) {
         int so, ns, dof, nd;

@@ -275,6 +275,7 @@ static lsnn_status lsnn__net_build(lsnn_net *net, const lsnn_net_spec *cfg, int 
         .readout_gain = cfg->readout_gain,
         .train_noise = cfg->train_noise,
         .noise_draw = cfg->noise_draw,
+        .sparse_mode = cfg->sparse_mode,
         .init = cfg->init,
         .signed_order = cfg->signed_order,
         .input_exc_fraction = cfg->input_exc_fraction,

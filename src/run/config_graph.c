@@ -342,6 +342,7 @@ lsnn_status lsnn_graph_from_config(const lsnn_network_config *c, lsnn_graph **ou
         .readout_gain = spec.readout_gain,
         .train_noise = spec.train_noise,
         .noise_draw = spec.noise_draw,
+        .sparse_mode = spec.sparse_mode,
         .init = spec.init,
         .signed_order = spec.signed_order,
         .input_exc_fraction = spec.input_exc_fraction,

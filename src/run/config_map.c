@@ -65,6 +65,9 @@ lsnn_status lsnn_net_spec_from_config(const lsnn_network_config *c, lsnn_net_spe
     s->train_noise = c->train_noise;
     LSNN__PICK(k, c->noise_draw, "box_muller|ziggurat", "network.noise_draw");
     s->noise_draw = k == 1 ? LSNN_NOISE_ZIGGURAT : LSNN_NOISE_BOX_MULLER;
+    static const lsnn_sparse_mode kernels[] = {LSNN_SPARSE_AUTO, LSNN_SPARSE_ON, LSNN_SPARSE_OFF};
+    LSNN__PICK(k, c->sparse_kernels, "auto|on|off", "network.sparse_kernels");
+    s->sparse_mode = kernels[k];
     s->readout_tau = c->readout_tau;
     static const lsnn_sign signs[] = {LSNN_SIGN_NONE, LSNN_SIGN_EXC, LSNN_SIGN_INH};
     LSNN__PICK(k, c->sign_regular, "none|exc|inh", "network.sign_regular");
@@ -130,57 +133,31 @@ lsnn_status lsnn_eprop_opts_from_config(const lsnn_config *cfg, lsnn_eprop_opts 
     return LSNN_OK;
 }
 
-/* network.sparse_kernels: the mode (checked before anything is built), then onto the network. */
-static lsnn_status lsnn__kernels_mode(const lsnn_network_config *cfg, lsnn_sparse_mode *mode)
-{
-    int k;
-    LSNN__PICK(k, cfg->sparse_kernels, "auto|on|off", "network.sparse_kernels");
-    static const lsnn_sparse_mode modes[] = {LSNN_SPARSE_AUTO, LSNN_SPARSE_ON, LSNN_SPARSE_OFF};
-    *mode = modes[k];
-    return LSNN_OK;
-}
-
-static lsnn_status lsnn__net_kernels(lsnn_net *net, lsnn_sparse_mode mode, lsnn_status st)
-{
-    if (st == LSNN_OK && (int)mode != net->sparse_mode)
-        lsnn_net_set_sparse(net, mode);
-    return st;
-}
-
 lsnn_status lsnn_net_init(lsnn_net *net, const lsnn_network_config *cfg, int n_in, int n_out,
                           uint64_t seed)
 {
     lsnn_net_spec spec;
-    lsnn_sparse_mode mode = LSNN_SPARSE_AUTO;
     memset(net, 0, sizeof *net);
-    lsnn_status st = lsnn__kernels_mode(cfg, &mode);
-    if (st)
-        return st;
     if (cfg->populations[0]) { /* a graph network */
         lsnn_graph *g;
-        st = lsnn_graph_from_config(cfg, &g);
+        lsnn_status st = lsnn_graph_from_config(cfg, &g);
         if (st)
             return st;
         st = lsnn_graph_build(g, net, n_in, n_out, seed);
         lsnn_graph_free(g);
-        return lsnn__net_kernels(net, mode, st);
+        return st;
     }
-    st = lsnn_net_spec_from_config(cfg, &spec);
-    return lsnn__net_kernels(net, mode, st ? st : lsnn_net_build(net, &spec, n_in, n_out, seed));
+    lsnn_status st = lsnn_net_spec_from_config(cfg, &spec);
+    return st ? st : lsnn_net_build(net, &spec, n_in, n_out, seed);
 }
 
 lsnn_status lsnn_net_init_embedded(lsnn_net *net, const lsnn_network_config *cfg, int n_in,
                                    uint64_t seed, const lsnn_net *mod)
 {
     lsnn_net_spec spec;
-    lsnn_sparse_mode mode = LSNN_SPARSE_AUTO;
     memset(net, 0, sizeof *net);
-    lsnn_status st = lsnn__kernels_mode(cfg, &mode);
-    if (st)
-        return st;
-    st = lsnn_net_spec_from_config(cfg, &spec);
-    return lsnn__net_kernels(net, mode,
-                             st ? st : lsnn_net_build_embedded(net, &spec, n_in, seed, mod));
+    lsnn_status st = lsnn_net_spec_from_config(cfg, &spec);
+    return st ? st : lsnn_net_build_embedded(net, &spec, n_in, seed, mod);
 }
 
 /* Appends the '|'-separated names name(0), name(1), ... to buf. */
