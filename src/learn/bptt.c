@@ -34,24 +34,21 @@
 
 #include "learn/bptt_internal.h"
 
-/* Where the synapse k of the sparse adjoint reads gIT, sequence offset excluded. */
-#define LSNN__SYN_G(k)                                                                         \
-    (delayed ? gT + (size_t)(tb + dly[k] - (tb + dly[k] >= R ? R : 0)) * slot_t +             \
-                   (size_t)col[k] * CHP                                                        \
-             : gT_nd + (size_t)col[k] * CHP)
+/* Where the synapse k of the sparse adjoint reads gIT, sequence offset excluded: its packed
+ * offset (sim->sp_off) from the slot of t (delayed, in the mirrored gIT: tb + d < 2R) or of t_nd. */
+#define LSNN__SYN_G(k) (gB + off[k])
 
 #define LSNN__SYN_ADJ_SETUP                                                                    \
     const int n = sim->n, R = sim->R, n_src = pr->n_src, CHP = sim->CHP;                       \
     const size_t slot_t = (size_t)n * CHP;                                                     \
-    const int32_t *restrict row = pr->sparse.row, *restrict col = pr->sparse.col;              \
+    const int32_t *restrict row = pr->sparse.row;                                              \
     const lsnn_real *restrict val = sim->sp_w + pr->param_off;                                 \
-    const uint8_t *restrict dly = sim->sp_d + pr->param_off;                                   \
-    const int delayed = pr->delay != NULL;                                                     \
+    const uint32_t *restrict off = sim->sp_off + pr->param_off;                                \
     /* Delay-free synapses read one slot: t + 1 for recurrent ones, t for feed-forward ones. */ \
     const int t_nd = pr->max_delay == 0 ? t : t + 1;                                           \
-    const int tb = lsnn__slot0(t, R);                                                          \
     const lsnn_real *gT = c->gIT + (size_t)pr->dst_off * CHP;                                  \
-    const lsnn_real *gT_nd = gT + (size_t)(t_nd % R) * slot_t
+    const lsnn_real *gB = gT + (size_t)(pr->delay ? lsnn__slot0(t, R) : t_nd % R) * slot_t;    \
+    (void)n
 
 /* The adjoint part of lsnn__syn_backward_sparse: gz[:, i] += sum over the synapses i -> j of
  * w_ij gI(t + d_ij)[:, j], from the transposed gIT, LSNN__SPB sequences at a time; every
@@ -504,10 +501,10 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
     int need_t = 0, mirror = 0;
     for (int p = 0; p < net->n_proj; p++) {
         const lsnn_projection *pr = &net->proj[p];
-        if (!lsnn__sparse_on(pr, sim)) { /* the dense delayed adjoint reads it, mirrored */
-            mirror |= pr->delay && !pr->src_is_input && !sim->cut_recurrent;
+        /* the delayed adjoints, dense and sparse, read it mirrored */
+        mirror |= pr->delay && !pr->src_is_input && !sim->cut_recurrent;
+        if (!lsnn__sparse_on(pr, sim))
             continue;
-        }
         need_t |= !pr->src_is_input && !sim->cut_recurrent;
         memset(c->sp_g + pr->param_off, 0, sizeof(lsnn_real) * (size_t)pr->sparse.nnz);
     }
@@ -621,7 +618,7 @@ static void lsnn__chunk_backward(lsnn_sim *sim, const lsnn_net *net, lsnn__chunk
                         lsnn_real *restrict gt = c->gIT + (size_t)(t % R) * slot_t + s;
                         for (int j = po->off; j < po->off + po->count; j++)
                             gt[(size_t)j * sim->CHP] = gi[j];
-                        if (!mirror) /* the dense delayed adjoint's copy at t % R + R */
+                        if (!mirror) /* the delayed adjoints' copy at t % R + R */
                             continue;
                         lsnn_real *restrict gm = gt + (size_t)R * slot_t;
                         for (int j = po->off; j < po->off + po->count; j++)

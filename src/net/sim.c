@@ -75,6 +75,7 @@ static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
     size_t K = (size_t)s->K, ncp = (size_t)s->ncp, rs = sizeof(lsnn_real);
     s->sp_w = s->sp_cap ? lsnn__take(a, rs * s->sp_cap) : NULL;
     s->sp_d = s->sp_cap ? lsnn__take(a, s->sp_cap) : NULL;
+    s->sp_off = s->sp_cap ? lsnn__take(a, sizeof(uint32_t) * s->sp_cap) : NULL;
     s->dl_wT = s->dl_perm ? lsnn__take(a, rs * s->dl_size) : NULL;
     s->dl_dT = s->dl_perm ? lsnn__take(a, s->dl_size) : NULL;
     for (int i = 0; i < s->nchunks; i++) {
@@ -161,6 +162,15 @@ lsnn_sim *lsnn_sim_create_chunked(const lsnn_net *net, int B, int T, int chunk,
             s->sp_cap = (size_t)(net->w_out - net->params);
         if (net->proj[p].delay && !net->proj[p].src_is_input)
             s->dl_dense = 1;
+    }
+    if (s->sp_cap && (uint64_t)2 * (uint64_t)s->R * (uint64_t)s->n * (uint64_t)s->CHP > UINT32_MAX) {
+        /* sp_off indexes a chunk's gIT (2R slots of n x CHP) in 32 bits */
+        *status = lsnn_error(LSNN_ERR_ARG,
+                             "simulation: %d neurons with delays up to %d in chunks of %d are "
+                             "too many for the sparse kernels (set network.sparse_kernels = off)",
+                             s->n, s->R - 1, s->CH);
+        free(s);
+        return NULL;
     }
     /* The adjoint by permutation where it applies (see sim_internal.h). */
     for (int p = 0; p < net->n_proj; p++) {
@@ -353,12 +363,15 @@ void lsnn__sparse_pack(lsnn_sim *sim, const lsnn_net *net)
             continue;
         lsnn_real *restrict val = sim->sp_w + pr->param_off;
         uint8_t *restrict dly = sim->sp_d + pr->param_off;
+        uint32_t *restrict off = sim->sp_off + pr->param_off;
         const int32_t *restrict row = pr->sparse.row, *restrict col = pr->sparse.col;
+        const uint32_t slot_t = (uint32_t)sim->n * (uint32_t)sim->CHP, chp = (uint32_t)sim->CHP;
         for (int i = 0; i < pr->n_src; i++) {
             const size_t o = (size_t)i * pr->n_dst;
             for (int32_t k = row[i]; k < row[i + 1]; k++) {
                 val[k] = pr->w[o + col[k]];
                 dly[k] = pr->delay ? pr->delay[o + col[k]] : 1;
+                off[k] = (pr->delay ? dly[k] * slot_t : 0) + (uint32_t)col[k] * chp;
             }
         }
     }

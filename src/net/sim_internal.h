@@ -84,6 +84,10 @@ struct lsnn_sim {
      * sp_cap = 0 (no packing) when the network of lsnn_sim_create had no masks. */
     lsnn_real *sp_w;           /* (sp_cap) */
     uint8_t *sp_d;             /* (sp_cap) delays */
+    uint32_t *sp_off;          /* (sp_cap) where the sparse adjoint reads each synapse's dL/dI in
+                                * a chunk's gIT: d * n * CHP + j * CHP for the target j and the
+                                * delay d (0 for a projection without delays), from the slot of
+                                * step t (mirrored: the slot t % R + d needs no wrap) */
     size_t sp_cap;             /* the projections' weights: param_off of w_out */
     int packed;
     lsnn__chunk *ch;
