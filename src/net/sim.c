@@ -76,6 +76,7 @@ static void lsnn__sim_layout(lsnn_sim *s, lsnn__arena *a)
     s->sp_w = s->sp_cap ? lsnn__take(a, rs * s->sp_cap) : NULL;
     s->sp_d = s->sp_cap ? lsnn__take(a, s->sp_cap) : NULL;
     s->sp_off = s->sp_cap ? lsnn__take(a, sizeof(uint32_t) * s->sp_cap) : NULL;
+    s->sp_ring = s->sp_cap ? lsnn__take(a, sizeof(uint32_t) * s->sp_cap) : NULL;
     s->dl_wT = s->dl_perm ? lsnn__take(a, rs * s->dl_size) : NULL;
     s->dl_dT = s->dl_perm ? lsnn__take(a, s->dl_size) : NULL;
     for (int i = 0; i < s->nchunks; i++) {
@@ -163,8 +164,9 @@ lsnn_sim *lsnn_sim_create_chunked(const lsnn_net *net, int B, int T, int chunk,
         if (net->proj[p].delay && !net->proj[p].src_is_input)
             s->dl_dense = 1;
     }
-    if (s->sp_cap && (uint64_t)2 * (uint64_t)s->R * (uint64_t)s->n * (uint64_t)s->CHP > UINT32_MAX) {
-        /* sp_off indexes a chunk's gIT (2R slots of n x CHP) in 32 bits */
+    if (s->sp_cap && (uint64_t)2 * (uint64_t)s->R * (uint64_t)s->n *
+                             (uint64_t)(s->CHP > s->CH ? s->CHP : s->CH) > UINT32_MAX) {
+        /* sp_off and sp_ring index a chunk's gIT (2R slots of n x CHP) and ring in 32 bits */
         *status = lsnn_error(LSNN_ERR_ARG,
                              "simulation: %d neurons with delays up to %d in chunks of %d are "
                              "too many for the sparse kernels (set network.sparse_kernels = off)",
@@ -364,6 +366,8 @@ void lsnn__sparse_pack(lsnn_sim *sim, const lsnn_net *net)
         lsnn_real *restrict val = sim->sp_w + pr->param_off;
         uint8_t *restrict dly = sim->sp_d + pr->param_off;
         uint32_t *restrict off = sim->sp_off + pr->param_off;
+        uint32_t *restrict roff = sim->sp_ring + pr->param_off;
+        const uint32_t slot_r = (uint32_t)sim->CH * (uint32_t)sim->n;
         const int32_t *restrict row = pr->sparse.row, *restrict col = pr->sparse.col;
         const uint32_t slot_t = (uint32_t)sim->n * (uint32_t)sim->CHP, chp = (uint32_t)sim->CHP;
         for (int i = 0; i < pr->n_src; i++) {
@@ -372,6 +376,7 @@ void lsnn__sparse_pack(lsnn_sim *sim, const lsnn_net *net)
                 val[k] = pr->w[o + col[k]];
                 dly[k] = pr->delay ? pr->delay[o + col[k]] : 1;
                 off[k] = (pr->delay ? dly[k] * slot_t : 0) + (uint32_t)col[k] * chp;
+                roff[k] = dly[k] * slot_r + (uint32_t)col[k];
             }
         }
     }
@@ -402,7 +407,6 @@ static void lsnn__scatter_list(const lsnn_sim *sim, const lsnn_projection *pr, c
         const int32_t *restrict row = pr->sparse.row, *restrict col = pr->sparse.col;
         const int pk = sim->packed;
         const lsnn_real *restrict val = pk ? sim->sp_w + pr->param_off : NULL;
-        const uint8_t *restrict dly = pk ? sim->sp_d + pr->param_off : NULL;
         for (int e = 0; e < cnt; e++) {
             const int i = idx[e] - off;
             if (i < 0 || i >= n_src)
@@ -417,12 +421,21 @@ static void lsnn__scatter_list(const lsnn_sim *sim, const lsnn_projection *pr, c
                 const lsnn_real *restrict w = pr->w + o;
                 for (int32_t k = k0; k < k1; k++)
                     dst1[col[k]] += value * w[col[k]];
+            } else if (val) { /* the packed ring offsets (slot_stride = CH n) */
+                const uint32_t *restrict roff = sim->sp_ring + pr->param_off;
+                const uint32_t t0 = (uint32_t)tb * (uint32_t)slot_stride,
+                               wrap = (uint32_t)R * (uint32_t)slot_stride;
+                for (int32_t k = k0; k < k1; k++) {
+                    uint32_t q = t0 + roff[k];
+                    q -= q >= wrap ? wrap : 0;
+                    base[q] += value * val[k];
+                }
             } else {
                 for (int32_t k = k0; k < k1; k++) {
                     const int j = col[k];
-                    int slot = tb + (val ? dly[k] : pr->delay[o + j]);
+                    int slot = tb + pr->delay[o + j];
                     slot -= slot >= R ? R : 0;
-                    base[(size_t)slot * slot_stride + j] += value * (val ? val[k] : pr->w[o + j]);
+                    base[(size_t)slot * slot_stride + j] += value * pr->w[o + j];
                 }
             }
         }

@@ -88,6 +88,9 @@ struct lsnn_sim {
                                 * a chunk's gIT: d * n * CHP + j * CHP for the target j and the
                                 * delay d (0 for a projection without delays), from the slot of
                                 * step t (mirrored: the slot t % R + d needs no wrap) */
+    uint32_t *sp_ring;         /* (sp_cap) where the forward pass adds each synapse's term in a
+                                * chunk's ring, sequence offset excluded: d * CH * n + j from
+                                * slot 0 (0 <= t % R + d < 2R: one conditional wrap) */
     size_t sp_cap;             /* the projections' weights: param_off of w_out */
     int packed;
     lsnn__chunk *ch;
