@@ -1,4 +1,5 @@
-/* Closed-loop stepping (lsnn_sim_begin/step/end, lsnn_sim_run_closed_loop) in float64.
+/* Closed-loop stepping (lsnn_sim_begin/step/end, lsnn_sim_run_closed_loop,
+ * lsnn_sim_run_sequences) in float64.
  *
  * A toy environment makes the inputs of step t from the readout of step t-1 (spikes from the
  * sign of y0 - y1 and of y0 - 0.1, currents from |y1| and tanh(y0)) plus random spikes and one
@@ -7,6 +8,9 @@
  *   - y, spike counts and the BPTT gradient of the closed-loop episode are bit-identical to
  *     lsnn_sim_forward + lsnn_bptt_backward on the recorded inputs, with and without records of
  *     v; the environment saw exactly the readout of the previous step;
+ *   - lsnn_sim_run_sequences (each chunk through all steps at its own pace, a function per
+ *     chunk of sequences) gives the same inputs, y, spike counts and gradient as the step-wise
+ *     loop in the same chunks;
  *   - with smooth spikes, that BPTT gradient against central finite differences of the loss
  *     with the recorded inputs held fixed, entry by entry;
  *   - half-batch additivity: BPTT's gradient of a batch equals the sum of the gradients of its
@@ -48,7 +52,18 @@ static void build_net(lsnn_net *net, double noise, int smooth)
         net->b_out[k] = (lsnn_real)(0.1 * (k + 1));
 }
 
-/* The toy environment. Channel 1 is left as the batch holds it (a task's input). */
+/* The toy environment's inputs of sequence g at step t from its y(t-1) (yg, NULL at t = 0).
+ * Channel 1 is left as the batch holds it (a task's input). */
+static void toy_inputs(uint64_t seed, int g, int t, const lsnn_real *yg, lsnn_real *xg)
+{
+    xg[0] = (lsnn_real)((lsnn_hash4(seed, (uint64_t)g, (uint64_t)t, 0) >> 11) * 0x1p-53 < 0.3);
+    xg[2] = yg && yg[0] > yg[1];
+    xg[3] = yg && yg[0] > (lsnn_real)0.1;
+    xg[4] = yg ? (lsnn_real)fmin(fabs((double)yg[1]), 2.0) : 0;
+    xg[5] = yg ? (lsnn_real)(0.5 * tanh(3.0 * (double)yg[0])) : 0;
+}
+
+/* The toy environment. */
 typedef struct env_ctx {
     int Bn;
     uint64_t seed;
@@ -70,16 +85,36 @@ static lsnn_status env_fn(void *vctx, int t, const lsnn_real *y_prev, lsnn_real 
         const lsnn_real *yg = y_prev ? y_prev + (size_t)g * NOUT : NULL;
         if (e->seen && yg)
             memcpy(e->seen + ((size_t)t * e->Bn + g) * NOUT, yg, sizeof(lsnn_real) * NOUT);
-        xg[0] = (lsnn_real)((lsnn_hash4(e->seed, (uint64_t)g, (uint64_t)t, 0) >> 11) * 0x1p-53 <
-                            0.3);
-        xg[2] = yg && yg[0] > yg[1];
-        xg[3] = yg && yg[0] > (lsnn_real)0.1;
-        xg[4] = yg ? (lsnn_real)fmin(fabs((double)yg[1]), 2.0) : 0;
-        xg[5] = yg ? (lsnn_real)(0.5 * tanh(3.0 * (double)yg[0])) : 0;
+        toy_inputs(e->seed, g, t, yg, xg);
         e->fb_on += (xg[2] != 0) + (xg[3] != 0);
         e->fb_all += 2;
     }
     return LSNN_OK;
+}
+
+/* The same environment for lsnn_sim_run_sequences: sequence by sequence, y(t-1) read from y,
+ * the inputs written into the batch; after each step, which step each sequence has seen. */
+typedef struct seq_ctx {
+    uint64_t seed;
+    lsnn_batch *b;
+    const lsnn_real *y;
+    int *after;        /* (B) the last step whose readout was handed over, per sequence */
+    int order_ok;      /* every call came in the order BEFORE t, AFTER t, BEFORE t + 1 */
+} seq_ctx;
+
+static void seq_fn(void *vctx, int phase, int g0, int bc, int t)
+{
+    seq_ctx *c = vctx;
+    for (int g = g0; g < g0 + bc; g++) {
+        if (phase == LSNN_SEQ_AFTER) {
+            c->order_ok &= c->after[g] == t - 1;
+            c->after[g] = t;
+            continue;
+        }
+        c->order_ok &= c->after[g] == t - 1;
+        const lsnn_real *yg = t ? c->y + ((size_t)g * T + t - 1) * NOUT : NULL;
+        toy_inputs(c->seed, g, t, yg, c->b->x + ((size_t)g * T + t) * NIN);
+    }
 }
 
 /* The "task" input on channel 1: spikes at every third step, shifted per sequence. */
@@ -211,6 +246,73 @@ static void closed_vs_open(int records)
     lsnn_batch_free(&bo);
     lsnn_sim_free(sc);
     lsnn_sim_free(so);
+    lsnn_net_free(&net);
+}
+
+static void expect_error(lsnn_status st, lsnn_status want, const char *part);
+
+/* (a') lsnn_sim_run_sequences, chunks of 3 (7 chunks, the last of 2 sequences) running at their
+ * own pace, against the step-wise closed loop in the same chunks: the same y, spike counts,
+ * inputs and BPTT gradient, bit for bit. */
+static void test_run_sequences_bitidentical(void **state)
+{
+    (void)state;
+    lsnn_net net;
+    build_net(&net, 0.3, 0);
+    const size_t ny = (size_t)B * T * NOUT, np = net.n_params, nx = (size_t)B * T * NIN;
+    lsnn_status st;
+    lsnn_sim *sa = lsnn_sim_create_chunked(&net, B, T, 3, &st);
+    lsnn_sim *sb = lsnn_sim_create_chunked(&net, B, T, 3, &st);
+    assert_non_null(sa);
+    assert_non_null(sb);
+    lsnn_batch ba, bb;
+    assert_int_equal(lsnn_batch_init(&ba, B, T, NIN, NOUT, LSNN_LOSS_CE_WINDOW, 1), LSNN_OK);
+    assert_int_equal(lsnn_batch_init(&bb, B, T, NIN, NOUT, LSNN_LOSS_CE_WINDOW, 1), LSNN_OK);
+    fill_task_channel(&ba);
+    fill_task_channel(&bb);
+    ba.noise_key = bb.noise_key = 0x5eed;
+    lsnn_real *ya = malloc(sizeof(lsnn_real) * ny), *yb = malloc(sizeof(lsnn_real) * ny);
+    double ca[64], cb[64];
+    assert_true(net.n <= 64);
+    env_ctx e = {B, 11, NULL, 0, 0, -1};
+    assert_int_equal(lsnn_sim_run_closed_loop(sa, &net, &ba, env_fn, &e, ya, ca), LSNN_OK);
+    int after[B];
+    for (int g = 0; g < B; g++)
+        after[g] = -1;
+    seq_ctx c = {11, &bb, yb, after, 1};
+    assert_int_equal(lsnn_sim_run_sequences(sb, &net, &bb, seq_fn, &c, yb, cb), LSNN_OK);
+    assert_true(c.order_ok);
+    for (int g = 0; g < B; g++)
+        assert_int_equal(after[g], T - 1);
+    assert_same_reals("inputs (sequences vs step-wise)", bb.x, ba.x, nx);
+    assert_same_reals("y (sequences vs step-wise)", yb, ya, ny);
+    assert_same_doubles("spike count (sequences vs step-wise)", cb, ca, (size_t)net.n);
+    lsnn_real *gy = malloc(sizeof(lsnn_real) * ny), *gz = malloc(sizeof(lsnn_real) * net.n);
+    fill_normal(gy, ny, 5, 1.0);
+    fill_normal(gz, (size_t)net.n, 6, 0.1);
+    lsnn_real *ga = malloc(sizeof(lsnn_real) * np), *gb = malloc(sizeof(lsnn_real) * np);
+    assert_int_equal(lsnn_bptt_backward(sa, &net, &ba, gy, gz, ga), LSNN_OK);
+    assert_int_equal(lsnn_bptt_backward(sb, &net, &bb, gy, gz, gb), LSNN_OK);
+    assert_same_reals("gradient (sequences vs step-wise)", gb, ga, np);
+    double gn = 0;
+    for (size_t k = 0; k < np; k++)
+        gn += (double)ga[k] * ga[k];
+    assert_true(gn > 0);
+    /* A missing function or readout is refused. */
+    expect_error(lsnn_sim_run_sequences(sb, &net, &bb, NULL, &c, yb, NULL), LSNN_ERR_ARG,
+                 "sequence function");
+    expect_error(lsnn_sim_run_sequences(sb, &net, &bb, seq_fn, &c, NULL, NULL), LSNN_ERR_ARG,
+                 "readout y");
+    free(ya);
+    free(yb);
+    free(gy);
+    free(gz);
+    free(ga);
+    free(gb);
+    lsnn_batch_free(&ba);
+    lsnn_batch_free(&bb);
+    lsnn_sim_free(sa);
+    lsnn_sim_free(sb);
     lsnn_net_free(&net);
 }
 
@@ -535,6 +637,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_closed_loop_bitidentical),
         cmocka_unit_test(test_closed_loop_bitidentical_records),
+        cmocka_unit_test(test_run_sequences_bitidentical),
         cmocka_unit_test(test_closed_loop_finite_differences),
         cmocka_unit_test(test_half_batch_additivity),
         cmocka_unit_test(test_step_errors),

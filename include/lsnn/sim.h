@@ -161,6 +161,21 @@ lsnn_status lsnn_sim_run_closed_loop(lsnn_sim *sim, const lsnn_net *net, lsnn_ba
                                      lsnn_sim_env_fn env, void *ctx, lsnn_real *y,
                                      double *spike_count);
 
+/* A closed-loop episode whose sequences are independent of each other (each its own
+ * environment), run chunk by chunk in parallel: fn(ctx, LSNN_SEQ_BEFORE, g0, bc, t) writes the
+ * inputs of step t of the sequences g0 .. g0 + bc - 1 into the batch (lsnn_batch_x), the chunk
+ * runs the step, and fn(ctx, LSNN_SEQ_AFTER, g0, bc, t) reads their readout y(t) (rows (g, t, :)
+ * of y). The chunks run their steps on different threads at their own pace, so fn must touch only
+ * the state of the sequences it is given. The same results as the step-wise loop (lsnn_sim_begin,
+ * per step fn for all sequences and lsnn_sim_step, lsnn_sim_end) without a barrier per step.
+ * Afterwards the episode is closed as by lsnn_sim_end (spike_count may be NULL) and
+ * lsnn_bptt_backward can run. */
+enum { LSNN_SEQ_BEFORE = 0, LSNN_SEQ_AFTER = 1 };
+typedef void (*lsnn_sim_seq_fn)(void *ctx, int phase, int g0, int bc, int t);
+lsnn_status lsnn_sim_run_sequences(lsnn_sim *sim, const lsnn_net *net, lsnn_batch *batch,
+                                   lsnn_sim_seq_fn fn, void *ctx, lsnn_real *y,
+                                   double *spike_count);
+
 /* Snapshots of the network state during a step-wise episode.
  *
  * A snapshot holds the whole live state of the episode's sequences after the steps run so far:

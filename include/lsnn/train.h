@@ -69,6 +69,9 @@ typedef struct lsnn_model_ops {
     lsnn_status (*episode_begin)(lsnn_trainer *tr);
     lsnn_status (*episode_step)(lsnn_trainer *tr, int t);
     lsnn_status (*episode_end)(lsnn_trainer *tr);
+    /* A whole closed-loop episode of independent sequences (lsnn_sim_run_sequences), or NULL
+     * where episode_step is. */
+    lsnn_status (*episode_run)(lsnn_trainer *tr, lsnn_sim_seq_fn fn, void *ctx);
 } lsnn_model_ops;
 
 /* Model i of the table, NULL past the last; by name (bidirectional selects the two-direction
@@ -204,6 +207,12 @@ lsnn_status lsnn_trainer_compute_gradient(lsnn_trainer *tr, const lsnn_task *tas
 lsnn_status lsnn_trainer_episode_begin(lsnn_trainer *tr);
 lsnn_status lsnn_trainer_episode_step(lsnn_trainer *tr, int t);
 lsnn_status lsnn_trainer_episode_end(lsnn_trainer *tr);
+/* The whole episode at once when its sequences are independent (each its own environment):
+ * fn(ctx, LSNN_SEQ_BEFORE, g0, bc, t) writes the inputs of step t of sequences g0 .. g0 + bc - 1,
+ * fn(ctx, LSNN_SEQ_AFTER, g0, bc, t) reads their y(t) in tr->y. The chunks run in parallel,
+ * each at its own pace (lsnn_sim_run_sequences: fn must touch only the sequences it is given).
+ * Same results as begin/step/end; LSNN_ERR_ARG for models without a step-wise form. */
+lsnn_status lsnn_trainer_episode_run(lsnn_trainer *tr, lsnn_sim_seq_fn fn, void *ctx);
 
 /* BPTT over the batch of the last forward pass or episode with the caller's dL/dy in tr->gy
  * (B, T, n_out) (e.g. a reinforcement-learning loss computed from the episode): the gradient

@@ -195,6 +195,32 @@ lsnn_status lsnn_sim_run_closed_loop(lsnn_sim *sim, const lsnn_net *net, lsnn_ba
     return lsnn_sim_end(sim, net, batch, spike_count);
 }
 
+lsnn_status lsnn_sim_run_sequences(lsnn_sim *sim, const lsnn_net *net, lsnn_batch *batch,
+                                   lsnn_sim_seq_fn fn, void *ctx, lsnn_real *y,
+                                   double *spike_count)
+{
+    if (!fn || !y)
+        return lsnn_error(LSNN_ERR_ARG, "closed loop: the %s is NULL",
+                          !fn ? "sequence function" : "readout y (B, T, n_out)");
+    lsnn_status st = lsnn_sim_begin(sim, net, batch);
+    if (st)
+        return st;
+    const int nch = sim->ep_nch, has_noise = sim->ep_noise, record = sim->ep_record;
+    const int T = sim->T;
+#pragma omp parallel for schedule(dynamic, 1) if (nch > 1)
+    for (int ci = 0; ci < nch; ci++) {
+        const int g0 = ci * sim->CH;
+        const int bc = batch->B - g0 < sim->CH ? batch->B - g0 : sim->CH;
+        for (int t = 0; t < T; t++) {
+            fn(ctx, LSNN_SEQ_BEFORE, g0, bc, t);
+            lsnn__chunk_advance(sim, net, &sim->ch[ci], batch, g0, bc, t, y, has_noise, record);
+            fn(ctx, LSNN_SEQ_AFTER, g0, bc, t);
+        }
+    }
+    sim->ep_next = T;
+    return lsnn_sim_end(sim, net, batch, spike_count);
+}
+
 /* Snapshots. Per chunk: v, b, z, ref (CH, n), ring (R, CH, n), yw (CH, n_out) as reals, count (n)
  * as doubles, hard (CH, n) as bytes; whole chunks, so that the rows of a last, partial chunk
  * (never stepped, zero) are copied too. */

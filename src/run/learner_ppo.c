@@ -2,7 +2,7 @@
  * (lsnn_task.env), seed 000 section 6, eqs. 8-9.
  *
  * One gradient: the batch's K sequences are K episodes of the task's environment, stepped
- * together (lsnn_trainer_episode_step runs the chunks of a step in parallel). At step t each
+ * together (lsnn_trainer_episode_run runs the chunks in parallel). At step t each
  * environment writes its inputs, the network runs the step, and from each episode's readouts y(t)
  * the policy (lsnn/ppo.h) draws the action, whose log-probability under theta_old is recorded
  * before the environment applies it and pays the reward. After the episode: the returns R(t) of
@@ -90,6 +90,46 @@ void lsnn__ppo_free(lsnn_trainer *tr)
     tr->rl = NULL;
 }
 
+/* One chunk's sequences around step t of the closed loop (lsnn_trainer_episode_run): before
+ * it each environment writes its inputs; after it, from each episode's readouts y(t), the
+ * policy draws the action, whose log-probability is recorded before the environment applies it
+ * and pays the reward. Each sequence has its own environment and action stream, so the chunks
+ * may run on different threads. */
+typedef struct ppo_loop {
+    const lsnn_trainer *tr;
+    const lsnn_env_ops *env;
+    ppo_state *p;
+    lsnn_batch *b;
+} ppo_loop;
+
+static void ppo_loop_fn(void *ctx, int phase, int g0, int bc, int t)
+{
+    const ppo_loop *L = ctx;
+    ppo_state *p = L->p;
+    const lsnn_config *cfg = &L->tr->cfg;
+    lsnn_batch *b = L->b;
+    const int T = b->T, n_out = b->n_out;
+    for (int s = g0; s < g0 + bc; s++) {
+        unsigned char *e = p->env + (size_t)s * p->env_size;
+        if (phase == LSNN_SEQ_BEFORE) {
+            L->env->observe(cfg, e, t, b->x + ((size_t)s * b->x_nt + (size_t)t) * b->n_in);
+            continue;
+        }
+        const lsnn_real *ys = L->tr->y + ((size_t)s * T + t) * n_out;
+        double y[LSNN_POLICY_OUTPUTS];
+        for (int k = 0; k < LSNN_POLICY_OUTPUTS; k++)
+            y[k] = p->random_policy ? 0 : ys[k];
+        if (p->trace)
+            L->env->state(e, p->trace + ((size_t)s * T + t) * L->env->n_state);
+        double *a = p->act + ((size_t)s * T + t) * p->n_act;
+        lsnn_policy_sample(y, &p->rng[s], a);
+        p->logp[(size_t)s * T + t] = lsnn_policy_logp(y, a);
+        const double r = L->env->act(cfg, e, a);
+        if (t + 1 < T)
+            p->rew[(size_t)s * T + t + 1] = r;
+    }
+}
+
 /* Runs the batch's episodes (stream, first .. first + B - 1) in closed loop, recording actions,
  * their log-probabilities and the rewards; goals into lr. */
 static lsnn_status ppo_rollout(lsnn_trainer *tr, const lsnn_task *task, uint64_t stream,
@@ -99,7 +139,7 @@ static lsnn_status ppo_rollout(lsnn_trainer *tr, const lsnn_task *task, uint64_t
     const lsnn_env_ops *env = task->env;
     const lsnn_config *cfg = &tr->cfg;
     lsnn_batch *b = &tr->batch;
-    const int B = b->B, T = b->T, n_out = b->n_out;
+    const int B = b->B, T = b->T;
     if (!env || B > p->B || T != p->T)
         return lsnn_error(LSNN_ERR_ARG, "ppo: task \"%s\" or the batch (%d x %d) does not fit the "
                                         "rule's records (%d x %d)",
@@ -111,31 +151,8 @@ static lsnn_status ppo_rollout(lsnn_trainer *tr, const lsnn_task *task, uint64_t
         p->rew[(size_t)s * T] = 0;
     }
     b->noise_key = lsnn_hash4(cfg->seed, 0xa7e3, stream, first);
-    lsnn_status st = lsnn_trainer_episode_begin(tr);
-    for (int t = 0; t < T && !st; t++) {
-        for (int s = 0; s < B; s++)
-            env->observe(cfg, p->env + (size_t)s * p->env_size, t,
-                         b->x + ((size_t)s * b->x_nt + (size_t)t) * b->n_in);
-        if ((st = lsnn_trainer_episode_step(tr, t)))
-            break;
-        for (int s = 0; s < B; s++) {
-            const lsnn_real *ys = tr->y + ((size_t)s * T + t) * n_out;
-            double y[LSNN_POLICY_OUTPUTS];
-            for (int k = 0; k < LSNN_POLICY_OUTPUTS; k++)
-                y[k] = p->random_policy ? 0 : ys[k];
-            if (p->trace)
-                env->state(p->env + (size_t)s * p->env_size,
-                           p->trace + ((size_t)s * T + t) * env->n_state);
-            double *a = p->act + ((size_t)s * T + t) * p->n_act;
-            lsnn_policy_sample(y, &rng[s], a);
-            p->logp[(size_t)s * T + t] = lsnn_policy_logp(y, a);
-            const double r = env->act(cfg, p->env + (size_t)s * p->env_size, a);
-            if (t + 1 < T)
-                p->rew[(size_t)s * T + t + 1] = r;
-        }
-    }
-    if (!st)
-        st = lsnn_trainer_episode_end(tr);
+    ppo_loop L = {tr, env, p, b};
+    lsnn_status st = lsnn_trainer_episode_run(tr, ppo_loop_fn, &L);
     lr->correct = 0;
     for (int s = 0; s < B && !st; s++)
         lr->correct += env->score(p->env + (size_t)s * p->env_size);

@@ -66,6 +66,11 @@ static lsnn_status spk_episode_end(lsnn_trainer *tr)
     return lsnn_sim_end(tr->sim, &tr->net, &tr->batch, tr->count);
 }
 
+static lsnn_status spk_episode_run(lsnn_trainer *tr, lsnn_sim_seq_fn fn, void *ctx)
+{
+    return lsnn_sim_run_sequences(tr->sim, &tr->net, &tr->batch, fn, ctx, tr->y, tr->count);
+}
+
 static void spk_free(lsnn_trainer *tr)
 {
     lsnn_sim_free(tr->sim);
@@ -282,18 +287,19 @@ static void ann_trainable(const lsnn_trainer *tr, uint8_t *mask)
 
 static const lsnn_model_ops lsnn__models[] = {
     {"lsnn", 1, spk_init, spk_prepare, spk_forward, spk_backward, spk_free, spk_save, spk_load,
-     spk_count, spk_trainable, spk_episode_begin, spk_episode_step, spk_episode_end},
+     spk_count, spk_trainable, spk_episode_begin, spk_episode_step, spk_episode_end,
+     spk_episode_run},
     {"lstm", 0, ann_init, ann_prepare, ann_forward, ann_backward, ann_free, ann_save, ann_load,
-     ann_count, ann_trainable, NULL, NULL, NULL},
+     ann_count, ann_trainable, NULL, NULL, NULL, NULL},
     {"rnn", 0, ann_init, ann_prepare, ann_forward, ann_backward, ann_free, ann_save, ann_load,
-     ann_count, ann_trainable, NULL, NULL, NULL},
+     ann_count, ann_trainable, NULL, NULL, NULL, NULL},
 };
 #define LSNN__N_MODELS (int)(sizeof lsnn__models / sizeof lsnn__models[0])
 
 /* Not in the table of names: the spiking model with network.bidirectional. */
 static const lsnn_model_ops lsnn__bidir = {
     "lsnn", 1, spk_init, bi_prepare, bi_forward, bi_backward, bi_free, spk_save, spk_load,
-    spk_count, spk_trainable, NULL, NULL, NULL};
+    spk_count, spk_trainable, NULL, NULL, NULL, NULL};
 
 const lsnn_model_ops *lsnn_model_at(int i)
 {

@@ -241,6 +241,15 @@ lsnn_status lsnn_trainer_episode_end(lsnn_trainer *tr)
     return st ? st : tr->model->episode_end(tr);
 }
 
+lsnn_status lsnn_trainer_episode_run(lsnn_trainer *tr, lsnn_sim_seq_fn fn, void *ctx)
+{
+    lsnn_status st = lsnn__stepwise(tr);
+    if (!st && !tr->model->episode_run)
+        st = lsnn_error(LSNN_ERR_ARG, "trainer: model '%s' has no closed-loop episode run",
+                        tr->cfg.model);
+    return st ? st : tr->model->episode_run(tr, fn, ctx);
+}
+
 lsnn_status lsnn_trainer_backward(lsnn_trainer *tr, lsnn_real *grad)
 {
     if (!lsnn__forward_ready(tr))
