@@ -34,6 +34,26 @@
 
 #include "learn/bptt_internal.h"
 
+/* The weight gradients of a dense projection without delays from one sequence's non-zero
+ * sources: row i of dW += vals[i] g for i = idx[e] - off, e < cnt (each element one product and
+ * one sum, in the order of the list; the AVX2 variant only widens the registers). */
+LSNN_SIMD_BODY void lsnn__dw_rows_body(lsnn_real *restrict dW, int n_dst, const int *idx, int cnt,
+                                       int off, const lsnn_real *restrict vals,
+                                       const lsnn_real *restrict g)
+{
+    for (int e = 0; e < cnt; e++) {
+        const int i = idx[e] - off;
+        lsnn_real *restrict row = dW + (size_t)i * n_dst;
+        const lsnn_real vi = vals[i];
+        for (int j = 0; j < n_dst; j++)
+            row[j] += vi * g[j];
+    }
+}
+LSNN_SIMD_VARIANTS(lsnn__dw_rows,
+                   (lsnn_real *restrict dW, int n_dst, const int *idx, int cnt, int off,
+                    const lsnn_real *restrict vals, const lsnn_real *restrict g),
+                   (dW, n_dst, idx, cnt, off, vals, g))
+
 /* Where the synapse k of the sparse adjoint reads gIT, sequence offset excluded: its packed
  * offset (sim->sp_off) from the slot of t (delayed, in the mirrored gIT: tb + d < 2R) or of t_nd. */
 #define LSNN__SYN_G(k) (gB + off[k])
@@ -281,13 +301,7 @@ static void lsnn__rec_backward(const lsnn_projection *pr, int p, const lsnn_sim 
             const lsnn_real *gs = g1 + (size_t)s * n + pr->dst_off;
             int ns;
             const int *zl = lsnn__zlist(c, n, s, pr->src_off, pr->src_off + pr->n_src, &ns);
-            for (int e = 0; e < ns; e++) {
-                const int i = zl[e] - pr->src_off;
-                lsnn_real *restrict row = dW + (size_t)i * pr->n_dst;
-                const lsnn_real zi = zs[i];
-                for (int j = 0; j < pr->n_dst; j++)
-                    row[j] += zi * gs[j];
-            }
+            LSNN_SIMD_CALL(lsnn__dw_rows, (dW, pr->n_dst, zl, ns, pr->src_off, zs, gs));
         }
         return;
     }
@@ -339,13 +353,7 @@ static void lsnn__ff_backward(const lsnn_projection *pr, const lsnn_sim *sim, ls
         const lsnn_real *gs = g0 + (size_t)s * n + pr->dst_off;
         int ns;
         const int *zl = lsnn__zlist(c, n, s, pr->src_off, pr->src_off + pr->n_src, &ns);
-        for (int e = 0; e < ns; e++) {
-            const int i = zl[e] - pr->src_off;
-            lsnn_real *restrict row = dW + (size_t)i * pr->n_dst;
-            const lsnn_real zi = zs[i];
-            for (int j = 0; j < pr->n_dst; j++)
-                row[j] += zi * gs[j];
-        }
+        LSNN_SIMD_CALL(lsnn__dw_rows, (dW, pr->n_dst, zl, ns, pr->src_off, zs, gs));
     }
 }
 
@@ -387,23 +395,22 @@ static void lsnn__in_backward(const lsnn_projection *pr, const lsnn_sim *sim, ls
             }
             continue;
         }
+        if (!pr->delay) {
+            const lsnn_real *g = c->gI + (size_t)(t % R) * slot + so + pr->dst_off;
+            LSNN_SIMD_CALL(lsnn__dw_rows, (dW, pr->n_dst, c->idx, nx, 0, x, g));
+            continue;
+        }
+        const lsnn_real *gb = c->gI + so + pr->dst_off;
+        const int tb = lsnn__slot0(t - 1, R);
         for (int e = 0; e < nx; e++) {
             const int i = c->idx[e];
-            lsnn_real xi = x[i];
+            const lsnn_real xi = x[i];
             lsnn_real *restrict row = dW + (size_t)i * pr->n_dst;
-            if (!pr->delay) {
-                const lsnn_real *restrict g = c->gI + (size_t)(t % R) * slot + so + pr->dst_off;
-                for (int j = 0; j < pr->n_dst; j++)
-                    row[j] += xi * g[j];
-            } else {
-                const uint8_t *d = pr->delay + (size_t)i * pr->n_dst;
-                const lsnn_real *gb = c->gI + so + pr->dst_off;
-                const int tb = lsnn__slot0(t - 1, R);
-                for (int j = 0; j < pr->n_dst; j++) {
-                    int sl = tb + d[j]; /* (t + d - 1) mod R, d < R */
-                    sl -= sl >= R ? R : 0;
-                    row[j] += xi * gb[(size_t)sl * slot + j];
-                }
+            const uint8_t *d = pr->delay + (size_t)i * pr->n_dst;
+            for (int j = 0; j < pr->n_dst; j++) {
+                int sl = tb + d[j]; /* (t + d - 1) mod R, d < R */
+                sl -= sl >= R ? R : 0;
+                row[j] += xi * gb[(size_t)sl * slot + j];
             }
         }
     }
