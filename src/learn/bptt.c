@@ -54,6 +54,35 @@ LSNN_SIMD_VARIANTS(lsnn__dw_rows,
                     const lsnn_real *restrict vals, const lsnn_real *restrict g),
                    (dW, n_dst, idx, cnt, off, vals, g))
 
+/* The same for a dense projection with delays: row i of dW += vals[i] g_j(t + d_ij), where
+ * gd[d] points at dL/dI of the slot of delay d (this sequence, the projection's first target).
+ * Kept out of line: inside BPTT's step GCC ran out of registers and reloaded the loop's
+ * pointers from the stack for every synapse. */
+static void lsnn__dw_rows_delayed(lsnn_real *restrict dW, int nd, const int *idx, int cnt, int off,
+                                  const lsnn_real *restrict vals, const uint8_t *restrict delay,
+                                  const lsnn_real *const *gd)
+{
+    for (int e = 0; e < cnt; e++) {
+        const int i = idx[e] - off;
+        const lsnn_real vi = vals[i];
+        lsnn_real *restrict row = dW + (size_t)i * nd;
+        const uint8_t *restrict d = delay + (size_t)i * nd;
+        for (int j = 0; j < nd; j++)
+            row[j] += vi * gd[d[j]][j];
+    }
+}
+
+/* gd[d] for every d < R: dL/dI at slot (tb + d) mod R of the sequence at gb (tb + d < 2R). */
+static void lsnn__delay_slots(const lsnn_real *gb, int tb, int R, size_t slot,
+                              const lsnn_real **gd)
+{
+    for (int d = 0; d < R; d++) {
+        int sl = tb + d;
+        sl -= sl >= R ? R : 0;
+        gd[d] = gb + (size_t)sl * slot;
+    }
+}
+
 /* Where the synapse k of the sparse adjoint reads gIT, sequence offset excluded: its packed
  * offset (sim->sp_off) from the slot of t (delayed, in the mirrored gIT: tb + d < 2R) or of t_nd. */
 #define LSNN__SYN_G(k) (gB + off[k])
@@ -308,26 +337,19 @@ static void lsnn__rec_backward(const lsnn_projection *pr, int p, const lsnn_sim 
     /* With delays: the adjoint (src/learn/bptt_delay.c, from the transposed gIT); the weight
      * gradients of the sources that spiked, slot (t + d) mod R by one conditional subtraction
      * (d <= max_delay < R), no division per synapse. */
-    const int tb = lsnn__slot0(t, R), nd = pr->n_dst, ns = pr->n_src;
+    const int tb = lsnn__slot0(t, R);
     if (!sim->cut_recurrent)
         lsnn__dl_adjoint_run(pr, p, sim, c, bc, t);
+    if (pr->frozen)
+        return;
+    const lsnn_real *gd[256]; /* d < R <= 256 */
     for (int s = 0; s < bc; s++) {
         const size_t so = (size_t)s * n;
-        const lsnn_real *gb = c->gI + so + pr->dst_off;
-        if (pr->frozen)
-            continue;
-        for (int i = 0; i < ns; i++) {
-            const lsnn_real zi = z[so + pr->src_off + i];
-            if (zi == 0)
-                continue;
-            const uint8_t *restrict d = pr->delay + (size_t)i * nd;
-            lsnn_real *restrict row = dW + (size_t)i * nd;
-            for (int j = 0; j < nd; j++) {
-                int sl = tb + d[j];
-                sl -= sl >= R ? R : 0;
-                row[j] += zi * gb[(size_t)sl * slot + j];
-            }
-        }
+        lsnn__delay_slots(c->gI + so + pr->dst_off, tb, R, slot, gd);
+        int ns;
+        const int *zl = lsnn__zlist(c, n, s, pr->src_off, pr->src_off + pr->n_src, &ns);
+        lsnn__dw_rows_delayed(dW, pr->n_dst, zl, ns, pr->src_off, z + so + pr->src_off, pr->delay,
+                              gd);
     }
 }
 
@@ -400,19 +422,10 @@ static void lsnn__in_backward(const lsnn_projection *pr, const lsnn_sim *sim, ls
             LSNN_SIMD_CALL(lsnn__dw_rows, (dW, pr->n_dst, c->idx, nx, 0, x, g));
             continue;
         }
-        const lsnn_real *gb = c->gI + so + pr->dst_off;
-        const int tb = lsnn__slot0(t - 1, R);
-        for (int e = 0; e < nx; e++) {
-            const int i = c->idx[e];
-            const lsnn_real xi = x[i];
-            lsnn_real *restrict row = dW + (size_t)i * pr->n_dst;
-            const uint8_t *d = pr->delay + (size_t)i * pr->n_dst;
-            for (int j = 0; j < pr->n_dst; j++) {
-                int sl = tb + d[j]; /* (t + d - 1) mod R, d < R */
-                sl -= sl >= R ? R : 0;
-                row[j] += xi * gb[(size_t)sl * slot + j];
-            }
-        }
+        /* slot (t + d - 1) mod R */
+        const lsnn_real *gd[256];
+        lsnn__delay_slots(c->gI + so + pr->dst_off, lsnn__slot0(t - 1, R), R, slot, gd);
+        lsnn__dw_rows_delayed(dW, pr->n_dst, c->idx, nx, 0, x, pr->delay, gd);
     }
 }
 
