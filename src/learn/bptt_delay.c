@@ -149,6 +149,38 @@ lsnn__dlp_block(const float *wT, const uint8_t *dT, const float *G, int nd, cons
         _mm256_storeu_ps(out[s], acc[s]);
 }
 
+/* Two blocks of 8 sources (i0 and i0 + 8) at once, sharing each load of G: for BC <= 5 the 2 BC
+ * accumulators, both blocks' weights and delays and the loaded G still fit in the 16 registers.
+ * Each lane's operations are those of lsnn__dlp_block. */
+static inline __attribute__((always_inline, target("avx2"))) void
+lsnn__dlp_block2(const float *wT, const uint8_t *dT, const float *G, int nd, const int BC,
+                 float out[2][8][8])
+{
+    __m256 a0[5], a1[5];
+    for (int s = 0; s < BC; s++)
+        a0[s] = a1[s] = _mm256_setzero_ps();
+    const float *wT1 = wT + (size_t)8 * nd;
+    const uint8_t *dT1 = dT + (size_t)8 * nd;
+    for (int j = 0; j < nd; j++) {
+        const __m256 w0 = _mm256_loadu_ps(wT + (size_t)j * 8);
+        const __m256 w1 = _mm256_loadu_ps(wT1 + (size_t)j * 8);
+        const __m256i id0 = _mm256_cvtepu8_epi32(
+            _mm_loadl_epi64((const __m128i *)(const void *)(dT + (size_t)j * 8)));
+        const __m256i id1 = _mm256_cvtepu8_epi32(
+            _mm_loadl_epi64((const __m128i *)(const void *)(dT1 + (size_t)j * 8)));
+        const float *g = G + (size_t)j * BC * 8;
+        for (int s = 0; s < BC; s++) {
+            const __m256 gs = _mm256_loadu_ps(g + s * 8);
+            a0[s] = _mm256_add_ps(a0[s], _mm256_mul_ps(w0, _mm256_permutevar8x32_ps(gs, id0)));
+            a1[s] = _mm256_add_ps(a1[s], _mm256_mul_ps(w1, _mm256_permutevar8x32_ps(gs, id1)));
+        }
+    }
+    for (int s = 0; s < BC; s++) {
+        _mm256_storeu_ps(out[0][s], a0[s]);
+        _mm256_storeu_ps(out[1][s], a1[s]);
+    }
+}
+
 __attribute__((target("avx2"))) static void lsnn__dl_adjoint_perm(const lsnn_projection *pr,
                                                                   int p, const lsnn_sim *sim,
                                                                   lsnn__chunk *c, int bc, int t)
@@ -169,7 +201,30 @@ __attribute__((target("avx2"))) static void lsnn__dl_adjoint_perm(const lsnn_pro
     }
     float out[8][8];
     lsnn_real *gz = c->gz + pr->src_off;
-    for (int i0 = 0; i0 < ns; i0 += 8) {
+    int i0 = 0;
+    if (bc <= 5) {
+        float out2[2][8][8];
+        for (; i0 + 16 <= ns; i0 += 16) {
+            switch (bc) {
+#define LSNN__DLP2_CASE(B)                                                                         \
+    case B:                                                                                    \
+        lsnn__dlp_block2(wT + (size_t)i0 * nd, dT + (size_t)i0 * nd, G, nd, B, out2);         \
+        break;
+                LSNN__DLP2_CASE(1)
+                LSNN__DLP2_CASE(2)
+                LSNN__DLP2_CASE(3)
+                LSNN__DLP2_CASE(4)
+                LSNN__DLP2_CASE(5)
+#undef LSNN__DLP2_CASE
+            default:
+                return;
+            }
+            for (int s = 0; s < bc; s++)
+                for (int r = 0; r < 16; r++)
+                    gz[(size_t)s * n + i0 + r] += out2[r / 8][s][r % 8];
+        }
+    }
+    for (; i0 < ns; i0 += 8) {
         switch (bc) {
 #define LSNN__DLP_CASE(B)                                                                          \
     case B:                                                                                    \
