@@ -335,8 +335,8 @@ static void lsnn__rec_backward(const lsnn_projection *pr, int p, const lsnn_sim 
         return;
     }
     /* With delays: the adjoint (src/learn/bptt_delay.c, from the transposed gIT); the weight
-     * gradients of the sources that spiked, slot (t + d) mod R by one conditional subtraction
-     * (d <= max_delay < R), no division per synapse. */
+     * gradients of the sources that spiked, dL/dI of slot (t + d) mod R through a table of the
+     * step's slots (lsnn__delay_slots), no division or wrap per synapse. */
     const int tb = lsnn__slot0(t, R);
     if (!sim->cut_recurrent)
         lsnn__dl_adjoint_run(pr, p, sim, c, bc, t);

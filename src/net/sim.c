@@ -168,9 +168,10 @@ lsnn_sim *lsnn_sim_create_chunked(const lsnn_net *net, int B, int T, int chunk,
                              (uint64_t)(s->CHP > s->CH ? s->CHP : s->CH) > UINT32_MAX) {
         /* sp_off and sp_ring index a chunk's gIT (2R slots of n x CHP) and ring in 32 bits */
         *status = lsnn_error(LSNN_ERR_ARG,
-                             "simulation: %d neurons with delays up to %d in chunks of %d are "
-                             "too many for the sparse kernels (set network.sparse_kernels = off)",
-                             s->n, s->R - 1, s->CH);
+                             "simulation: %d neurons x %d delay slots x chunks of %d sequences "
+                             "exceed the 32-bit offsets of the packed sparse synapses (use a "
+                             "smaller chunk)",
+                             s->n, 2 * s->R, s->CH);
         free(s);
         return NULL;
     }
