@@ -1,5 +1,6 @@
 /* Random numbers: xoshiro256** streams and counter-based hashes (see lsnn/core.h). */
 #include "lsnn/core.h"
+#include "core/rng_inline.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -32,21 +33,12 @@ void lsnn_rng_derive(lsnn_rng *r, uint64_t seed, uint64_t a, uint64_t b, uint64_
 
 uint64_t lsnn_rng_u64(lsnn_rng *r)
 {
-    uint64_t *s = r->s;
-    const uint64_t result = lsnn__rotl(s[1] * 5, 7) * 9;
-    const uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = lsnn__rotl(s[3], 45);
-    return result;
+    return lsnn__rng_u64(r);
 }
 
 double lsnn_rng_uniform(lsnn_rng *r)
 {
-    return (double)(lsnn_rng_u64(r) >> 11) * 0x1.0p-53;
+    return lsnn__rng_uniform(r);
 }
 
 uint64_t lsnn_rng_below(lsnn_rng *r, uint64_t n)

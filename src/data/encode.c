@@ -1,5 +1,6 @@
 /* Input encoders (see lsnn/encode.h). */
 #include "lsnn/encode.h"
+#include "core/rng_inline.h"
 
 long lsnn_encode_threshold(const float *values, int n, int n_thresholds, int spp, lsnn_real *x,
                            int stride, int offset)
@@ -33,7 +34,7 @@ long lsnn_encode_population(lsnn_rng *rng, const float *values, int n, int n_neu
         for (int r = 0; r < spp; r++) {
             lsnn_real *row = x + ((size_t)k * spp + r) * stride + offset;
             for (int i = 0; i < n_neurons; i++) {
-                int s = lsnn_rng_uniform(rng) < p;
+                int s = lsnn__rng_uniform(rng) < p;
                 row[i] += (lsnn_real)s;
                 spikes += s;
             }

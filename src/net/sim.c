@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/simd.h"
 #include "lsnn/dist.h"
 #include "lsnn/sim.h"
 #include "net/sim_internal.h"
@@ -394,6 +395,48 @@ void lsnn__sparse_pack(lsnn_sim *sim, const lsnn_net *net)
  * weights and delays of the workspace when it holds them, else with w and delay read through
  * the index. Every target receives its terms in the order of the list, as one call per spike
  * would add them. */
+/* The dense rows of lsnn__scatter_list without delays: dst += vals[idx[e]] W[i, :] for the
+ * list's sources i = idx[e] - off in [0, n_src), in the order of the list (the AVX2 variant only
+ * widens the registers). */
+LSNN_SIMD_BODY void lsnn__scatter_dense_body(lsnn_real *restrict dst, const lsnn_real *restrict W,
+                                             int n_src, int n_dst, const int *idx, int cnt,
+                                             int off, const lsnn_real *restrict vals)
+{
+    for (int e = 0; e < cnt; e++) {
+        const int i = idx[e] - off;
+        if (i < 0 || i >= n_src)
+            continue;
+        const lsnn_real value = vals[idx[e]];
+        const lsnn_real *restrict w = W + (size_t)i * n_dst;
+        for (int j = 0; j < n_dst; j++)
+            dst[j] += value * w[j];
+    }
+}
+LSNN_SIMD_VARIANTS(lsnn__scatter_dense,
+                   (lsnn_real *restrict dst, const lsnn_real *restrict W, int n_src, int n_dst,
+                    const int *idx, int cnt, int off, const lsnn_real *restrict vals),
+                   (dst, W, n_src, n_dst, idx, cnt, off, vals))
+
+/* The dense rows with delays: slot[d] is the ring row of delay d (d < R), so a synapse adds into
+ * slot[d_ij][j] without a wrap or a product of indices. Out of line, as the BPTT loops: GCC
+ * keeps its pointers in registers. */
+static void lsnn__scatter_dense_delayed(lsnn_real *const *slot, const lsnn_real *restrict W,
+                                        const uint8_t *restrict delay, int n_src, int n_dst,
+                                        const int *idx, int cnt, int off,
+                                        const lsnn_real *restrict vals)
+{
+    for (int e = 0; e < cnt; e++) {
+        const int i = idx[e] - off;
+        if (i < 0 || i >= n_src)
+            continue;
+        const lsnn_real value = vals[idx[e]];
+        const lsnn_real *restrict w = W + (size_t)i * n_dst;
+        const uint8_t *restrict d = delay + (size_t)i * n_dst;
+        for (int j = 0; j < n_dst; j++)
+            slot[d[j]][j] += value * w[j];
+    }
+}
+
 static void lsnn__scatter_list(const lsnn_sim *sim, const lsnn_projection *pr, const int *idx,
                                int cnt, int off, const lsnn_real *vals, lsnn_real *ring,
                                size_t slot_stride, int R, int t_base, size_t sample_off)
@@ -442,24 +485,16 @@ static void lsnn__scatter_list(const lsnn_sim *sim, const lsnn_projection *pr, c
         }
         return;
     }
-    for (int e = 0; e < cnt; e++) {
-        const int i = idx[e] - off;
-        if (i < 0 || i >= n_src)
-            continue;
-        const lsnn_real value = vals[idx[e]];
-        const lsnn_real *restrict w = pr->w + (size_t)i * n_dst;
-        if (!pr->delay) {
-            for (int j = 0; j < n_dst; j++)
-                dst1[j] += value * w[j];
-            continue;
-        }
-        const uint8_t *d = pr->delay + (size_t)i * n_dst;
-        for (int j = 0; j < n_dst; j++) {
-            int slot = tb + d[j];
-            slot -= slot >= R ? R : 0;
-            base[(size_t)slot * slot_stride + j] += value * w[j];
-        }
+    if (!pr->delay) {
+        LSNN_SIMD_CALL(lsnn__scatter_dense, (dst1, pr->w, n_src, n_dst, idx, cnt, off, vals));
+        return;
     }
+    lsnn_real *slot[256]; /* d < R <= 256 */
+    for (int d = 0; d < R; d++) {
+        const int sl = tb + d;
+        slot[d] = base + (size_t)(sl >= R ? sl - R : sl) * slot_stride;
+    }
+    lsnn__scatter_dense_delayed(slot, pr->w, pr->delay, n_src, n_dst, idx, cnt, off, vals);
 }
 
 void lsnn__chunk_step(const lsnn_sim *sim, const lsnn_net *net, lsnn__chunk *c,

@@ -17,6 +17,7 @@
 
 #include "lsnn/l2l.h"
 #include "lsnn/task.h"
+#include "core/rng_inline.h"
 
 static double lsnn__sigmoid(double a)
 {
@@ -48,17 +49,17 @@ void lsnn_l2l_draw(lsnn_l2l_fn *f, int family, uint64_t seed, uint64_t stream,
     lsnn_rng rng;
     lsnn_rng_derive(&rng, seed, 0x1217, stream, episode);
     if (!tn) {
-        f->A = 0.1 + 4.9 * lsnn_rng_uniform(&rng);
-        f->phi = 3.14159265358979323846 * lsnn_rng_uniform(&rng);
+        f->A = 0.1 + 4.9 * lsnn__rng_uniform(&rng);
+        f->phi = 3.14159265358979323846 * lsnn__rng_uniform(&rng);
         return;
     }
     for (int h = 0; h < LSNN_L2L_HIDDEN; h++) {
-        f->w1[h][0] = 2 * lsnn_rng_uniform(&rng) - 1;
-        f->w1[h][1] = 2 * lsnn_rng_uniform(&rng) - 1;
-        f->b1[h] = 2 * lsnn_rng_uniform(&rng) - 1;
-        f->w2[h] = 2 * lsnn_rng_uniform(&rng) - 1;
+        f->w1[h][0] = 2 * lsnn__rng_uniform(&rng) - 1;
+        f->w1[h][1] = 2 * lsnn__rng_uniform(&rng) - 1;
+        f->b1[h] = 2 * lsnn__rng_uniform(&rng) - 1;
+        f->w2[h] = 2 * lsnn__rng_uniform(&rng) - 1;
     }
-    f->b2 = 2 * lsnn_rng_uniform(&rng) - 1;
+    f->b2 = 2 * lsnn__rng_uniform(&rng) - 1;
     if (family != LSNN_L2L_TN_MINMAX)
         return;
     f->lo = INFINITY;
@@ -118,7 +119,7 @@ void lsnn_l2l_episode(const lsnn_l2l_config *c, uint64_t seed, uint64_t stream, 
     for (int k = 0; k < c->steps; k++) {
         double *xv = x + (size_t)k * dx;
         for (int d = 0; d < dx; d++)
-            xv[d] = lo[d] + (hi[d] - lo[d]) * lsnn_rng_uniform(&rx);
+            xv[d] = lo[d] + (hi[d] - lo[d]) * lsnn__rng_uniform(&rx);
         y[k] = lsnn_l2l_eval(&f, xv);
     }
 }
@@ -141,7 +142,7 @@ void lsnn_l2l_encode(const lsnn_l2l_config *c, double dt, const double *x, doubl
     }
     for (int t = 0; t < c->step_ms; t++)
         for (int e = 0; e < n_on; e++)
-            if (lsnn_rng_uniform(rs) < p[on[e]])
+            if (lsnn__rng_uniform(rs) < p[on[e]])
                 x_rows[(size_t)t * n_in + on[e]] = 1;
 }
 

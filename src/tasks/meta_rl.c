@@ -12,6 +12,7 @@
 
 #include "lsnn/arena.h"
 #include "lsnn/task.h"
+#include "core/rng_inline.h"
 
 typedef struct meta_env {
     lsnn_arena arena;
@@ -81,7 +82,7 @@ static void lsnn__meta_observe(const lsnn_config *cfg, void *env, int t, lsnn_re
     for (int d = 0; d < 2; d++) {
         lsnn_arena_place_rates(d ? e->arena.y : e->arena.x, P, c->place_rate, c->place_k, rates);
         for (int i = 0; i < P; i++)
-            x[d * P + i] = lsnn_rng_uniform(&e->spikes) < rates[i] * scale ? 1 : 0;
+            x[d * P + i] = lsnn__rng_uniform(&e->spikes) < rates[i] * scale ? 1 : 0;
     }
     for (int i = 0; i < Rn; i++) {
         x[2 * P + i] = e->got_goal ? 1 : 0;

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "lsnn/task.h"
+#include "core/rng_inline.h"
 
 enum { LSNN__MAP_IDENTITY, LSNN__MAP_RANDOM, LSNN__MAP_SIGNED };
 
@@ -129,7 +130,7 @@ static lsnn_status lsnn__module_generate(const void *state, const lsnn_config *c
         lsnn_rng rng;
         lsnn_rng_derive(&rng, seed, 0x3a7, stream, first + (uint64_t)s);
         for (int k = 0; k < M; k++)
-            x[k] = -log1p(-lsnn_rng_uniform(&rng)) / c->exp_beta;
+            x[k] = -log1p(-lsnn__rng_uniform(&rng)) / c->exp_beta;
         lsnn_real *tg = b->w_target + (size_t)s * b->max_windows * N;
         int label = 0;
         if (m->kwta) {
@@ -164,7 +165,7 @@ static lsnn_status lsnn__module_generate(const void *state, const lsnn_config *c
             for (int t = 0; t < T; t++) {
                 lsnn_real *xt = b->x + ((size_t)s * b->x_nt + t) * b->n_in + (size_t)k * G;
                 for (int i = 0; i < G; i++)
-                    xt[i] = lsnn_rng_uniform(&rng) < p ? 1 : 0;
+                    xt[i] = lsnn__rng_uniform(&rng) < p ? 1 : 0;
             }
         }
     }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lsnn/task.h"
+#include "core/rng_inline.h"
 
 static lsnn_status lsnn__rnd_shape(const lsnn_config *cfg, lsnn_task_shape *out)
 {
@@ -45,7 +46,7 @@ static lsnn_status lsnn__rnd_generate(const void *state, const lsnn_config *cfg,
                 x[k] = 1;
         } else if (p > 0) {
             for (size_t k = 0;;) {
-                const double u = 1.0 - lsnn_rng_uniform(&rng); /* in (0, 1] */
+                const double u = 1.0 - lsnn__rng_uniform(&rng); /* in (0, 1] */
                 const double gap = floor(log(u) / l1p);
                 if (!(gap < (double)(n - k)))
                     break;

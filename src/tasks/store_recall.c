@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lsnn/task.h"
+#include "core/rng_inline.h"
 
 static lsnn_status lsnn__sr_shape(const lsnn_config *cfg, lsnn_task_shape *out)
 {
@@ -36,7 +37,7 @@ static int lsnn__sr_commands(lsnn_rng *rng, const lsnn_store_recall_config *c, i
     int next = 1, recalls = 0;
     for (int p = 0; p < c->n_symbols; p++) {
         cmd[p] = 0;
-        if (lsnn_rng_uniform(rng) < c->p_command) {
+        if (lsnn__rng_uniform(rng) < c->p_command) {
             cmd[p] = next;
             recalls += next == 2;
             next = next == 1 ? 2 : 1;
@@ -92,12 +93,12 @@ static lsnn_status lsnn__sr_generate(const void *state, const lsnn_config *cfg, 
                 for (int t = p * S; t < (p + 1) * S; t++) {
                     if (t < x0 || t >= x1) { /* not held: draw the same numbers, store nothing */
                         for (int i = 0; i < G; i++)
-                            (void)lsnn_rng_uniform(&prng);
+                            (void)lsnn__rng_uniform(&prng);
                         continue;
                     }
                     lsnn_real *x = b->x + ((size_t)s * b->x_nt + (t - x0)) * b->n_in + groups[gi] * G;
                     for (int i = 0; i < G; i++)
-                        x[i] = lsnn_rng_uniform(&prng) < p_spike ? 1 : 0;
+                        x[i] = lsnn__rng_uniform(&prng) < p_spike ? 1 : 0;
                 }
             }
         }
